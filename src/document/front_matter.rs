@@ -1,0 +1,615 @@
+//! The YAML front matter of a document: reading with line numbers, validating, and
+//! writing it back in canonical form.
+
+use std::fmt::Write as _;
+
+use saphyr::{AnnotatedMappingOwned, MarkedYamlOwned, YamlDataOwned};
+use saphyr_parser::Parser;
+
+use super::date::DisclosureDate;
+use super::keys::{ATTACHMENT_KEYS, Key, SOURCE_KEYS};
+use super::numbers::{DocNumber, IndexNumber};
+
+/// The issuing organ (机构), its full official name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Agency(pub String);
+
+impl Agency {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Whether the copy holds the whole document (完整性).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Completeness {
+    #[default]
+    Complete,
+    Incomplete,
+}
+
+impl Completeness {
+    pub fn label(self) -> &'static str {
+        match self {
+            Completeness::Complete => "完整",
+            Completeness::Incomplete => "不完整",
+        }
+    }
+}
+
+/// Where the document came from (来源).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Source {
+    /// The raw file it was imported from (文件).
+    pub file: Option<String>,
+    pub sha256: Option<String>,
+    /// The original page (原文链接).
+    pub url: Option<String>,
+    /// The site it was found on (站点).
+    pub site: Option<String>,
+}
+
+impl Source {
+    fn is_empty(&self) -> bool {
+        self.file.is_none() && self.sha256.is_none() && self.url.is_none() && self.site.is_none()
+    }
+}
+
+/// An attachment (附件): a name, and a link when one is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub name: String,
+    pub url: Option<String>,
+}
+
+/// The metadata of a disclosure item.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FrontMatter {
+    /// 标题
+    pub title: String,
+    /// 机构; required to build, but the importer may leave it out when the raw
+    /// report does not say (a human fills it in).
+    pub agency: Option<Agency>,
+    /// 发布时间
+    pub published: Option<DisclosureDate>,
+    /// 成文日期
+    pub written: Option<DisclosureDate>,
+    /// 索引号
+    pub index_no: Option<IndexNumber>,
+    /// 文号
+    pub doc_no: Option<DocNumber>,
+    /// 主题分类, possibly two levels written `卫生、体育\医药管理`.
+    pub topic: Option<String>,
+    /// 体裁分类
+    pub genre: Option<String>,
+    /// 主题词
+    pub keywords: Vec<String>,
+    /// 有效性: 有效/失效/废止/已修订
+    pub validity: Option<String>,
+    /// 公开方式: 主动公开/依申请公开
+    pub disclosure: Option<String>,
+    /// 完整性
+    pub completeness: Completeness,
+    /// 完整性说明: where and why a copy is incomplete.
+    pub completeness_note: Option<String>,
+    /// 来源
+    pub source: Source,
+    /// 附件
+    pub attachments: Vec<Attachment>,
+}
+
+/// A problem in the front matter, at a line counted from the start of the YAML text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// The accepted values of 有效性.
+pub const VALIDITY_VALUES: [&str; 4] = ["有效", "失效", "废止", "已修订"];
+
+impl FrontMatter {
+    /// Reads front matter from YAML text. Every problem found is returned, each with
+    /// its line (1-based, within `yaml`).
+    pub fn from_yaml(yaml: &str) -> Result<FrontMatter, Vec<FieldError>> {
+        let root = load_yaml(yaml)?;
+        let mut errors = Vec::new();
+        let mut fm = FrontMatter::default();
+        let mut title_seen = false;
+        let map = match &root.data {
+            YamlDataOwned::Mapping(m) => m,
+            // An empty front matter block is an empty mapping.
+            YamlDataOwned::Value(saphyr::ScalarOwned::Null) => {
+                return Err(vec![missing_title(1)]);
+            }
+            YamlDataOwned::Representation(s, ..) if s.trim().is_empty() || s == "~" => {
+                return Err(vec![missing_title(1)]);
+            }
+            _ => {
+                return Err(vec![FieldError {
+                    line: line(&root),
+                    message: "front matter must be `key: value` lines".into(),
+                }]);
+            }
+        };
+        let mut seen: Vec<Key> = Vec::new();
+        for (k, v) in map.iter() {
+            let Some(name) = scalar(k) else {
+                errors.push(FieldError {
+                    line: line(k),
+                    message: "a front-matter key must be a plain name".into(),
+                });
+                continue;
+            };
+            let Some(key) = Key::from_name(name.trim()) else {
+                let hint = match Key::suggest(name.trim()) {
+                    Some(s) => format!("; did you mean `{}`?", s.canonical()),
+                    None => format!(
+                        "; known keys are {}",
+                        Key::ALL.map(|k| k.canonical()).join(", ")
+                    ),
+                };
+                errors.push(FieldError {
+                    line: line(k),
+                    message: format!("unknown front-matter key `{name}`{hint}"),
+                });
+                continue;
+            };
+            if seen.contains(&key) {
+                errors.push(FieldError {
+                    line: line(k),
+                    message: format!(
+                        "`{name}` is given twice (`{}` and its aliases name one field)",
+                        key.canonical()
+                    ),
+                });
+                continue;
+            }
+            seen.push(key);
+            if let Err(e) = fm.set(key, v) {
+                errors.push(e);
+            }
+            if key == Key::Title {
+                title_seen = true;
+            }
+        }
+        if !title_seen || fm.title.is_empty() {
+            if !errors.iter().any(|e| e.message.contains("标题")) {
+                errors.push(missing_title(line(&root)));
+            }
+        }
+        if errors.is_empty() {
+            Ok(fm)
+        } else {
+            errors.sort_by_key(|e| e.line);
+            Err(errors)
+        }
+    }
+
+    fn set(&mut self, key: Key, v: &MarkedYamlOwned) -> Result<(), FieldError> {
+        let at = line(v);
+        let err = |message: String| FieldError { line: at, message };
+        let text = || -> Result<Option<String>, FieldError> {
+            match &v.data {
+                YamlDataOwned::Sequence(_) | YamlDataOwned::Mapping(_) => Err(err(format!(
+                    "`{}` takes a single value, not a list or map",
+                    key.canonical()
+                ))),
+                _ => Ok(scalar(v).map(str::trim).filter(|s| !s.is_empty() && *s != "~").map(String::from)),
+            }
+        };
+        match key {
+            Key::Title => match text()? {
+                Some(t) => self.title = t,
+                None => return Err(err("`标题` is empty; every document needs a title".into())),
+            },
+            Key::Agency => self.agency = text()?.map(Agency),
+            Key::Published | Key::Written => {
+                let date = match text()? {
+                    Some(s) => Some(
+                        s.parse::<DisclosureDate>()
+                            .map_err(|e| err(format!("`{}`: {e}", key.canonical())))?,
+                    ),
+                    None => None,
+                };
+                if key == Key::Published {
+                    self.published = date;
+                } else {
+                    self.written = date;
+                }
+            }
+            Key::IndexNo => self.index_no = text()?.and_then(|s| IndexNumber::new(&s)),
+            Key::DocNo => self.doc_no = text()?.and_then(|s| DocNumber::new(&s)),
+            Key::Topic => self.topic = text()?,
+            Key::Genre => self.genre = text()?,
+            Key::Validity => self.validity = text()?,
+            Key::Disclosure => self.disclosure = text()?,
+            Key::CompletenessNote => self.completeness_note = text()?,
+            Key::Completeness => {
+                self.completeness = match text()?.as_deref() {
+                    None | Some("完整") => Completeness::Complete,
+                    Some("不完整") => Completeness::Incomplete,
+                    Some(other) => {
+                        return Err(err(format!(
+                            "`完整性` is `{other}`; write 完整 or 不完整"
+                        )));
+                    }
+                }
+            }
+            Key::Keywords => {
+                self.keywords = match &v.data {
+                    YamlDataOwned::Sequence(items) => items
+                        .iter()
+                        .map(|i| {
+                            scalar(i).map(|s| s.trim().to_string()).ok_or_else(|| FieldError {
+                                line: line(i),
+                                message: "`主题词` entries must be words".into(),
+                            })
+                        })
+                        .filter(|r| r.as_ref().map_or(true, |s| !s.is_empty()))
+                        .collect::<Result<_, _>>()?,
+                    // `主题词: 教育 总结` is how portals print them: split on spaces.
+                    _ => text()?
+                        .map(|s| {
+                            s.split([' ', '　', '，', ',', '、', ';', '；'])
+                                .filter(|w| !w.is_empty())
+                                .map(String::from)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                }
+            }
+            Key::Source => {
+                let m = mapping(v).ok_or_else(|| {
+                    err("`来源` is a map: 文件, sha256, 原文链接, 站点".into())
+                })?;
+                let fields = sub_fields(m, &SOURCE_KEYS, "来源")?;
+                self.source = Source {
+                    file: fields[0].clone(),
+                    sha256: fields[1].clone(),
+                    url: fields[2].clone(),
+                    site: fields[3].clone(),
+                };
+            }
+            Key::Attachments => {
+                let YamlDataOwned::Sequence(items) = &v.data else {
+                    if text()?.is_none() {
+                        return Ok(());
+                    }
+                    return Err(err(
+                        "`附件` is a list: `- 名称` or `- {名称: …, 链接: …}`".into(),
+                    ));
+                };
+                for item in items {
+                    if let Some(m) = mapping(item) {
+                        let f = sub_fields(m, &ATTACHMENT_KEYS, "附件")?;
+                        let Some(name) = f[0].clone() else {
+                            return Err(FieldError {
+                                line: line(item),
+                                message: "an `附件` entry needs a `名称`".into(),
+                            });
+                        };
+                        self.attachments.push(Attachment {
+                            name,
+                            url: f[1].clone(),
+                        });
+                    } else if let Some(name) = scalar(item).map(str::trim).filter(|s| !s.is_empty())
+                    {
+                        self.attachments.push(Attachment {
+                            name: name.to_string(),
+                            url: None,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The front matter as YAML, keys in canonical order, empty fields left out.
+    /// Reading the result back with [`FrontMatter::from_yaml`] gives `self` again.
+    pub fn to_yaml(&self) -> String {
+        let mut out = String::new();
+        let mut line = |k: &str, v: &str| {
+            let _ = writeln!(out, "{k}: {}", yaml_scalar(v));
+        };
+        line(Key::Title.canonical(), &self.title);
+        if let Some(a) = &self.agency {
+            line(Key::Agency.canonical(), a.as_str());
+        }
+        if let Some(d) = &self.published {
+            line(Key::Published.canonical(), &d.to_string());
+        }
+        if let Some(d) = &self.written {
+            line(Key::Written.canonical(), &d.to_string());
+        }
+        if let Some(n) = &self.index_no {
+            line(Key::IndexNo.canonical(), n.as_str());
+        }
+        if let Some(n) = &self.doc_no {
+            line(Key::DocNo.canonical(), n.as_str());
+        }
+        for (key, value) in [
+            (Key::Topic, &self.topic),
+            (Key::Genre, &self.genre),
+        ] {
+            if let Some(v) = value {
+                line(key.canonical(), v);
+            }
+        }
+        if !self.keywords.is_empty() {
+            let _ = writeln!(out, "{}:", Key::Keywords.canonical());
+            for k in &self.keywords {
+                let _ = writeln!(out, "  - {}", yaml_scalar(k));
+            }
+        }
+        let mut line = |k: &str, v: &str| {
+            let _ = writeln!(out, "{k}: {}", yaml_scalar(v));
+        };
+        for (key, value) in [(Key::Validity, &self.validity), (Key::Disclosure, &self.disclosure)] {
+            if let Some(v) = value {
+                line(key.canonical(), v);
+            }
+        }
+        if self.completeness == Completeness::Incomplete {
+            line(Key::Completeness.canonical(), Completeness::Incomplete.label());
+        }
+        if let Some(n) = &self.completeness_note {
+            line(Key::CompletenessNote.canonical(), n);
+        }
+        if !self.source.is_empty() {
+            let _ = writeln!(out, "{}:", Key::Source.canonical());
+            let s = &self.source;
+            for (i, v) in [&s.file, &s.sha256, &s.url, &s.site].into_iter().enumerate() {
+                if let Some(v) = v {
+                    let _ = writeln!(out, "  {}: {}", SOURCE_KEYS[i].0, yaml_scalar(v));
+                }
+            }
+        }
+        if !self.attachments.is_empty() {
+            let _ = writeln!(out, "{}:", Key::Attachments.canonical());
+            for a in &self.attachments {
+                match &a.url {
+                    None => {
+                        let _ = writeln!(out, "  - {}", yaml_scalar(&a.name));
+                    }
+                    Some(u) => {
+                        let _ = writeln!(out, "  - 名称: {}", yaml_scalar(&a.name));
+                        let _ = writeln!(out, "    链接: {}", yaml_scalar(u));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The year the document belongs to: of 发布时间, else of 成文日期.
+    pub fn year(&self) -> Option<i32> {
+        self.published.or(self.written).map(|d| d.year)
+    }
+}
+
+fn missing_title(line: usize) -> FieldError {
+    FieldError {
+        line,
+        message: "`标题` is missing; every document needs `标题: …`".into(),
+    }
+}
+
+fn load_yaml(yaml: &str) -> Result<MarkedYamlOwned, Vec<FieldError>> {
+    let mut loader = saphyr::YamlLoader::<MarkedYamlOwned>::default();
+    // Keep every scalar as written: a 索引号 like 0012 or a 文号 like 5 must not become
+    // a number, and `是`/`否`/`on` must not become booleans.
+    loader.early_parse(false);
+    let mut parser = Parser::new_from_str(yaml);
+    let scan = parser.load(&mut loader, false);
+    let problem = scan.err().or_else(|| loader.error().cloned());
+    if let Some(e) = problem {
+        return Err(vec![FieldError {
+            line: e.marker().line(),
+            message: format!(
+                "front matter is not valid YAML: {}; write one `key: value` per line",
+                e.info()
+            ),
+        }]);
+    }
+    Ok(loader
+        .into_documents()
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| MarkedYamlOwned::scalar_from_string(String::new())))
+}
+
+fn line(node: &MarkedYamlOwned) -> usize {
+    node.span.start.line().max(1)
+}
+
+fn scalar(node: &MarkedYamlOwned) -> Option<&str> {
+    match &node.data {
+        YamlDataOwned::Representation(s, ..) => Some(s),
+        YamlDataOwned::Value(saphyr::ScalarOwned::String(s)) => Some(s),
+        YamlDataOwned::Tagged(_, inner) => scalar(inner),
+        _ => None,
+    }
+}
+
+fn mapping(node: &MarkedYamlOwned) -> Option<&AnnotatedMappingOwned<MarkedYamlOwned>> {
+    match &node.data {
+        YamlDataOwned::Mapping(m) => Some(m),
+        _ => None,
+    }
+}
+
+/// Reads the fields of a small nested map (`来源`, an `附件` entry), by position in `keys`.
+fn sub_fields(
+    m: &AnnotatedMappingOwned<MarkedYamlOwned>,
+    keys: &[(&str, &[&str])],
+    parent: &str,
+) -> Result<Vec<Option<String>>, FieldError> {
+    let mut out = vec![None; keys.len()];
+    for (k, v) in m.iter() {
+        let name = scalar(k).unwrap_or("").trim();
+        let Some(i) = keys
+            .iter()
+            .position(|(canon, aliases)| *canon == name || aliases.contains(&name))
+        else {
+            let known: Vec<&str> = keys.iter().map(|(c, _)| *c).collect();
+            return Err(FieldError {
+                line: line(k),
+                message: format!(
+                    "unknown key `{name}` in `{parent}`; known keys are {}",
+                    known.join(", ")
+                ),
+            });
+        };
+        out[i] = scalar(v)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from);
+    }
+    Ok(out)
+}
+
+/// A YAML scalar for `s`: plain when that reads back as the same string in any YAML
+/// parser, double-quoted otherwise.
+pub fn yaml_scalar(s: &str) -> String {
+    if plain_is_safe(s) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn plain_is_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    if s.trim() != s || s.contains(": ") || s.contains(" #") || s.ends_with(':') {
+        return false;
+    }
+    if "-?:,[]{}#&*!|>'\"%@`~".contains(first) {
+        return false;
+    }
+    if s.chars().any(|c| c.is_control() || c == '\u{feff}') {
+        return false;
+    }
+    // Words and numbers other YAML readers would turn into non-strings.
+    let lower = s.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "y" | "n"
+    ) {
+        return false;
+    }
+    !s.chars().all(|c| c.is_ascii_digit() || ".+-_eExXoO".contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(y: &str) -> Result<FrontMatter, Vec<FieldError>> {
+        FrontMatter::from_yaml(y)
+    }
+
+    #[test]
+    fn reads_canonical_keys() {
+        let fm = parse(
+            "标题: 关于印发工作要点的通知\n机构: 青溪县教育局\n发布时间: 2021-01-12 16:15:50\n\
+             成文日期: 2021-01-08\n索引号: 002658260/2021-17205\n文号: 青教[2021]5号\n\
+             主题词: [教育, 通知]\n完整性: 不完整\n来源:\n  文件: a.txt\n  原文链接: https://x.gov.cn/a\n\
+             附件:\n  - 附件1.docx\n  - {名称: 附件2, 链接: f/2.pdf}\n",
+        )
+        .unwrap();
+        assert_eq!(fm.title, "关于印发工作要点的通知");
+        assert_eq!(fm.agency.as_ref().unwrap().as_str(), "青溪县教育局");
+        assert_eq!(fm.published.unwrap().to_string(), "2021-01-12 16:15:50");
+        assert_eq!(fm.doc_no.as_ref().unwrap().as_str(), "青教〔2021〕5号");
+        assert_eq!(fm.keywords, ["教育", "通知"]);
+        assert_eq!(fm.completeness, Completeness::Incomplete);
+        assert_eq!(fm.source.url.as_deref(), Some("https://x.gov.cn/a"));
+        assert_eq!(fm.attachments.len(), 2);
+        assert_eq!(fm.attachments[1].url.as_deref(), Some("f/2.pdf"));
+    }
+
+    #[test]
+    fn keeps_number_like_values_as_written() {
+        let fm = parse("标题: 2021\n机构: 局\n索引号: 000123\n").unwrap();
+        assert_eq!(fm.title, "2021");
+        assert_eq!(fm.index_no.unwrap().as_str(), "000123");
+    }
+
+    #[test]
+    fn english_aliases() {
+        let fm = parse("title: T\nagency: A\ndate: 2020-01-01\nindex_no: X/1\ndoc_no: 无\n").unwrap();
+        assert_eq!(fm.title, "T");
+        assert_eq!(fm.published.unwrap().to_string(), "2020-01-01");
+        assert_eq!(fm.doc_no, None);
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_line() {
+        let errs = parse("标题: T\n发布日期: 2020-01-01\n成文日期: 2020-13-01\n完整性: 半\n").unwrap_err();
+        assert_eq!(errs.len(), 3, "{errs:?}");
+        assert_eq!(errs[0].line, 2);
+        assert!(errs[0].message.contains("发布日期") && errs[0].message.contains("发布时间"));
+        assert_eq!(errs[1].line, 3);
+        assert_eq!(errs[2].line, 4);
+    }
+
+    #[test]
+    fn missing_title_and_bad_yaml() {
+        let errs = parse("机构: A\n").unwrap_err();
+        assert!(errs[0].message.contains("标题"));
+        let errs = parse("标题: [unclosed\n机构: A\n").unwrap_err();
+        assert!(errs[0].message.contains("YAML"));
+        let errs = parse("标题: a\ntitle: b\n").unwrap_err();
+        assert!(errs[0].message.contains("twice"));
+    }
+
+    #[test]
+    fn round_trips() {
+        let fm = FrontMatter {
+            title: "关于“双减”: 工作的通知 #1".into(),
+            agency: Some(Agency("青溪县教育局".into())),
+            published: "2021-01-12 16:15:50".parse().ok(),
+            written: "2021-01-08".parse().ok(),
+            index_no: IndexNumber::new("002658260/2021-17205"),
+            doc_no: DocNumber::new("青教〔2021〕5号"),
+            topic: Some("教育\\基础教育".into()),
+            genre: None,
+            keywords: vec!["教育".into(), "yes".into()],
+            validity: Some("有效".into()),
+            disclosure: Some("主动公开".into()),
+            completeness: Completeness::Incomplete,
+            completeness_note: Some("正文在“三、”处中断".into()),
+            source: Source {
+                file: Some("raw/a b.txt".into()),
+                sha256: Some("00ab".into()),
+                url: Some("https://x.gov.cn/a?b=1#c".into()),
+                site: None,
+            },
+            attachments: vec![
+                Attachment { name: "附件1".into(), url: None },
+                Attachment { name: "- 附件2".into(), url: Some("a.pdf".into()) },
+            ],
+        };
+        let y = fm.to_yaml();
+        assert_eq!(parse(&y).unwrap(), fm, "{y}");
+    }
+}

@@ -1,0 +1,149 @@
+//! The content model: a [`Document`] is YAML [`FrontMatter`] between `---` lines, then
+//! a Markdown body. This module reads and writes that format and knows the domain's
+//! values (dates, 索引号, 文号); it knows nothing of sites or raw reports.
+
+pub mod date;
+pub mod front_matter;
+pub mod keys;
+pub mod numbers;
+
+pub use date::DisclosureDate;
+pub use front_matter::{
+    Agency, Attachment, Completeness, FieldError, FrontMatter, Source, VALIDITY_VALUES,
+};
+pub use keys::Key;
+pub use numbers::{DocNumber, IndexNumber};
+
+use crate::diagnostic::Diagnostic;
+use std::path::{Path, PathBuf};
+
+/// One disclosure item of an archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// Path relative to `content/`, with `/` separators (`2021/notice.md`).
+    pub path: String,
+    pub front: FrontMatter,
+    /// The Markdown body, as written.
+    pub body: String,
+    /// The line of the file on which the body starts, for messages about the body.
+    pub body_line: usize,
+}
+
+impl Document {
+    /// Parses a document's text. `path` is how messages name the file.
+    pub fn parse(path: &Path, rel: &str, text: &str) -> Result<Document, Vec<Diagnostic>> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let diag = |line, msg: String| Diagnostic::error(path.to_path_buf(), Some(line), msg);
+        let Some((yaml, body, body_line)) = split_front_matter(text) else {
+            return Err(vec![diag(
+                1,
+                "no front matter: a document starts with a `---` line, then `标题: …` and \
+                 `机构: …`, then a closing `---` line"
+                    .into(),
+            )]);
+        };
+        let front = FrontMatter::from_yaml(&yaml).map_err(|errs| {
+            errs.into_iter()
+                .map(|e| diag(e.line + 1, e.message))
+                .collect::<Vec<_>>()
+        })?;
+        Ok(Document {
+            path: rel.to_string(),
+            front,
+            body: body.to_string(),
+            body_line,
+        })
+    }
+
+    /// The document as file text: front matter, then the body.
+    pub fn to_text(front: &FrontMatter, body: &str) -> String {
+        let mut out = String::with_capacity(body.len() + 256);
+        out.push_str("---\n");
+        out.push_str(&front.to_yaml());
+        out.push_str("---\n\n");
+        out.push_str(body.trim_start_matches('\n'));
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The site path of the document's page: the path of the `.md` without its
+    /// extension, as a folder (`2021/notice/`).
+    pub fn url_path(&self) -> String {
+        let stem = self.path.strip_suffix(".md").unwrap_or(&self.path);
+        format!("{stem}/")
+    }
+
+    /// The content file, under `content_dir`.
+    pub fn file(&self, content_dir: &Path) -> PathBuf {
+        content_dir.join(&self.path)
+    }
+}
+
+/// Splits `---\nYAML\n---\nbody`, with LF or CRLF line ends. Returns the YAML (LF line
+/// ends), the body and the 1-based line where the body starts.
+fn split_front_matter(text: &str) -> Option<(String, &str, usize)> {
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next()?;
+    if first.trim_end() != "---" {
+        return None;
+    }
+    let mut offset = first.len();
+    let mut yaml = String::new();
+    let mut line_no = 1;
+    for l in lines {
+        line_no += 1;
+        offset += l.len();
+        if l.trim_end() == "---" {
+            return Some((yaml, &text[offset..], line_no + 1));
+        }
+        yaml.push_str(l.trim_end_matches(['\r', '\n']));
+        yaml.push('\n');
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_document() {
+        let t = "---\r\n标题: 通知\r\n机构: 局\r\n---\r\n\r\n正文\r\n";
+        let d = Document::parse(Path::new("a.md"), "2021/a.md", t).unwrap();
+        assert_eq!(d.front.title, "通知");
+        assert_eq!(d.body.trim(), "正文");
+        assert_eq!(d.body_line, 5);
+        assert_eq!(d.url_path(), "2021/a/");
+    }
+
+    #[test]
+    fn error_lines_count_from_the_file_start() {
+        let t = "---\n标题: 通知\n发布日期: 2021-01-01\n---\n";
+        let e = Document::parse(Path::new("c/a.md"), "a.md", t).unwrap_err();
+        assert_eq!(e[0].line, Some(3));
+        assert!(e[0].to_string().starts_with("c/a.md:3: unknown front-matter key `发布日期`"));
+    }
+
+    #[test]
+    fn no_front_matter_is_an_error() {
+        let e = Document::parse(Path::new("a.md"), "a.md", "正文").unwrap_err();
+        assert!(e[0].message.contains("---"));
+        let e = Document::parse(Path::new("a.md"), "a.md", "---\n标题: x\n").unwrap_err();
+        assert!(e[0].message.contains("front matter"));
+    }
+
+    #[test]
+    fn writes_what_it_reads() {
+        let fm = FrontMatter {
+            title: "标题".into(),
+            agency: Some(Agency("局".into())),
+            ..Default::default()
+        };
+        let text = Document::to_text(&fm, "正文\n");
+        let d = Document::parse(Path::new("a.md"), "a.md", &text).unwrap();
+        assert_eq!(d.front, fm);
+        assert_eq!(d.body, "\n正文\n");
+    }
+}

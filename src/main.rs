@@ -1,0 +1,151 @@
+//! The `gongkai` command: parses arguments, calls the library, turns outcomes into
+//! messages and exit codes. No logic of its own lives here.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use gongkai::config::SiteConfig;
+use gongkai::diagnostic::Diagnostics;
+
+#[derive(Parser)]
+#[command(
+    name = "gongkai",
+    version,
+    about = "公开 — build a searchable 政府信息公开 archive from raw reports",
+    long_about = "公开 — build a searchable 政府信息公开 (government information disclosure) \
+                  archive.\n\nimport turns raw reports (.txt, .html, .docx) into Markdown \
+                  documents under content/; build renders content/ into a static site with \
+                  a search index, for publishing under a base URL or for opening offline."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new archive: site.toml, content/ and a first example document.
+    Init {
+        /// The folder to create (it may exist, but must not hold a site.toml).
+        dir: PathBuf,
+    },
+    /// Render content/ into a static site.
+    Build {
+        /// The archive's folder (the one holding site.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Where to write the site (default: output_dir of site.toml, `public`).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Publish under this address instead of site.toml's base_url,
+        /// e.g. https://www.example.gov.cn/xxgk/
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+    /// Normalise raw reports (.txt, .html, .docx) into Markdown documents.
+    Import {
+        /// Files or folders of raw reports (folders are read recursively).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The archive's folder; its site.toml may add noise rules.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Where to write the documents (default: <root>/content).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also write a JSON report of everything found, removed and guessed.
+        #[arg(long, value_name = "FILE.json")]
+        report: Option<PathBuf>,
+        /// Overwrite documents that already exist.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Init { dir } => match gongkai::init::create(&dir) {
+            Ok(()) => {
+                eprintln!(
+                    "created a new archive in {0}; build it with `gongkai build --root {0}`",
+                    dir.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(d) => fail(&d.into()),
+        },
+        Command::Build {
+            root,
+            output,
+            base_url,
+        } => {
+            let opts = gongkai::site::BuildOptions {
+                root,
+                output,
+                base_url,
+            };
+            match gongkai::site::build(&opts) {
+                Ok(summary) => {
+                    eprintln!("{summary}");
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => fail(&errors),
+            }
+        }
+        Command::Import {
+            paths,
+            root,
+            out,
+            report,
+            force,
+        } => {
+            // site.toml is optional for import: raw reports can be normalised before
+            // an archive exists. When it is there but broken, say so.
+            let config = if root.join(gongkai::config::FILE_NAME).exists() {
+                match SiteConfig::load(&root) {
+                    Ok(c) => Some(c),
+                    Err(d) => return fail(&d.into()),
+                }
+            } else {
+                None
+            };
+            let opts = gongkai::import::ImportOptions {
+                inputs: paths,
+                out_dir: out.unwrap_or_else(|| root.join("content")),
+                report,
+                force,
+                site_rules: config.map(|c| c.import),
+                site_toml: Some(root.join(gongkai::config::FILE_NAME)),
+                progress: std::io::stderr().is_terminal(),
+            };
+            match gongkai::import::run(&opts) {
+                Ok(summary) => {
+                    eprintln!("{summary}");
+                    if summary.failed > 0 {
+                        ExitCode::FAILURE
+                    } else {
+                        ExitCode::SUCCESS
+                    }
+                }
+                Err(d) => fail(&d.into()),
+            }
+        }
+    }
+}
+
+/// Prints every problem as `file:line: message` and the count, then fails.
+fn fail(errors: &Diagnostics) -> ExitCode {
+    for d in errors.iter() {
+        eprintln!("{d}");
+    }
+    let n = errors.len();
+    eprintln!(
+        "gongkai: {n} error{} found; nothing was written",
+        if n == 1 { "" } else { "s" }
+    );
+    ExitCode::FAILURE
+}
