@@ -123,7 +123,10 @@ mod tests {
         let t = "---\n标题: 通知\n发布日期: 2021-01-01\n---\n";
         let e = Document::parse(Path::new("c/a.md"), "a.md", t).unwrap_err();
         assert_eq!(e[0].line, Some(3));
-        assert!(e[0].to_string().starts_with("c/a.md:3: unknown front-matter key `发布日期`"));
+        assert!(
+            e[0].to_string()
+                .starts_with("c/a.md:3: unknown front-matter key `发布日期`")
+        );
     }
 
     #[test]
