@@ -69,7 +69,9 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
+        // `./content/a.md` reads better as `content/a.md`.
+        let file = self.file.strip_prefix(".").unwrap_or(&self.file);
+        write!(f, "{}", file.display())?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }

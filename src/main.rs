@@ -44,6 +44,9 @@ enum Command {
         /// e.g. https://www.example.gov.cn/xxgk/
         #[arg(long)]
         base_url: Option<String>,
+        /// Build a copy that works opened from file:// (a USB stick): relative links only.
+        #[arg(long)]
+        offline: bool,
     },
     /// Normalise raw reports (.txt, .html, .docx) into Markdown documents.
     Import {
@@ -82,11 +85,13 @@ fn main() -> ExitCode {
             root,
             output,
             base_url,
+            offline,
         } => {
             let opts = gongkai::site::BuildOptions {
                 root,
                 output,
                 base_url,
+                offline,
             };
             match gongkai::site::build(&opts) {
                 Ok(summary) => {

@@ -5,6 +5,7 @@
 
 pub mod load;
 pub mod model;
+pub mod offline;
 pub mod output;
 pub mod pages;
 
@@ -27,6 +28,8 @@ pub struct BuildOptions {
     pub output: Option<PathBuf>,
     /// Overrides `base_url` of site.toml.
     pub base_url: Option<String>,
+    /// Build for file:// (a USB copy), whatever site.toml says; see [`offline`].
+    pub offline: bool,
 }
 
 /// What a successful build did.
@@ -159,6 +162,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Diagnostics> {
         )
     })?;
     files += stats.files;
+
+    if opts.offline || config.offline {
+        offline::make_relative(staging.path(), &crate::config::base_path_of(&base_url))?;
+    }
 
     let output = staging.commit()?;
     Ok(BuildSummary {
