@@ -48,6 +48,16 @@ enum Command {
         #[arg(long)]
         offline: bool,
     },
+    /// Validate the archive without writing it: front matter, links, templates,
+    /// accessibility of the rendered pages.
+    Check {
+        /// The archive's folder (the one holding site.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// `human`: `file:line: level: message` lines; `json`: one JSON report.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
     /// Normalise raw reports (.txt, .html, .docx) into Markdown documents.
     Import {
         /// Files or folders of raw reports (folders are read recursively).
@@ -66,6 +76,12 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -99,6 +115,24 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(errors) => fail(&errors),
+            }
+        }
+        Command::Check { root, format } => {
+            let report = gongkai::check::check(&root);
+            match format {
+                Format::Human => print!("{}", report.human()),
+                Format::Json => match serde_json::to_string_pretty(&report) {
+                    Ok(json) => println!("{json}"),
+                    Err(e) => {
+                        eprintln!("gongkai: cannot write the report: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                },
+            }
+            if report.errors > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
             }
         }
         Command::Import {

@@ -86,10 +86,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Diagnostics> {
         .map_err(|e| errors.extend(e))
         .ok();
     let content_dir = root.join("content");
-    let content = load::load_content(&content_dir)
-        .map_err(|e| errors.extend(e))
-        .ok();
-    let (Some(mut theme), Some(content)) = (theme, content) else {
+    let (content, content_errors) = load::load_content(&content_dir);
+    errors.extend(content_errors);
+    let Some(mut theme) = theme.filter(|_| !errors.has_errors()) else {
         return Err(errors.sorted());
     };
     let site = model::Site::new(content.documents, &content_dir)?;
