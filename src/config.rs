@@ -102,7 +102,10 @@ impl SiteConfig {
         };
         let fail = |key: &str, msg: String| Diagnostic::error(path, at(key), msg);
         if self.title.trim().is_empty() {
-            return Err(fail("title", "`title` is empty; give the site's name".into()));
+            return Err(fail(
+                "title",
+                "`title` is empty; give the site's name".into(),
+            ));
         }
         if self.per_page == 0 {
             return Err(fail(
@@ -175,7 +178,7 @@ mod tests {
     fn chinese_aliases() {
         let c = SiteConfig::parse(
             Path::new("site.toml"),
-            "title = \"x\"\n主办单位 = \"办公室\"\n网站标识码 = \"3300000001\"\n",
+            "title = \"x\"\n\"主办单位\" = \"办公室\"\n\"网站标识码\" = \"3300000001\"\n",
         )
         .unwrap();
         assert_eq!(c.organizer, "办公室");
@@ -184,8 +187,11 @@ mod tests {
 
     #[test]
     fn errors_name_the_key_and_line() {
-        let e = SiteConfig::parse(Path::new("site.toml"), &format!("{MINIMAL}per_page = \"x\"\n"))
-            .unwrap_err();
+        let e = SiteConfig::parse(
+            Path::new("site.toml"),
+            &format!("{MINIMAL}per_page = \"x\"\n"),
+        )
+        .unwrap_err();
         assert_eq!(e.line, Some(3), "{e}");
         let e = SiteConfig::parse(Path::new("site.toml"), &format!("{MINIMAL}titel = \"x\"\n"))
             .unwrap_err();

@@ -3,6 +3,7 @@
 //! Data flows one way: raw reports → [`import`] → `content/**/*.md` ([`document`]) →
 //! [`site`] build (rendered with [`render`], indexed by [`search`]) → `public/`.
 
+pub mod check;
 pub mod config;
 pub mod diagnostic;
 pub mod document;

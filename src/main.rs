@@ -44,6 +44,19 @@ enum Command {
         /// e.g. https://www.example.gov.cn/xxgk/
         #[arg(long)]
         base_url: Option<String>,
+        /// Build a copy that works opened from file:// (a USB stick): relative links only.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Validate the archive without writing it: front matter, links, templates,
+    /// accessibility of the rendered pages.
+    Check {
+        /// The archive's folder (the one holding site.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// `human`: `file:line: level: message` lines; `json`: one JSON report.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
     /// Normalise raw reports (.txt, .html, .docx) into Markdown documents.
     Import {
@@ -65,6 +78,12 @@ enum Command {
     },
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -82,11 +101,13 @@ fn main() -> ExitCode {
             root,
             output,
             base_url,
+            offline,
         } => {
             let opts = gongkai::site::BuildOptions {
                 root,
                 output,
                 base_url,
+                offline,
             };
             match gongkai::site::build(&opts) {
                 Ok(summary) => {
@@ -94,6 +115,24 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(errors) => fail(&errors),
+            }
+        }
+        Command::Check { root, format } => {
+            let report = gongkai::check::check(&root);
+            match format {
+                Format::Human => print!("{}", report.human()),
+                Format::Json => match serde_json::to_string_pretty(&report) {
+                    Ok(json) => println!("{json}"),
+                    Err(e) => {
+                        eprintln!("gongkai: cannot write the report: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                },
+            }
+            if report.errors > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
             }
         }
         Command::Import {

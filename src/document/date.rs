@@ -98,7 +98,11 @@ impl FromStr for DisclosureDate {
         }
         let h = num(fields[0])?;
         let mi = num(fields[1])?;
-        let sec = if fields.len() == 3 { num(fields[2])? } else { 0 };
+        let sec = if fields.len() == 3 {
+            num(fields[2])?
+        } else {
+            0
+        };
         out.with_time(h, mi, sec)
             .ok_or_else(|| DateError(format!("`{s}` has no such time of day")))
     }
@@ -122,7 +126,14 @@ mod tests {
 
     #[test]
     fn refuses_bad_dates() {
-        for s in ["2021-13-01", "2021-02-30", "21-01-01", "2021/01/01", "昨天", "2021-01-01 25:00"] {
+        for s in [
+            "2021-13-01",
+            "2021-02-30",
+            "21-01-01",
+            "2021/01/01",
+            "昨天",
+            "2021-01-01 25:00",
+        ] {
             assert!(s.parse::<DisclosureDate>().is_err(), "{s}");
         }
     }

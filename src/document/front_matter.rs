@@ -98,6 +98,16 @@ pub struct FrontMatter {
     pub attachments: Vec<Attachment>,
 }
 
+/// The line of each key given in a front matter (within the YAML text).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyLines(pub Vec<(Key, usize)>);
+
+impl KeyLines {
+    pub fn get(&self, key: Key) -> Option<usize> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, l)| *l)
+    }
+}
+
 /// A problem in the front matter, at a line counted from the start of the YAML text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
@@ -112,6 +122,12 @@ impl FrontMatter {
     /// Reads front matter from YAML text. Every problem found is returned, each with
     /// its line (1-based, within `yaml`).
     pub fn from_yaml(yaml: &str) -> Result<FrontMatter, Vec<FieldError>> {
+        FrontMatter::from_yaml_with_lines(yaml).map(|(fm, _)| fm)
+    }
+
+    /// Like [`FrontMatter::from_yaml`], also returning the line of each key given, for
+    /// messages about a value (a duplicated 索引号, dates out of order).
+    pub fn from_yaml_with_lines(yaml: &str) -> Result<(FrontMatter, KeyLines), Vec<FieldError>> {
         let root = load_yaml(yaml)?;
         let mut errors = Vec::new();
         let mut fm = FrontMatter::default();
@@ -132,7 +148,7 @@ impl FrontMatter {
                 }]);
             }
         };
-        let mut seen: Vec<Key> = Vec::new();
+        let mut seen = KeyLines::default();
         for (k, v) in map.iter() {
             let Some(name) = scalar(k) else {
                 errors.push(FieldError {
@@ -155,7 +171,7 @@ impl FrontMatter {
                 });
                 continue;
             };
-            if seen.contains(&key) {
+            if seen.get(key).is_some() {
                 errors.push(FieldError {
                     line: line(k),
                     message: format!(
@@ -165,7 +181,7 @@ impl FrontMatter {
                 });
                 continue;
             }
-            seen.push(key);
+            seen.0.push((key, line(k)));
             if let Err(e) = fm.set(key, v) {
                 errors.push(e);
             }
@@ -173,13 +189,13 @@ impl FrontMatter {
                 title_seen = true;
             }
         }
-        if !title_seen || fm.title.is_empty() {
-            if !errors.iter().any(|e| e.message.contains("标题")) {
-                errors.push(missing_title(line(&root)));
-            }
+        if (!title_seen || fm.title.is_empty())
+            && !errors.iter().any(|e| e.message.contains("标题"))
+        {
+            errors.push(missing_title(line(&root)));
         }
         if errors.is_empty() {
-            Ok(fm)
+            Ok((fm, seen))
         } else {
             errors.sort_by_key(|e| e.line);
             Err(errors)
@@ -195,7 +211,10 @@ impl FrontMatter {
                     "`{}` takes a single value, not a list or map",
                     key.canonical()
                 ))),
-                _ => Ok(scalar(v).map(str::trim).filter(|s| !s.is_empty() && *s != "~").map(String::from)),
+                _ => Ok(scalar(v)
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty() && *s != "~")
+                    .map(String::from)),
             }
         };
         match key {
@@ -230,9 +249,7 @@ impl FrontMatter {
                     None | Some("完整") => Completeness::Complete,
                     Some("不完整") => Completeness::Incomplete,
                     Some(other) => {
-                        return Err(err(format!(
-                            "`完整性` is `{other}`; write 完整 or 不完整"
-                        )));
+                        return Err(err(format!("`完整性` is `{other}`; write 完整 or 不完整")));
                     }
                 }
             }
@@ -241,10 +258,12 @@ impl FrontMatter {
                     YamlDataOwned::Sequence(items) => items
                         .iter()
                         .map(|i| {
-                            scalar(i).map(|s| s.trim().to_string()).ok_or_else(|| FieldError {
-                                line: line(i),
-                                message: "`主题词` entries must be words".into(),
-                            })
+                            scalar(i)
+                                .map(|s| s.trim().to_string())
+                                .ok_or_else(|| FieldError {
+                                    line: line(i),
+                                    message: "`主题词` entries must be words".into(),
+                                })
                         })
                         .filter(|r| r.as_ref().map_or(true, |s| !s.is_empty()))
                         .collect::<Result<_, _>>()?,
@@ -260,9 +279,8 @@ impl FrontMatter {
                 }
             }
             Key::Source => {
-                let m = mapping(v).ok_or_else(|| {
-                    err("`来源` is a map: 文件, sha256, 原文链接, 站点".into())
-                })?;
+                let m = mapping(v)
+                    .ok_or_else(|| err("`来源` is a map: 文件, sha256, 原文链接, 站点".into()))?;
                 let fields = sub_fields(m, &SOURCE_KEYS, "来源")?;
                 self.source = Source {
                     file: fields[0].clone(),
@@ -277,7 +295,7 @@ impl FrontMatter {
                         return Ok(());
                     }
                     return Err(err(
-                        "`附件` is a list: `- 名称` or `- {名称: …, 链接: …}`".into(),
+                        "`附件` is a list: `- 名称` or `- {名称: …, 链接: …}`".into()
                     ));
                 };
                 for item in items {
@@ -329,10 +347,7 @@ impl FrontMatter {
         if let Some(n) = &self.doc_no {
             line(Key::DocNo.canonical(), n.as_str());
         }
-        for (key, value) in [
-            (Key::Topic, &self.topic),
-            (Key::Genre, &self.genre),
-        ] {
+        for (key, value) in [(Key::Topic, &self.topic), (Key::Genre, &self.genre)] {
             if let Some(v) = value {
                 line(key.canonical(), v);
             }
@@ -346,13 +361,19 @@ impl FrontMatter {
         let mut line = |k: &str, v: &str| {
             let _ = writeln!(out, "{k}: {}", yaml_scalar(v));
         };
-        for (key, value) in [(Key::Validity, &self.validity), (Key::Disclosure, &self.disclosure)] {
+        for (key, value) in [
+            (Key::Validity, &self.validity),
+            (Key::Disclosure, &self.disclosure),
+        ] {
             if let Some(v) = value {
                 line(key.canonical(), v);
             }
         }
         if self.completeness == Completeness::Incomplete {
-            line(Key::Completeness.canonical(), Completeness::Incomplete.label());
+            line(
+                Key::Completeness.canonical(),
+                Completeness::Incomplete.label(),
+            );
         }
         if let Some(n) = &self.completeness_note {
             line(Key::CompletenessNote.canonical(), n);
@@ -360,7 +381,10 @@ impl FrontMatter {
         if !self.source.is_empty() {
             let _ = writeln!(out, "{}:", Key::Source.canonical());
             let s = &self.source;
-            for (i, v) in [&s.file, &s.sha256, &s.url, &s.site].into_iter().enumerate() {
+            for (i, v) in [&s.file, &s.sha256, &s.url, &s.site]
+                .into_iter()
+                .enumerate()
+            {
                 if let Some(v) = v {
                     let _ = writeln!(out, "  {}: {}", SOURCE_KEYS[i].0, yaml_scalar(v));
                 }
@@ -516,7 +540,8 @@ fn plain_is_safe(s: &str) -> bool {
     ) {
         return false;
     }
-    !s.chars().all(|c| c.is_ascii_digit() || ".+-_eExXoO".contains(c))
+    !s.chars()
+        .all(|c| c.is_ascii_digit() || ".+-_eExXoO".contains(c))
 }
 
 #[cfg(test)]
@@ -556,7 +581,8 @@ mod tests {
 
     #[test]
     fn english_aliases() {
-        let fm = parse("title: T\nagency: A\ndate: 2020-01-01\nindex_no: X/1\ndoc_no: 无\n").unwrap();
+        let fm =
+            parse("title: T\nagency: A\ndate: 2020-01-01\nindex_no: X/1\ndoc_no: 无\n").unwrap();
         assert_eq!(fm.title, "T");
         assert_eq!(fm.published.unwrap().to_string(), "2020-01-01");
         assert_eq!(fm.doc_no, None);
@@ -564,7 +590,8 @@ mod tests {
 
     #[test]
     fn reports_every_problem_with_its_line() {
-        let errs = parse("标题: T\n发布日期: 2020-01-01\n成文日期: 2020-13-01\n完整性: 半\n").unwrap_err();
+        let errs =
+            parse("标题: T\n发布日期: 2020-01-01\n成文日期: 2020-13-01\n完整性: 半\n").unwrap_err();
         assert_eq!(errs.len(), 3, "{errs:?}");
         assert_eq!(errs[0].line, 2);
         assert!(errs[0].message.contains("发布日期") && errs[0].message.contains("发布时间"));
@@ -605,8 +632,14 @@ mod tests {
                 site: None,
             },
             attachments: vec![
-                Attachment { name: "附件1".into(), url: None },
-                Attachment { name: "- 附件2".into(), url: Some("a.pdf".into()) },
+                Attachment {
+                    name: "附件1".into(),
+                    url: None,
+                },
+                Attachment {
+                    name: "- 附件2".into(),
+                    url: Some("a.pdf".into()),
+                },
             ],
         };
         let y = fm.to_yaml();

@@ -97,10 +97,7 @@ fn normalize_year_brackets(s: &str) -> String {
         let c = chars[i];
         if let Some(&(_, close)) = PAIRS.iter().find(|(o, _)| *o == c) {
             // Only a bracket around a year (or an empty pair) is the 文号's own.
-            let inner: String = chars[i + 1..]
-                .iter()
-                .take_while(|&&x| x != close)
-                .collect();
+            let inner: String = chars[i + 1..].iter().take_while(|&&x| x != close).collect();
             let end = i + 1 + inner.chars().count();
             let is_year = inner.is_empty()
                 || (inner.chars().count() == 4 && inner.chars().all(|x| x.is_ascii_digit()));
@@ -144,7 +141,9 @@ mod tests {
             assert_eq!(IndexNumber::new(s).unwrap().as_str(), s);
         }
         assert_eq!(
-            IndexNumber::new(" ００２６５８２６０/2021-17205 ").unwrap().as_str(),
+            IndexNumber::new(" ００２６５８２６０/2021-17205 ")
+                .unwrap()
+                .as_str(),
             "002658260/2021-17205"
         );
         assert_eq!(IndexNumber::new("无"), None);
@@ -169,7 +168,11 @@ mod tests {
     #[test]
     fn standard_form() {
         assert!(DocNumber::new("庆教〔2021〕5号").unwrap().is_standard());
-        assert!(DocNumber::new("工信部联规〔2026〕109号").unwrap().is_standard());
+        assert!(
+            DocNumber::new("工信部联规〔2026〕109号")
+                .unwrap()
+                .is_standard()
+        );
         assert!(DocNumber::new("国令第706号").unwrap().is_standard());
         assert!(!DocNumber::new("杭政办函〔〕75号").unwrap().is_standard());
         assert!(!DocNumber::new("庆教〔2021〕05号").unwrap().is_standard());

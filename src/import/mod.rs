@@ -48,5 +48,9 @@ impl fmt::Display for ImportSummary {
 
 /// Imports every raw report under `opts.inputs`.
 pub fn run(_opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
-    Err(Diagnostic::error("import", None, "import is not available yet"))
+    Err(Diagnostic::error(
+        "import",
+        None,
+        "import is not available yet",
+    ))
 }

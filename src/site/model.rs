@@ -1,0 +1,278 @@
+//! The archive as a site: documents in date order and the ways to browse them
+//! (by 机构, by 年份, by 主题分类).
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::document::{DisclosureDate, Document};
+
+/// A way of browsing: its folder in the site and its Chinese label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaxonomyKind {
+    Agency,
+    Year,
+    Topic,
+}
+
+impl TaxonomyKind {
+    pub const ALL: [TaxonomyKind; 3] = [
+        TaxonomyKind::Agency,
+        TaxonomyKind::Year,
+        TaxonomyKind::Topic,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            TaxonomyKind::Agency => "agency",
+            TaxonomyKind::Year => "year",
+            TaxonomyKind::Topic => "topic",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TaxonomyKind::Agency => "机构",
+            TaxonomyKind::Year => "年份",
+            TaxonomyKind::Topic => "主题分类",
+        }
+    }
+}
+
+/// One 机构, 年份 or 主题分类 and its documents, newest first.
+#[derive(Debug, Clone)]
+pub struct Term {
+    pub name: String,
+    /// `agency/3fa2c1d0/`: ASCII, so it works on every file system and from file://.
+    pub url_path: String,
+    /// Indices into [`Site::documents`].
+    pub documents: Vec<usize>,
+}
+
+/// The documents of the archive and how they are grouped.
+#[derive(Debug)]
+pub struct Site {
+    /// Newest first; undated documents last, by path.
+    pub documents: Vec<Document>,
+    pub agencies: Vec<Term>,
+    pub years: Vec<Term>,
+    pub topics: Vec<Term>,
+}
+
+/// Site paths the build writes itself; a document there would be overwritten.
+const RESERVED: [&str; 8] = [
+    "agency", "year", "topic", "search", "assets", "404", "sitemap", "atom",
+];
+
+/// The label of the year term for documents with no date.
+pub const UNDATED: &str = "未注明日期";
+
+/// The date a document is sorted and grouped by: 发布时间, else 成文日期.
+pub fn sort_date(d: &Document) -> Option<DisclosureDate> {
+    d.front.published.or(d.front.written)
+}
+
+impl Site {
+    /// Orders and groups the documents; refuses what cannot be built (a document with
+    /// no 机构, one whose path the site needs for its own pages).
+    pub fn new(
+        mut documents: Vec<Document>,
+        content_dir: &std::path::Path,
+    ) -> Result<Site, Diagnostics> {
+        let errors = Site::refusals(&documents, content_dir);
+        if errors.has_errors() {
+            return Err(errors.sorted());
+        }
+        documents.sort_by(|a, b| match (sort_date(a), sort_date(b)) {
+            (Some(x), Some(y)) => y.cmp(&x).then_with(|| a.path.cmp(&b.path)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.path.cmp(&b.path),
+        });
+
+        let mut agencies: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut years: BTreeMap<Option<i32>, Vec<usize>> = BTreeMap::new();
+        let mut topics: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, d) in documents.iter().enumerate() {
+            if let Some(a) = &d.front.agency {
+                agencies.entry(a.0.clone()).or_default().push(i);
+            }
+            years.entry(d.front.year()).or_default().push(i);
+            if let Some(t) = &d.front.topic {
+                topics.entry(t.clone()).or_default().push(i);
+            }
+        }
+        let agencies = hashed_terms(TaxonomyKind::Agency, agencies);
+        let topics = hashed_terms(TaxonomyKind::Topic, topics);
+        let years = years
+            .into_iter()
+            .rev()
+            .map(|(year, documents)| {
+                let (name, slug) = match year {
+                    Some(y) => (format!("{y}"), format!("{y}")),
+                    None => (UNDATED.to_string(), "undated".to_string()),
+                };
+                Term {
+                    name,
+                    url_path: format!("{}/{slug}/", TaxonomyKind::Year.slug()),
+                    documents,
+                }
+            })
+            // Undated sorts first in a BTreeMap (None < Some); put it last.
+            .fold(Vec::new(), |mut v: Vec<Term>, t| {
+                if t.name == UNDATED {
+                    v.push(t);
+                } else {
+                    let at = v.iter().position(|x| x.name == UNDATED).unwrap_or(v.len());
+                    v.insert(at, t);
+                }
+                v
+            });
+        Ok(Site {
+            documents,
+            agencies,
+            years,
+            topics,
+        })
+    }
+
+    /// What keeps documents out of a site: no 机构, a path the site needs for itself.
+    pub fn refusals(documents: &[Document], content_dir: &std::path::Path) -> Diagnostics {
+        let mut errors = Diagnostics::new();
+        for d in documents {
+            let file = d.file(content_dir);
+            if d.front.agency.is_none() {
+                errors.push(Diagnostic::error(
+                    &file,
+                    Some(2),
+                    "`机构` is missing; add `机构: <发布机构全称>` to the front matter \
+                     (the importer leaves it out when the raw report does not name the organ)",
+                ));
+            }
+            let first = d.path.split('/').next().unwrap_or("");
+            let first = first.strip_suffix(".md").unwrap_or(first);
+            if RESERVED.contains(&first) {
+                errors.push(Diagnostic::error(
+                    &file,
+                    None,
+                    format!(
+                        "the site uses `{first}/` for its own pages; move the document to \
+                         another folder"
+                    ),
+                ));
+            }
+        }
+        errors
+    }
+
+    pub fn terms(&self, kind: TaxonomyKind) -> &[Term] {
+        match kind {
+            TaxonomyKind::Agency => &self.agencies,
+            TaxonomyKind::Year => &self.years,
+            TaxonomyKind::Topic => &self.topics,
+        }
+    }
+
+    /// The term a document belongs to, for links from its page.
+    pub fn term_of(&self, kind: TaxonomyKind, name: &str) -> Option<&Term> {
+        self.terms(kind).iter().find(|t| t.name == name)
+    }
+}
+
+/// Terms named by free text get a short hash as their folder name: stable as long as
+/// the name is, ASCII, and safe on FAT32. Sorted by document count, then name.
+fn hashed_terms(kind: TaxonomyKind, groups: BTreeMap<String, Vec<usize>>) -> Vec<Term> {
+    let mut used: BTreeMap<String, String> = BTreeMap::new();
+    let mut terms: Vec<Term> = groups
+        .into_iter()
+        .map(|(name, documents)| {
+            let digest = hex(&Sha256::digest(name.as_bytes()));
+            // Lengthen on the (unlikely) collision of the first 8 hex digits.
+            let mut len = 8;
+            while used.get(&digest[..len]).is_some_and(|other| *other != name) && len < digest.len()
+            {
+                len += 2;
+            }
+            let slug = digest[..len].to_string();
+            used.insert(slug.clone(), name.clone());
+            Term {
+                url_path: format!("{}/{slug}/", kind.slug()),
+                name,
+                documents,
+            }
+        })
+        .collect();
+    terms.sort_by(|a, b| {
+        b.documents
+            .len()
+            .cmp(&a.documents.len())
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    terms
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn doc(path: &str, agency: &str, date: Option<&str>, topic: Option<&str>) -> Document {
+        let mut y = format!("标题: {path}\n机构: {agency}\n");
+        if let Some(d) = date {
+            y.push_str(&format!("发布时间: {d}\n"));
+        }
+        if let Some(t) = topic {
+            y.push_str(&format!("主题分类: {t}\n"));
+        }
+        Document::parse(Path::new(path), path, &format!("---\n{y}---\n正文\n")).unwrap()
+    }
+
+    #[test]
+    fn orders_newest_first_and_groups() {
+        let site = Site::new(
+            vec![
+                doc("a.md", "甲局", Some("2021-01-01"), Some("教育")),
+                doc("b.md", "乙局", None, None),
+                doc("c.md", "甲局", Some("2023-05-01"), Some("教育")),
+                doc("d.md", "乙局", Some("2022-01-01 08:00:00"), None),
+            ],
+            Path::new("content"),
+        )
+        .unwrap();
+        let paths: Vec<_> = site.documents.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(paths, ["c.md", "d.md", "a.md", "b.md"]);
+        let years: Vec<_> = site.years.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(years, ["2023", "2022", "2021", UNDATED]);
+        assert_eq!(site.years[3].url_path, "year/undated/");
+        assert_eq!(site.agencies.len(), 2);
+        let jia = site.agencies.iter().find(|t| t.name == "甲局").unwrap();
+        assert_eq!(jia.documents, [0, 2]);
+        assert!(site.agencies[0].url_path.starts_with("agency/"));
+        assert_eq!(site.topics[0].documents.len(), 2);
+    }
+
+    #[test]
+    fn refuses_missing_agency_and_reserved_paths() {
+        let no_agency =
+            Document::parse(Path::new("x.md"), "x.md", "---\n标题: 无机构\n---\n").unwrap();
+        let errs = Site::new(
+            vec![no_agency, doc("search/a.md", "局", None, None)],
+            Path::new("content"),
+        )
+        .unwrap_err();
+        assert_eq!(errs.len(), 2, "{errs}");
+        assert!(errs.to_string().contains("机构"));
+        assert!(errs.to_string().contains("search/"));
+    }
+}

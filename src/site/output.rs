@@ -1,0 +1,142 @@
+//! Writing the site all-or-nothing: pages go into a fresh folder beside the output,
+//! which replaces the old output only once everything is written.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Diagnostic;
+
+/// A build in progress. Dropped without [`Staging::commit`], it leaves no trace and the
+/// previous output stays as it was.
+pub struct Staging {
+    dir: Option<tempfile::TempDir>,
+    target: PathBuf,
+}
+
+impl Staging {
+    /// Prepares a staging folder beside `target` (same file system, so the final swap is
+    /// a rename).
+    pub fn new(target: &Path) -> Result<Staging, Diagnostic> {
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(|e| {
+            Diagnostic::error(
+                &parent,
+                None,
+                format!("cannot create the output's folder: {e}"),
+            )
+        })?;
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "public".into());
+        let dir = tempfile::Builder::new()
+            .prefix(&format!(".{name}.building-"))
+            .tempdir_in(&parent)
+            .map_err(|e| {
+                Diagnostic::error(&parent, None, format!("cannot create a build folder: {e}"))
+            })?;
+        Ok(Staging {
+            dir: Some(dir),
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// The folder pages are written into.
+    pub fn path(&self) -> &Path {
+        self.dir.as_ref().map(|d| d.path()).unwrap_or(&self.target)
+    }
+
+    /// Writes `bytes` at `rel` (a site path with `/`) inside the staging folder.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+        write_under(self.path(), rel, bytes)
+    }
+
+    /// Replaces the target with the staged build.
+    pub fn commit(mut self) -> Result<PathBuf, Diagnostic> {
+        let Some(dir) = self.dir.take() else {
+            return Ok(self.target.clone());
+        };
+        let staged = dir.keep();
+        let fail = |what: &str, e: std::io::Error| {
+            Diagnostic::error(&self.target, None, format!("{what}: {e}"))
+        };
+        if self.target.exists() {
+            if !self.target.is_dir() {
+                let _ = std::fs::remove_dir_all(&staged);
+                return Err(Diagnostic::error(
+                    &self.target,
+                    None,
+                    "the output path is a file, not a folder; remove it or choose another --output",
+                ));
+            }
+            let old = tempfile::Builder::new()
+                .prefix(".old-")
+                .tempdir_in(staged.parent().unwrap_or(Path::new(".")))
+                .map_err(|e| fail("cannot make room for the new build", e))?
+                .keep();
+            let parked = old.join("site");
+            if let Err(e) = std::fs::rename(&self.target, &parked) {
+                let _ = std::fs::remove_dir_all(&staged);
+                let _ = std::fs::remove_dir_all(&old);
+                return Err(fail("cannot move the previous build aside", e));
+            }
+            if let Err(e) = std::fs::rename(&staged, &self.target) {
+                // Put the previous build back: a failed build never loses the old site.
+                let _ = std::fs::rename(&parked, &self.target);
+                let _ = std::fs::remove_dir_all(&staged);
+                let _ = std::fs::remove_dir_all(&old);
+                return Err(fail("cannot put the new build in place", e));
+            }
+            let _ = std::fs::remove_dir_all(&old);
+        } else if let Err(e) = std::fs::rename(&staged, &self.target) {
+            let _ = std::fs::remove_dir_all(&staged);
+            return Err(fail("cannot put the new build in place", e));
+        }
+        Ok(self.target.clone())
+    }
+}
+
+/// Writes `bytes` to `root/rel`, creating folders as needed.
+pub fn write_under(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+    let path = rel
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .fold(root.to_path_buf(), |p, s| p.join(s));
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Diagnostic::error(parent, None, format!("cannot create folder: {e}")))?;
+    }
+    std::fs::write(&path, bytes)
+        .map_err(|e| Diagnostic::error(&path, None, format!("cannot write: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_replaces_and_drop_keeps_old() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("public");
+        let s = Staging::new(&target).unwrap();
+        s.write("a/index.html", b"one").unwrap();
+        s.commit().unwrap();
+        assert_eq!(std::fs::read(target.join("a/index.html")).unwrap(), b"one");
+
+        let s = Staging::new(&target).unwrap();
+        s.write("a/index.html", b"two").unwrap();
+        drop(s);
+        assert_eq!(std::fs::read(target.join("a/index.html")).unwrap(), b"one");
+
+        let s = Staging::new(&target).unwrap();
+        s.write("b.html", b"three").unwrap();
+        s.commit().unwrap();
+        assert!(!target.join("a/index.html").exists());
+        assert_eq!(std::fs::read(target.join("b.html")).unwrap(), b"three");
+        // Nothing is left beside the output.
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1);
+    }
+}

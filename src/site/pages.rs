@@ -1,0 +1,630 @@
+//! The pages of a site and the template context of each (see docs/templates.md).
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use super::model::{Site, TaxonomyKind, Term, sort_date};
+use crate::config::SiteConfig;
+use crate::diagnostic::Diagnostic;
+use crate::document::{Completeness, Document};
+use crate::render::encode_path;
+use crate::render::markdown::{self, LinkResolver, RenderedBody, is_unsafe_url};
+use crate::render::templates::Theme;
+
+/// Site-wide values every template sees as `site`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteContext {
+    pub title: String,
+    pub base_url: String,
+    pub language: String,
+    pub organizer: String,
+    pub site_id_code: String,
+    pub domain: String,
+}
+
+/// A document in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocSummary {
+    pub title: String,
+    pub url_path: String,
+    pub agency: String,
+    pub published: String,
+    pub index_no: String,
+    pub doc_no: String,
+    pub complete: bool,
+    pub year: Option<i32>,
+}
+
+impl DocSummary {
+    pub fn of(d: &Document) -> DocSummary {
+        let f = &d.front;
+        DocSummary {
+            title: f.title.clone(),
+            url_path: d.url_path(),
+            agency: f.agency.as_ref().map(|a| a.0.clone()).unwrap_or_default(),
+            published: f.published.map(|p| p.date_string()).unwrap_or_default(),
+            index_no: f
+                .index_no
+                .as_ref()
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            doc_no: f.doc_no.as_ref().map(|n| n.to_string()).unwrap_or_default(),
+            complete: f.completeness == Completeness::Complete,
+            year: f.year(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct TermContext<'a> {
+    name: &'a str,
+    url_path: &'a str,
+    count: usize,
+}
+
+fn term_context(t: &Term) -> TermContext<'_> {
+    TermContext {
+        name: &t.name,
+        url_path: &t.url_path,
+        count: t.documents.len(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct TaxonomyContext {
+    kind: &'static str,
+    label: &'static str,
+    url_path: String,
+}
+
+fn taxonomy_context(kind: TaxonomyKind) -> TaxonomyContext {
+    TaxonomyContext {
+        kind: kind.slug(),
+        label: kind.label(),
+        url_path: format!("{}/", kind.slug()),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct AttachmentContext {
+    name: String,
+    url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct DocContext {
+    #[serde(flatten)]
+    summary: DocSummary,
+    published_full: String,
+    written: String,
+    topic: String,
+    genre: String,
+    validity: String,
+    disclosure: String,
+    keywords: Vec<String>,
+    incomplete_note: String,
+    source_file: String,
+    source_url: String,
+    source_site: String,
+    source_sha256: String,
+    attachments: Vec<AttachmentContext>,
+    description: String,
+    body_html: String,
+    agency_url_path: String,
+    year_url_path: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct PageLink {
+    number: usize,
+    url_path: String,
+    current: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Paginator {
+    current: usize,
+    total_pages: usize,
+    per_page: usize,
+    total: usize,
+    prev_url_path: String,
+    next_url_path: String,
+    pages: Vec<PageLink>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct SitemapEntry {
+    loc: String,
+    lastmod: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct FeedEntry {
+    #[serde(flatten)]
+    summary: DocSummary,
+    abs_url: String,
+    updated: String,
+    summary_text: String,
+}
+
+/// A page to write: its output path and its rendered bytes.
+pub struct RenderedPage {
+    pub path: String,
+    pub html: String,
+}
+
+/// Renders the pages of one site with one theme.
+pub struct Renderer<'a> {
+    pub theme: &'a Theme,
+    pub site: &'a Site,
+    pub config: &'a SiteConfig,
+    base: tera::Context,
+    base_path: String,
+    abs_base: String,
+    known_documents: HashSet<&'a str>,
+    index_of_path: HashMap<&'a str, usize>,
+}
+
+/// How many documents the home page lists, and the feed carries.
+const HOME_LATEST: usize = 20;
+const FEED_ENTRIES: usize = 50;
+
+impl<'a> Renderer<'a> {
+    pub fn new(
+        theme: &'a mut Theme,
+        site: &'a Site,
+        config: &'a SiteConfig,
+        base_url: &str,
+    ) -> Renderer<'a> {
+        let base_path = crate::config::base_path_of(base_url);
+        let abs_base = if base_url.starts_with("http://") || base_url.starts_with("https://") {
+            let mut b = base_url
+                .split(['?', '#'])
+                .next()
+                .unwrap_or(base_url)
+                .to_string();
+            if !b.ends_with('/') {
+                b.push('/');
+            }
+            b
+        } else {
+            base_path.clone()
+        };
+        let domain = abs_base
+            .split("://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or("")
+            .to_string();
+        let bp = base_path.clone();
+        theme
+            .tera
+            .register_function("url", move |args: &HashMap<String, tera::Value>| {
+                let path = path_arg(args, "url")?;
+                Ok(tera::Value::String(format!(
+                    "{bp}{}",
+                    encode_path(path.trim_start_matches('/'))
+                )))
+            });
+        let ab = abs_base.clone();
+        theme
+            .tera
+            .register_function("abs_url", move |args: &HashMap<String, tera::Value>| {
+                let path = path_arg(args, "abs_url")?;
+                Ok(tera::Value::String(format!(
+                    "{ab}{}",
+                    encode_path(path.trim_start_matches('/'))
+                )))
+            });
+        let mut base = tera::Context::new();
+        base.insert(
+            "site",
+            &SiteContext {
+                title: config.title.clone(),
+                base_url: base_url.to_string(),
+                language: config.language.clone(),
+                organizer: config.organizer.clone(),
+                site_id_code: config.site_id_code.clone().unwrap_or_default(),
+                domain,
+            },
+        );
+        base.insert(
+            "generator",
+            &format!("gongkai {}", env!("CARGO_PKG_VERSION")),
+        );
+        let theme: &'a Theme = theme;
+        Renderer {
+            theme,
+            site,
+            config,
+            base,
+            base_path,
+            abs_base,
+            known_documents: site.documents.iter().map(|d| d.path.as_str()).collect(),
+            index_of_path: site
+                .documents
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.path.as_str(), i))
+                .collect(),
+        }
+    }
+
+    fn context(&self, kind: &str, page_path: &str) -> tera::Context {
+        let mut c = self.base.clone();
+        c.insert("page_kind", kind);
+        c.insert("page_path", page_path);
+        c
+    }
+
+    fn render(
+        &self,
+        template: &str,
+        path: String,
+        ctx: &tera::Context,
+    ) -> Result<RenderedPage, Diagnostic> {
+        Ok(RenderedPage {
+            html: self.theme.render(template, ctx)?,
+            path,
+        })
+    }
+
+    /// Renders a document's body (Markdown → HTML and plain text).
+    pub fn body(&self, doc: &Document) -> RenderedBody {
+        let dir = match doc.path.rfind('/') {
+            Some(i) => &doc.path[..=i],
+            None => "",
+        };
+        let links = BodyLinks {
+            dir,
+            base_path: &self.base_path,
+            known: &self.known_documents,
+        };
+        markdown::render(&doc.body, &links)
+    }
+
+    /// The page of document `i` of the site, from its rendered body.
+    pub fn document_page(&self, i: usize, body: &RenderedBody) -> Result<RenderedPage, Diagnostic> {
+        let doc = &self.site.documents[i];
+        let f = &doc.front;
+        let dir = match doc.path.rfind('/') {
+            Some(i) => &doc.path[..=i],
+            None => "",
+        };
+        let links = BodyLinks {
+            dir,
+            base_path: &self.base_path,
+            known: &self.known_documents,
+        };
+        let safe_link = |u: &str| -> String {
+            if is_unsafe_url(u) {
+                String::new()
+            } else if u.starts_with("http://") || u.starts_with("https://") {
+                u.to_string()
+            } else {
+                links.resolve(u).unwrap_or_default()
+            }
+        };
+        let term_path = |kind, name: &str| {
+            self.site
+                .term_of(kind, name)
+                .map(|t| t.url_path.clone())
+                .unwrap_or_default()
+        };
+        let summary = DocSummary::of(doc);
+        let ctx_doc = DocContext {
+            agency_url_path: term_path(TaxonomyKind::Agency, &summary.agency),
+            year_url_path: self
+                .site
+                .years
+                .iter()
+                .find(|t| t.documents.contains(&i))
+                .map(|t| t.url_path.clone())
+                .unwrap_or_default(),
+            summary,
+            published_full: f.published.map(|d| d.to_string()).unwrap_or_default(),
+            written: f.written.map(|d| d.date_string()).unwrap_or_default(),
+            topic: f.topic.clone().unwrap_or_default(),
+            genre: f.genre.clone().unwrap_or_default(),
+            validity: f.validity.clone().unwrap_or_default(),
+            disclosure: f.disclosure.clone().unwrap_or_default(),
+            keywords: f.keywords.clone(),
+            incomplete_note: f.completeness_note.clone().unwrap_or_default(),
+            source_file: f.source.file.clone().unwrap_or_default(),
+            // Only a web address is a link to the original; anything else is dropped.
+            source_url: f
+                .source
+                .url
+                .clone()
+                .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+                .unwrap_or_default(),
+            source_site: f.source.site.clone().unwrap_or_default(),
+            source_sha256: f.source.sha256.clone().unwrap_or_default(),
+            attachments: f
+                .attachments
+                .iter()
+                .map(|a| AttachmentContext {
+                    name: a.name.clone(),
+                    url: a.url.as_deref().map(safe_link).unwrap_or_default(),
+                })
+                .collect(),
+            description: description(&body.text),
+            body_html: body.html.clone(),
+        };
+        let url_path = doc.url_path();
+        let mut ctx = self.context("document", &url_path);
+        ctx.insert("doc", &ctx_doc);
+        // Neighbours in date order: newer is before in the list.
+        let newer = i
+            .checked_sub(1)
+            .map(|j| DocSummary::of(&self.site.documents[j]));
+        let older = self.site.documents.get(i + 1).map(DocSummary::of);
+        ctx.insert("prev", &newer);
+        ctx.insert("next", &older);
+        self.render("document.html", format!("{url_path}index.html"), &ctx)
+    }
+
+    /// Every page that is not a document page.
+    pub fn other_pages(&self) -> Vec<Result<RenderedPage, Diagnostic>> {
+        let mut out = Vec::new();
+        let site = self.site;
+        let summaries = |ids: &[usize]| -> Vec<DocSummary> {
+            ids.iter()
+                .map(|&i| DocSummary::of(&site.documents[i]))
+                .collect()
+        };
+        let all: Vec<usize> = (0..site.documents.len()).collect();
+
+        let mut ctx = self.context("home", "");
+        ctx.insert("latest", &summaries(&all[..all.len().min(HOME_LATEST)]));
+        ctx.insert(
+            "agencies",
+            &site.agencies.iter().map(term_context).collect::<Vec<_>>(),
+        );
+        ctx.insert(
+            "years",
+            &site.years.iter().map(term_context).collect::<Vec<_>>(),
+        );
+        ctx.insert(
+            "topics",
+            &site.topics.iter().map(term_context).collect::<Vec<_>>(),
+        );
+        ctx.insert("total", &site.documents.len());
+        out.push(self.render("index.html", "index.html".into(), &ctx));
+
+        let per_page = self.config.per_page.max(1);
+        for kind in TaxonomyKind::ALL {
+            let terms = site.terms(kind);
+            let tax = taxonomy_context(kind);
+            let mut ctx = self.context("taxonomy", &tax.url_path);
+            ctx.insert("taxonomy", &tax);
+            ctx.insert("terms", &terms.iter().map(term_context).collect::<Vec<_>>());
+            out.push(self.render("taxonomy.html", format!("{}index.html", tax.url_path), &ctx));
+            for term in terms {
+                let chunks: Vec<&[usize]> = term.documents.chunks(per_page).collect();
+                let total_pages = chunks.len().max(1);
+                let page_path = |n: usize| {
+                    if n <= 1 {
+                        term.url_path.clone()
+                    } else {
+                        format!("{}page/{n}/", term.url_path)
+                    }
+                };
+                for (n, chunk) in chunks.iter().enumerate() {
+                    let number = n + 1;
+                    let paginator = Paginator {
+                        current: number,
+                        total_pages,
+                        per_page,
+                        total: term.documents.len(),
+                        prev_url_path: if number > 1 {
+                            page_path(number - 1)
+                        } else {
+                            String::new()
+                        },
+                        next_url_path: if number < total_pages {
+                            page_path(number + 1)
+                        } else {
+                            String::new()
+                        },
+                        pages: (1..=total_pages)
+                            .map(|k| PageLink {
+                                number: k,
+                                url_path: page_path(k),
+                                current: k == number,
+                            })
+                            .collect(),
+                    };
+                    let path = page_path(number);
+                    let mut ctx = self.context("term", &path);
+                    ctx.insert("taxonomy", &tax);
+                    ctx.insert("term", &term_context(term));
+                    ctx.insert("docs", &summaries(chunk));
+                    ctx.insert("paginator", &paginator);
+                    out.push(self.render("term.html", format!("{path}index.html"), &ctx));
+                }
+            }
+        }
+
+        if self.theme.has("search.html") {
+            let ctx = self.context("search", "search/");
+            out.push(self.render("search.html", "search/index.html".into(), &ctx));
+        }
+        let ctx = self.context("404", "404.html");
+        out.push(self.render("404.html", "404.html".into(), &ctx));
+
+        // Sitemap: home, browse pages, documents.
+        let mut entries = vec![SitemapEntry {
+            loc: self.abs(""),
+            lastmod: String::new(),
+        }];
+        for kind in TaxonomyKind::ALL {
+            entries.push(SitemapEntry {
+                loc: self.abs(&format!("{}/", kind.slug())),
+                lastmod: String::new(),
+            });
+            for t in site.terms(kind) {
+                entries.push(SitemapEntry {
+                    loc: self.abs(&t.url_path),
+                    lastmod: String::new(),
+                });
+            }
+        }
+        for d in &site.documents {
+            entries.push(SitemapEntry {
+                loc: self.abs(&d.url_path()),
+                lastmod: sort_date(d).map(|x| x.date_string()).unwrap_or_default(),
+            });
+        }
+        let mut ctx = self.context("sitemap", "sitemap.xml");
+        ctx.insert("entries", &entries);
+        out.push(self.render("sitemap.xml", "sitemap.xml".into(), &ctx));
+
+        // The feed carries the newest dated documents.
+        let feed: Vec<FeedEntry> = site
+            .documents
+            .iter()
+            .filter(|d| sort_date(d).is_some())
+            .take(FEED_ENTRIES)
+            .map(|d| FeedEntry {
+                summary: DocSummary::of(d),
+                abs_url: self.abs(&d.url_path()),
+                updated: sort_date(d).map(|x| x.rfc3339()).unwrap_or_default(),
+                summary_text: description(&d.body),
+            })
+            .collect();
+        let updated = feed
+            .first()
+            .map(|e| e.updated.clone())
+            .unwrap_or_else(|| "1970-01-01T00:00:00+08:00".into());
+        let mut ctx = self.context("feed", "atom.xml");
+        ctx.insert("entries", &feed);
+        ctx.insert("updated", &updated);
+        out.push(self.render("atom.xml", "atom.xml".into(), &ctx));
+
+        let ctx = self.context("robots", "robots.txt");
+        out.push(self.render("robots.txt", "robots.txt".into(), &ctx));
+        out
+    }
+
+    fn abs(&self, path: &str) -> String {
+        format!("{}{}", self.abs_base, encode_path(path))
+    }
+
+    /// The index in the site of the document at `path` (relative to content/).
+    pub fn index_of(&self, path: &str) -> Option<usize> {
+        self.index_of_path.get(path).copied()
+    }
+}
+
+fn path_arg<'v>(args: &'v HashMap<String, tera::Value>, func: &str) -> tera::Result<&'v str> {
+    args.get("path").and_then(|v| v.as_str()).ok_or_else(|| {
+        tera::Error::msg(format!(
+            "{func}() needs a path, e.g. {func}(path=\"agency/\")"
+        ))
+    })
+}
+
+/// The first sentences of a body, for `<meta name="Description">` and the feed.
+pub fn description(text: &str) -> String {
+    const MAX: usize = 120;
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.chars().count() >= MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_whitespace() {
+            if !out.ends_with(' ') && !out.is_empty() {
+                out.push(' ');
+            }
+        } else if !matches!(c, '#' | '*' | '\\' | '|' | '>' | '`') {
+            out.push(c);
+        }
+    }
+    out.trim().to_string()
+}
+
+/// Resolves relative links of a body against the document's folder in content/: a link
+/// to another `.md` becomes a link to that document's page, any other file a link to
+/// its copy in the output.
+struct BodyLinks<'a> {
+    dir: &'a str,
+    base_path: &'a str,
+    known: &'a HashSet<&'a str>,
+}
+
+impl LinkResolver for BodyLinks<'_> {
+    fn resolve(&self, dest: &str) -> Option<String> {
+        let split = dest.find(['?', '#']).unwrap_or(dest.len());
+        let (path, rest) = dest.split_at(split);
+        if path.is_empty() {
+            return None;
+        }
+        let joined = if let Some(abs) = path.strip_prefix('/') {
+            abs.to_string()
+        } else {
+            format!("{}{path}", self.dir)
+        };
+        let mut parts: Vec<&str> = Vec::new();
+        for seg in joined.split('/') {
+            match seg {
+                "" | "." => {}
+                ".." => {
+                    parts.pop()?;
+                }
+                s => parts.push(s),
+            }
+        }
+        let mut normal = parts.join("/");
+        if joined.ends_with('/') && !normal.is_empty() {
+            normal.push('/');
+        }
+        let decoded = percent_encoding::percent_decode_str(&normal)
+            .decode_utf8_lossy()
+            .into_owned();
+        let target = if self.known.contains(decoded.as_str()) {
+            let stem = decoded.strip_suffix(".md").unwrap_or(&decoded);
+            format!("{stem}/")
+        } else {
+            decoded
+        };
+        Some(format!("{}{}{rest}", self.base_path, encode_path(&target)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_links_resolve_against_the_document_folder() {
+        let known: HashSet<&str> = ["2021/b.md", "2020/通知.md"].into_iter().collect();
+        let l = BodyLinks {
+            dir: "2021/",
+            base_path: "/gk/",
+            known: &known,
+        };
+        assert_eq!(l.resolve("b.md").as_deref(), Some("/gk/2021/b/"));
+        assert_eq!(l.resolve("b.md#一").as_deref(), Some("/gk/2021/b/#一"));
+        assert_eq!(
+            l.resolve("../2020/通知.md").as_deref(),
+            Some("/gk/2020/%E9%80%9A%E7%9F%A5/")
+        );
+        assert_eq!(
+            l.resolve("files/附件.pdf").as_deref(),
+            Some("/gk/2021/files/%E9%99%84%E4%BB%B6.pdf")
+        );
+        assert_eq!(l.resolve("/year/2021/").as_deref(), Some("/gk/year/2021/"));
+        assert_eq!(l.resolve("../../../etc/passwd"), None);
+    }
+
+    #[test]
+    fn description_is_short_plain_text() {
+        let d = description("一、工作\n双减落实。\n");
+        assert_eq!(d, "一、工作 双减落实。");
+        let long = "字".repeat(300);
+        assert_eq!(description(&long).chars().count(), 121);
+    }
+}

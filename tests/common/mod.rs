@@ -1,0 +1,75 @@
+//! Shared by the integration tests: running the real binary and reading its output.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root (holds the demo archive).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared` beside the repository, where the sample reports live.
+pub fn shared() -> PathBuf {
+    repo().join("..").join("shared")
+}
+
+pub fn gongkai(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(args)
+        .output()
+        .expect("the gongkai binary runs")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Builds the archive at `root` into `out`, asserting success.
+pub fn build(root: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = gongkai(&args);
+    assert!(o.status.success(), "build failed:\n{}", stderr(&o));
+    o
+}
+
+/// Every file under `dir`, by relative path with `/`, with its bytes.
+pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// A small archive written by a test: site.toml and the given documents.
+pub fn archive(dir: &Path, docs: &[(&str, &str)]) {
+    std::fs::write(
+        dir.join("site.toml"),
+        "title = \"测试档案\"\norganizer = \"测试县人民政府办公室\"\nper_page = 2\n",
+    )
+    .unwrap();
+    for (path, text) in docs {
+        let p = dir.join("content").join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
