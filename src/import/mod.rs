@@ -1,11 +1,37 @@
 //! `import`: raw reports (.txt, .html, .docx) → Markdown documents with front matter.
 //!
-//! (Being written on the `import` branch; this is the surface the CLI calls.)
+//! Each file goes one way through: [`read`] (bytes → text) → [`extract`] (text →
+//! lines) → [`clean`] (noise rules of `rules.toml`) → [`metadata`] → [`structure`]
+//! (Markdown body) → [`writer`] (paths, duplicates, atomic writes, the report).
+//! Files are processed in parallel; writing is done in input order, so the outcome
+//! does not depend on which thread finished first.
+//!
+//! Where a copy lost text (a paywall, the end of a free preview, a cut mid-sentence),
+//! the document gets `完整性: 不完整`, a `完整性说明` saying where and why, and a marker
+//! paragraph `〔此处原文不完整：…〕` at the gap.
+
+pub mod clean;
+pub mod extract;
+pub mod metadata;
+pub mod read;
+pub mod rules;
+pub mod structure;
+pub mod writer;
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::diagnostic::Diagnostic;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::diagnostic::{Diagnostic, line_of};
+use crate::document::{
+    Agency, Completeness, DisclosureDate, DocNumber, FrontMatter, IndexNumber, Source,
+};
+use extract::{Extracted, LineKind};
+use rules::Rules;
+use structure::Block;
+pub use writer::{FileReport, Removed};
 
 /// What `gongkai import` was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -26,7 +52,7 @@ pub struct ImportOptions {
     pub progress: bool,
 }
 
-/// The counts shown at the end of an import.
+/// The counts shown at the end of an import, and the files behind them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportSummary {
     pub imported: usize,
@@ -34,10 +60,39 @@ pub struct ImportSummary {
     pub duplicates: usize,
     pub skipped: usize,
     pub failed: usize,
+    /// One line per failed file: the file and the reason.
+    pub failures: Vec<Diagnostic>,
+    /// Files that are not .txt/.html/.htm/.docx.
+    pub skipped_files: Vec<PathBuf>,
+    /// (duplicate, the file it duplicates).
+    pub duplicate_files: Vec<(PathBuf, PathBuf)>,
 }
 
 impl fmt::Display for ImportSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in &self.failures {
+            writeln!(f, "{d}")?;
+        }
+        for (dup, of) in &self.duplicate_files {
+            writeln!(
+                f,
+                "{}: duplicate of {}; not written again",
+                dup.display(),
+                of.display()
+            )?;
+        }
+        if !self.skipped_files.is_empty() {
+            let names: Vec<String> = self
+                .skipped_files
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            writeln!(
+                f,
+                "skipped (not .txt, .html, .htm or .docx): {}",
+                names.join(", ")
+            )?;
+        }
         write!(
             f,
             "imported {}, incomplete {}, duplicates {}, skipped {}, failed {}",
@@ -46,7 +101,339 @@ impl fmt::Display for ImportSummary {
     }
 }
 
+/// A run of a line kept for the body: a byte span of the extracted text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    pub start: usize,
+    pub end: usize,
+    pub kind: LineKind,
+    pub bold: Vec<(usize, usize)>,
+}
+
+/// Text taken out of the body, with the reason (for the report).
+#[derive(Debug, Clone)]
+pub struct Removal {
+    pub start: usize,
+    pub end: usize,
+    pub reason: String,
+}
+
+/// A raw report made into a document, not yet written.
+#[derive(Debug)]
+pub struct Prepared {
+    pub front: FrontMatter,
+    pub body: String,
+    /// Path under the content folder, `/` separators.
+    pub rel_path: String,
+    pub report: FileReport,
+}
+
+/// The kinds of input, by extension.
+fn kind_of(path: &Path) -> Option<&'static str> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "txt" => Some("txt"),
+        "html" | "htm" => Some("html"),
+        "docx" => Some("docx"),
+        _ => None,
+    }
+}
+
 /// Imports every raw report under `opts.inputs`.
-pub fn run(_opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
-    Err(Diagnostic::error("import", None, "import is not available yet"))
+pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
+    let rules = Rules::load(opts.site_rules.as_ref(), opts.site_toml.as_deref())?;
+    let mut summary = ImportSummary::default();
+    let mut files = Vec::new();
+    for input in &opts.inputs {
+        if input.is_dir() {
+            for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
+                match entry {
+                    Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
+                    Ok(_) => {}
+                    Err(e) => summary.failures.push(Diagnostic::error(
+                        e.path().unwrap_or(input).to_path_buf(),
+                        None,
+                        format!("cannot read this folder entry: {e}"),
+                    )),
+                }
+            }
+        } else {
+            files.push(input.clone());
+        }
+    }
+    let (known, other): (Vec<PathBuf>, Vec<PathBuf>) = files
+        .into_iter()
+        .partition(|p| kind_of(p).is_some() || !p.exists());
+    summary.skipped_files = other;
+    summary.skipped = summary.skipped_files.len();
+
+    let bar = opts.progress.then(|| {
+        let b = indicatif::ProgressBar::new(known.len() as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+        {
+            b.set_style(style);
+        }
+        b
+    });
+    let results: Vec<(PathBuf, Result<Prepared, String>)> = known
+        .par_iter()
+        .map(|path| {
+            let r = prepare_file(path, &rules);
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+            (path.clone(), r)
+        })
+        .collect();
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let reports = writer::write_all(results, opts, &mut summary);
+    summary.failed = summary.failures.len();
+    if let Some(report) = &opts.report {
+        writer::write_report(report, &reports, &summary)?;
+    }
+    Ok(summary)
+}
+
+/// Reads, cleans and structures one raw report.
+pub fn prepare_file(path: &Path, rules: &Rules) -> Result<Prepared, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read this file: {e}"))?;
+    let kind = kind_of(path).ok_or("not a .txt, .html, .htm or .docx file")?;
+    let (x, encoding) = match kind {
+        "docx" => (extract::docx(&bytes)?, "docx"),
+        k => {
+            let d = read::decode(&bytes, k == "html").map_err(|e| e.to_string())?;
+            let x = if k == "html" {
+                extract::html(&d.text, rules)
+            } else {
+                extract::text(d.text)
+            };
+            (x, d.encoding)
+        }
+    };
+    let source_file = path.to_string_lossy().replace('\\', "/");
+    let sha = hex(&Sha256::digest(&bytes));
+    prepare(x, rules, source_file, sha, encoding)
+}
+
+/// The pipeline after extraction (separate so tests can feed text directly).
+pub fn prepare(
+    x: Extracted,
+    rules: &Rules,
+    source_file: String,
+    sha256: String,
+    encoding: &str,
+) -> Result<Prepared, String> {
+    let cleaned = clean::clean(&x, rules);
+    let mut removals = Vec::new();
+    let mut pieces = Vec::new();
+    for (l, why) in x.lines.iter().zip(&cleaned.removed) {
+        let t = x.line_text(l);
+        if t.trim().is_empty() {
+            continue;
+        }
+        // Trim the span so reports and tests see exactly the text.
+        let lead = t.len() - t.trim_start().len();
+        let (start, end) = (l.start + lead, l.start + lead + t.trim().len());
+        match why {
+            Some(reason) => removals.push(Removal {
+                start,
+                end,
+                reason: reason.clone(),
+            }),
+            None => {
+                let bold = l
+                    .bold
+                    .iter()
+                    .map(|&(s, e)| (s.saturating_sub(lead), e.saturating_sub(lead)))
+                    .collect();
+                let p = Piece {
+                    start,
+                    end,
+                    kind: l.kind,
+                    bold,
+                };
+                pieces.extend(structure::split_merged(&x.text, &p));
+            }
+        }
+    }
+    // Gaps by byte offset: before the first kept text at or after the removed line.
+    let mut gaps: Vec<(usize, String)> = cleaned
+        .gaps
+        .iter()
+        .map(|g| (x.lines[g.before].start, g.note.clone()))
+        .collect();
+    let md = metadata::gather(&x, &mut pieces, &mut removals, rules);
+    if pieces.is_empty() {
+        return Err(
+            "no text of a document is left after removing the page's chrome; \
+             if that is wrong, check the noise rules named in the report"
+                .into(),
+        );
+    }
+    let mut warnings = Vec::new();
+    if let Some(last) = pieces.iter().rev().find(|p| p.kind == LineKind::Para) {
+        let after_gap = gaps.iter().any(|(at, _)| *at >= last.end);
+        if !after_gap && structure::cut_mid_sentence(&x.text[last.start..last.end]) {
+            gaps.push((last.end, "原文在句中中断，其后的内容缺失".into()));
+        }
+    }
+    gaps.sort_by_key(|g| g.0);
+    // Blocks in text order; each gap's note says where it is.
+    let mut blocks = Vec::new();
+    let mut notes = Vec::new();
+    let mut gi = 0;
+    for (i, p) in pieces.iter().enumerate() {
+        while gi < gaps.len() && gaps[gi].0 <= p.start {
+            notes.push(locate(&x, &pieces[..i], &gaps[gi].1));
+            blocks.push(Block::Gap(gaps[gi].1.clone()));
+            gi += 1;
+        }
+        blocks.push(Block::Piece(i));
+    }
+    for g in &gaps[gi..] {
+        notes.push(locate(&x, &pieces, &g.1));
+        blocks.push(Block::Gap(g.1.clone()));
+    }
+    let body = structure::body(&x.text, &pieces, &blocks);
+    if let Some(w) = spinning_warning(&x, &pieces, rules) {
+        warnings.push(w);
+    }
+    let front = front_matter(&md, &notes, source_file.clone(), sha256)?;
+    let rel_path = writer::rel_path(&front, &body);
+    removals.sort_by_key(|r| r.start);
+    let report = FileReport {
+        input: source_file,
+        encoding: encoding.to_string(),
+        status: String::new(),
+        output: None,
+        fields: md
+            .fields
+            .iter()
+            .map(|(k, f)| {
+                (
+                    k.to_string(),
+                    writer::FieldReport {
+                        value: f.value.clone(),
+                        from: f.from.clone(),
+                    },
+                )
+            })
+            .collect(),
+        title_derived: md.title_derived,
+        completeness: front.completeness.label().to_string(),
+        completeness_note: front.completeness_note.clone(),
+        removed: removals
+            .iter()
+            .map(|r| Removed {
+                start: r.start,
+                end: r.end,
+                line: line_of(&x.text, r.start),
+                reason: r.reason.clone(),
+                text: x.text[r.start..r.end].to_string(),
+            })
+            .collect(),
+        warnings,
+        duplicate_of: None,
+        error: None,
+    };
+    Ok(Prepared {
+        front,
+        body,
+        rel_path,
+        report,
+    })
+}
+
+/// `在“…”之后：note` — where a gap is, by the text before it.
+fn locate(x: &Extracted, before: &[Piece], note: &str) -> String {
+    match before.last() {
+        Some(p) => {
+            let t = x.text[p.start..p.end].trim();
+            let n = t.chars().count();
+            let tail: String = if n <= 16 {
+                t.to_string()
+            } else {
+                let s: String = t.chars().skip(n - 12).collect();
+                format!("……{s}")
+            };
+            format!("在“{tail}”之后：{note}")
+        }
+        None => format!("在正文开头：{note}"),
+    }
+}
+
+fn spinning_warning(x: &Extracted, pieces: &[Piece], rules: &Rules) -> Option<String> {
+    let mut text = String::new();
+    for p in pieces {
+        text.push_str(&x.text[p.start..p.end]);
+        text.push('\n');
+    }
+    let mut swapped = Vec::new();
+    for (orig, spun) in &rules.spinning_pairs {
+        let s = text.matches(spun.as_str()).count();
+        let o = text.matches(orig.as_str()).count();
+        if s > 0 && s > o {
+            swapped.push(format!("{orig}→{spun} ({s}×, {orig} {o}×)"));
+        }
+    }
+    (swapped.len() >= rules.spinning_min_pairs).then(|| {
+        format!(
+            "spinning: systematic synonym swaps suggest a reworded copy: {}; the text was not changed",
+            swapped.join(", ")
+        )
+    })
+}
+
+fn front_matter(
+    md: &metadata::Metadata,
+    notes: &[String],
+    file: String,
+    sha256: String,
+) -> Result<FrontMatter, String> {
+    let get = |k: &str| md.get(k).map(crate::document::numbers::fullwidth_to_ascii);
+    let date = |k: &str| get(k).and_then(|s| s.parse::<DisclosureDate>().ok());
+    let title = get("标题").unwrap_or_default();
+    if title.is_empty() {
+        return Err("no title found and none could be derived".into());
+    }
+    Ok(FrontMatter {
+        title,
+        agency: get("机构").map(Agency),
+        published: date("发布时间"),
+        written: date("成文日期"),
+        index_no: get("索引号").and_then(|s| IndexNumber::new(&s)),
+        doc_no: get("文号").and_then(|s| DocNumber::new(&s)),
+        topic: get("主题分类"),
+        genre: get("体裁分类"),
+        keywords: get("主题词")
+            .map(|s| {
+                s.split([' ', '，', ',', '、', ';', '；'])
+                    .filter(|w| !w.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        validity: get("有效性").filter(|v| crate::document::VALIDITY_VALUES.contains(&v.as_str())),
+        disclosure: get("公开方式"),
+        completeness: if notes.is_empty() {
+            Completeness::Complete
+        } else {
+            Completeness::Incomplete
+        },
+        completeness_note: (!notes.is_empty()).then(|| notes.join("；")),
+        source: Source {
+            file: Some(file),
+            sha256: Some(sha256),
+            url: get("原文链接"),
+            site: get("站点"),
+        },
+        attachments: Vec::new(),
+    })
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,0 +1,142 @@
+//! Noise removal by the rules file: each line either stays or is removed with a reason.
+
+use super::extract::{Extracted, Region};
+use super::rules::{Rules, Scope};
+
+/// Rules are tried only on lines up to this many characters: a longer line is the
+/// document's own text (often a merged body), never removed whole.
+const MAX_NOISE_LINE: usize = 200;
+/// A line this long is surely body text; it bounds `and_before`/`and_after`.
+const BODY_LINE: usize = 120;
+
+/// A place where the copy lost text, before line `before` (or at the end).
+#[derive(Debug, Clone)]
+pub struct Gap {
+    pub before: usize,
+    pub note: String,
+}
+
+/// Per line: `Some(reason)` when removed.
+#[derive(Debug, Default)]
+pub struct Cleaned {
+    pub removed: Vec<Option<String>>,
+    pub gaps: Vec<Gap>,
+}
+
+pub fn clean(x: &Extracted, rules: &Rules) -> Cleaned {
+    let n = x.lines.len();
+    let mut removed: Vec<Option<String>> = x
+        .lines
+        .iter()
+        .map(|l| match &l.region {
+            Region::Chrome(r) => Some(r.clone()),
+            Region::Content => None,
+        })
+        .collect();
+    let mut gaps = Vec::new();
+    let long: Vec<bool> = x
+        .lines
+        .iter()
+        .map(|l| x.line_text(l).chars().count() > BODY_LINE)
+        .collect();
+    let mut i = 0;
+    while i < n {
+        let text = x.line_text(&x.lines[i]).trim();
+        if removed[i].is_some() || text.is_empty() || text.chars().count() > MAX_NOISE_LINE {
+            i += 1;
+            continue;
+        }
+        let Some(rule) = rules.noise.iter().find(|r| r.pattern.is_match(text)) else {
+            i += 1;
+            continue;
+        };
+        let mut last = i;
+        match rule.scope {
+            Scope::Line => removed[i] = Some(rule.reason.clone()),
+            // Only a header: never reach back over the body.
+            Scope::AndBefore if !long[..i].iter().any(|&b| b) => {
+                for r in removed.iter_mut().take(i + 1) {
+                    r.get_or_insert_with(|| rule.reason.clone());
+                }
+            }
+            Scope::AndAfter if !long[i + 1..].iter().any(|&b| b) => {
+                for r in removed.iter_mut().skip(i) {
+                    r.get_or_insert_with(|| rule.reason.clone());
+                }
+                last = n;
+            }
+            Scope::Block => {
+                let end = rule.end.as_ref();
+                let close = (i..n).find(|&k| {
+                    let t = x.line_text(&x.lines[k]).trim();
+                    end.is_some_and(|e| e.is_match(t)) && t.chars().count() <= MAX_NOISE_LINE
+                });
+                last = close.unwrap_or(i);
+                for r in removed.iter_mut().take(last + 1).skip(i) {
+                    r.get_or_insert_with(|| rule.reason.clone());
+                }
+            }
+            // A header or tail rule whose line sits inside the body: just the line.
+            Scope::AndBefore | Scope::AndAfter => removed[i] = Some(rule.reason.clone()),
+        }
+        if let Some(note) = &rule.incomplete {
+            gaps.push(Gap {
+                before: i,
+                note: note.clone(),
+            });
+        }
+        i = last + 1;
+    }
+    Cleaned { removed, gaps }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::extract;
+    use super::*;
+
+    fn run(t: &str) -> (Vec<String>, Vec<Gap>) {
+        let rules = Rules::load(None, None).unwrap();
+        let x = extract::text(t.to_string());
+        let c = clean(&x, &rules);
+        let kept = x
+            .lines
+            .iter()
+            .zip(&c.removed)
+            .filter(|(l, r)| r.is_none() && !x.line_text(l).trim().is_empty())
+            .map(|(l, _)| x.line_text(l).to_string())
+            .collect();
+        (kept, c.gaps)
+    }
+
+    #[test]
+    fn removes_portal_chrome_and_keeps_text() {
+        let (kept, gaps) = run(
+            "网站首页\n当前位置：首页 > 通知公告\n关于做好秋季防汛工作的通知\n字号：[大 中 小]\n\
+             各乡镇：现将有关事项通知如下。\n【打印本页】【关闭窗口】\n上一篇：无\n网站标识码：1234567890",
+        );
+        assert_eq!(
+            kept,
+            vec![
+                "关于做好秋季防汛工作的通知",
+                "各乡镇：现将有关事项通知如下。"
+            ]
+        );
+        assert!(gaps.is_empty());
+    }
+
+    #[test]
+    fn paywall_block_leaves_a_gap() {
+        let (kept, gaps) = run("第一段。\n隐藏内容\n价格：9元\n会员免费查看\n第二段。");
+        assert_eq!(kept, vec!["第一段。", "第二段。"]);
+        assert_eq!(gaps.len(), 1);
+        assert_eq!(gaps[0].before, 1);
+    }
+
+    #[test]
+    fn tail_rules_do_not_cross_the_body() {
+        let long = "正文".repeat(80);
+        let (kept, _) = run(&format!("相关推荐\n{long}"));
+        assert_eq!(kept, vec![long]);
+    }
+}

@@ -1,0 +1,714 @@
+//! Text → lines: plain text as it is, HTML through html5ever (scraper), DOCX through
+//! zip + quick-xml. Every later stage works on [`Extracted`]: one text and its lines,
+//! each line a byte span of that text, so removals can be reported as spans.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use ego_tree::NodeRef;
+use quick_xml::events::Event;
+use scraper::{ElementRef, Html, Node};
+
+use super::rules::Rules;
+
+/// What a line is, as far as the source format says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    Para,
+    /// A heading of the source (`<h2>`, a DOCX heading style), its level 1–6.
+    Heading(u8),
+    ListItem,
+    /// A table row; cells are separated by tabs. `table` numbers the tables.
+    TableRow {
+        table: usize,
+    },
+}
+
+/// Whether a line is the page's own text or chrome known from the markup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Region {
+    Content,
+    /// Outside the content element, or inside `<nav>`/`<form>`; the reason says which.
+    Chrome(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub start: usize,
+    pub end: usize,
+    pub kind: LineKind,
+    pub region: Region,
+    /// Bold runs, as byte ranges relative to `start`.
+    pub bold: Vec<(usize, usize)>,
+}
+
+/// What a page says about itself outside its text.
+#[derive(Debug, Default, Clone)]
+pub struct PageMeta {
+    /// `<meta name|property=… content=…>`, names lower-cased.
+    pub meta: BTreeMap<String, String>,
+    pub title_tag: Option<String>,
+    pub h1: Option<String>,
+    /// A WeChat article's publish time (`var ct = "…"`), Unix seconds.
+    pub wechat_ct: Option<i64>,
+    /// The content element that was found, e.g. `div.article_content`.
+    pub content_selector: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Extracted {
+    pub text: String,
+    pub lines: Vec<Line>,
+    pub page: PageMeta,
+}
+
+impl Extracted {
+    pub fn line_text(&self, l: &Line) -> &str {
+        &self.text[l.start..l.end]
+    }
+
+    fn push(&mut self, s: &str, kind: LineKind, region: Region, bold: Vec<(usize, usize)>) {
+        if !self.text.is_empty() {
+            self.text.push('\n');
+        }
+        let start = self.text.len();
+        self.text.push_str(s);
+        self.lines.push(Line {
+            start,
+            end: self.text.len(),
+            kind,
+            region,
+            bold,
+        });
+    }
+}
+
+/// Plain text: one line per line.
+pub fn text(t: String) -> Extracted {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for l in t.split('\n') {
+        lines.push(Line {
+            start,
+            end: start + l.len(),
+            kind: LineKind::Para,
+            region: Region::Content,
+            bold: Vec::new(),
+        });
+        start += l.len() + 1;
+    }
+    Extracted {
+        text: t,
+        lines,
+        page: PageMeta::default(),
+    }
+}
+
+// ---- HTML -------------------------------------------------------------------------
+
+/// Elements without text of the document: skipped whole.
+const SKIPPED: [&str; 10] = [
+    "script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "head", "canvas",
+];
+/// Elements whose text is page furniture, kept as lines marked as chrome.
+const FURNITURE: [&str; 6] = ["nav", "form", "select", "button", "textarea", "option"];
+const BLOCKS: [&str; 32] = [
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "footer",
+    "aside",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "tr",
+    "blockquote",
+    "pre",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "dl",
+    "dt",
+    "dd",
+    "hr",
+    "center",
+    "figure",
+    "figcaption",
+    "address",
+];
+
+struct HtmlWalk<'a> {
+    out: Extracted,
+    buf: String,
+    bold: Vec<(usize, usize)>,
+    bold_depth: usize,
+    kind: LineKind,
+    content: Option<ego_tree::NodeId>,
+    in_content: bool,
+    furniture: Option<&'static str>,
+    /// Set while inside a table row: cells are gathered into `buf`.
+    in_row: bool,
+    cell_open: bool,
+    tables: usize,
+    table_stack: Vec<usize>,
+    ct_regex: &'a regex::Regex,
+    content_name: String,
+}
+
+pub fn html(source: &str, rules: &Rules) -> Extracted {
+    let doc = Html::parse_document(source);
+    let mut page = PageMeta::default();
+    let meta_sel = scraper::Selector::parse("meta").ok();
+    if let Some(sel) = &meta_sel {
+        for m in doc.select(sel) {
+            let v = m.value();
+            let name = v.attr("name").or_else(|| v.attr("property"));
+            if let (Some(n), Some(c)) = (name, v.attr("content")) {
+                let c = squeeze(c);
+                if !c.is_empty() {
+                    page.meta.entry(n.to_ascii_lowercase()).or_insert(c);
+                }
+            }
+        }
+    }
+    if let Ok(sel) = scraper::Selector::parse("title") {
+        page.title_tag = doc
+            .select(&sel)
+            .next()
+            .map(|t| squeeze(&t.text().collect::<String>()))
+            .filter(|t| !t.is_empty());
+    }
+    if let Ok(sel) = scraper::Selector::parse("h1") {
+        page.h1 = doc
+            .select(&sel)
+            .map(|t| squeeze(&t.text().collect::<String>()))
+            .find(|t| !t.is_empty());
+    }
+    let mut content = None;
+    for (sel, name) in rules
+        .content_selectors
+        .iter()
+        .zip(&rules.content_selector_names)
+    {
+        if let Some(e) = doc.select(sel).next() {
+            content = Some(e.id());
+            page.content_selector = Some(name.clone());
+            break;
+        }
+    }
+    let ct_regex = regex::Regex::new(r#"\bct\s*=\s*["']?(\d{9,11})["']?"#).ok();
+    let fallback = regex::Regex::new("$^").unwrap_or_else(|_| unreachable_regex());
+    let mut w = HtmlWalk {
+        out: Extracted::default(),
+        buf: String::new(),
+        bold: Vec::new(),
+        bold_depth: 0,
+        kind: LineKind::Para,
+        content,
+        in_content: content.is_none(),
+        furniture: None,
+        in_row: false,
+        cell_open: false,
+        tables: 0,
+        table_stack: Vec::new(),
+        ct_regex: ct_regex.as_ref().unwrap_or(&fallback),
+        content_name: page.content_selector.clone().unwrap_or_default(),
+    };
+    // WeChat puts the publish time in a script, which the walk skips.
+    if let Ok(sel) = scraper::Selector::parse("script") {
+        for s in doc.select(&sel) {
+            let t: String = s.text().collect();
+            if let Some(c) = w.ct_regex.captures(&t) {
+                page.wechat_ct = c[1].parse().ok();
+                break;
+            }
+        }
+    }
+    let root = doc.root_element();
+    let body = scraper::Selector::parse("body")
+        .ok()
+        .and_then(|s| doc.select(&s).next())
+        .unwrap_or(root);
+    w.walk(*body);
+    w.flush();
+    let mut out = w.out;
+    out.page = page;
+    out
+}
+
+fn unreachable_regex() -> regex::Regex {
+    // "$^" always compiles; this is only the type's fallback.
+    regex::Regex::new("a^").expect("a constant pattern compiles")
+}
+
+impl HtmlWalk<'_> {
+    fn region(&self) -> Region {
+        if let Some(f) = self.furniture {
+            Region::Chrome(format!("page furniture inside <{f}>"))
+        } else if self.in_content {
+            Region::Content
+        } else {
+            Region::Chrome(format!(
+                "portal chrome outside the page's content ({})",
+                self.content_name
+            ))
+        }
+    }
+
+    fn flush(&mut self) {
+        let raw = std::mem::take(&mut self.buf);
+        let mut bold = std::mem::take(&mut self.bold);
+        // Trim, shifting bold ranges with the text.
+        let lead = raw.len() - raw.trim_start().len();
+        let t = raw.trim();
+        if t.is_empty() {
+            self.kind = LineKind::Para;
+            return;
+        }
+        for b in &mut bold {
+            b.0 = b.0.saturating_sub(lead).min(t.len());
+            b.1 = b.1.saturating_sub(lead).min(t.len());
+        }
+        bold.retain(|b| b.1 > b.0);
+        let region = self.region();
+        let kind = self.kind;
+        self.out.push(t, kind, region, bold);
+        self.kind = LineKind::Para;
+    }
+
+    fn text(&mut self, s: &str) {
+        let mut pending_space = self.buf.ends_with(' ');
+        let start = self.buf.len();
+        for c in s.chars() {
+            if c.is_whitespace() || c == '\u{a0}' {
+                pending_space = true;
+                continue;
+            }
+            if pending_space && !self.buf.is_empty() && !self.buf.ends_with(' ') {
+                self.buf.push(' ');
+            }
+            pending_space = false;
+            let c = if c == '\t' { ' ' } else { c };
+            self.buf.push(c);
+        }
+        if pending_space && !self.buf.is_empty() && !self.buf.ends_with(' ') {
+            self.buf.push(' ');
+        }
+        if self.bold_depth > 0 && self.buf.len() > start {
+            let end = self.buf.trim_end().len().max(start);
+            let s0 = start + (self.buf[start..].len() - self.buf[start..].trim_start().len());
+            if end > s0 {
+                self.bold.push((s0, end));
+            }
+        }
+    }
+
+    fn walk(&mut self, node: NodeRef<'_, Node>) {
+        for child in node.children() {
+            match child.value() {
+                Node::Text(t) => self.text(t),
+                Node::Element(_) => {
+                    if let Some(e) = ElementRef::wrap(child) {
+                        self.element(e);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn element(&mut self, e: ElementRef<'_>) {
+        let name = e.value().name();
+        if SKIPPED.contains(&name) || e.value().attr("hidden").is_some() {
+            return;
+        }
+        let entering_content = Some(e.id()) == self.content;
+        if entering_content {
+            self.flush();
+            self.in_content = true;
+        }
+        let furniture = FURNITURE.iter().find(|f| **f == name).copied();
+        let outer_furniture = self.furniture;
+        if let Some(f) = furniture {
+            self.flush();
+            self.furniture.get_or_insert(f);
+        }
+        let is_bold = matches!(name, "b" | "strong");
+        match name {
+            "br" => {
+                if self.in_row {
+                    self.buf.push(' ');
+                } else {
+                    let k = self.kind;
+                    self.flush();
+                    self.kind = k;
+                }
+            }
+            "table" => {
+                self.flush();
+                self.tables += 1;
+                self.table_stack.push(self.tables);
+                self.walk(*e);
+                self.table_stack.pop();
+                self.flush();
+            }
+            "tr" if !self.in_row => {
+                self.flush();
+                self.in_row = true;
+                self.cell_open = false;
+                self.walk(*e);
+                self.in_row = false;
+                self.kind = LineKind::TableRow {
+                    table: self.table_stack.last().copied().unwrap_or(self.tables),
+                };
+                // A row is one line: cells joined by tabs.
+                let row = std::mem::take(&mut self.buf);
+                let cells: Vec<&str> = row.split('\t').map(str::trim).collect();
+                self.buf = cells.join("\t");
+                self.bold.clear();
+                self.flush();
+            }
+            "td" | "th" if self.in_row => {
+                if self.cell_open {
+                    let trimmed = self.buf.trim_end().len();
+                    self.buf.truncate(trimmed);
+                    self.buf.push('\t');
+                }
+                self.cell_open = true;
+                self.walk(*e);
+            }
+            _ if self.in_row => {
+                // Blocks inside a cell stay inside the cell.
+                if BLOCKS.contains(&name)
+                    && !self.buf.ends_with([' ', '\t'])
+                    && !self.buf.is_empty()
+                {
+                    self.buf.push(' ');
+                }
+                if is_bold {
+                    self.bold_depth += 1;
+                }
+                self.walk(*e);
+                if is_bold {
+                    self.bold_depth -= 1;
+                }
+            }
+            _ if BLOCKS.contains(&name) => {
+                self.flush();
+                if let Some(level) = name.strip_prefix('h').and_then(|d| d.parse::<u8>().ok()) {
+                    self.kind = LineKind::Heading(level);
+                } else if name == "li" {
+                    self.kind = LineKind::ListItem;
+                }
+                self.walk(*e);
+                self.flush();
+            }
+            _ => {
+                if is_bold {
+                    self.bold_depth += 1;
+                }
+                self.walk(*e);
+                if is_bold {
+                    self.bold_depth -= 1;
+                }
+            }
+        }
+        if furniture.is_some() {
+            self.flush();
+            self.furniture = outer_furniture;
+        }
+        if entering_content {
+            self.flush();
+            self.in_content = false;
+        }
+    }
+}
+
+/// Whitespace runs to one space, trimmed.
+pub fn squeeze(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c == '\u{a0}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+// ---- DOCX -------------------------------------------------------------------------
+
+/// Why a .docx could not be read.
+pub fn docx(bytes: &[u8]) -> Result<Extracted, String> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
+        format!("not a readable .docx (the zip container is damaged: {e}); open it in Word and save it again")
+    })?;
+    let mut read_part = |name: &str| -> Result<Option<String>, String> {
+        let mut f = match zip.by_name(name) {
+            Ok(f) => f,
+            Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+            Err(e) => return Err(format!("not a readable .docx ({name}: {e})")),
+        };
+        let mut s = String::new();
+        f.read_to_string(&mut s)
+            .map_err(|e| format!("not a readable .docx ({name} is damaged: {e})"))?;
+        Ok(Some(s))
+    };
+    let document = read_part("word/document.xml")?
+        .ok_or("not a .docx: it has no word/document.xml; save the report from Word as .docx")?;
+    let styles = read_part("word/styles.xml")?.unwrap_or_default();
+    let headings = heading_styles(&styles);
+    parse_document_xml(&document, &headings)
+}
+
+/// styleId → heading level, from the style names (`heading 2`, `标题 2`, `Title`).
+fn heading_styles(xml: &str) -> BTreeMap<String, u8> {
+    let mut out = BTreeMap::new();
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut current: Option<String> = None;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().as_ref() {
+                "style" => current = attr(&e, "styleId"),
+                "name" => {
+                    if let (Some(id), Some(name)) = (&current, attr(&e, "val")) {
+                        if let Some(level) = heading_level(&name) {
+                            out.insert(id.clone(), level);
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+    }
+    out
+}
+
+fn heading_level(name: &str) -> Option<u8> {
+    let n = name.to_ascii_lowercase();
+    if n == "title" || n == "标题" {
+        return Some(1);
+    }
+    let rest = n
+        .strip_prefix("heading")
+        .or_else(|| n.strip_prefix("标题"))?
+        .trim();
+    rest.parse::<u8>().ok().filter(|l| (1..=6).contains(l))
+}
+
+fn attr(e: &quick_xml::events::BytesStart<'_>, local: &str) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find_map(|a| (a.key.local_name().as_ref() == local).then(|| a.value.clone().into_owned()))
+}
+
+fn parse_document_xml(xml: &str, headings: &BTreeMap<String, u8>) -> Result<Extracted, String> {
+    let mut out = Extracted::default();
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut para = String::new();
+    let mut bold: Vec<(usize, usize)> = Vec::new();
+    let mut kind = LineKind::Para;
+    let mut run_bold = false;
+    let mut in_rpr = false;
+    let mut in_text = false;
+    let mut table_depth = 0usize;
+    let mut tables = 0usize;
+    let mut row: Vec<String> = Vec::new();
+    let mut cell = String::new();
+    let mut in_cell = false;
+    loop {
+        let ev = reader
+            .read_event()
+            .map_err(|e| format!("not a readable .docx (word/document.xml is damaged: {e})"))?;
+        match ev {
+            Event::Start(e) => match e.local_name().as_ref() {
+                "p" => {
+                    para.clear();
+                    bold.clear();
+                    kind = LineKind::Para;
+                }
+                "r" => run_bold = false,
+                "rPr" => in_rpr = true,
+                "b" if in_rpr => run_bold = !is_off(&e),
+                "t" => in_text = true,
+                "tbl" => {
+                    table_depth += 1;
+                    if table_depth == 1 {
+                        tables += 1;
+                    }
+                }
+                "tr" => row.clear(),
+                "tc" => {
+                    cell.clear();
+                    in_cell = true;
+                }
+                _ => {}
+            },
+            Event::Empty(e) => match e.local_name().as_ref() {
+                "b" if in_rpr => run_bold = !is_off(&e),
+                "pStyle" => {
+                    if let Some(level) = attr(&e, "val")
+                        .and_then(|v| headings.get(&v).copied().or_else(|| heading_level(&v)))
+                    {
+                        kind = LineKind::Heading(level);
+                    }
+                }
+                "numPr" if kind == LineKind::Para => kind = LineKind::ListItem,
+                "tab" if !in_rpr => para.push(' '),
+                "br" => para.push(' '),
+                _ => {}
+            },
+            Event::Text(t) if in_text => {
+                let s = t.xml10_content();
+                let start = para.len();
+                para.push_str(&s);
+                if run_bold && para.len() > start {
+                    match bold.last_mut() {
+                        Some(last) if last.1 == start => last.1 = para.len(),
+                        _ => bold.push((start, para.len())),
+                    }
+                }
+            }
+            Event::GeneralRef(r) if in_text => {
+                // Character and entity references inside w:t.
+                let name: String = (*r).to_string();
+                let c = match name.as_str() {
+                    "amp" => Some('&'),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    n => n
+                        .strip_prefix("#x")
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                        .or_else(|| n.strip_prefix('#').and_then(|d| d.parse().ok()))
+                        .and_then(char::from_u32),
+                };
+                if let Some(c) = c {
+                    para.push(c);
+                }
+            }
+            Event::End(e) => match e.local_name().as_ref() {
+                "t" => in_text = false,
+                "rPr" => in_rpr = false,
+                "p" => {
+                    if in_cell {
+                        if !cell.is_empty() && !para.trim().is_empty() {
+                            cell.push(' ');
+                        }
+                        cell.push_str(para.trim());
+                    } else {
+                        let lead = para.len() - para.trim_start().len();
+                        let t = para.trim().to_string();
+                        if !t.is_empty() {
+                            let b = bold
+                                .iter()
+                                .map(|&(s, e)| {
+                                    (
+                                        s.saturating_sub(lead).min(t.len()),
+                                        e.saturating_sub(lead).min(t.len()),
+                                    )
+                                })
+                                .filter(|b| b.1 > b.0)
+                                .collect();
+                            out.push(&t, kind, Region::Content, b);
+                        }
+                    }
+                    para.clear();
+                    bold.clear();
+                }
+                "tc" => {
+                    in_cell = table_depth > 1;
+                    row.push(cell.replace('\t', " ").trim().to_string());
+                    cell.clear();
+                    if table_depth > 1 {
+                        in_cell = true;
+                    }
+                }
+                "tr" if table_depth == 1 => {
+                    if row.iter().any(|c| !c.is_empty()) {
+                        let line = row.join("\t");
+                        out.push(
+                            &line,
+                            LineKind::TableRow { table: tables },
+                            Region::Content,
+                            Vec::new(),
+                        );
+                    }
+                    row.clear();
+                    in_cell = false;
+                }
+                "tbl" => table_depth = table_depth.saturating_sub(1),
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if out.lines.is_empty() {
+        return Err("the .docx holds no text".into());
+    }
+    Ok(out)
+}
+
+fn is_off(e: &quick_xml::events::BytesStart<'_>) -> bool {
+    matches!(attr(e, "val").as_deref(), Some("0" | "false" | "off"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> Rules {
+        Rules::load(None, None).unwrap()
+    }
+
+    #[test]
+    fn html_keeps_text_drops_scripts_marks_chrome() {
+        let page = "<html><head><title>标题页</title><script>var a='脚本'</script></head><body>\
+            <nav>导航栏</nav><div class=\"article_content\"><p>第一段<b>加粗</b>文字</p>\
+            <table><tr><td>甲</td><td>乙</td></tr></table></div><div>页脚</div></body></html>";
+        let x = html(page, &rules());
+        let lines: Vec<(&str, bool)> = x
+            .lines
+            .iter()
+            .map(|l| (x.line_text(l), l.region == Region::Content))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                ("导航栏", false),
+                ("第一段加粗文字", true),
+                ("甲\t乙", true),
+                ("页脚", false)
+            ]
+        );
+        let p = &x.lines[1];
+        let (s, e) = p.bold[0];
+        assert_eq!(&x.line_text(p)[s..e], "加粗");
+        assert!(!x.text.contains("脚本"));
+        assert_eq!(x.page.title_tag.as_deref(), Some("标题页"));
+    }
+
+    #[test]
+    fn docx_xml_paragraphs_headings_tables() {
+        let xml = r#"<w:document xmlns:w="w"><w:body>
+            <w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>总则</w:t></w:r></w:p>
+            <w:p><w:r><w:rPr><w:b/></w:rPr><w:t>重点</w:t></w:r><w:r><w:t>内容&amp;说明</w:t></w:r></w:p>
+            <w:tbl><w:tr><w:tc><w:p><w:r><w:t>项目</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>金额</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
+            </w:body></w:document>"#;
+        let x = parse_document_xml(xml, &BTreeMap::new()).unwrap();
+        assert_eq!(x.text, "总则\n重点内容&说明\n项目\t金额");
+        assert_eq!(x.lines[0].kind, LineKind::Heading(1));
+        assert_eq!(x.lines[1].bold, vec![(0, "重点".len())]);
+        assert!(matches!(x.lines[2].kind, LineKind::TableRow { .. }));
+    }
+}

@@ -1,0 +1,175 @@
+//! Bytes → text: BOM, declared HTML charset or detection; line ends made LF.
+
+use encoding_rs::{Encoding, UTF_8};
+
+/// Text decoded from a raw file, and how.
+#[derive(Debug)]
+pub struct Decoded {
+    pub text: String,
+    pub encoding: &'static str,
+}
+
+/// Why a file could not be read as text.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ReadError {
+    Empty,
+    Binary,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ReadError::Empty => "the file is empty; there is nothing to import",
+            ReadError::Binary => {
+                "this is not text (binary data); save the report as .txt (UTF-8 or GB18030), .html or .docx"
+            }
+        })
+    }
+}
+
+/// Decodes a raw file. `html` lets a `<meta charset>` decide before detection.
+pub fn decode(bytes: &[u8], html: bool) -> Result<Decoded, ReadError> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(ReadError::Empty);
+    }
+    let (text, encoding) = if let Some((enc, bom)) = Encoding::for_bom(bytes) {
+        let (t, _) = enc.decode_without_bom_handling(&bytes[bom..]);
+        (t.into_owned(), enc)
+    } else {
+        if looks_binary(bytes) {
+            return Err(ReadError::Binary);
+        }
+        let declared = if html { declared_charset(bytes) } else { None };
+        let enc = match declared {
+            Some(e) => e,
+            None if std::str::from_utf8(bytes).is_ok() => UTF_8,
+            None => {
+                let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+                det.feed(bytes, true);
+                det.guess(None, chardetng::Utf8Detection::Allow)
+            }
+        };
+        let (t, _, _) = enc.decode(bytes);
+        (t.into_owned(), enc)
+    };
+    if text.trim().is_empty() {
+        return Err(ReadError::Empty);
+    }
+    let replaced = text.chars().filter(|&c| c == '\u{FFFD}').count();
+    if replaced * 20 > text.chars().count().max(1) {
+        return Err(ReadError::Binary);
+    }
+    Ok(Decoded {
+        text: normalize_newlines(&text),
+        encoding: encoding.name(),
+    })
+}
+
+/// CRLF and CR become LF; the escaped CRLF of some scrapers (`x0dx0a`) too.
+pub fn normalize_newlines(s: &str) -> String {
+    let s = if s.contains('\r') {
+        s.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        s.to_string()
+    };
+    if s.contains("x0dx0a") {
+        s.replace("x0dx0a", "\n")
+    } else {
+        s
+    }
+}
+
+/// NUL bytes or many control characters mean binary. UTF-16 without a BOM is not
+/// supported (it is rare in practice and indistinguishable from binary here).
+fn looks_binary(bytes: &[u8]) -> bool {
+    let sample = &bytes[..bytes.len().min(8192)];
+    if sample.contains(&0) {
+        return true;
+    }
+    let control = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c))
+        .count();
+    control * 50 > sample.len()
+}
+
+/// The charset an HTML page declares in its first 2 KiB (`<meta charset=…>` or
+/// `content="text/html; charset=…"`), as the HTML standard's prescan does.
+fn declared_charset(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = &bytes[..bytes.len().min(2048)];
+    let lower: Vec<u8> = head.iter().map(|b| b.to_ascii_lowercase()).collect();
+    let mut from = 0;
+    while let Some(pos) = find(&lower[from..], b"charset") {
+        let mut i = from + pos + b"charset".len();
+        while i < lower.len() && matches!(lower[i], b' ' | b'=' | b'"' | b'\'') {
+            i += 1;
+        }
+        let start = i;
+        while i < lower.len()
+            && (lower[i].is_ascii_alphanumeric() || matches!(lower[i], b'-' | b'_'))
+        {
+            i += 1;
+        }
+        if let Some(e) = Encoding::for_label(&lower[start..i]) {
+            // A page served as UTF-16 cannot declare it in ASCII; the standard says
+            // such a declaration means UTF-8.
+            return Some(
+                if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE {
+                    UTF_8
+                } else {
+                    e
+                },
+            );
+        }
+        from = i.max(from + pos + 1);
+    }
+    None
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_boms_and_gb18030() {
+        let d = decode("\u{feff}通知\r\n第二行\r末行".as_bytes(), false).unwrap();
+        assert_eq!(d.text, "通知\n第二行\n末行");
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in "公开\r\n".encode_utf16() {
+            utf16.extend(u.to_le_bytes());
+        }
+        let d = decode(&utf16, false).unwrap();
+        assert_eq!((d.text.as_str(), d.encoding), ("公开\n", "UTF-16LE"));
+        let (gb, _, _) =
+            encoding_rs::GB18030.encode("县教育局关于做好年度工作总结的通知，请各单位认真落实。");
+        let d = decode(&gb, false).unwrap();
+        assert!(
+            d.text.starts_with("县教育局"),
+            "{} via {}",
+            d.text,
+            d.encoding
+        );
+    }
+
+    #[test]
+    fn html_charset_wins() {
+        let (gb, _, _) = encoding_rs::GBK.encode("<meta charset=\"gbk\"><p>公开</p>");
+        let d = decode(&gb, true).unwrap();
+        assert_eq!(d.encoding, "GBK");
+        assert!(d.text.contains("公开"));
+    }
+
+    #[test]
+    fn refuses_empty_and_binary() {
+        assert_eq!(decode(b"", false).unwrap_err(), ReadError::Empty);
+        assert_eq!(decode(b" \n\n", false).unwrap_err(), ReadError::Empty);
+        assert_eq!(
+            decode(&[0u8, 159, 146, 150, 1, 2, 3], false).unwrap_err(),
+            ReadError::Binary
+        );
+    }
+}

@@ -1,0 +1,365 @@
+//! The importer's rules as data: the embedded `rules.toml`, extended by the `[import]`
+//! table of a site's site.toml.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::diagnostic::Diagnostic;
+
+const EMBEDDED: &str = include_str!("rules.toml");
+
+/// The canonical keys a field-name variant may map to, in the order they are written.
+pub const FIELD_KEYS: [&str; 11] = [
+    "标题",
+    "机构",
+    "发布时间",
+    "成文日期",
+    "索引号",
+    "文号",
+    "主题分类",
+    "体裁分类",
+    "主题词",
+    "有效性",
+    "公开方式",
+];
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    #[serde(default)]
+    content_selectors: Vec<String>,
+    #[serde(default)]
+    agency_suffixes: Vec<String>,
+    #[serde(default)]
+    fields: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    other_labels: Option<OtherLabels>,
+    #[serde(default)]
+    spinning: Option<SpinningFile>,
+    #[serde(default)]
+    noise: Vec<NoiseFile>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct OtherLabels {
+    #[serde(default)]
+    labels: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SpinningFile {
+    min_pairs: Option<usize>,
+    #[serde(default)]
+    pairs: Vec<(String, String)>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoiseFile {
+    pattern: String,
+    reason: String,
+    #[serde(default)]
+    scope: Scope,
+    end: Option<String>,
+    incomplete: Option<String>,
+}
+
+/// What a noise rule removes around the line it matches.
+#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    #[default]
+    Line,
+    AndBefore,
+    AndAfter,
+    Block,
+}
+
+/// One compiled noise rule.
+#[derive(Debug)]
+pub struct NoiseRule {
+    pub pattern: Regex,
+    pub reason: String,
+    pub scope: Scope,
+    pub end: Option<Regex>,
+    /// The completeness note when this removal cuts the document's own text.
+    pub incomplete: Option<String>,
+}
+
+/// A field-name variant and the canonical key it stands for.
+#[derive(Debug, Clone)]
+pub struct FieldLabel {
+    pub key: &'static str,
+    pub variant: String,
+}
+
+/// Every rule the importer applies, compiled.
+#[derive(Debug)]
+pub struct Rules {
+    pub content_selectors: Vec<scraper::Selector>,
+    pub content_selector_names: Vec<String>,
+    pub agency_suffixes: Vec<String>,
+    pub noise: Vec<NoiseRule>,
+    /// Variants of every field (and the non-field labels, with key ""), longest first.
+    pub labels: Vec<FieldLabel>,
+    /// Matches one label followed by a colon; group 1 is the label.
+    pub label_regex: Regex,
+    pub spinning_pairs: Vec<(String, String)>,
+    pub spinning_min_pairs: usize,
+}
+
+impl Rules {
+    /// The embedded rules, extended by a site's `[import]` table. `site_toml` names the
+    /// file in messages.
+    pub fn load(site: Option<&toml::Table>, site_toml: Option<&Path>) -> Result<Rules, Diagnostic> {
+        let base: RulesFile = toml::from_str(EMBEDDED).map_err(|e| {
+            Diagnostic::error(
+                "src/import/rules.toml",
+                None,
+                format!("embedded rules: {e}"),
+            )
+        })?;
+        let file = site_toml.unwrap_or(Path::new("site.toml")).to_path_buf();
+        let site_err = |msg: String| Diagnostic::error(file.clone(), None, msg);
+        let extra: RulesFile = match site {
+            Some(t) => toml::Value::Table(t.clone())
+                .try_into()
+                .map_err(|e: toml::de::Error| {
+                    site_err(format!(
+                        "[import]: {}; the table takes content_selectors, agency_suffixes, \
+                     [import.fields], [import.other_labels], [import.spinning] and \
+                     [[import.noise]] entries (pattern, reason, scope, end, incomplete)",
+                        e.message()
+                    ))
+                })?,
+            None => RulesFile::default(),
+        };
+        let mut rules = compile(base, "rules.toml (embedded)", &|m| {
+            Diagnostic::error("src/import/rules.toml", None, m)
+        })?;
+        let more = compile(extra, "[import]", &site_err)?;
+        // Site rules come first: a site knows its own chrome best.
+        let mut sel = more.content_selectors;
+        sel.extend(rules.content_selectors);
+        rules.content_selectors = sel;
+        let mut names = more.content_selector_names;
+        names.extend(rules.content_selector_names);
+        rules.content_selector_names = names;
+        let mut noise = more.noise;
+        noise.extend(rules.noise);
+        rules.noise = noise;
+        rules.agency_suffixes.extend(more.agency_suffixes);
+        rules
+            .agency_suffixes
+            .sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
+        rules.agency_suffixes.dedup();
+        rules.labels.extend(more.labels);
+        rules.spinning_pairs.extend(more.spinning_pairs);
+        if more.spinning_min_pairs_set {
+            rules.spinning_min_pairs = more.spinning_min_pairs;
+        }
+        rules.labels.sort_by(|a, b| {
+            b.variant
+                .chars()
+                .count()
+                .cmp(&a.variant.chars().count())
+                .then(a.variant.cmp(&b.variant))
+        });
+        rules.labels.dedup_by(|a, b| a.variant == b.variant);
+        let alternatives: Vec<String> = rules
+            .labels
+            .iter()
+            .map(|l| {
+                l.variant
+                    .chars()
+                    .map(|c| regex::escape(&c.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(r"[ \t\u{3000}]*")
+            })
+            .collect();
+        let label_regex = Regex::new(&format!(
+            r"({})[ \t\u{{3000}}]*[:：]",
+            alternatives.join("|")
+        ))
+        .map_err(|e| {
+            site_err(format!(
+                "[import.fields]: a field name makes a bad pattern: {e}"
+            ))
+        })?;
+        Ok(Rules {
+            content_selectors: rules.content_selectors,
+            content_selector_names: rules.content_selector_names,
+            agency_suffixes: rules.agency_suffixes,
+            noise: rules.noise,
+            labels: rules.labels,
+            label_regex,
+            spinning_pairs: rules.spinning_pairs,
+            spinning_min_pairs: rules.spinning_min_pairs,
+        })
+    }
+
+    /// The canonical key of a label as written (spaces inside allowed), "" for a known
+    /// non-field label, `None` for no label.
+    pub fn key_of(&self, label: &str) -> Option<&'static str> {
+        let squeezed: String = label.chars().filter(|c| !c.is_whitespace()).collect();
+        self.labels
+            .iter()
+            .find(|l| l.variant == squeezed)
+            .map(|l| l.key)
+    }
+}
+
+struct Compiled {
+    content_selectors: Vec<scraper::Selector>,
+    content_selector_names: Vec<String>,
+    agency_suffixes: Vec<String>,
+    noise: Vec<NoiseRule>,
+    labels: Vec<FieldLabel>,
+    spinning_pairs: Vec<(String, String)>,
+    spinning_min_pairs: usize,
+    spinning_min_pairs_set: bool,
+}
+
+fn compile(
+    f: RulesFile,
+    table: &str,
+    err: &dyn Fn(String) -> Diagnostic,
+) -> Result<Compiled, Diagnostic> {
+    let mut content_selectors = Vec::new();
+    for (i, s) in f.content_selectors.iter().enumerate() {
+        let sel = scraper::Selector::parse(s).map_err(|e| {
+            err(format!(
+                "{table}.content_selectors[{i}]: `{s}` is not a CSS selector ({e}); write e.g. \"div.article_content\""
+            ))
+        })?;
+        content_selectors.push(sel);
+    }
+    let mut noise = Vec::new();
+    for (i, n) in f.noise.into_iter().enumerate() {
+        let at = format!("{table}.noise[{i}]");
+        let pattern = Regex::new(&n.pattern).map_err(|e| {
+            err(format!(
+                "{at}.pattern: `{}` is not a regular expression: {e}",
+                n.pattern
+            ))
+        })?;
+        let end =
+            match &n.end {
+                Some(e) => Some(Regex::new(e).map_err(|x| {
+                    err(format!("{at}.end: `{e}` is not a regular expression: {x}"))
+                })?),
+                None => None,
+            };
+        if n.scope == Scope::Block && end.is_none() {
+            return Err(err(format!(
+                "{at}: scope = \"block\" needs an `end` pattern (the last line of the block)"
+            )));
+        }
+        if n.reason.trim().is_empty() {
+            return Err(err(format!(
+                "{at}.reason is empty; say why these lines are noise (it goes in the report)"
+            )));
+        }
+        noise.push(NoiseRule {
+            pattern,
+            reason: n.reason,
+            scope: n.scope,
+            end,
+            incomplete: n.incomplete,
+        });
+    }
+    let mut labels = Vec::new();
+    for (key, variants) in &f.fields {
+        let Some(k) = FIELD_KEYS.iter().find(|k| **k == key.as_str()) else {
+            return Err(err(format!(
+                "{table}.fields: `{key}` is not a field; the fields are {}",
+                FIELD_KEYS.join(", ")
+            )));
+        };
+        for v in variants {
+            let v: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+            if v.is_empty() {
+                return Err(err(format!("{table}.fields.{key}: a field name is empty")));
+            }
+            labels.push(FieldLabel { key: k, variant: v });
+        }
+    }
+    for v in f.other_labels.map(|o| o.labels).unwrap_or_default() {
+        labels.push(FieldLabel {
+            key: "",
+            variant: v.chars().filter(|c| !c.is_whitespace()).collect(),
+        });
+    }
+    let (pairs, min, set) = match f.spinning {
+        Some(s) => (s.pairs, s.min_pairs.unwrap_or(3), s.min_pairs.is_some()),
+        None => (Vec::new(), 3, false),
+    };
+    for (i, (a, b)) in pairs.iter().enumerate() {
+        if a.is_empty() || b.is_empty() || a == b {
+            return Err(err(format!(
+                "{table}.spinning.pairs[{i}]: write [\"original\", \"spun\"], two different words"
+            )));
+        }
+    }
+    Ok(Compiled {
+        content_selector_names: f.content_selectors,
+        content_selectors,
+        agency_suffixes: f.agency_suffixes,
+        noise,
+        labels,
+        spinning_pairs: pairs,
+        spinning_min_pairs: min,
+        spinning_min_pairs_set: set,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_rules_compile() {
+        let r = Rules::load(None, None).unwrap();
+        assert!(r.noise.len() > 20);
+        assert_eq!(r.key_of("索 引 号"), Some("索引号"));
+        assert_eq!(r.key_of("发布机构"), Some("机构"));
+        assert_eq!(r.key_of("点击数"), Some(""));
+        assert!(r.label_regex.is_match("索 引 号：1"));
+    }
+
+    #[test]
+    fn site_rules_extend_and_are_checked() {
+        let t: toml::Table =
+            toml::from_str("[[noise]]\npattern = '^本站声明'\nreason = \"site disclaimer\"\n")
+                .unwrap();
+        let r = Rules::load(Some(&t), Some(Path::new("x/site.toml"))).unwrap();
+        assert_eq!(r.noise[0].reason, "site disclaimer");
+
+        let bad: toml::Table =
+            toml::from_str("[[noise]]\npattern = '('\nreason = \"x\"\n").unwrap();
+        let e = Rules::load(Some(&bad), Some(Path::new("x/site.toml"))).unwrap_err();
+        assert_eq!(e.file, Path::new("x/site.toml"));
+        assert!(
+            e.message.contains("[import].noise[0].pattern"),
+            "{}",
+            e.message
+        );
+
+        let unknown: toml::Table = toml::from_str("nosie = 1\n").unwrap();
+        let e = Rules::load(Some(&unknown), Some(Path::new("site.toml"))).unwrap_err();
+        assert!(
+            e.message.contains("[import]") && e.message.contains("nosie"),
+            "{}",
+            e.message
+        );
+
+        let field: toml::Table = toml::from_str("[fields]\n\"标签\" = [\"x\"]\n").unwrap();
+        let e = Rules::load(Some(&field), None).unwrap_err();
+        assert!(e.message.contains("[import].fields"), "{}", e.message);
+    }
+}
