@@ -1,6 +1,6 @@
 //! Noise removal by the rules file: each line either stays or is removed with a reason.
 
-use super::extract::{Extracted, Region};
+use super::extract::{Extracted, LineKind, Region};
 use super::rules::{Rules, Scope};
 
 /// Rules are tried only on lines up to this many characters: a longer line is the
@@ -42,7 +42,12 @@ pub fn clean(x: &Extracted, rules: &Rules) -> Cleaned {
     let mut i = 0;
     while i < n {
         let text = x.line_text(&x.lines[i]).trim();
-        if removed[i].is_some() || text.is_empty() || text.chars().count() > MAX_NOISE_LINE {
+        let attachment = matches!(x.lines[i].kind, LineKind::Attachment(_));
+        if removed[i].is_some()
+            || attachment
+            || text.is_empty()
+            || text.chars().count() > MAX_NOISE_LINE
+        {
             i += 1;
             continue;
         }

@@ -22,6 +22,8 @@ pub enum LineKind {
     TableRow {
         table: usize,
     },
+    /// A link to an attached file; the index into [`PageMeta::attachments`].
+    Attachment(usize),
 }
 
 /// Whether a line is the page's own text or chrome known from the markup.
@@ -53,6 +55,8 @@ pub struct PageMeta {
     pub wechat_ct: Option<i64>,
     /// The content element that was found, e.g. `div.article_content`.
     pub content_selector: Option<String>,
+    /// Links to attached files (name, address resolved against the page's `Url`).
+    pub attachments: Vec<(String, String)>,
 }
 
 #[derive(Debug, Default)]
@@ -163,6 +167,8 @@ struct HtmlWalk<'a> {
     table_stack: Vec<usize>,
     ct_regex: &'a regex::Regex,
     content_name: String,
+    base_url: Option<String>,
+    attachments: Vec<(String, String)>,
 }
 
 pub fn html(source: &str, rules: &Rules) -> Extracted {
@@ -223,6 +229,8 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
         table_stack: Vec::new(),
         ct_regex: ct_regex.as_ref().unwrap_or(&fallback),
         content_name: page.content_selector.clone().unwrap_or_default(),
+        base_url: page.meta.get("url").cloned(),
+        attachments: Vec::new(),
     };
     // WeChat puts the publish time in a script, which the walk skips.
     if let Ok(sel) = scraper::Selector::parse("script") {
@@ -242,6 +250,7 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
     w.walk(*body);
     w.flush();
     let mut out = w.out;
+    page.attachments = w.attachments;
     out.page = page;
     out
 }
@@ -344,7 +353,37 @@ impl HtmlWalk<'_> {
             self.furniture.get_or_insert(f);
         }
         let is_bold = matches!(name, "b" | "strong");
+        let attachment = (name == "a" && !self.in_row)
+            .then(|| e.value().attr("href"))
+            .flatten()
+            .filter(|h| is_document_link(h));
         match name {
+            _ if attachment.is_some() => {
+                // A link to a file is a line of its own: the body links to it and
+                // the front matter lists it under 附件.
+                let href = attachment.unwrap_or_default();
+                self.flush();
+                self.walk(*e);
+                let label = squeeze(&self.buf);
+                let url = resolve(self.base_url.as_deref(), href);
+                let idx = match self.attachments.iter().position(|a| a.1 == url) {
+                    Some(i) => i,
+                    None => {
+                        let name = if label.is_empty() {
+                            url.rsplit('/').next().unwrap_or(&url).to_string()
+                        } else {
+                            label
+                        };
+                        self.attachments.push((name, url));
+                        self.attachments.len() - 1
+                    }
+                };
+                if !self.buf.trim().is_empty() {
+                    self.kind = LineKind::Attachment(idx);
+                }
+                self.bold.clear();
+                self.flush();
+            }
             "br" => {
                 if self.in_row {
                     self.buf.push(' ');
@@ -432,6 +471,51 @@ impl HtmlWalk<'_> {
             self.in_content = false;
         }
     }
+}
+
+/// Whether a link points at an attached file rather than a page.
+fn is_document_link(href: &str) -> bool {
+    let path = href
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(href)
+        .to_ascii_lowercase();
+    [
+        ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".ofd", ".zip", ".rar", ".7z",
+        ".ppt", ".pptx", ".txt", ".csv",
+    ]
+    .iter()
+    .any(|ext| path.ends_with(ext))
+}
+
+/// `href` made absolute against the page's own address, when it has one.
+fn resolve(base: Option<&str>, href: &str) -> String {
+    let href = href.trim();
+    if href.contains("://") {
+        return href.to_string();
+    }
+    let Some(base) = base.filter(|b| b.starts_with("http://") || b.starts_with("https://")) else {
+        return href.to_string();
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let origin_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    if let Some(rest) = href.strip_prefix("//") {
+        return format!("{}{rest}", &base[..scheme_end]);
+    }
+    if href.starts_with('/') {
+        return format!("{}{href}", &base[..origin_end]);
+    }
+    let dir_end = base
+        .rfind('/')
+        .filter(|&i| i >= origin_end)
+        .map_or(base.len(), |i| i + 1);
+    let mut dir = base[..dir_end].to_string();
+    if !dir.ends_with('/') {
+        dir.push('/');
+    }
+    format!("{dir}{}", href.trim_start_matches("./"))
 }
 
 /// Whitespace runs to one space, trimmed.

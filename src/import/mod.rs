@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Diagnostic, line_of};
 use crate::document::{
-    Agency, Completeness, DisclosureDate, DocNumber, FrontMatter, IndexNumber, Source,
+    Agency, Attachment, Completeness, DisclosureDate, DocNumber, FrontMatter, IndexNumber, Source,
 };
 use extract::{Extracted, LineKind};
 use rules::Rules;
@@ -297,11 +297,20 @@ pub fn prepare(
         notes.push(locate(&x, &pieces, &g.1));
         blocks.push(Block::Gap(g.1.clone()));
     }
-    let body = structure::body(&x.text, &pieces, &blocks);
+    let body = structure::body(&x.text, &pieces, &blocks, &x.page.attachments);
     if let Some(w) = spinning_warning(&x, &pieces, rules) {
         warnings.push(w);
     }
-    let front = front_matter(&md, &notes, source_file.clone(), sha256)?;
+    let mut front = front_matter(&md, &notes, source_file.clone(), sha256)?;
+    front.attachments = x
+        .page
+        .attachments
+        .iter()
+        .map(|(name, url)| Attachment {
+            name: name.clone(),
+            url: Some(url.clone()),
+        })
+        .collect();
     let rel_path = writer::rel_path(&front, &body);
     removals.sort_by_key(|r| r.start);
     let report = FileReport {

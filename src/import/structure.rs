@@ -91,7 +91,7 @@ fn outline_level(t: &str) -> Option<usize> {
         Some(2)
     } else if c.name("l2").is_some() {
         Some(3)
-    } else if c.name("l3").is_some() {
+    } else if c.name("l3").is_some() && t.chars().count() <= 20 {
         Some(4)
     } else {
         None
@@ -166,7 +166,12 @@ pub enum Block {
 }
 
 /// Writes the body. `blocks` are piece indices and gap markers in order.
-pub fn body(text: &str, pieces: &[Piece], blocks: &[Block]) -> String {
+pub fn body(
+    text: &str,
+    pieces: &[Piece],
+    blocks: &[Block],
+    attachments: &[(String, String)],
+) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut k = 0;
     let piece_text = |i: usize| text[pieces[i].start..pieces[i].end].trim();
@@ -202,6 +207,14 @@ pub fn body(text: &str, pieces: &[Piece], blocks: &[Block]) -> String {
                         out.push(format!("{hashes} {}", inline(t, &p.bold)));
                     }
                     LineKind::ListItem => out.push(format!("- {}", inline(t, &p.bold))),
+                    LineKind::Attachment(a) => match attachments.get(a) {
+                        Some((_, url)) => out.push(format!(
+                            "[{}]({})",
+                            escape(&normalize(t), false),
+                            link_target(url)
+                        )),
+                        None => out.push(inline(t, &p.bold)),
+                    },
                     LineKind::Para => {
                         let next_long = match blocks.get(k + 1) {
                             Some(Block::Piece(j)) => {
@@ -235,6 +248,22 @@ pub fn body(text: &str, pieces: &[Piece], blocks: &[Block]) -> String {
     let mut s = out.join("\n\n");
     s.push('\n');
     s
+}
+
+/// A link destination that CommonMark reads back unchanged.
+fn link_target(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn table_markdown(rows: &[Vec<String>]) -> String {
@@ -334,6 +363,7 @@ mod tests {
             text,
             &pieces,
             &[Block::Piece(0), Block::Piece(1), Block::Piece(2)],
+            &[],
         );
         assert_eq!(b, "“一校一策”\n\n| 甲 | 乙 |\n| --- | --- |\n| 1 | 2 |\n");
     }
