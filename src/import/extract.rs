@@ -629,6 +629,7 @@ fn parse_document_xml(xml: &str, headings: &BTreeMap<String, u8>) -> Result<Extr
                         tables += 1;
                     }
                 }
+                "numPr" if kind == LineKind::Para => kind = LineKind::ListItem,
                 "tr" => row.clear(),
                 "tc" => {
                     cell.clear();

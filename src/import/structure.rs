@@ -206,7 +206,19 @@ pub fn body(
                         let hashes = "#".repeat((level as usize + 1).min(6));
                         out.push(format!("{hashes} {}", inline(t, &p.bold)));
                     }
-                    LineKind::ListItem => out.push(format!("- {}", inline(t, &p.bold))),
+                    LineKind::ListItem => {
+                        let item = format!("- {}", inline(t, &p.bold));
+                        // Consecutive items make one tight list.
+                        let prev_item = k > 0
+                            && matches!(&blocks[k - 1], Block::Piece(j) if pieces[*j].kind == LineKind::ListItem);
+                        match out.last_mut() {
+                            Some(last) if prev_item => {
+                                last.push('\n');
+                                last.push_str(&item);
+                            }
+                            _ => out.push(item),
+                        }
+                    }
                     LineKind::Attachment(a) => match attachments.get(a) {
                         Some((_, url)) => out.push(format!(
                             "[{}]({})",

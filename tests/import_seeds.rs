@@ -1,0 +1,344 @@
+//! Golden tests over the five real raw reports in ../shared/seeds (the table of
+//! issue 3), and the "nothing lost" property on each.
+
+mod import_support;
+
+use gongkai::document::{Completeness, Document};
+use import_support::*;
+use serde_json::Value;
+
+struct Run {
+    dir: tempfile::TempDir,
+    report: Value,
+}
+
+fn run() -> Run {
+    let dir = temp();
+    let (out, report) = import(&[&shared("seeds")], dir.path(), &[]);
+    assert!(
+        out.status.success(),
+        "import failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Run { dir, report }
+}
+
+fn seed(r: &Run, prefix: &str) -> (Value, Document) {
+    let e = entry_prefix(&r.report, prefix);
+    let d = document(r.dir.path(), &e);
+    (e, d)
+}
+
+fn entry_prefix(report: &Value, prefix: &str) -> Value {
+    report["files"]
+        .as_array()
+        .and_then(|f| {
+            f.iter().find(|e| {
+                e["input"]
+                    .as_str()
+                    .and_then(|i| i.rsplit('/').next())
+                    .is_some_and(|n| n.starts_with(prefix))
+            })
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("no seed {prefix} in the report"))
+}
+
+fn date(d: &Option<gongkai::document::DisclosureDate>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+fn assert_gone(body: &str, what: &[&str], seed: &str) {
+    for w in what {
+        assert!(
+            !body.contains(w),
+            "seed {seed}: `{w}` is still in the body:\n{body}"
+        );
+    }
+}
+
+#[test]
+fn seed_000_paywalled_blog() {
+    let r = run();
+    let (e, d) = seed(&r, "000");
+    assert!(
+        d.front.title.ends_with("——区教体局2022年工作总结"),
+        "{}",
+        d.front.title
+    );
+    assert!(d.front.title.starts_with("扛旗争先"));
+    assert_eq!(
+        d.front.agency.as_ref().map(|a| a.as_str()),
+        Some("区教体局")
+    );
+    assert_eq!(d.front.published, None);
+    assert_eq!(d.front.index_no, None);
+    assert_eq!(d.front.completeness, Completeness::Incomplete);
+    assert!(
+        d.front
+            .completeness_note
+            .as_deref()
+            .unwrap_or("")
+            .contains("付费")
+    );
+    assert_gone(
+        &d.body,
+        &["隐藏内容", "会员免费查看", "此处内容需要权限查看", "积分"],
+        "000",
+    );
+    // The marker sits where the paywall was: after the 存在问题 heading.
+    let gap = d.body.find("〔此处原文不完整").expect("a gap marker");
+    let heading = d.body.find("## 二、存在问题").expect("the heading");
+    assert!(heading < gap);
+    // Redaction marks are text, not emphasis.
+    assert!(d.body.contains("\\*教育"));
+    assert_eq!(e["title_derived"], false);
+}
+
+#[test]
+fn seed_001_sharing_page_merged_and_cut() {
+    let r = run();
+    let (e, d) = seed(&r, "001");
+    assert!(
+        d.front.title == "2023年县教育局重点工作总结"
+            || d.front.title == "县教育体育局重点工作总结",
+        "{}",
+        d.front.title
+    );
+    assert_eq!(
+        d.front.agency.as_ref().map(|a| a.as_str()),
+        Some("县教育体育局")
+    );
+    assert!(matches!(
+        date(&d.front.published).as_deref(),
+        None | Some("2023-04-19")
+    ));
+    assert_eq!(d.front.completeness, Completeness::Incomplete);
+    assert!(
+        d.front
+            .completeness_note
+            .as_deref()
+            .unwrap_or("")
+            .contains("中断")
+    );
+    // Everything before the body title is gone; so is the chrome after the text.
+    let first = d.body.trim_start().lines().next().unwrap_or("");
+    assert!(
+        first.starts_with("2023年全县教育工作"),
+        "body starts with {first}"
+    );
+    assert_gone(
+        &d.body,
+        &[
+            "下载文档",
+            "温馨提示",
+            "网站客服",
+            "ID:",
+            "此文档下载收益",
+            "你可能关注的文档",
+        ],
+        "001",
+    );
+    // Split back into paragraphs, with outline headings.
+    assert!(
+        d.body.contains("\n## 一、围绕疫情防控抓统筹\n"),
+        "{}",
+        d.body
+    );
+    assert!(d.body.contains("\n## 九、"));
+    assert!(d.body.lines().filter(|l| !l.is_empty()).count() > 40);
+    assert!(!d.body.contains('〞') && !d.body.contains('〝'));
+    // The cut is marked at the end.
+    assert!(d.body.trim_end().ends_with('〕'));
+    let warnings = e["warnings"].to_string();
+    assert!(warnings.contains("spinning"), "{warnings}");
+}
+
+#[test]
+fn seed_002_compilation_preview() {
+    let r = run();
+    let (_, d) = seed(&r, "002");
+    assert_eq!(d.front.title, "市教育系统工作会议上作交流发言汇编(4篇)");
+    assert_eq!(d.front.agency, None);
+    let dates = [date(&d.front.published), date(&d.front.written)];
+    assert!(dates.contains(&Some("2024-01-11".into())), "{dates:?}");
+    assert_eq!(d.front.completeness, Completeness::Incomplete);
+    assert!(
+        d.front
+            .completeness_note
+            .as_deref()
+            .unwrap_or("")
+            .contains("预览")
+    );
+    assert_gone(
+        &d.body,
+        &[
+            "gongwenhui",
+            "公文汇",
+            "当前位置",
+            "多个关键词搜索",
+            "Copyright",
+            "预览结束",
+            "栏目",
+        ],
+        "002",
+    );
+    // The two speeches present start with their own headings.
+    assert!(
+        d.body.trim_start().starts_with("## 以教育同质战略"),
+        "{}",
+        d.body
+    );
+    assert!(d.body.contains("\n## 做好学校心育工作"));
+    assert!(
+        !d.body.contains("汇编(4篇)"),
+        "the title is not repeated in the body"
+    );
+}
+
+#[test]
+fn seed_003_county_disclosure_page() {
+    let r = run();
+    let (e, d) = seed(&r, "003");
+    assert_eq!(
+        d.front.title,
+        "庆元县教育局关于印发2020年工作总结暨2021年工作思路的通知"
+    );
+    assert_eq!(
+        d.front.agency.as_ref().map(|a| a.as_str()),
+        Some("庆元县教育局")
+    );
+    assert_eq!(
+        date(&d.front.published).as_deref(),
+        Some("2021-01-12 16:15:50")
+    );
+    assert_eq!(date(&d.front.written).as_deref(), Some("2021-01-08"));
+    assert_eq!(
+        d.front.index_no.as_ref().map(|i| i.as_str()),
+        Some("002658260/2021-17205")
+    );
+    assert_eq!(d.front.completeness, Completeness::Complete);
+    assert_gone(
+        &d.body,
+        &[
+            "法定主动公开内容",
+            "点击数",
+            "原文链接",
+            "政策解读链接",
+            "索引号",
+        ],
+        "003",
+    );
+    assert!(
+        !d.body.lines().any(|l| l.trim().starts_with("附件")),
+        "empty 附件 lines remain"
+    );
+    // Path from the 索引号.
+    assert_eq!(e["output"], "2021/002658260-2021-17205.md");
+    assert_eq!(
+        e["fields"]["机构"]["from"]
+            .as_str()
+            .map(|s| s.contains("full name")),
+        Some(true)
+    );
+    assert_eq!(
+        e["warnings"].as_array().map(Vec::len),
+        Some(0),
+        "no spinning warning on a clean copy"
+    );
+}
+
+#[test]
+fn seed_004_body_only() {
+    let r = run();
+    let (e, d) = seed(&r, "004");
+    assert!(
+        d.front
+            .title
+            .starts_with("区教委2022年上半年工作总结和下半年"),
+        "{}",
+        d.front.title
+    );
+    assert_eq!(e["title_derived"], true);
+    assert_eq!(d.front.agency.as_ref().map(|a| a.as_str()), Some("区教委"));
+    assert_eq!(d.front.published, None);
+    assert_eq!(d.front.written, None);
+    assert_eq!(d.front.completeness, Completeness::Complete);
+    assert_gone(
+        &d.body,
+        &["如有侵权请联系删除", "本文由转载于互联网"],
+        "004",
+    );
+    assert!(d.body.contains("\n### (一)坚持强化政治建设"));
+    assert!(
+        e["output"]
+            .as_str()
+            .is_some_and(|o| o.starts_with("undated/"))
+    );
+}
+
+#[test]
+fn nothing_lost_on_every_seed() {
+    let r = run();
+    for f in std::fs::read_dir(shared("seeds")).expect("seeds") {
+        let path = f.expect("entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
+        let raw = std::fs::read_to_string(&path).expect("utf-8 seed");
+        let raw = raw
+            .strip_prefix('\u{feff}')
+            .unwrap_or(&raw)
+            .replace("\r\n", "\n")
+            .replace('\r', "\n");
+        let e = entry(&r.report, &name);
+        let d = document(r.dir.path(), e);
+        assert_nothing_lost_exact(&raw, e, &d.body, &name);
+        // And the body holds nothing the raw text does not.
+        assert_subsequence(
+            &cjk(&without_markers(&d.body)),
+            &cjk(&raw),
+            &format!("{name} (reverse)"),
+        );
+    }
+}
+
+#[test]
+fn same_input_same_bytes_and_no_overwrite() {
+    let a = run();
+    let b = run();
+    let files = |d: &std::path::Path| {
+        let mut v: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(d.join("content"))
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e
+                    .path()
+                    .strip_prefix(d)
+                    .unwrap_or(e.path())
+                    .to_string_lossy()
+                    .into_owned();
+                (rel, std::fs::read(e.path()).unwrap_or_default())
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let fa = files(a.dir.path());
+    assert_eq!(fa.len(), 5);
+    assert_eq!(fa, files(b.dir.path()));
+    assert!(fa.iter().all(|(p, _)| p.is_ascii()));
+    // Importing again into the same folder changes nothing and is not an error.
+    let (out, report) = import(&[&shared("seeds")], a.dir.path(), &[]);
+    assert!(out.status.success());
+    assert!(
+        report["files"]
+            .as_array()
+            .is_some_and(|f| f.iter().all(|e| e["status"] == "unchanged"))
+    );
+    assert_eq!(fa, files(a.dir.path()));
+}
