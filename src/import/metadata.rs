@@ -270,7 +270,7 @@ pub fn gather(
             t.chars().count() > HEAD_END && labelled_fields(t, rules).is_none()
         })
         .unwrap_or(pieces.len());
-    let mut consumed = vec![false; pieces.len()];
+    let mut consumed: Vec<Option<String>> = vec![None; pieces.len()];
     let line_no = |start: usize| crate::diagnostic::line_of(&x.text, start);
     for l in &x.lines {
         if l.region == super::extract::Region::Content {
@@ -289,6 +289,7 @@ pub fn gather(
         let t = &x.text[p.start..p.end];
         let found = fields_of(t, p.kind, rules);
         if !found.is_empty() {
+            let keys: Vec<&str> = found.iter().map(|f| f.0).filter(|k| !k.is_empty()).collect();
             for (key, label, value) in found {
                 apply_field(
                     &mut md,
@@ -297,12 +298,16 @@ pub fn gather(
                     &format!("{label} (line {})", line_no(p.start)),
                 );
             }
-            consumed[i] = true;
+            consumed[i] = Some(if keys.is_empty() {
+                "metadata line of the page (counters, column)".into()
+            } else {
+                format!("metadata line, moved into the front matter ({})", keys.join(", "))
+            });
         }
     }
     for (i, p) in pieces.iter().enumerate().take(first_body) {
         let t = x.text[p.start..p.end].trim();
-        if !consumed[i] && DOC_NO_LINE.is_match(t) {
+        if consumed[i].is_none() && DOC_NO_LINE.is_match(t) {
             md.set(
                 "文号",
                 t.to_string(),
@@ -317,7 +322,7 @@ pub fn gather(
         .enumerate()
         .take(first_body.max(1))
         .find(|(i, p)| {
-            !consumed[*i] && matches!(p.kind, LineKind::Para | LineKind::Heading(_)) && {
+            consumed[*i].is_none() && matches!(p.kind, LineKind::Para | LineKind::Heading(_)) && {
                 let t = x.text[p.start..p.end].trim();
                 title_like(t) && !DOC_NO_LINE.is_match(t)
             }
@@ -351,8 +356,8 @@ pub fn gather(
                 .chars()
                 .filter(|c| !c.is_whitespace())
                 .collect();
-            if t == squeezed {
-                consumed[i] = true;
+            if t == squeezed && consumed[i].is_none() {
+                consumed[i] = Some("the title, moved into the front matter (标题)".into());
             }
         }
     }
@@ -414,11 +419,11 @@ pub fn gather(
     // Lines that moved into the front matter leave the body.
     let mut kept = Vec::with_capacity(pieces.len());
     for (i, p) in pieces.drain(..).enumerate() {
-        if consumed[i] {
+        if let Some(reason) = consumed[i].take() {
             removals.push(Removal {
                 start: p.start,
                 end: p.end,
-                reason: "moved into the front matter".into(),
+                reason,
             });
         } else {
             kept.push(p);
