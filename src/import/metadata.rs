@@ -289,7 +289,11 @@ pub fn gather(
         let t = &x.text[p.start..p.end];
         let found = fields_of(t, p.kind, rules);
         if !found.is_empty() {
-            let keys: Vec<&str> = found.iter().map(|f| f.0).filter(|k| !k.is_empty()).collect();
+            let keys: Vec<&str> = found
+                .iter()
+                .map(|f| f.0)
+                .filter(|k| !k.is_empty())
+                .collect();
             for (key, label, value) in found {
                 apply_field(
                     &mut md,
@@ -301,7 +305,10 @@ pub fn gather(
             consumed[i] = Some(if keys.is_empty() {
                 "metadata line of the page (counters, column)".into()
             } else {
-                format!("metadata line, moved into the front matter ({})", keys.join(", "))
+                format!(
+                    "metadata line, moved into the front matter ({})",
+                    keys.join(", ")
+                )
             });
         }
     }
