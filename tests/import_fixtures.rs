@@ -355,6 +355,18 @@ fn duplicates_are_reported_not_written_twice() {
         .count();
     assert_eq!(written, 1);
     assert!(String::from_utf8_lossy(&out.stderr).contains("duplicate of"));
+
+    // A copy imported in a later run is a duplicate too, not a conflict.
+    let later = temp();
+    let (out, _) = import(&[&raw.join("a.txt")], later.path(), &[]);
+    assert!(out.status.success());
+    let (out, report) = import(&[&raw.join("b.txt")], later.path(), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(entry(&report, "b.txt")["status"], "duplicate");
 }
 
 #[test]

@@ -40,6 +40,12 @@ pub fn decode(bytes: &[u8], html: bool) -> Result<Decoded, ReadError> {
             return Err(ReadError::Binary);
         }
         let declared = if html { declared_charset(bytes) } else { None };
+        // A page may declare the wrong charset (a GBK page saying utf-8): when the
+        // declared one does not decode cleanly, detection decides.
+        let declared = declared.filter(|e| {
+            let (_, had_errors) = e.decode_without_bom_handling(bytes);
+            !had_errors
+        });
         let enc = match declared {
             Some(e) => e,
             None if std::str::from_utf8(bytes).is_ok() => UTF_8,
@@ -161,6 +167,14 @@ mod tests {
         let d = decode(&gb, true).unwrap();
         assert_eq!(d.encoding, "GBK");
         assert!(d.text.contains("公开"));
+    }
+
+    #[test]
+    fn a_wrong_declaration_gives_way_to_detection() {
+        let page = "<meta charset=\"utf-8\"><p>各乡镇人民政府：现将冬季森林防火工作有关事项通知如下，请认真贯彻执行。</p>";
+        let (gb, _, _) = encoding_rs::GBK.encode(page);
+        let d = decode(&gb, true).unwrap();
+        assert!(d.text.contains("森林防火"), "{} via {}", d.text, d.encoding);
     }
 
     #[test]

@@ -128,9 +128,19 @@ pub fn write_all(
         }
         let text = Document::to_text(&p.front, &p.body);
         let target = opts.out_dir.join(&p.rel_path);
-        match write_one(&target, &text, opts.force) {
-            Ok(changed) => {
-                report.status = if changed { "imported" } else { "unchanged" }.into();
+        match write_one(&target, &text, &p.body, opts.force) {
+            Ok(Written::SameDocument) => {
+                report.status = "duplicate".into();
+                report.duplicate_of = Some(target.to_string_lossy().replace('\\', "/"));
+                summary.duplicates += 1;
+                summary.duplicate_files.push((path.clone(), target.clone()));
+            }
+            Ok(w) => {
+                report.status = match w {
+                    Written::Unchanged => "unchanged",
+                    _ => "imported",
+                }
+                .into();
                 summary.imported += 1;
                 if p.front.completeness == Completeness::Incomplete {
                     summary.incomplete += 1;
@@ -150,12 +160,26 @@ pub fn write_all(
     reports
 }
 
+/// What writing one document did.
+enum Written {
+    New,
+    Unchanged,
+    /// The file holds this document already, imported from another raw copy.
+    SameDocument,
+}
+
 /// Writes through a temporary file and a rename, so a document is whole or absent.
-/// `Ok(false)` when the file already holds exactly this text.
-fn write_one(target: &Path, text: &str, force: bool) -> Result<bool, String> {
+fn write_one(target: &Path, text: &str, body: &str, force: bool) -> Result<Written, String> {
     if let Ok(existing) = std::fs::read(target) {
         if existing == text.as_bytes() {
-            return Ok(false);
+            return Ok(Written::Unchanged);
+        }
+        let same_body = std::str::from_utf8(&existing)
+            .ok()
+            .and_then(|t| Document::parse(target, "", t).ok())
+            .is_some_and(|d| d.body.trim() == body.trim());
+        if same_body && !force {
+            return Ok(Written::SameDocument);
         }
         if !force {
             return Err(format!(
@@ -177,7 +201,7 @@ fn write_one(target: &Path, text: &str, force: bool) -> Result<bool, String> {
         tmp.persist_noclobber(target).map(|_| ())
     };
     persisted.map_err(|e| format!("cannot write {}: {}", target.display(), e.error))?;
-    Ok(true)
+    Ok(Written::New)
 }
 
 #[derive(Serialize)]
