@@ -139,6 +139,20 @@ mod tests {
     }
 
     #[test]
+    fn the_documents_own_lines_stay() {
+        let own = [
+            "请用微信扫一扫下方二维码报名。",
+            "主办单位：青禾县文化馆",
+            "附件：1.报名登记表.docx",
+            "各单位要及时整理相关文档并归档。",
+            "五、免责条款",
+            "时间：2024年3月1日上午9时",
+        ];
+        let (kept, _) = run(&own.join("\n"));
+        assert_eq!(kept, own);
+    }
+
+    #[test]
     fn tail_rules_do_not_cross_the_body() {
         let long = "正文".repeat(80);
         let (kept, _) = run(&format!("相关推荐\n{long}"));

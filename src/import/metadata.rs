@@ -285,10 +285,21 @@ pub fn gather(
             );
         }
     }
+    let mut below_title = false;
     for (i, p) in pieces.iter().enumerate().take(first_body) {
         let t = &x.text[p.start..p.end];
         let found = fields_of(t, p.kind, rules);
-        if !found.is_empty() {
+        // `时间：…` alone below the title is the document's own line (a meeting's
+        // time), not the page's metadata.
+        let weak = found.len() == 1
+            && rules
+                .weak_labels
+                .iter()
+                .any(|w| *w == squeeze_label(&found[0].1));
+        if found.is_empty() && title_like(t.trim()) {
+            below_title = true;
+        }
+        if !found.is_empty() && !(weak && below_title) {
             let keys: Vec<&str> = found
                 .iter()
                 .map(|f| f.0)
@@ -442,6 +453,10 @@ pub fn gather(
         derive_title(x, pieces, rules, &mut md);
     }
     md
+}
+
+fn squeeze_label(l: &str) -> String {
+    l.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 fn fields_of(t: &str, kind: LineKind, rules: &Rules) -> Vec<(&'static str, String, String)> {

@@ -446,3 +446,45 @@ fn front_matter(
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prepare_text(t: &str) -> Prepared {
+        let rules = Rules::load(None, None).unwrap();
+        prepare(
+            extract::text(t.to_string()),
+            &rules,
+            "t.txt".into(),
+            "0".into(),
+            "UTF-8",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_meeting_time_below_the_title_is_text() {
+        let p = prepare_text(
+            "青禾县防汛指挥部关于召开防汛工作会议的通知\n时间：2024年3月1日上午9时\n\
+             地点：县政府三楼会议室\n请各乡镇分管负责同志准时参加，会议将部署今年汛期各项准备工作。",
+        );
+        assert_eq!(p.front.published, None);
+        assert!(p.body.contains("时间：2024年3月1日上午9时"), "{}", p.body);
+        assert_eq!(
+            p.front.agency.as_ref().map(Agency::as_str),
+            Some("青禾县防汛指挥部")
+        );
+    }
+
+    #[test]
+    fn spinning_is_flagged_not_fixed() {
+        let p = prepare_text(
+            "各位同学要注意平安，学校将供给根底效劳，推动教育进展。同学们要遵守平安规定，享受效劳。",
+        );
+        assert!(p.report.warnings.iter().any(|w| w.starts_with("spinning")));
+        assert!(p.body.contains("注意平安"));
+        let clean = prepare_text("各位学生要注意安全，学校将提供基础服务，推动教育发展。");
+        assert!(clean.report.warnings.is_empty());
+    }
+}

@@ -34,6 +34,8 @@ struct RulesFile {
     #[serde(default)]
     agency_suffixes: Vec<String>,
     #[serde(default)]
+    weak_labels: Vec<String>,
+    #[serde(default)]
     fields: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     other_labels: Option<OtherLabels>,
@@ -111,6 +113,8 @@ pub struct Rules {
     pub label_regex: Regex,
     pub spinning_pairs: Vec<(String, String)>,
     pub spinning_min_pairs: usize,
+    /// Labels too common to mark a metadata line on their own below the title.
+    pub weak_labels: Vec<String>,
 }
 
 impl Rules {
@@ -159,6 +163,7 @@ impl Rules {
             .sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
         rules.agency_suffixes.dedup();
         rules.labels.extend(more.labels);
+        rules.weak_labels.extend(more.weak_labels);
         rules.spinning_pairs.extend(more.spinning_pairs);
         if more.spinning_min_pairs_set {
             rules.spinning_min_pairs = more.spinning_min_pairs;
@@ -200,6 +205,7 @@ impl Rules {
             label_regex,
             spinning_pairs: rules.spinning_pairs,
             spinning_min_pairs: rules.spinning_min_pairs,
+            weak_labels: rules.weak_labels,
         })
     }
 
@@ -223,6 +229,7 @@ struct Compiled {
     spinning_pairs: Vec<(String, String)>,
     spinning_min_pairs: usize,
     spinning_min_pairs_set: bool,
+    weak_labels: Vec<String>,
 }
 
 fn compile(
@@ -315,6 +322,7 @@ fn compile(
         spinning_pairs: pairs,
         spinning_min_pairs: min,
         spinning_min_pairs_set: set,
+        weak_labels: f.weak_labels,
     })
 }
 
