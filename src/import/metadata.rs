@@ -299,7 +299,8 @@ pub fn gather(
         if found.is_empty() && title_like(t.trim()) {
             below_title = true;
         }
-        if !found.is_empty() && !(weak && below_title) {
+        let own_text = weak && below_title;
+        if !found.is_empty() && !own_text {
             let keys: Vec<&str> = found
                 .iter()
                 .map(|f| f.0)
