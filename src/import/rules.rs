@@ -131,16 +131,7 @@ impl Rules {
         let file = site_toml.unwrap_or(Path::new("site.toml")).to_path_buf();
         let site_err = |msg: String| Diagnostic::error(file.clone(), None, msg);
         let extra: RulesFile = match site {
-            Some(t) => toml::Value::Table(t.clone())
-                .try_into()
-                .map_err(|e: toml::de::Error| {
-                    site_err(format!(
-                        "[import]: {}; the table takes content_selectors, agency_suffixes, \
-                     [import.fields], [import.other_labels], [import.spinning] and \
-                     [[import.noise]] entries (pattern, reason, scope, end, incomplete)",
-                        e.message()
-                    ))
-                })?,
+            Some(t) => site_file(t, &site_err)?,
             None => RulesFile::default(),
         };
         let mut rules = compile(base, "rules.toml (embedded)", &|m| {
@@ -220,6 +211,51 @@ impl Rules {
     }
 }
 
+/// The keys of the `[import]` table, for messages.
+const SITE_KEYS: &str = "content_selectors, agency_suffixes, weak_labels, [import.fields], \
+    [import.other_labels], [import.spinning] and [[import.noise]] (pattern, reason, scope, end, incomplete)";
+
+/// Reads a site's `[import]` table key by key, so a message names the key at fault.
+fn site_file(t: &toml::Table, err: &dyn Fn(String) -> Diagnostic) -> Result<RulesFile, Diagnostic> {
+    fn one<T: serde::de::DeserializeOwned>(
+        v: &toml::Value,
+        key: &str,
+        err: &dyn Fn(String) -> Diagnostic,
+    ) -> Result<T, Diagnostic> {
+        v.clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| err(format!("[import].{key}: {}", e.message())))
+    }
+    let mut f = RulesFile::default();
+    for (key, v) in t {
+        match key.as_str() {
+            "content_selectors" => f.content_selectors = one(v, key, err)?,
+            "agency_suffixes" => f.agency_suffixes = one(v, key, err)?,
+            "weak_labels" => f.weak_labels = one(v, key, err)?,
+            "fields" => f.fields = one(v, key, err)?,
+            "other_labels" => f.other_labels = one(v, key, err)?,
+            "spinning" => f.spinning = one(v, key, err)?,
+            "noise" => {
+                let Some(items) = v.as_array() else {
+                    return Err(err(format!(
+                        "[import].noise must be a list of [[import.noise]] tables, not {}",
+                        v.type_str()
+                    )));
+                };
+                for (i, item) in items.iter().enumerate() {
+                    f.noise.push(one(item, &format!("noise[{i}]"), err)?);
+                }
+            }
+            other => {
+                return Err(err(format!(
+                    "[import].{other} is not a setting of import; the table takes {SITE_KEYS}"
+                )));
+            }
+        }
+    }
+    Ok(f)
+}
+
 struct Compiled {
     content_selectors: Vec<scraper::Selector>,
     content_selector_names: Vec<String>,
@@ -239,9 +275,9 @@ fn compile(
 ) -> Result<Compiled, Diagnostic> {
     let mut content_selectors = Vec::new();
     for (i, s) in f.content_selectors.iter().enumerate() {
-        let sel = scraper::Selector::parse(s).map_err(|e| {
+        let sel = scraper::Selector::parse(s).map_err(|_| {
             err(format!(
-                "{table}.content_selectors[{i}]: `{s}` is not a CSS selector ({e}); write e.g. \"div.article_content\""
+                "{table}.content_selectors[{i}]: `{s}` is not a CSS selector; write e.g. \"div.article_content\" or \"#zoom\""
             ))
         })?;
         content_selectors.push(sel);
