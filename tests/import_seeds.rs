@@ -342,3 +342,81 @@ fn same_input_same_bytes_and_no_overwrite() {
     );
     assert_eq!(fa, files(a.dir.path()));
 }
+
+#[test]
+fn cut_and_damaged_copies_never_crash() {
+    // Every seed and real page cut at several byte offsets (often inside a
+    // character), as a broken download would leave it.
+    let dir = temp();
+    let raw = dir.path().join("raw");
+    std::fs::create_dir_all(&raw).expect("mkdir");
+    let mut n = 0;
+    for folder in ["seeds", "real-pages"] {
+        for f in std::fs::read_dir(shared(folder)).expect("folder") {
+            let path = f.expect("entry").path();
+            let Some(ext) = path.extension().and_then(|e| e.to_str()).map(String::from) else {
+                continue;
+            };
+            if ext == "tsv" {
+                continue;
+            }
+            let bytes = std::fs::read(&path).expect("read");
+            for (k, cut) in [7, 301, 1999, bytes.len() / 2, bytes.len() - 1]
+                .into_iter()
+                .enumerate()
+            {
+                let cut = cut.min(bytes.len());
+                std::fs::write(raw.join(format!("{n:03}-{k}.{ext}")), &bytes[..cut])
+                    .expect("write");
+            }
+            n += 1;
+        }
+    }
+    let (out, report) = import(&[&raw], dir.path(), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{stderr}");
+    let files = report["files"].as_array().expect("files");
+    assert_eq!(files.len(), n * 5);
+    // Every written document reads back, and holds only text of its original (no
+    // mojibake from a wrong guess of the encoding); a failure says why.
+    let originals: Vec<(String, Vec<char>)> = std::fs::read_dir(shared("seeds"))
+        .expect("seeds")
+        .map(|f| {
+            let p = f.expect("entry").path();
+            let text = std::fs::read_to_string(&p).expect("utf-8");
+            (
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("")
+                    .to_string(),
+                cjk(&text),
+            )
+        })
+        .collect();
+    let mut seeds = 0;
+    for e in files {
+        let input = e["input"].as_str().unwrap_or("");
+        if e["status"] == "failed" {
+            assert!(e["error"].as_str().is_some_and(|m| !m.is_empty()));
+            // A copy cut at half its length or by one byte still has its text.
+            assert!(
+                !(input.ends_with("-3.txt") || input.ends_with("-4.txt")),
+                "{input}: {}",
+                e["error"]
+            );
+            continue;
+        }
+        let d = document(dir.path(), e);
+        if e["input"].as_str().is_some_and(|i| i.ends_with(".txt")) {
+            let body = cjk(&without_markers(&d.body));
+            let from_one = originals.iter().any(|(_, o)| {
+                let mut it = o.iter();
+                body.iter().all(|c| it.any(|x| x == c))
+            });
+            assert!(from_one, "{}: the body is not text of a seed", e["input"]);
+            seeds += 1;
+        }
+    }
+    assert!(seeds >= 10, "cut seeds import ({seeds})");
+}

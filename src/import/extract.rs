@@ -212,8 +212,6 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
             break;
         }
     }
-    let ct_regex = regex::Regex::new(r#"\bct\s*=\s*["']?(\d{9,11})["']?"#).ok();
-    let fallback = regex::Regex::new("$^").unwrap_or_else(|_| unreachable_regex());
     let mut w = HtmlWalk {
         out: Extracted::default(),
         buf: String::new(),
@@ -227,7 +225,7 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
         cell_open: false,
         tables: 0,
         table_stack: Vec::new(),
-        ct_regex: ct_regex.as_ref().unwrap_or(&fallback),
+        ct_regex: &WECHAT_CT,
         content_name: page.content_selector.clone().unwrap_or_default(),
         base_url: page.meta.get("url").cloned(),
         attachments: Vec::new(),
@@ -255,10 +253,10 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
     out
 }
 
-fn unreachable_regex() -> regex::Regex {
-    // "$^" always compiles; this is only the type's fallback.
-    regex::Regex::new("a^").expect("a constant pattern compiles")
-}
+/// A WeChat article's publish time in its page script: `var ct = "1706745600"`.
+static WECHAT_CT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"\bct\s*=\s*["']?(\d{9,11})["']?"#).expect("constant pattern")
+});
 
 impl HtmlWalk<'_> {
     fn region(&self) -> Region {

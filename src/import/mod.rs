@@ -268,8 +268,8 @@ pub fn prepare(
     let md = metadata::gather(&x, &mut pieces, &mut removals, rules);
     if pieces.is_empty() {
         return Err(
-            "no text of a document is left after removing the page's chrome; \
-             if that is wrong, check the noise rules named in the report"
+            "no body text is left once the page's chrome and metadata are taken out; \
+             run with --report to see each removed line and the rule that removed it"
                 .into(),
         );
     }

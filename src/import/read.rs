@@ -48,7 +48,7 @@ pub fn decode(bytes: &[u8], html: bool) -> Result<Decoded, ReadError> {
         });
         let enc = match declared {
             Some(e) => e,
-            None if std::str::from_utf8(bytes).is_ok() => UTF_8,
+            None if mostly_utf8(bytes) => UTF_8,
             None => {
                 let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
                 det.feed(bytes, true);
@@ -61,14 +61,39 @@ pub fn decode(bytes: &[u8], html: bool) -> Result<Decoded, ReadError> {
     if text.trim().is_empty() {
         return Err(ReadError::Empty);
     }
-    let replaced = text.chars().filter(|&c| c == '\u{FFFD}').count();
-    if replaced * 20 > text.chars().count().max(1) {
+    // Many replacement characters: not text in any encoding we know. (One at the
+    // end is a character cut off by a truncated download.)
+    let body = text.strip_suffix('\u{FFFD}').unwrap_or(&text);
+    let replaced = body.chars().filter(|&c| c == '\u{FFFD}').count();
+    if replaced > 0 && replaced * 20 > body.chars().count() {
         return Err(ReadError::Binary);
     }
     Ok(Decoded {
         text: normalize_newlines(&text),
         encoding: encoding.name(),
     })
+}
+
+/// UTF-8, allowing a character cut off at the end (a truncated download) and a
+/// stray bad byte or two; text in another encoding fails by the hundreds.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let mut rest = bytes;
+    let mut errors = 0;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(_) => return true,
+            Err(e) => match e.error_len() {
+                None => return true,
+                Some(n) => {
+                    errors += 1;
+                    if errors > 2 + bytes.len() / 2000 {
+                        return false;
+                    }
+                    rest = &rest[e.valid_up_to() + n..];
+                }
+            },
+        }
+    }
 }
 
 /// CRLF and CR become LF; the escaped CRLF of some scrapers (`x0dx0a`) too.
@@ -175,6 +200,14 @@ mod tests {
         let (gb, _, _) = encoding_rs::GBK.encode(page);
         let d = decode(&gb, true).unwrap();
         assert!(d.text.contains("森林防火"), "{} via {}", d.text, d.encoding);
+    }
+
+    #[test]
+    fn a_truncated_utf8_file_is_still_utf8() {
+        let t = "各乡镇人民政府：现将冬季森林防火工作有关事项通知如下。".as_bytes();
+        let d = decode(&t[..t.len() - 1], false).unwrap();
+        assert_eq!(d.encoding, "UTF-8");
+        assert!(d.text.starts_with("各乡镇人民政府"));
     }
 
     #[test]

@@ -299,6 +299,10 @@ pub fn cut_mid_sentence(t: &str) -> bool {
     let Some(last) = t.chars().last() else {
         return false;
     };
+    // A character cut in half: the file itself was cut.
+    if last == '\u{FFFD}' {
+        return true;
+    }
     t.chars().count() > 40
         && (('\u{4e00}'..='\u{9fff}').contains(&last) || matches!(last, '，' | ',' | '、'))
 }
