@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::diagnostic::{Diagnostic, line_of};
+use crate::diagnostic::Diagnostic;
 use crate::document::{
     Agency, Attachment, Completeness, DisclosureDate, DocNumber, FrontMatter, IndexNumber, Source,
 };
@@ -313,6 +313,15 @@ pub fn prepare(
         .collect();
     let rel_path = writer::rel_path(&front, &body);
     removals.sort_by_key(|r| r.start);
+    // Line starts once, for the line number of every removal.
+    let newlines: Vec<usize> = x
+        .text
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
+    let line_of = |offset: usize| newlines.partition_point(|&n| n < offset) + 1;
     let report = FileReport {
         input: source_file,
         encoding: encoding.to_string(),
@@ -339,7 +348,7 @@ pub fn prepare(
             .map(|r| Removed {
                 start: r.start,
                 end: r.end,
-                line: line_of(&x.text, r.start),
+                line: line_of(r.start),
                 reason: r.reason.clone(),
                 text: x.text[r.start..r.end].to_string(),
             })
@@ -375,15 +384,25 @@ fn locate(x: &Extracted, before: &[Piece], note: &str) -> String {
 }
 
 fn spinning_warning(x: &Extracted, pieces: &[Piece], rules: &Rules) -> Option<String> {
-    let mut text = String::new();
+    // One pass over the body for every word of every pair.
+    let mut counts = vec![0usize; rules.spinning_words.len()];
     for p in pieces {
-        text.push_str(&x.text[p.start..p.end]);
-        text.push('\n');
+        for m in rules.spinning_regex.find_iter(&x.text[p.start..p.end]) {
+            if let Some(i) = rules.spinning_words.iter().position(|w| w == m.as_str()) {
+                counts[i] += 1;
+            }
+        }
     }
+    let count = |w: &str| {
+        rules
+            .spinning_words
+            .iter()
+            .position(|x| x == w)
+            .map_or(0, |i| counts[i])
+    };
     let mut swapped = Vec::new();
     for (orig, spun) in &rules.spinning_pairs {
-        let s = text.matches(spun.as_str()).count();
-        let o = text.matches(orig.as_str()).count();
+        let (s, o) = (count(spun), count(orig));
         if s > 0 && s > o {
             swapped.push(format!("{orig}→{spun} ({s}×, {orig} {o}×)"));
         }

@@ -55,21 +55,27 @@ pub fn decode(bytes: &[u8], html: bool) -> Result<Decoded, ReadError> {
                 det.guess(None, chardetng::Utf8Detection::Allow)
             }
         };
-        let (t, _, _) = enc.decode(bytes);
-        (t.into_owned(), enc)
+        // Valid UTF-8, the usual case, needs no decoding pass.
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) if enc == UTF_8 => t.to_string(),
+            _ => enc.decode(bytes).0.into_owned(),
+        };
+        (text, enc)
     };
     if text.trim().is_empty() {
         return Err(ReadError::Empty);
     }
     // Many replacement characters: not text in any encoding we know. (One at the
     // end is a character cut off by a truncated download.)
-    let body = text.strip_suffix('\u{FFFD}').unwrap_or(&text);
-    let replaced = body.chars().filter(|&c| c == '\u{FFFD}').count();
-    if replaced > 0 && replaced * 20 > body.chars().count() {
-        return Err(ReadError::Binary);
+    if text.contains('\u{FFFD}') {
+        let body = text.strip_suffix('\u{FFFD}').unwrap_or(&text);
+        let replaced = body.chars().filter(|&c| c == '\u{FFFD}').count();
+        if replaced > 0 && replaced * 20 > body.chars().count() {
+            return Err(ReadError::Binary);
+        }
     }
     Ok(Decoded {
-        text: normalize_newlines(&text),
+        text: normalize_newlines(text),
         encoding: encoding.name(),
     })
 }
@@ -97,11 +103,11 @@ fn mostly_utf8(bytes: &[u8]) -> bool {
 }
 
 /// CRLF and CR become LF; the escaped CRLF of some scrapers (`x0dx0a`) too.
-pub fn normalize_newlines(s: &str) -> String {
+pub fn normalize_newlines(s: String) -> String {
     let s = if s.contains('\r') {
         s.replace("\r\n", "\n").replace('\r', "\n")
     } else {
-        s.to_string()
+        s
     };
     if s.contains("x0dx0a") {
         s.replace("x0dx0a", "\n")

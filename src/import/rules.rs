@@ -113,6 +113,9 @@ pub struct Rules {
     pub label_regex: Regex,
     pub spinning_pairs: Vec<(String, String)>,
     pub spinning_min_pairs: usize,
+    /// Every word of the spinning pairs, and one pattern matching any of them.
+    pub spinning_words: Vec<String>,
+    pub spinning_regex: Regex,
     /// Labels too common to mark a metadata line on their own below the title.
     pub weak_labels: Vec<String>,
 }
@@ -194,6 +197,16 @@ impl Rules {
             noise: rules.noise,
             labels: rules.labels,
             label_regex,
+            spinning_regex: words_regex(&rules.spinning_pairs).map_err(|e| {
+                site_err(format!(
+                    "[import.spinning]: a word makes a bad pattern: {e}"
+                ))
+            })?,
+            spinning_words: rules
+                .spinning_pairs
+                .iter()
+                .flat_map(|(a, b)| [a.clone(), b.clone()])
+                .collect(),
             spinning_pairs: rules.spinning_pairs,
             spinning_min_pairs: rules.spinning_min_pairs,
             weak_labels: rules.weak_labels,
@@ -209,6 +222,22 @@ impl Rules {
             .find(|l| l.variant == squeezed)
             .map(|l| l.key)
     }
+}
+
+/// Matches any word of the pairs, longest first so a longer word wins.
+fn words_regex(pairs: &[(String, String)]) -> Result<Regex, regex::Error> {
+    let mut words: Vec<&str> = pairs
+        .iter()
+        .flat_map(|(a, b)| [a.as_str(), b.as_str()])
+        .collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    words.dedup();
+    let alts: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
+    Regex::new(&if alts.is_empty() {
+        "$^".to_string()
+    } else {
+        alts.join("|")
+    })
 }
 
 /// The keys of the `[import]` table, for messages.

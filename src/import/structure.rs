@@ -102,6 +102,7 @@ fn outline_level(t: &str) -> Option<usize> {
 pub fn escape(s: &str, at_line_start: bool) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
+        let c = normal_char(c);
         if matches!(
             c,
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '#' | '$'
@@ -124,17 +125,15 @@ pub fn escape(s: &str, at_line_start: bool) -> String {
 }
 
 /// Quotes written as 〝〞, full-width digits and letters, made plain.
-fn normalize(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '〝' => '“',
-            '〞' => '”',
-            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
-                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-            }
-            _ => c,
-        })
-        .collect()
+fn normal_char(c: char) -> char {
+    match c {
+        '〝' => '“',
+        '〞' => '”',
+        '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
+            char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+        }
+        _ => c,
+    }
 }
 
 fn inline(text: &str, bold: &[(usize, usize)]) -> String {
@@ -144,18 +143,18 @@ fn inline(text: &str, bold: &[(usize, usize)]) -> String {
         if s < at || e > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(e) {
             continue;
         }
-        out.push_str(&escape(&normalize(&text[at..s]), at == 0));
+        out.push_str(&escape(&text[at..s], at == 0));
         let inner = text[s..e].trim();
         if inner.is_empty() {
             out.push_str(&text[s..e]);
         } else {
             out.push_str("**");
-            out.push_str(&escape(&normalize(inner), false));
+            out.push_str(&escape(inner, false));
             out.push_str("**");
         }
         at = e;
     }
-    out.push_str(&escape(&normalize(&text[at..]), at == 0));
+    out.push_str(&escape(&text[at..], at == 0));
     out
 }
 
@@ -194,7 +193,7 @@ pub fn body(
                             rows.push(
                                 piece_text(*j)
                                     .split('\t')
-                                    .map(|c| escape(&normalize(c.trim()), false))
+                                    .map(|c| escape(c.trim(), false))
                                     .collect::<Vec<_>>(),
                             );
                             k += 1;
@@ -220,11 +219,9 @@ pub fn body(
                         }
                     }
                     LineKind::Attachment(a) => match attachments.get(a) {
-                        Some((_, url)) => out.push(format!(
-                            "[{}]({})",
-                            escape(&normalize(t), false),
-                            link_target(url)
-                        )),
+                        Some((_, url)) => {
+                            out.push(format!("[{}]({})", escape(t, false), link_target(url)))
+                        }
                         None => out.push(inline(t, &p.bold)),
                     },
                     LineKind::Para => {
