@@ -128,6 +128,9 @@ pub struct Prepared {
     pub report: FileReport,
 }
 
+/// Files prepared in parallel before they are written.
+const BATCH: usize = 256;
+
 /// The kinds of input, by extension.
 fn kind_of(path: &Path) -> Option<&'static str> {
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
@@ -176,20 +179,28 @@ pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
         }
         b
     });
-    let results: Vec<(PathBuf, Result<Prepared, String>)> = known
-        .par_iter()
-        .map(|path| {
-            let r = prepare_file(path, &rules);
-            if let Some(b) = &bar {
-                b.inc(1);
-            }
-            (path.clone(), r)
-        })
-        .collect();
+    // In batches: memory stays bounded on large imports, and each batch is written
+    // in input order.
+    let mut known = known;
+    known.sort();
+    let mut output = writer::Output::default();
+    for batch in known.chunks(BATCH) {
+        let results: Vec<(PathBuf, Result<Prepared, String>)> = batch
+            .par_iter()
+            .map(|path| {
+                let r = prepare_file(path, &rules);
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
+                (path.clone(), r)
+            })
+            .collect();
+        output.write_batch(results, opts, &mut summary);
+    }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let reports = writer::write_all(results, opts, &mut summary);
+    let reports = output.reports;
     summary.failed = summary.failures.len();
     if let Some(report) = &opts.report {
         writer::write_report(report, &reports, &summary)?;

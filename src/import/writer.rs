@@ -96,68 +96,78 @@ fn ascii_slug(s: &str) -> String {
     out.trim_matches('-').chars().take(80).collect()
 }
 
-/// Writes the documents in input order; returns the report of every file.
-pub fn write_all(
-    mut results: Vec<(PathBuf, Result<Prepared, String>)>,
-    opts: &ImportOptions,
-    summary: &mut ImportSummary,
-) -> Vec<FileReport> {
-    results.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut written: BTreeMap<String, PathBuf> = BTreeMap::new();
-    let mut reports = Vec::new();
-    for (path, r) in results {
-        let p = match r {
-            Ok(p) => p,
-            Err(e) => {
-                summary
-                    .failures
-                    .push(Diagnostic::error(path.clone(), None, e.clone()));
-                reports.push(FileReport::failed(&path, e));
+/// The documents written so far in a run, and the report of every file.
+#[derive(Default)]
+pub struct Output {
+    written: BTreeMap<String, PathBuf>,
+    pub reports: Vec<FileReport>,
+}
+
+impl Output {
+    /// Writes a batch of prepared files in input order (batches come in input order
+    /// too), so which of two copies is written does not depend on thread timing.
+    pub fn write_batch(
+        &mut self,
+        mut results: Vec<(PathBuf, Result<Prepared, String>)>,
+        opts: &ImportOptions,
+        summary: &mut ImportSummary,
+    ) {
+        results.sort_by(|a, b| a.0.cmp(&b.0));
+        let written = &mut self.written;
+        let reports = &mut self.reports;
+        for (path, r) in results {
+            let p = match r {
+                Ok(p) => p,
+                Err(e) => {
+                    summary
+                        .failures
+                        .push(Diagnostic::error(path.clone(), None, e.clone()));
+                    reports.push(FileReport::failed(&path, e));
+                    continue;
+                }
+            };
+            let mut report = p.report;
+            report.output = Some(p.rel_path.clone());
+            if let Some(first) = written.get(&p.rel_path) {
+                report.status = "duplicate".into();
+                report.duplicate_of = Some(first.to_string_lossy().replace('\\', "/"));
+                summary.duplicates += 1;
+                summary.duplicate_files.push((path.clone(), first.clone()));
+                reports.push(report);
                 continue;
             }
-        };
-        let mut report = p.report;
-        report.output = Some(p.rel_path.clone());
-        if let Some(first) = written.get(&p.rel_path) {
-            report.status = "duplicate".into();
-            report.duplicate_of = Some(first.to_string_lossy().replace('\\', "/"));
-            summary.duplicates += 1;
-            summary.duplicate_files.push((path.clone(), first.clone()));
+            let text = Document::to_text(&p.front, &p.body);
+            let target = opts.out_dir.join(&p.rel_path);
+            match write_one(&target, &text, &p.body, opts.force) {
+                Ok(Written::SameDocument) => {
+                    report.status = "duplicate".into();
+                    report.duplicate_of = Some(target.to_string_lossy().replace('\\', "/"));
+                    summary.duplicates += 1;
+                    summary.duplicate_files.push((path.clone(), target.clone()));
+                }
+                Ok(w) => {
+                    report.status = match w {
+                        Written::Unchanged => "unchanged",
+                        _ => "imported",
+                    }
+                    .into();
+                    summary.imported += 1;
+                    if p.front.completeness == Completeness::Incomplete {
+                        summary.incomplete += 1;
+                    }
+                    written.insert(p.rel_path.clone(), path.clone());
+                }
+                Err(e) => {
+                    summary
+                        .failures
+                        .push(Diagnostic::error(path.clone(), None, e.clone()));
+                    report.status = "failed".into();
+                    report.error = Some(e);
+                }
+            }
             reports.push(report);
-            continue;
         }
-        let text = Document::to_text(&p.front, &p.body);
-        let target = opts.out_dir.join(&p.rel_path);
-        match write_one(&target, &text, &p.body, opts.force) {
-            Ok(Written::SameDocument) => {
-                report.status = "duplicate".into();
-                report.duplicate_of = Some(target.to_string_lossy().replace('\\', "/"));
-                summary.duplicates += 1;
-                summary.duplicate_files.push((path.clone(), target.clone()));
-            }
-            Ok(w) => {
-                report.status = match w {
-                    Written::Unchanged => "unchanged",
-                    _ => "imported",
-                }
-                .into();
-                summary.imported += 1;
-                if p.front.completeness == Completeness::Incomplete {
-                    summary.incomplete += 1;
-                }
-                written.insert(p.rel_path.clone(), path.clone());
-            }
-            Err(e) => {
-                summary
-                    .failures
-                    .push(Diagnostic::error(path.clone(), None, e.clone()));
-                report.status = "failed".into();
-                report.error = Some(e);
-            }
-        }
-        reports.push(report);
     }
-    reports
 }
 
 /// What writing one document did.
