@@ -9,9 +9,9 @@ use std::path::Path;
 use gongkai::document::Completeness;
 use import_support::*;
 
-const DOCX_PARAGRAPHS: [(&str, &str); 7] = [
+const DOCX_PARAGRAPHS: [(&str, &str); 8] = [
     ("Title", "青禾县交通运输局2024年农村公路养护工作方案"),
-    ("1", "一、工作目标"),
+    ("numbered", "工作目标"),
     (
         "",
         "全年完成农村公路日常养护九百公里，优良中等路比例达到百分之八十以上。",
@@ -19,6 +19,7 @@ const DOCX_PARAGRAPHS: [(&str, &str); 7] = [
     ("2", "（一）重点路段"),
     ("list", "县道桥梁定期检测"),
     ("list", "乡道边沟清理疏通"),
+    ("numbered", "保障措施"),
     ("", "青禾县交通运输局"),
 ];
 
@@ -34,6 +35,11 @@ fn write_docx(path: &Path) {
             "" => String::new(),
             "list" => {
                 "<w:pPr><w:numPr><w:ilvl w:val=\"0\"/><w:numId w:val=\"1\"/></w:numPr></w:pPr>"
+                    .into()
+            }
+            // Numbered by Word: the marker 一、 is not in the text.
+            "numbered" => {
+                "<w:pPr><w:numPr><w:ilvl w:val=\"0\"/><w:numId w:val=\"2\"/></w:numPr></w:pPr>"
                     .into()
             }
             s => format!("<w:pPr><w:pStyle w:val=\"{s}\"/></w:pPr>"),
@@ -62,7 +68,16 @@ fn write_docx(path: &Path) {
         <w:style w:type=\"paragraph\" w:styleId=\"Title\"><w:name w:val=\"Title\"/></w:style>\
         <w:style w:type=\"paragraph\" w:styleId=\"1\"><w:name w:val=\"heading 1\"/></w:style>\
         <w:style w:type=\"paragraph\" w:styleId=\"2\"><w:name w:val=\"heading 2\"/></w:style></w:styles>";
+    let numbering = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+        <w:numbering xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\">\
+        <w:abstractNum w:abstractNumId=\"0\"><w:lvl w:ilvl=\"0\"><w:numFmt w:val=\"bullet\"/>\
+        <w:lvlText w:val=\"•\"/></w:lvl></w:abstractNum>\
+        <w:abstractNum w:abstractNumId=\"1\"><w:lvl w:ilvl=\"0\"><w:start w:val=\"1\"/>\
+        <w:numFmt w:val=\"chineseCounting\"/><w:lvlText w:val=\"%1、\"/></w:lvl></w:abstractNum>\
+        <w:num w:numId=\"1\"><w:abstractNumId w:val=\"0\"/></w:num>\
+        <w:num w:numId=\"2\"><w:abstractNumId w:val=\"1\"/></w:num></w:numbering>";
     for (name, content) in [
+        ("word/numbering.xml", numbering),
         (
             "[Content_Types].xml",
             "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>",
@@ -176,6 +191,7 @@ fn utf16_text_and_docx() {
         Some("青禾县交通运输局")
     );
     assert!(d.body.contains("\n## 一、工作目标\n"), "{}", d.body);
+    assert!(d.body.contains("\n## 二、保障措施\n"), "{}", d.body);
     assert!(d.body.contains("\n### （一）重点路段\n"));
     assert!(d.body.contains("**全年完成**农村公路"));
     assert!(

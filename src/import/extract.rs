@@ -546,7 +546,109 @@ pub fn docx(bytes: &[u8]) -> Result<Extracted, String> {
         .ok_or("not a .docx: it has no word/document.xml; save the report from Word as .docx")?;
     let styles = read_part("word/styles.xml")?.unwrap_or_default();
     let headings = heading_styles(&styles);
-    parse_document_xml(&document, &headings)
+    let numbering = Numbering::parse(&read_part("word/numbering.xml")?.unwrap_or_default());
+    parse_document_xml(&document, &headings, &numbering)
+}
+
+/// Automatic numbering of DOCX paragraphs (word/numbering.xml): the markers Word
+/// draws (`一、`, `（一）`, `1.`) are not in the text, so they are made again here.
+#[derive(Debug, Default)]
+struct Numbering {
+    /// numId → abstractNumId
+    nums: BTreeMap<String, String>,
+    /// (abstractNumId, level) → (format, level text like `%1、`, start)
+    levels: BTreeMap<(String, u8), (String, String, u32)>,
+}
+
+impl Numbering {
+    fn parse(xml: &str) -> Numbering {
+        let mut n = Numbering::default();
+        let mut reader = quick_xml::Reader::from_str(xml);
+        let (mut abs, mut num, mut lvl) = (None::<String>, None::<String>, None::<u8>);
+        let (mut fmt, mut text, mut start) = (String::new(), String::new(), 1u32);
+        loop {
+            match reader.read_event() {
+                Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().as_ref() {
+                    "abstractNum" => abs = attr(&e, "abstractNumId"),
+                    "num" => num = attr(&e, "numId"),
+                    "abstractNumId" => {
+                        if let (Some(id), Some(a)) = (&num, attr(&e, "val")) {
+                            n.nums.insert(id.clone(), a);
+                        }
+                    }
+                    "lvl" => {
+                        lvl = attr(&e, "ilvl").and_then(|v| v.parse().ok());
+                        (fmt, text, start) = ("decimal".into(), String::new(), 1);
+                    }
+                    "numFmt" if lvl.is_some() => fmt = attr(&e, "val").unwrap_or_default(),
+                    "lvlText" if lvl.is_some() => text = attr(&e, "val").unwrap_or_default(),
+                    "start" if lvl.is_some() => {
+                        start = attr(&e, "val").and_then(|v| v.parse().ok()).unwrap_or(1)
+                    }
+                    _ => {}
+                },
+                Ok(Event::End(e)) if e.local_name().as_ref() == "lvl" => {
+                    if let (Some(a), Some(l)) = (&abs, lvl.take()) {
+                        n.levels
+                            .insert((a.clone(), l), (fmt.clone(), text.clone(), start));
+                    }
+                }
+                Ok(Event::Eof) | Err(_) => break,
+                _ => {}
+            }
+        }
+        n
+    }
+
+    /// The level's format, text and start of a numbered paragraph.
+    fn level(&self, num_id: &str, ilvl: u8) -> Option<(&str, &str, u32)> {
+        let abs = self.nums.get(num_id)?;
+        let (f, t, s) = self.levels.get(&(abs.clone(), ilvl))?;
+        Some((f.as_str(), t.as_str(), *s))
+    }
+}
+
+/// A counter in a numbering format (`chineseCounting` 3 → 三).
+fn format_counter(fmt: &str, n: u32) -> String {
+    const CN: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match fmt {
+        "chineseCounting"
+        | "chineseCountingThousand"
+        | "chineseLegalSimplified"
+        | "ideographDigital"
+            if n < 100 =>
+        {
+            let (t, u) = ((n / 10) as usize, (n % 10) as usize);
+            match (t, u) {
+                (0, u) => CN[u].to_string(),
+                (1, 0) => "十".into(),
+                (1, u) => format!("十{}", CN[u]),
+                (t, 0) => format!("{}十", CN[t]),
+                (t, u) => format!("{}十{}", CN[t], CN[u]),
+            }
+        }
+        "ideographTraditional" if (1..=10).contains(&n) => "甲乙丙丁戊己庚辛壬癸"
+            .chars()
+            .nth(n as usize - 1)
+            .map(String::from)
+            .unwrap_or_default(),
+        "decimalEnclosedCircle" | "decimalEnclosedCircleChinese" if (1..=20).contains(&n) => {
+            char::from_u32(0x2460 + n - 1)
+                .map(String::from)
+                .unwrap_or_default()
+        }
+        "upperLetter" | "lowerLetter" if (1..=26).contains(&n) => {
+            let c = (b'A' + (n - 1) as u8) as char;
+            if fmt == "lowerLetter" {
+                c.to_ascii_lowercase()
+            } else {
+                c
+            }
+            .to_string()
+        }
+        "decimalZero" => format!("{n:02}"),
+        _ => n.to_string(),
+    }
 }
 
 /// styleId → heading level, from the style names (`heading 2`, `标题 2`, `Title`).
@@ -592,8 +694,15 @@ fn attr(e: &quick_xml::events::BytesStart<'_>, local: &str) -> Option<String> {
         .find_map(|a| (a.key.local_name().as_ref() == local).then(|| a.value.clone().into_owned()))
 }
 
-fn parse_document_xml(xml: &str, headings: &BTreeMap<String, u8>) -> Result<Extracted, String> {
+fn parse_document_xml(
+    xml: &str,
+    headings: &BTreeMap<String, u8>,
+    numbering: &Numbering,
+) -> Result<Extracted, String> {
     let mut out = Extracted::default();
+    // numId, ilvl of the paragraph; counters per numId and level.
+    let (mut num_id, mut ilvl) = (None::<String>, 0u8);
+    let mut counters: BTreeMap<String, [u32; 9]> = BTreeMap::new();
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut para = String::new();
     let mut bold: Vec<(usize, usize)> = Vec::new();
@@ -616,6 +725,8 @@ fn parse_document_xml(xml: &str, headings: &BTreeMap<String, u8>) -> Result<Extr
                     para.clear();
                     bold.clear();
                     kind = LineKind::Para;
+                    num_id = None;
+                    ilvl = 0;
                 }
                 "r" => run_bold = false,
                 "rPr" => in_rpr = true,
@@ -645,6 +756,13 @@ fn parse_document_xml(xml: &str, headings: &BTreeMap<String, u8>) -> Result<Extr
                     }
                 }
                 "numPr" if kind == LineKind::Para => kind = LineKind::ListItem,
+                "numId" => num_id = attr(&e, "val").filter(|v| v != "0"),
+                "ilvl" => {
+                    ilvl = attr(&e, "val")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0)
+                        .min(8)
+                }
                 "tab" if !in_rpr => para.push(' '),
                 "br" => para.push(' '),
                 _ => {}
@@ -683,6 +801,17 @@ fn parse_document_xml(xml: &str, headings: &BTreeMap<String, u8>) -> Result<Extr
                 "t" => in_text = false,
                 "rPr" => in_rpr = false,
                 "p" => {
+                    if let Some(id) = num_id.take() {
+                        number_paragraph(
+                            numbering,
+                            &mut counters,
+                            &id,
+                            ilvl,
+                            &mut para,
+                            &mut bold,
+                            &mut kind,
+                        );
+                    }
                     if in_cell {
                         if !cell.is_empty() && !para.trim().is_empty() {
                             cell.push(' ');
@@ -742,6 +871,58 @@ fn parse_document_xml(xml: &str, headings: &BTreeMap<String, u8>) -> Result<Extr
     Ok(out)
 }
 
+/// Puts the marker Word would draw in front of a numbered paragraph. Bullets stay
+/// list items; numbered paragraphs become text starting with their marker, so
+/// outline markers (`一、`) work as in any other copy.
+fn number_paragraph(
+    numbering: &Numbering,
+    counters: &mut BTreeMap<String, [u32; 9]>,
+    num_id: &str,
+    ilvl: u8,
+    para: &mut String,
+    bold: &mut [(usize, usize)],
+    kind: &mut LineKind,
+) {
+    let Some((fmt, text, start)) = numbering.level(num_id, ilvl) else {
+        return;
+    };
+    if fmt == "bullet" || fmt == "none" {
+        if *kind == LineKind::Para {
+            *kind = LineKind::ListItem;
+        }
+        return;
+    }
+    let c = counters.entry(num_id.to_string()).or_insert([0; 9]);
+    let l = ilvl as usize;
+    c[l] = if c[l] == 0 { start } else { c[l] + 1 };
+    for deeper in c.iter_mut().skip(l + 1) {
+        *deeper = 0;
+    }
+    let mut marker = text.to_string();
+    for k in 0..=l {
+        let f = numbering.level(num_id, k as u8).map_or("decimal", |x| x.0);
+        let value = if c[k] == 0 {
+            numbering.level(num_id, k as u8).map_or(1, |x| x.2)
+        } else {
+            c[k]
+        };
+        marker = marker.replace(&format!("%{}", k + 1), &format_counter(f, value));
+    }
+    if marker.trim().is_empty() {
+        return;
+    }
+    let lead = para.len() - para.trim_start().len();
+    para.replace_range(..lead, &marker);
+    let shift = marker.len() as isize - lead as isize;
+    for b in bold.iter_mut() {
+        b.0 = (b.0 as isize + shift).max(0) as usize;
+        b.1 = (b.1 as isize + shift).max(0) as usize;
+    }
+    if *kind == LineKind::ListItem {
+        *kind = LineKind::Para;
+    }
+}
+
 fn is_off(e: &quick_xml::events::BytesStart<'_>) -> bool {
     matches!(attr(e, "val").as_deref(), Some("0" | "false" | "off"))
 }
@@ -782,13 +963,42 @@ mod tests {
     }
 
     #[test]
+    fn docx_numbering_markers() {
+        assert_eq!(format_counter("chineseCounting", 3), "三");
+        assert_eq!(format_counter("chineseCounting", 12), "十二");
+        assert_eq!(format_counter("chineseCounting", 20), "二十");
+        assert_eq!(format_counter("decimal", 7), "7");
+        let numbering = Numbering::parse(
+            r#"<w:numbering xmlns:w="w"><w:abstractNum w:abstractNumId="4">
+            <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>
+            <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>
+            </w:abstractNum><w:num w:numId="2"><w:abstractNumId w:val="4"/></w:num></w:numbering>"#,
+        );
+        let p = |lvl: u8, t: &str| {
+            format!(
+                r#"<w:p><w:pPr><w:numPr><w:ilvl w:val="{lvl}"/><w:numId w:val="2"/></w:numPr></w:pPr><w:r><w:t>{t}</w:t></w:r></w:p>"#
+            )
+        };
+        let xml = format!(
+            "<w:document xmlns:w=\"w\"><w:body>{}{}{}{}</w:body></w:document>",
+            p(0, "目标"),
+            p(1, "范围"),
+            p(1, "对象"),
+            p(0, "措施")
+        );
+        let x = parse_document_xml(&xml, &BTreeMap::new(), &numbering).unwrap();
+        assert_eq!(x.text, "一、目标\n（一）范围\n（二）对象\n二、措施");
+        assert!(x.lines.iter().all(|l| l.kind == LineKind::Para));
+    }
+
+    #[test]
     fn docx_xml_paragraphs_headings_tables() {
         let xml = r#"<w:document xmlns:w="w"><w:body>
             <w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>总则</w:t></w:r></w:p>
             <w:p><w:r><w:rPr><w:b/></w:rPr><w:t>重点</w:t></w:r><w:r><w:t>内容&amp;说明</w:t></w:r></w:p>
             <w:tbl><w:tr><w:tc><w:p><w:r><w:t>项目</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>金额</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
             </w:body></w:document>"#;
-        let x = parse_document_xml(xml, &BTreeMap::new()).unwrap();
+        let x = parse_document_xml(xml, &BTreeMap::new(), &Numbering::default()).unwrap();
         assert_eq!(x.text, "总则\n重点内容&说明\n项目\t金额");
         assert_eq!(x.lines[0].kind, LineKind::Heading(1));
         assert_eq!(x.lines[1].bold, vec![(0, "重点".len())]);
