@@ -899,12 +899,12 @@ fn number_paragraph(
         *deeper = 0;
     }
     let mut marker = text.to_string();
-    for k in 0..=l {
+    for (k, &count) in c.iter().enumerate().take(l + 1) {
         let f = numbering.level(num_id, k as u8).map_or("decimal", |x| x.0);
-        let value = if c[k] == 0 {
+        let value = if count == 0 {
             numbering.level(num_id, k as u8).map_or(1, |x| x.2)
         } else {
-            c[k]
+            count
         };
         marker = marker.replace(&format!("%{}", k + 1), &format_counter(f, value));
     }
