@@ -9,6 +9,16 @@
 //! Where a copy lost text (a paywall, the end of a free preview, a cut mid-sentence),
 //! the document gets `完整性: 不完整`, a `完整性说明` saying where and why, and a marker
 //! paragraph `〔此处原文不完整：…〕` at the gap.
+//!
+//! Output: `<out>/<year of 发布时间, else 成文日期, else undated>/<slug>.md`, the slug
+//! the 索引号 made ASCII (`002658260-2021-17205`), else the date and 10 hex digits of
+//! the body's SHA-256, else 12 hex digits. Same input, same path and bytes.
+//!
+//! The JSON report (`--report`) has a `summary` and one entry per file: `input`,
+//! `encoding`, `status` (imported, unchanged, duplicate, failed), `output`, `fields`
+//! (value and where it came from), `title_derived`, `completeness(_note)`, `removed`
+//! (byte spans into the extracted text — for .txt the decoded file with LF line
+//! ends — with line, reason and text), `warnings` (spinning), `duplicate_of`, `error`.
 
 pub mod clean;
 pub mod extract;
