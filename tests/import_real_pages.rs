@@ -51,6 +51,13 @@ fn every_real_page_imports_with_its_own_title_and_date() {
             .expect("a date");
         assert_eq!(d.front.published, Some(pub_date), "{name}");
 
+        // The title is in the front matter, not again at the top of the body.
+        let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+        assert!(
+            !squeeze(&d.body).starts_with(&squeeze(&title)),
+            "{name}: the body repeats the title"
+        );
+
         // The body is the article's text and nothing else.
         let content = html_cjk(&html, Some("div.article_content"));
         let body = without_markers(&d.body);

@@ -367,16 +367,42 @@ pub fn gather(
             md.set("标题", t.trim().to_string(), "<title>");
         }
     }
-    // The title's own line, and its repeats in the head, leave the body.
+    // The title's own line (or the two or three lines it was broken into), and its
+    // repeats in the head, leave the body.
     if let Some(title) = md.get("标题").map(str::to_string) {
         let squeezed: String = title.chars().filter(|c| !c.is_whitespace()).collect();
-        for (i, p) in pieces.iter().enumerate().take(first_body) {
-            let t: String = x.text[p.start..p.end]
+        let flat = |p: &Piece| -> String {
+            x.text[p.start..p.end]
                 .chars()
                 .filter(|c| !c.is_whitespace())
-                .collect();
-            if t == squeezed && consumed[i].is_none() {
-                consumed[i] = Some("the title, moved into the front matter (标题)".into());
+                .collect()
+        };
+        let head = first_body.min(pieces.len());
+        let mut i = 0;
+        while i < head {
+            let mut joined = String::new();
+            let mut matched = None;
+            for j in i..head.min(i + 3) {
+                if consumed[j].is_some() {
+                    break;
+                }
+                joined.push_str(&flat(&pieces[j]));
+                if joined == squeezed {
+                    matched = Some(j);
+                    break;
+                }
+                if !squeezed.starts_with(&joined) {
+                    break;
+                }
+            }
+            match matched {
+                Some(j) => {
+                    for c in consumed.iter_mut().take(j + 1).skip(i) {
+                        *c = Some("the title, moved into the front matter (标题)".into());
+                    }
+                    i = j + 1;
+                }
+                None => i += 1,
             }
         }
     }
