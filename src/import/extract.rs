@@ -473,11 +473,16 @@ impl HtmlWalk<'_> {
 
 /// Whether a link points at an attached file rather than a page.
 fn is_document_link(href: &str) -> bool {
-    let path = href
-        .split(['?', '#'])
-        .next()
-        .unwrap_or(href)
-        .to_ascii_lowercase();
+    let href = href.trim().to_ascii_lowercase();
+    // Only web addresses and relative paths: never javascript:, data: or the like.
+    if let Some(colon) = href.find(':') {
+        let scheme = &href[..colon];
+        let before_path = href.find(['/', '?', '#']).is_none_or(|slash| colon < slash);
+        if before_path && scheme != "http" && scheme != "https" {
+            return false;
+        }
+    }
+    let path = href.split(['?', '#']).next().unwrap_or(&href);
     [
         ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".ofd", ".zip", ".rar", ".7z",
         ".ppt", ".pptx", ".txt", ".csv",
@@ -960,6 +965,16 @@ mod tests {
         assert_eq!(&x.line_text(p)[s..e], "加粗");
         assert!(!x.text.contains("脚本"));
         assert_eq!(x.page.title_tag.as_deref(), Some("标题页"));
+    }
+
+    #[test]
+    fn only_web_links_are_attachments() {
+        assert!(is_document_link("./W020250407.xls"));
+        assert!(is_document_link("https://www.example.gov.cn/a/b.PDF"));
+        assert!(!is_document_link("javascript:alert(1).pdf"));
+        assert!(!is_document_link(" JavaScript:void(0)//.doc"));
+        assert!(!is_document_link("data:application/pdf;base64,AAAA.pdf"));
+        assert!(!is_document_link("/zwgk/list.htm"));
     }
 
     #[test]
