@@ -257,6 +257,11 @@ fn hostile_html_renders_as_text() {
     ] {
         assert!(!d.body.contains(bad), "`{bad}` in {}", d.body);
     }
+    assert!(
+        d.front.attachments.is_empty(),
+        "a javascript: link is no attachment"
+    );
+    assert!(d.body.contains("附件清单"));
     let mut html = String::new();
     let opts =
         pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH;
