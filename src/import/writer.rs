@@ -93,7 +93,17 @@ fn ascii_slug(s: &str) -> String {
             out.push('-');
         }
     }
-    out.trim_matches('-').chars().take(80).collect()
+    let slug: String = out.trim_matches('-').chars().take(80).collect();
+    // Names Windows keeps for devices cannot be files on FAT32/NTFS.
+    let reserved = matches!(slug.as_str(), "con" | "prn" | "aux" | "nul")
+        || (slug.len() == 4
+            && (slug.starts_with("com") || slug.starts_with("lpt"))
+            && slug.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        format!("{slug}-doc")
+    } else {
+        slug
+    }
 }
 
 /// The documents written so far in a run, and the report of every file.
@@ -280,5 +290,7 @@ mod tests {
         assert_eq!(rel_path(&fm, "x"), "2021/002658260-2021-17205.md");
         fm.index_no = None;
         assert!(rel_path(&fm, "x").starts_with("2021/2021-01-12-"));
+        fm.index_no = IndexNumber::new("ＣＯＮ");
+        assert_eq!(rel_path(&fm, "x"), "2021/con-doc.md");
     }
 }
