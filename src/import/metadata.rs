@@ -534,8 +534,6 @@ fn apply_field(md: &mut Metadata, key: &'static str, value: &str, from: &str) {
 fn derive_title(x: &Extracted, pieces: &[Piece], rules: &Rules, md: &mut Metadata) {
     static TOP: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^[一二三四五六七八九十]+、(.+)$").expect("constant pattern"));
-    static STARTS: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^\p{Han}").expect("constant pattern"));
     let texts: Vec<&str> = pieces
         .iter()
         .map(|p| x.text[p.start..p.end].trim())
@@ -543,7 +541,8 @@ fn derive_title(x: &Extracted, pieces: &[Piece], rules: &Rules, md: &mut Metadat
     let agency = texts
         .iter()
         .find(|t| !t.is_empty())
-        .and_then(|t| agency_prefix(t, rules, &STARTS));
+        .and_then(|t| agency_prefix(t, rules, &rules.agency_followers))
+        .filter(|a| a.chars().count() <= 12);
     let heads: Vec<String> = texts
         .iter()
         .filter(|t| t.chars().count() <= 30 && !ends_with_sentence(t))

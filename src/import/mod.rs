@@ -518,6 +518,21 @@ mod tests {
     }
 
     #[test]
+    fn a_body_only_report_gets_a_derived_title_and_no_invented_agency() {
+        let body =
+            "，各项工作稳步推进，群众满意度持续提升，全年目标任务圆满完成，为来年打下良好基础。";
+        let p = prepare_text(&format!("区农业局紧紧围绕乡村振兴{body}"));
+        assert_eq!(
+            p.front.agency.as_ref().map(Agency::as_str),
+            Some("区农业局")
+        );
+        assert!(p.report.title_derived);
+        let p = prepare_text(&format!("全面贯彻落实党中央部署{body}"));
+        assert_eq!(p.front.agency, None);
+        assert!(p.report.title_derived && !p.front.title.is_empty());
+    }
+
+    #[test]
     fn spinning_is_flagged_not_fixed() {
         let p = prepare_text(
             "各位同学要注意平安，学校将供给根底效劳，推动教育进展。同学们要遵守平安规定，享受效劳。",

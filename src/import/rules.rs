@@ -36,6 +36,8 @@ struct RulesFile {
     #[serde(default)]
     weak_labels: Vec<String>,
     #[serde(default)]
+    agency_followers: Vec<String>,
+    #[serde(default)]
     fields: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     other_labels: Option<OtherLabels>,
@@ -118,6 +120,9 @@ pub struct Rules {
     pub spinning_regex: Regex,
     /// Labels too common to mark a metadata line on their own below the title.
     pub weak_labels: Vec<String>,
+    /// Words that follow the organ a body-only report starts with (`区教委全面…`):
+    /// matches any of them at the start of a text.
+    pub agency_followers: Regex,
 }
 
 impl Rules {
@@ -158,6 +163,7 @@ impl Rules {
         rules.agency_suffixes.dedup();
         rules.labels.extend(more.labels);
         rules.weak_labels.extend(more.weak_labels);
+        rules.agency_followers.extend(more.agency_followers);
         rules.spinning_pairs.extend(more.spinning_pairs);
         if more.spinning_min_pairs_set {
             rules.spinning_min_pairs = more.spinning_min_pairs;
@@ -210,6 +216,20 @@ impl Rules {
             spinning_pairs: rules.spinning_pairs,
             spinning_min_pairs: rules.spinning_min_pairs,
             weak_labels: rules.weak_labels,
+            agency_followers: Regex::new(&format!(
+                "^(?:{})",
+                if rules.agency_followers.is_empty() {
+                    "$^".to_string()
+                } else {
+                    rules
+                        .agency_followers
+                        .iter()
+                        .map(|w| regex::escape(w))
+                        .collect::<Vec<_>>()
+                        .join("|")
+                }
+            ))
+            .map_err(|e| site_err(format!("[import].agency_followers: {e}")))?,
         })
     }
 
@@ -241,7 +261,7 @@ fn words_regex(pairs: &[(String, String)]) -> Result<Regex, regex::Error> {
 }
 
 /// The keys of the `[import]` table, for messages.
-const SITE_KEYS: &str = "content_selectors, agency_suffixes, weak_labels, [import.fields], \
+const SITE_KEYS: &str = "content_selectors, agency_suffixes, weak_labels, agency_followers, [import.fields], \
     [import.other_labels], [import.spinning] and [[import.noise]] (pattern, reason, scope, end, incomplete)";
 
 /// Reads a site's `[import]` table key by key, so a message names the key at fault.
@@ -261,6 +281,7 @@ fn site_file(t: &toml::Table, err: &dyn Fn(String) -> Diagnostic) -> Result<Rule
             "content_selectors" => f.content_selectors = one(v, key, err)?,
             "agency_suffixes" => f.agency_suffixes = one(v, key, err)?,
             "weak_labels" => f.weak_labels = one(v, key, err)?,
+            "agency_followers" => f.agency_followers = one(v, key, err)?,
             "fields" => f.fields = one(v, key, err)?,
             "other_labels" => f.other_labels = one(v, key, err)?,
             "spinning" => f.spinning = one(v, key, err)?,
@@ -295,6 +316,7 @@ struct Compiled {
     spinning_min_pairs: usize,
     spinning_min_pairs_set: bool,
     weak_labels: Vec<String>,
+    agency_followers: Vec<String>,
 }
 
 fn compile(
@@ -388,6 +410,7 @@ fn compile(
         spinning_min_pairs: min,
         spinning_min_pairs_set: set,
         weak_labels: f.weak_labels,
+        agency_followers: f.agency_followers,
     })
 }
 
