@@ -156,13 +156,9 @@ pub fn title_like(s: &str) -> bool {
 
 /// The organ name a title starts with (`庆元县教育局关于…`, `区教体局2022年工作总结`).
 fn agency_in_title(title: &str, rules: &Rules) -> Option<String> {
-    static FOLLOW: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^(关于|\d{4}\s*年|二〇|重点工作|工作|上半年|下半年|年度|第.季度|政府信息公开|转发|印发|办公室关于)")
-            .expect("constant pattern")
-    });
     let part = title.rsplit("——").next().unwrap_or(title);
     let part = part.trim_start_matches(['—', '-', ' ']);
-    agency_prefix(part, rules, &FOLLOW)
+    agency_prefix(part, rules, &rules.title_agency_followers)
 }
 
 /// The shortest prefix of `s` ending with an organ suffix and followed by `follow`.

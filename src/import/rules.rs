@@ -38,6 +38,8 @@ struct RulesFile {
     #[serde(default)]
     agency_followers: Vec<String>,
     #[serde(default)]
+    title_agency_followers: Vec<String>,
+    #[serde(default)]
     fields: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     other_labels: Option<OtherLabels>,
@@ -123,6 +125,9 @@ pub struct Rules {
     /// Words that follow the organ a body-only report starts with (`区教委全面…`):
     /// matches any of them at the start of a text.
     pub agency_followers: Regex,
+    /// What follows the organ a title starts with (`…局关于…`, `…局2022年工作总结`);
+    /// entries are regular expressions.
+    pub title_agency_followers: Regex,
 }
 
 impl Rules {
@@ -164,6 +169,9 @@ impl Rules {
         rules.labels.extend(more.labels);
         rules.weak_labels.extend(more.weak_labels);
         rules.agency_followers.extend(more.agency_followers);
+        rules
+            .title_agency_followers
+            .extend(more.title_agency_followers);
         rules.spinning_pairs.extend(more.spinning_pairs);
         if more.spinning_min_pairs_set {
             rules.spinning_min_pairs = more.spinning_min_pairs;
@@ -230,6 +238,19 @@ impl Rules {
                 }
             ))
             .map_err(|e| site_err(format!("[import].agency_followers: {e}")))?,
+            title_agency_followers: Regex::new(&format!(
+                "^(?:{})",
+                if rules.title_agency_followers.is_empty() {
+                    "$^".to_string()
+                } else {
+                    rules.title_agency_followers.join("|")
+                }
+            ))
+            .map_err(|e| {
+                site_err(format!(
+                    "[import].title_agency_followers: not a regular expression: {e}"
+                ))
+            })?,
         })
     }
 
@@ -261,7 +282,8 @@ fn words_regex(pairs: &[(String, String)]) -> Result<Regex, regex::Error> {
 }
 
 /// The keys of the `[import]` table, for messages.
-const SITE_KEYS: &str = "content_selectors, agency_suffixes, weak_labels, agency_followers, [import.fields], \
+const SITE_KEYS: &str = "content_selectors, agency_suffixes, weak_labels, agency_followers, \
+    title_agency_followers, [import.fields], \
     [import.other_labels], [import.spinning] and [[import.noise]] (pattern, reason, scope, end, incomplete)";
 
 /// Reads a site's `[import]` table key by key, so a message names the key at fault.
@@ -282,6 +304,7 @@ fn site_file(t: &toml::Table, err: &dyn Fn(String) -> Diagnostic) -> Result<Rule
             "agency_suffixes" => f.agency_suffixes = one(v, key, err)?,
             "weak_labels" => f.weak_labels = one(v, key, err)?,
             "agency_followers" => f.agency_followers = one(v, key, err)?,
+            "title_agency_followers" => f.title_agency_followers = one(v, key, err)?,
             "fields" => f.fields = one(v, key, err)?,
             "other_labels" => f.other_labels = one(v, key, err)?,
             "spinning" => f.spinning = one(v, key, err)?,
@@ -317,6 +340,7 @@ struct Compiled {
     spinning_min_pairs_set: bool,
     weak_labels: Vec<String>,
     agency_followers: Vec<String>,
+    title_agency_followers: Vec<String>,
 }
 
 fn compile(
@@ -411,6 +435,7 @@ fn compile(
         spinning_min_pairs_set: set,
         weak_labels: f.weak_labels,
         agency_followers: f.agency_followers,
+        title_agency_followers: f.title_agency_followers,
     })
 }
 
