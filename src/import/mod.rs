@@ -295,7 +295,8 @@ pub fn prepare(
         );
     }
     let mut warnings = Vec::new();
-    if let Some(last) = pieces.iter().rev().find(|p| p.kind == LineKind::Para) {
+    // A copy that stops mid-sentence: its last block is a paragraph that has no end.
+    if let Some(last) = pieces.last().filter(|p| p.kind == LineKind::Para) {
         let after_gap = gaps.iter().any(|(at, _)| *at >= last.end);
         if !after_gap && structure::cut_mid_sentence(&x.text[last.start..last.end]) {
             gaps.push((last.end, "原文在句中中断，其后的内容缺失".into()));
