@@ -14,6 +14,16 @@ pub fn gongkai() -> std::process::Command {
 
 /// Runs `gongkai import <inputs> --out <dir>/content --report <dir>/report.json`.
 pub fn import(inputs: &[&Path], dir: &Path, extra: &[&str]) -> (Output, Value) {
+    import_threads(inputs, dir, extra, None)
+}
+
+/// The same, with RAYON_NUM_THREADS set when `threads` is given.
+pub fn import_threads(
+    inputs: &[&Path],
+    dir: &Path,
+    extra: &[&str],
+    threads: Option<usize>,
+) -> (Output, Value) {
     let out = dir.join("content");
     let report = dir.join("report.json");
     let mut cmd = gongkai();
@@ -25,6 +35,9 @@ pub fn import(inputs: &[&Path], dir: &Path, extra: &[&str]) -> (Output, Value) {
         .arg(&report);
     cmd.arg("--root").arg(dir);
     cmd.args(extra);
+    if let Some(n) = threads {
+        cmd.env("RAYON_NUM_THREADS", n.to_string());
+    }
     let output = cmd.output().expect("the binary runs");
     let json = std::fs::read_to_string(&report)
         .ok()
