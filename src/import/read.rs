@@ -181,6 +181,12 @@ mod tests {
         }
         let d = decode(&utf16, false).unwrap();
         assert_eq!((d.text.as_str(), d.encoding), ("公开\n", "UTF-16LE"));
+        let mut be = vec![0xFE, 0xFF];
+        for u in "公开\r".encode_utf16() {
+            be.extend(u.to_be_bytes());
+        }
+        let d = decode(&be, false).unwrap();
+        assert_eq!((d.text.as_str(), d.encoding), ("公开\n", "UTF-16BE"));
         let (gb, _, _) =
             encoding_rs::GB18030.encode("县教育局关于做好年度工作总结的通知，请各单位认真落实。");
         let d = decode(&gb, false).unwrap();
