@@ -99,6 +99,7 @@ fn good_fixtures(dir: &Path) -> std::path::PathBuf {
         "utf16_bom.txt",
         "wechat_article.html",
         "xss_page.html",
+        "plain_portal.html",
     ] {
         std::fs::copy(fixture(f), raw.join(f)).expect("copy fixture");
     }
@@ -213,6 +214,24 @@ fn utf16_text_and_docx() {
 }
 
 #[test]
+fn portal_page_without_known_content_element() {
+    let dir = temp();
+    let raw = good_fixtures(dir.path());
+    let (out, report) = import(&[&raw.join("plain_portal.html")], dir.path(), &[]);
+    assert!(out.status.success());
+    let e = entry(&report, "plain_portal.html");
+    let d = document(dir.path(), e);
+    // The <title> without the site name after `_`.
+    assert_eq!(d.front.title, "青禾县文化馆2024年春季公益培训招生公告");
+    assert_eq!(e["fields"]["标题"]["from"], "<title>");
+    for menu in ["首页", "政务公开", "办事服务", "更多通知公告", "网站地图"] {
+        assert!(!d.body.contains(menu), "`{menu}` in {}", d.body);
+    }
+    // A link inside a sentence is text.
+    assert!(d.body.contains("报名请点击这里填写登记表。"));
+}
+
+#[test]
 fn wechat_article() {
     let dir = temp();
     let raw = good_fixtures(dir.path());
@@ -299,6 +318,7 @@ fn nothing_lost_on_every_fixture() {
         "gb18030_portal.html",
         "wechat_article.html",
         "xss_page.html",
+        "plain_portal.html",
     ] {
         let bytes = std::fs::read(raw.join(name)).expect("fixture");
         let text = if name.starts_with("gb") {
@@ -348,7 +368,7 @@ fn bad_input_fails_per_file_and_the_rest_is_imported() {
         "skipped files are listed: {stderr}"
     );
     assert!(
-        stderr.contains("imported 5") && stderr.contains("failed 4"),
+        stderr.contains("imported 6") && stderr.contains("failed 4"),
         "{stderr}"
     );
     assert_eq!(report["summary"]["failed"], 4);

@@ -169,6 +169,11 @@ struct HtmlWalk<'a> {
     content_name: String,
     base_url: Option<String>,
     attachments: Vec<(String, String)>,
+    /// Inside `<a href>` to another page; characters of the line inside such links
+    /// and in all, to tell a menu entry from text.
+    link_depth: usize,
+    link_chars: usize,
+    line_chars: usize,
 }
 
 pub fn html(source: &str, rules: &Rules) -> Extracted {
@@ -229,6 +234,9 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
         content_name: page.content_selector.clone().unwrap_or_default(),
         base_url: page.meta.get("url").cloned(),
         attachments: Vec::new(),
+        link_depth: 0,
+        link_chars: 0,
+        line_chars: 0,
     };
     // WeChat puts the publish time in a script, which the walk skips.
     if let Ok(sel) = scraper::Selector::parse("script") {
@@ -280,6 +288,8 @@ impl HtmlWalk<'_> {
         let t = raw.trim();
         if t.is_empty() {
             self.kind = LineKind::Para;
+            self.link_chars = 0;
+            self.line_chars = 0;
             return;
         }
         for b in &mut bold {
@@ -287,10 +297,21 @@ impl HtmlWalk<'_> {
             b.1 = b.1.saturating_sub(lead).min(t.len());
         }
         bold.retain(|b| b.1 > b.0);
-        let region = self.region();
+        let mut region = self.region();
+        // With no known content element, a short line that is nothing but a link to
+        // another page is a menu entry.
+        let menu_entry = self.content.is_none()
+            && self.line_chars > 0
+            && self.link_chars == self.line_chars
+            && t.chars().count() <= 30;
+        if menu_entry && region == Region::Content {
+            region = Region::Chrome("a link to another page (menu entry)".into());
+        }
         let kind = self.kind;
         self.out.push(t, kind, region, bold);
         self.kind = LineKind::Para;
+        self.link_chars = 0;
+        self.line_chars = 0;
     }
 
     fn text(&mut self, s: &str) {
@@ -307,6 +328,10 @@ impl HtmlWalk<'_> {
             pending_space = false;
             let c = if c == '\t' { ' ' } else { c };
             self.buf.push(c);
+            self.line_chars += 1;
+            if self.link_depth > 0 {
+                self.link_chars += 1;
+            }
         }
         if pending_space && !self.buf.is_empty() && !self.buf.ends_with(' ') {
             self.buf.push(' ');
@@ -451,10 +476,20 @@ impl HtmlWalk<'_> {
                 self.flush();
             }
             _ => {
+                let page_link = name == "a"
+                    && e.value()
+                        .attr("href")
+                        .is_some_and(|h| !h.trim().is_empty() && !h.trim().starts_with('#'));
                 if is_bold {
                     self.bold_depth += 1;
                 }
+                if page_link {
+                    self.link_depth += 1;
+                }
                 self.walk(*e);
+                if page_link {
+                    self.link_depth -= 1;
+                }
                 if is_bold {
                     self.bold_depth -= 1;
                 }

@@ -344,23 +344,28 @@ pub fn gather(
         })
         .map(|(i, p)| (i, x.text[p.start..p.end].trim().to_string()));
     if !md.fields.contains_key("标题") {
+        // A page's <title> (without the site name after `_`, `|` or ` - `) before a
+        // line of the text: on a page the title line usually sits outside the content.
+        let title_tag = page.title_tag.as_deref().map(|t| {
+            t.split(['_', '|'])
+                .next()
+                .unwrap_or(t)
+                .split(" - ")
+                .next()
+                .unwrap_or(t)
+                .trim()
+                .to_string()
+        });
         if let Some(t) = meta("og:title").or(page.h1.as_deref()) {
             md.set("标题", t.to_string(), "og:title or <h1>");
+        } else if let Some(t) = title_tag.filter(|t| title_like(t)) {
+            md.set("标题", t, "<title>");
         } else if let Some((i, t)) = &head_title {
             md.set(
                 "标题",
                 t.clone(),
                 format!("title line (line {})", line_no(pieces[*i].start)),
             );
-        } else if let Some(t) = page.title_tag.as_deref() {
-            let t = t
-                .split(['_', '|'])
-                .next()
-                .unwrap_or(t)
-                .split(" - ")
-                .next()
-                .unwrap_or(t);
-            md.set("标题", t.trim().to_string(), "<title>");
         }
     }
     // The title's own line (or the two or three lines it was broken into), and its
