@@ -16,11 +16,32 @@ pub struct Gap {
     pub note: String,
 }
 
-/// Per line: `Some(reason)` when removed.
+/// Per line: `Some(reason)` when removed whole. `cuts` holds, by line, the sentences
+/// removed from a line whose other sentences are the document's own text (absolute
+/// byte spans, with the reason).
 #[derive(Debug, Default)]
 pub struct Cleaned {
     pub removed: Vec<Option<String>>,
+    pub cuts: std::collections::BTreeMap<usize, Vec<(usize, usize, String)>>,
     pub gaps: Vec<Gap>,
+}
+
+/// The sentences of a line: byte spans relative to it, each with its end mark.
+fn sentences(t: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in t.char_indices() {
+        if matches!(c, '。' | '！' | '？' | '!' | '?') {
+            let end = i + c.len_utf8();
+            out.push((start, end));
+            start = end;
+        }
+    }
+    if start < t.len() {
+        out.push((start, t.len()));
+    }
+    out.retain(|&(a, b)| !t[a..b].trim().is_empty());
+    out
 }
 
 pub fn clean(x: &Extracted, rules: &Rules) -> Cleaned {
@@ -34,6 +55,7 @@ pub fn clean(x: &Extracted, rules: &Rules) -> Cleaned {
         })
         .collect();
     let mut gaps = Vec::new();
+    let mut cuts = std::collections::BTreeMap::new();
     let long: Vec<bool> = x
         .lines
         .iter()
@@ -57,7 +79,38 @@ pub fn clean(x: &Extracted, rules: &Rules) -> Cleaned {
         };
         let mut last = i;
         match rule.scope {
-            Scope::Line => removed[i] = Some(rule.reason.clone()),
+            Scope::Line => {
+                // Chrome glued to the document's own sentences: only the sentences
+                // the rule matches go.
+                let line = &x.lines[i];
+                let raw = x.line_text(line);
+                let lead = raw.len() - raw.trim_start().len();
+                let parts = sentences(text);
+                let hit: Vec<bool> = parts
+                    .iter()
+                    .map(|&(a, b)| rule.pattern.is_match(text[a..b].trim()))
+                    .collect();
+                if parts.len() > 1 && hit.iter().any(|&h| h) && !hit.iter().all(|&h| h) {
+                    let spans = parts
+                        .iter()
+                        .zip(&hit)
+                        .filter(|(_, h)| **h)
+                        .map(|(&(a, b), _)| {
+                            let seg = &text[a..b];
+                            let a = a + (seg.len() - seg.trim_start().len());
+                            let b = a + seg.trim().len();
+                            (
+                                line.start + lead + a,
+                                line.start + lead + b,
+                                rule.reason.clone(),
+                            )
+                        })
+                        .collect();
+                    cuts.insert(i, spans);
+                } else {
+                    removed[i] = Some(rule.reason.clone());
+                }
+            }
             // Only a header: never reach back over the body.
             Scope::AndBefore if !long[..i].iter().any(|&b| b) => {
                 for r in removed.iter_mut().take(i + 1) {
@@ -92,7 +145,11 @@ pub fn clean(x: &Extracted, rules: &Rules) -> Cleaned {
         }
         i = last + 1;
     }
-    Cleaned { removed, gaps }
+    Cleaned {
+        removed,
+        cuts,
+        gaps,
+    }
 }
 
 #[cfg(test)]
@@ -150,6 +207,17 @@ mod tests {
         ];
         let (kept, _) = run(&own.join("\n"));
         assert_eq!(kept, own);
+    }
+
+    #[test]
+    fn chrome_glued_to_a_sentence_takes_only_its_sentence() {
+        let rules = Rules::load(None, None).unwrap();
+        let t = "本文由转载于互联网,如有侵权请联系删除!各校要按时上报统计表。";
+        let x = extract::text(t.to_string());
+        let c = clean(&x, &rules);
+        assert_eq!(c.removed[0], None);
+        let cut = &c.cuts[&0][0];
+        assert_eq!(&t[cut.0..cut.1], "本文由转载于互联网,如有侵权请联系删除!");
     }
 
     #[test]

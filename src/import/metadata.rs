@@ -213,6 +213,9 @@ fn labelled_fields(line: &str, rules: &Rules) -> Option<Vec<(&'static str, Strin
         let value = t[whole.end()..end]
             .trim()
             .trim_matches(|c: char| c == '|' || c == '｜' || c.is_whitespace())
+            // The bracket that opens the next control (`来源：县局 【字体：…】`).
+            .trim_end_matches(|c: char| "【[（(〔".contains(c) || c.is_whitespace())
+            .trim_start_matches(|c: char| "】]）)〕".contains(c) || c.is_whitespace())
             .to_string();
         let key = rules.key_of(label.as_str())?;
         out.push((key, label.as_str().to_string(), value));
@@ -278,6 +281,40 @@ pub fn gather(
                 key,
                 &value,
                 &format!("{label} (line {})", line_no(l.start)),
+            );
+        }
+    }
+    // Head lines a noise rule removed may carry fields too (`发布日期：… 来源：…
+    // 【字体：大 中 小】`): the fields are taken, the line stays removed.
+    let head_end = pieces.get(first_body).map_or(x.text.len(), |p| p.start);
+    for r in removals.iter_mut().filter(|r| r.start < head_end) {
+        let found = fields_of(&x.text[r.start..r.end], LineKind::Para, rules);
+        let keys: Vec<&str> = found
+            .iter()
+            .map(|f| f.0)
+            .filter(|k| !k.is_empty())
+            .collect();
+        if keys.is_empty() {
+            continue;
+        }
+        let mut taken = Vec::new();
+        for (key, label, value) in found {
+            let had = md.fields.contains_key(key);
+            apply_field(
+                &mut md,
+                key,
+                &value,
+                &format!("{label} (line {})", line_no(r.start)),
+            );
+            if !had && md.fields.contains_key(key) {
+                taken.push(key);
+            }
+        }
+        if !taken.is_empty() {
+            r.reason = format!(
+                "{}; its fields went into the front matter ({})",
+                r.reason,
+                taken.join(", ")
             );
         }
     }
@@ -619,6 +656,12 @@ mod tests {
         assert_eq!(f[1].2, "县林业局");
         assert_eq!(f[2].0, "");
         assert!(labelled_fields("本次时间：三天", &rules).is_none());
+        let f = labelled_fields(
+            "发布日期：2025-11-01  来源：县民政局  【字体：大 中 小】",
+            &rules,
+        )
+        .unwrap();
+        assert_eq!(f[1].2, "县民政局");
     }
 
     #[test]

@@ -250,9 +250,24 @@ pub fn prepare(
     let cleaned = clean::clean(&x, rules);
     let mut removals = Vec::new();
     let mut pieces = Vec::new();
-    for (l, why) in x.lines.iter().zip(&cleaned.removed) {
+    for (i, (l, why)) in x.lines.iter().zip(&cleaned.removed).enumerate() {
         let t = x.line_text(l);
         if t.trim().is_empty() {
+            continue;
+        }
+        if let Some(cuts) = cleaned.cuts.get(&i) {
+            // Sentences cut out of the line; the rest stays, as paragraphs.
+            let mut at = l.start;
+            for (a, b, reason) in cuts {
+                push_kept(&x.text, at, *a, &mut pieces);
+                removals.push(Removal {
+                    start: *a,
+                    end: *b,
+                    reason: reason.clone(),
+                });
+                at = *b;
+            }
+            push_kept(&x.text, at, l.end, &mut pieces);
             continue;
         }
         // Trim the span so reports and tests see exactly the text.
@@ -385,6 +400,22 @@ pub fn prepare(
         rel_path,
         report,
     })
+}
+
+/// The text between `from` and `to`, trimmed, as a paragraph (when there is any).
+fn push_kept(text: &str, from: usize, to: usize, pieces: &mut Vec<Piece>) {
+    let seg = &text[from..to];
+    let t = seg.trim();
+    if t.is_empty() {
+        return;
+    }
+    let start = from + (seg.len() - seg.trim_start().len());
+    pieces.push(Piece {
+        start,
+        end: start + t.len(),
+        kind: LineKind::Para,
+        bold: Vec::new(),
+    });
 }
 
 /// `在“…”之后：note` — where a gap is, by the text before it.
@@ -531,6 +562,29 @@ mod tests {
         let p = prepare_text(&format!("全面贯彻落实党中央部署{body}"));
         assert_eq!(p.front.agency, None);
         assert!(p.report.title_derived && !p.front.title.is_empty());
+    }
+
+    #[test]
+    fn fields_on_a_chrome_line_are_kept() {
+        let p = prepare_text(
+            "青禾县民政局2024年工作要点\n发布日期：2024-02-03    来源：青禾县民政局    【字体：大 中 小】\n\n\
+             全年将围绕兜底保障、养老服务和社会事务三项重点，扎实推进各项民生实事，确保困难群众基本生活。",
+        );
+        assert_eq!(
+            p.front.published.map(|d| d.to_string()).as_deref(),
+            Some("2024-02-03")
+        );
+        assert_eq!(
+            p.front.agency.as_ref().map(Agency::as_str),
+            Some("青禾县民政局")
+        );
+        assert!(!p.body.contains("字体"));
+        assert!(
+            p.report
+                .removed
+                .iter()
+                .any(|r| r.reason.contains("its fields went into"))
+        );
     }
 
     #[test]
