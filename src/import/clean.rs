@@ -24,6 +24,8 @@ pub struct Cleaned {
     pub removed: Vec<Option<String>>,
     pub cuts: std::collections::BTreeMap<usize, Vec<(usize, usize, String)>>,
     pub gaps: Vec<Gap>,
+    /// Titles named by removed lines (rules with `title = true`), with the line.
+    pub titles: Vec<(usize, String)>,
 }
 
 /// The sentences of a line: byte spans relative to it, each with its end mark.
@@ -56,6 +58,7 @@ pub fn clean(x: &Extracted, rules: &Rules) -> Cleaned {
         .collect();
     let mut gaps = Vec::new();
     let mut cuts = std::collections::BTreeMap::new();
+    let mut titles = Vec::new();
     let long: Vec<bool> = x
         .lines
         .iter()
@@ -137,6 +140,11 @@ pub fn clean(x: &Extracted, rules: &Rules) -> Cleaned {
             // A header or tail rule whose line sits inside the body: just the line.
             Scope::AndBefore | Scope::AndAfter => removed[i] = Some(rule.reason.clone()),
         }
+        if rule.title {
+            if let Some(t) = rule.pattern.captures(text).and_then(|c| c.get(1)) {
+                titles.push((i, t.as_str().trim().to_string()));
+            }
+        }
         if let Some(note) = &rule.incomplete {
             gaps.push(Gap {
                 before: i,
@@ -149,6 +157,7 @@ pub fn clean(x: &Extracted, rules: &Rules) -> Cleaned {
         removed,
         cuts,
         gaps,
+        titles,
     }
 }
 

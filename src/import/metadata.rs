@@ -146,8 +146,13 @@ fn ends_with_sentence(s: &str) -> bool {
 
 /// Whether a line can be a document title.
 pub fn title_like(s: &str) -> bool {
+    static OUTLINE_START: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、])")
+            .expect("constant pattern")
+    });
     let n = s.chars().count();
-    (4..=TITLE_MAX).contains(&n)
+    !OUTLINE_START.is_match(s)
+        && (4..=TITLE_MAX).contains(&n)
         && !ends_with_sentence(s)
         && !s.ends_with([':', '：', '，', ',', '、'])
         && is_date_line(s).is_none()
@@ -229,6 +234,7 @@ pub fn gather(
     x: &Extracted,
     pieces: &mut Vec<Piece>,
     removals: &mut Vec<Removal>,
+    named: &[(usize, String)],
     rules: &Rules,
 ) -> Metadata {
     let mut md = Metadata::default();
@@ -402,6 +408,15 @@ pub fn gather(
                 "标题",
                 t.clone(),
                 format!("title line (line {})", line_no(pieces[*i].start)),
+            );
+        } else if let Some((l, t)) = named.iter().find(|(_, t)| title_like(t)) {
+            md.set(
+                "标题",
+                t.clone(),
+                format!(
+                    "file name on the page (line {})",
+                    line_no(x.lines[*l].start)
+                ),
             );
         }
     }

@@ -301,7 +301,7 @@ pub fn prepare(
         .iter()
         .map(|g| (x.lines[g.before].start, g.note.clone()))
         .collect();
-    let md = metadata::gather(&x, &mut pieces, &mut removals, rules);
+    let md = metadata::gather(&x, &mut pieces, &mut removals, &cleaned.titles, rules);
     if pieces.is_empty() {
         return Err(
             "no body text is left once the page's chrome and metadata are taken out; \
@@ -585,6 +585,17 @@ mod tests {
                 .iter()
                 .any(|r| r.reason.contains("its fields went into"))
         );
+    }
+
+    #[test]
+    fn a_sharing_pages_file_name_is_the_title_not_an_outline_line() {
+        let p = prepare_text(
+            "分享\n青禾县水利局2023年工作总结.docx\n下载文档\n\n一、水库除险加固\n\n\
+             全年完成三座小型水库除险加固，新建堤防四公里，汛期未发生重大险情，保障了群众安全。",
+        );
+        assert_eq!(p.front.title, "青禾县水利局2023年工作总结");
+        assert!(!p.report.title_derived);
+        assert!(p.body.starts_with("## 一、水库除险加固"), "{}", p.body);
     }
 
     #[test]

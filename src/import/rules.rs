@@ -73,6 +73,8 @@ struct NoiseFile {
     scope: Scope,
     end: Option<String>,
     incomplete: Option<String>,
+    #[serde(default)]
+    title: bool,
 }
 
 /// What a noise rule removes around the line it matches.
@@ -95,6 +97,9 @@ pub struct NoiseRule {
     pub end: Option<Regex>,
     /// The completeness note when this removal cuts the document's own text.
     pub incomplete: Option<String>,
+    /// The removed line names the document: the pattern's first group is a title
+    /// for a report that has no other.
+    pub title: bool,
 }
 
 /// A field-name variant and the canonical key it stands for.
@@ -284,7 +289,7 @@ fn words_regex(pairs: &[(String, String)]) -> Result<Regex, regex::Error> {
 /// The keys of the `[import]` table, for messages.
 const SITE_KEYS: &str = "content_selectors, agency_suffixes, weak_labels, agency_followers, \
     title_agency_followers, [import.fields], \
-    [import.other_labels], [import.spinning] and [[import.noise]] (pattern, reason, scope, end, incomplete)";
+    [import.other_labels], [import.spinning] and [[import.noise]] (pattern, reason, scope, end, incomplete, title)";
 
 /// Reads a site's `[import]` table key by key, so a message names the key at fault.
 fn site_file(t: &toml::Table, err: &dyn Fn(String) -> Diagnostic) -> Result<RulesFile, Diagnostic> {
@@ -389,6 +394,7 @@ fn compile(
             scope: n.scope,
             end,
             incomplete: n.incomplete,
+            title: n.title,
         });
     }
     let mut labels = Vec::new();
