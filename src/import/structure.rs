@@ -202,7 +202,11 @@ pub fn body(
                         continue;
                     }
                     LineKind::Heading(level) => {
-                        let hashes = "#".repeat((level as usize + 1).min(6));
+                        // The outline marker decides the level when there is one (an
+                        // `<h2>一、…</h2>` is a first-level section); else the source's
+                        // level, one below the document title.
+                        let level = outline_level(t).unwrap_or((level as usize + 1).min(6));
+                        let hashes = "#".repeat(level);
                         out.push(format!("{hashes} {}", inline(t, &p.bold)));
                     }
                     LineKind::ListItem => {
