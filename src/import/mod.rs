@@ -291,7 +291,9 @@ pub fn prepare(
                     kind: l.kind,
                     bold,
                 };
-                pieces.extend(structure::split_merged(&x.text, &p));
+                for part in structure::split_merged(&x.text, &p) {
+                    pieces.extend(structure::split_glued_heading(&x.text, part));
+                }
             }
         }
     }

@@ -76,6 +76,41 @@ pub fn split_merged(text: &str, p: &Piece) -> Vec<Piece> {
     out
 }
 
+/// An outline heading glued to the first sentence of its section
+/// (`1.党建引领呈现新气象一是搭建…`): split before the inner marker when it follows
+/// the heading's last character without punctuation.
+pub fn split_glued_heading(text: &str, p: Piece) -> Vec<Piece> {
+    static INNER: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(一是|[（(]一[）)])").expect("constant pattern"));
+    let t = &text[p.start..p.end];
+    if p.kind != LineKind::Para || !OUTLINE.is_match(t) {
+        return vec![p];
+    }
+    let Some(m) = INNER.find(t) else {
+        return vec![p];
+    };
+    let head = &t[..m.start()];
+    let marker_len = OUTLINE.find(t).map_or(0, |o| o.end());
+    let glued = m.start() > marker_len
+        && head.chars().count() <= HEADING_MAX / 2
+        && head
+            .chars()
+            .last()
+            .is_some_and(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+        && !head.contains(['。', '；', '：', ':', '！', '？']);
+    if !glued || outline_level(head).is_none() {
+        return vec![p];
+    }
+    let cut = p.start + m.start();
+    vec![
+        Piece {
+            end: cut,
+            ..p.clone()
+        },
+        Piece { start: cut, ..p },
+    ]
+}
+
 /// The Markdown heading level of an outline line, `None` for a paragraph.
 fn outline_level(t: &str) -> Option<usize> {
     let c = OUTLINE.captures(t)?;
@@ -231,10 +266,12 @@ pub fn body(
                     LineKind::Para => {
                         let next_long = match blocks.get(k + 1) {
                             Some(Block::Piece(j)) => {
-                                let n = piece_text(*j).chars().count();
+                                let next = piece_text(*j);
+                                let n = next.chars().count();
+                                // Over its text, or over its own subtitle (——…).
                                 pieces[*j].kind == LineKind::Para
-                                    && n > 50
-                                    && n > 2 * t.chars().count()
+                                    && ((n > 50 && n > 2 * t.chars().count())
+                                        || next.starts_with("——"))
                             }
                             _ => false,
                         };
@@ -322,6 +359,34 @@ mod tests {
         assert_eq!(escape("1.开展线上教学", true), "1\\.开展线上教学");
         assert_eq!(escape("- 一项", true), "\\- 一项");
         assert_eq!(escape("2021.", false), "2021.");
+    }
+
+    #[test]
+    fn glued_headings_come_apart() {
+        let t = "1.党建引领呈现新气象一是搭建学习平台。二是建设主题馆。";
+        let p = Piece {
+            start: 0,
+            end: t.len(),
+            kind: LineKind::Para,
+            bold: vec![],
+        };
+        let parts: Vec<&str> = split_glued_heading(t, p)
+            .iter()
+            .map(|p| &t[p.start..p.end])
+            .collect();
+        assert_eq!(
+            parts,
+            ["1.党建引领呈现新气象", "一是搭建学习平台。二是建设主题馆。"]
+        );
+        // A marker after punctuation is the paragraph's own enumeration.
+        let t = "一、总体情况，一是完成任务。";
+        let p = Piece {
+            start: 0,
+            end: t.len(),
+            kind: LineKind::Para,
+            bold: vec![],
+        };
+        assert_eq!(split_glued_heading(t, p).len(), 1);
     }
 
     #[test]
