@@ -92,6 +92,14 @@ fn seed_000_paywalled_blog() {
     assert!(heading < gap);
     // Redaction marks are text, not emphasis.
     assert!(d.body.contains("\\*教育"));
+    // Numbered headings glued to their first sentence come apart.
+    let subheads: Vec<&str> = d.body.lines().filter(|l| l.starts_with("#### ")).collect();
+    assert!(subheads.len() >= 6, "{subheads:?}");
+    assert!(
+        subheads
+            .iter()
+            .all(|h| !h.contains("一是") && h.chars().count() < 30)
+    );
     assert_eq!(e["title_derived"], false);
 }
 
