@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use ego_tree::NodeRef;
 use quick_xml::events::Event;
 use scraper::{ElementRef, Html, Node};
 
@@ -157,7 +156,7 @@ struct HtmlWalk<'a> {
     bold: Vec<(usize, usize)>,
     bold_depth: usize,
     kind: LineKind,
-    content: Option<ego_tree::NodeId>,
+    content: Option<ElementRef<'a>>,
     in_content: bool,
     furniture: Option<&'static str>,
     /// Set while inside a table row: cells are gathered into `buf`.
@@ -212,7 +211,7 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
         .zip(&rules.content_selector_names)
     {
         if let Some(e) = doc.select(sel).next() {
-            content = Some(e.id());
+            content = Some(e);
             page.content_selector = Some(name.clone());
             break;
         }
@@ -253,7 +252,7 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
         .ok()
         .and_then(|s| doc.select(&s).next())
         .unwrap_or(root);
-    w.walk(*body);
+    w.walk(body);
     w.flush();
     let mut out = w.out;
     page.attachments = w.attachments;
@@ -345,7 +344,7 @@ impl HtmlWalk<'_> {
         }
     }
 
-    fn walk(&mut self, node: NodeRef<'_, Node>) {
+    fn walk(&mut self, node: ElementRef<'_>) {
         for child in node.children() {
             match child.value() {
                 Node::Text(t) => self.text(t),
@@ -364,7 +363,7 @@ impl HtmlWalk<'_> {
         if SKIPPED.contains(&name) || e.value().attr("hidden").is_some() {
             return;
         }
-        let entering_content = Some(e.id()) == self.content;
+        let entering_content = self.content == Some(e);
         if entering_content {
             self.flush();
             self.in_content = true;
@@ -386,7 +385,7 @@ impl HtmlWalk<'_> {
                 // the front matter lists it under 附件.
                 let href = attachment.unwrap_or_default();
                 self.flush();
-                self.walk(*e);
+                self.walk(e);
                 let label = squeeze(&self.buf);
                 let url = resolve(self.base_url.as_deref(), href);
                 let idx = match self.attachments.iter().position(|a| a.1 == url) {
@@ -420,7 +419,7 @@ impl HtmlWalk<'_> {
                 self.flush();
                 self.tables += 1;
                 self.table_stack.push(self.tables);
-                self.walk(*e);
+                self.walk(e);
                 self.table_stack.pop();
                 self.flush();
             }
@@ -428,7 +427,7 @@ impl HtmlWalk<'_> {
                 self.flush();
                 self.in_row = true;
                 self.cell_open = false;
-                self.walk(*e);
+                self.walk(e);
                 self.in_row = false;
                 self.kind = LineKind::TableRow {
                     table: self.table_stack.last().copied().unwrap_or(self.tables),
@@ -447,7 +446,7 @@ impl HtmlWalk<'_> {
                     self.buf.push('\t');
                 }
                 self.cell_open = true;
-                self.walk(*e);
+                self.walk(e);
             }
             _ if self.in_row => {
                 // Blocks inside a cell stay inside the cell.
@@ -460,7 +459,7 @@ impl HtmlWalk<'_> {
                 if is_bold {
                     self.bold_depth += 1;
                 }
-                self.walk(*e);
+                self.walk(e);
                 if is_bold {
                     self.bold_depth -= 1;
                 }
@@ -472,7 +471,7 @@ impl HtmlWalk<'_> {
                 } else if name == "li" {
                     self.kind = LineKind::ListItem;
                 }
-                self.walk(*e);
+                self.walk(e);
                 self.flush();
             }
             _ => {
@@ -486,7 +485,7 @@ impl HtmlWalk<'_> {
                 if page_link {
                     self.link_depth += 1;
                 }
-                self.walk(*e);
+                self.walk(e);
                 if page_link {
                     self.link_depth -= 1;
                 }
