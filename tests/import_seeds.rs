@@ -156,6 +156,14 @@ fn seed_001_sharing_page_merged_and_cut() {
     assert!(d.body.contains("\n## 九、"));
     assert!(d.body.lines().filter(|l| !l.is_empty()).count() > 40);
     assert!(!d.body.contains('〞') && !d.body.contains('〝'));
+    // The same converter wrote 〔〕 for （）; only a year keeps them.
+    for piece in without_markers(&d.body).split('〔').skip(1) {
+        let inner = piece.split('〕').next().unwrap_or("");
+        assert!(
+            inner.len() == 4 && inner.bytes().all(|b| b.is_ascii_digit()),
+            "〔{inner}〕"
+        );
+    }
     // The cut is marked at the end.
     assert!(d.body.trim_end().ends_with('〕'));
     let warnings = e["warnings"].to_string();

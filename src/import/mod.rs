@@ -336,7 +336,9 @@ pub fn prepare(
         notes.push(locate(&x, &pieces, &g.1));
         blocks.push(Block::Gap(g.1.clone()));
     }
-    let body = structure::body(&x.text, &pieces, &blocks, &x.page.attachments);
+    let converted = structure::conversion_brackets(&x.text);
+    let body_text = converted.as_deref().unwrap_or(&x.text);
+    let body = structure::body(body_text, &pieces, &blocks, &x.page.attachments);
     if let Some(w) = spinning_warning(&x, &pieces, rules) {
         warnings.push(w);
     }

@@ -111,6 +111,45 @@ pub fn split_glued_heading(text: &str, p: Piece) -> Vec<Piece> {
     ]
 }
 
+/// A converter that writes 〝〞 for quotes also writes 〔〕 for （）: in such a copy,
+/// 〔…〕 around anything but a year (the year of a 文号, `〔2021〕`) becomes （…）.
+/// Byte lengths do not change, so spans into the text stay valid.
+pub fn conversion_brackets(text: &str) -> Option<String> {
+    if !text.contains(['〝', '〞']) || !text.contains('〔') {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('〔') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + '〔'.len_utf8()..];
+        match after.find('〕') {
+            Some(close) => {
+                let inner = &after[..close];
+                let year = inner.len() == 4 && inner.bytes().all(|b| b.is_ascii_digit());
+                let short =
+                    !inner.is_empty() && inner.chars().count() <= 12 && !inner.contains('\n');
+                if short && !year {
+                    out.push('（');
+                    out.push_str(inner);
+                    out.push('）');
+                } else {
+                    out.push('〔');
+                    out.push_str(inner);
+                    out.push('〕');
+                }
+                rest = &after[close + '〕'.len_utf8()..];
+            }
+            None => {
+                out.push('〔');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// The Markdown heading level of an outline line, `None` for a paragraph.
 fn outline_level(t: &str) -> Option<usize> {
     let c = OUTLINE.captures(t)?;
@@ -387,6 +426,17 @@ mod tests {
             bold: vec![],
         };
         assert_eq!(split_glued_heading(t, p).len(), 1);
+    }
+
+    #[test]
+    fn conversion_brackets_only_in_converted_copies() {
+        assert_eq!(
+            conversion_brackets("“一校一策〞，中学校〔幼儿园〕按庆教〔2021〕5号执行").as_deref(),
+            Some("“一校一策〞，中学校（幼儿园）按庆教〔2021〕5号执行")
+        );
+        assert_eq!(conversion_brackets("中学校〔幼儿园〕"), None);
+        let t = "〝a〞〔园〕";
+        assert_eq!(conversion_brackets(t).map(|c| c.len()), Some(t.len()));
     }
 
     #[test]
