@@ -164,7 +164,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Diagnostics> {
     files += stats.files;
 
     if opts.offline || config.offline {
-        offline::make_relative(staging.path(), &crate::config::base_path_of(&base_url))?;
+        offline::make_relative(staging.path(), &base_url)?;
     }
 
     let output = staging.commit()?;
