@@ -69,9 +69,7 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // `./content/a.md` reads better as `content/a.md`.
-        let file = self.file.strip_prefix(".").unwrap_or(&self.file);
-        write!(f, "{}", file.display())?;
+        write!(f, "{}", display_path(&self.file))?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }
@@ -157,6 +155,11 @@ impl fmt::Display for Diagnostics {
 }
 
 impl std::error::Error for Diagnostics {}
+
+/// A path as messages show it: `./content/a.md` reads better as `content/a.md`.
+pub fn display_path(p: &Path) -> std::path::Display<'_> {
+    p.strip_prefix(".").unwrap_or(p).display()
+}
 
 /// The 1-based line of byte offset `offset` in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {

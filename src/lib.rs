@@ -4,6 +4,7 @@
 //! [`site`] build (rendered with [`render`], indexed by [`search`]) → `public/`.
 
 pub mod archive;
+pub mod check;
 pub mod config;
 pub mod diagnostic;
 pub mod document;

@@ -48,6 +48,16 @@ enum Command {
         #[arg(long)]
         offline: bool,
     },
+    /// Validate the archive without writing it: front matter, links, templates,
+    /// accessibility of the rendered pages.
+    Check {
+        /// The archive's folder (the one holding site.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// `human`: `file:line: level: message` lines; `json`: one JSON report.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
     /// Pack an offline copy into one zip (for a USB stick), with 使用说明.txt and SHA256SUMS.
     Archive {
         /// The zip file to write, e.g. 信息公开-离线版.zip
@@ -97,6 +107,12 @@ enum Command {
     },
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -128,6 +144,24 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(errors) => fail(&errors),
+            }
+        }
+        Command::Check { root, format } => {
+            let report = gongkai::check::check(&root);
+            match format {
+                Format::Human => print!("{}", report.human()),
+                Format::Json => match serde_json::to_string_pretty(&report) {
+                    Ok(json) => println!("{json}"),
+                    Err(e) => {
+                        eprintln!("gongkai: cannot write the report: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                },
+            }
+            if report.errors > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
             }
         }
         Command::Archive { output, root } => {

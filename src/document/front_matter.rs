@@ -98,6 +98,16 @@ pub struct FrontMatter {
     pub attachments: Vec<Attachment>,
 }
 
+/// The line of each key given in a front matter (within the YAML text).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyLines(pub Vec<(Key, usize)>);
+
+impl KeyLines {
+    pub fn get(&self, key: Key) -> Option<usize> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, l)| *l)
+    }
+}
+
 /// A problem in the front matter, at a line counted from the start of the YAML text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
@@ -112,6 +122,12 @@ impl FrontMatter {
     /// Reads front matter from YAML text. Every problem found is returned, each with
     /// its line (1-based, within `yaml`).
     pub fn from_yaml(yaml: &str) -> Result<FrontMatter, Vec<FieldError>> {
+        FrontMatter::from_yaml_with_lines(yaml).map(|(fm, _)| fm)
+    }
+
+    /// Like [`FrontMatter::from_yaml`], also returning the line of each key given, for
+    /// messages about a value (a duplicated 索引号, dates out of order).
+    pub fn from_yaml_with_lines(yaml: &str) -> Result<(FrontMatter, KeyLines), Vec<FieldError>> {
         let root = load_yaml(yaml)?;
         let mut errors = Vec::new();
         let mut fm = FrontMatter::default();
@@ -132,7 +148,7 @@ impl FrontMatter {
                 }]);
             }
         };
-        let mut seen: Vec<Key> = Vec::new();
+        let mut seen = KeyLines::default();
         for (k, v) in map.iter() {
             let Some(name) = scalar(k) else {
                 errors.push(FieldError {
@@ -155,7 +171,7 @@ impl FrontMatter {
                 });
                 continue;
             };
-            if seen.contains(&key) {
+            if seen.get(key).is_some() {
                 errors.push(FieldError {
                     line: line(k),
                     message: format!(
@@ -165,7 +181,7 @@ impl FrontMatter {
                 });
                 continue;
             }
-            seen.push(key);
+            seen.0.push((key, line(k)));
             if let Err(e) = fm.set(key, v) {
                 errors.push(e);
             }
@@ -173,13 +189,13 @@ impl FrontMatter {
                 title_seen = true;
             }
         }
-        if !title_seen || fm.title.is_empty() {
-            if !errors.iter().any(|e| e.message.contains("标题")) {
-                errors.push(missing_title(line(&root)));
-            }
+        if (!title_seen || fm.title.is_empty())
+            && !errors.iter().any(|e| e.message.contains("标题"))
+        {
+            errors.push(missing_title(line(&root)));
         }
         if errors.is_empty() {
-            Ok(fm)
+            Ok((fm, seen))
         } else {
             errors.sort_by_key(|e| e.line);
             Err(errors)

@@ -9,7 +9,7 @@ pub mod numbers;
 
 pub use date::DisclosureDate;
 pub use front_matter::{
-    Agency, Attachment, Completeness, FieldError, FrontMatter, Source, VALIDITY_VALUES,
+    Agency, Attachment, Completeness, FieldError, FrontMatter, KeyLines, Source, VALIDITY_VALUES,
 };
 pub use keys::Key;
 pub use numbers::{DocNumber, IndexNumber};
@@ -27,6 +27,8 @@ pub struct Document {
     pub body: String,
     /// The line of the file on which the body starts, for messages about the body.
     pub body_line: usize,
+    /// The line of the file of each front-matter key.
+    pub key_lines: KeyLines,
 }
 
 impl Document {
@@ -42,16 +44,21 @@ impl Document {
                     .into(),
             )]);
         };
-        let front = FrontMatter::from_yaml(&yaml).map_err(|errs| {
+        let (front, mut key_lines) = FrontMatter::from_yaml_with_lines(&yaml).map_err(|errs| {
             errs.into_iter()
                 .map(|e| diag(e.line + 1, e.message))
                 .collect::<Vec<_>>()
         })?;
+        // Lines within the YAML become lines of the file, below the opening `---`.
+        for (_, l) in &mut key_lines.0 {
+            *l += 1;
+        }
         Ok(Document {
             path: rel.to_string(),
             front,
             body: body.to_string(),
             body_line,
+            key_lines,
         })
     }
 
@@ -66,6 +73,11 @@ impl Document {
             out.push('\n');
         }
         out
+    }
+
+    /// The line of the file where `key` is given, else the first line of the front matter.
+    pub fn line_of(&self, key: Key) -> usize {
+        self.key_lines.get(key).unwrap_or(2)
     }
 
     /// The site path of the document's page: the path of the `.md` without its

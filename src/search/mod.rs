@@ -1,41 +1,264 @@
-//! Client-side search index (being written on the `search` branch).
+//! The client-side search index: Chinese full text that works from file://, sharded so
+//! a query loads only what it needs (design and figures: docs/search.md).
+//!
+//! The build calls [`SearchIndex::add`] once per document, then [`SearchIndex::write`],
+//! which writes plain `<script>` files under `<output>/search/`; the theme's
+//! `assets/search.js` loads them with `<script>` tags (no fetch, works from file://).
+//!
+//! Files written (all deterministic, see [`format`]):
+//! - `search/core.js`: document count, shard count, 机构 names, and per document its
+//!   机构, 年份 and field lengths (for filters and scoring);
+//! - `search/t/<n>.js`: term shards, a term's postings in shard `fnv1a(term) % count`;
+//! - `search/d/<k>/<chunk>.js`: per document (8 to a file) its title, 机构, dates, numbers, link and a
+//!   short text excerpt for the snippet.
 
+mod engine;
+pub mod format;
+pub mod tokenize;
+
+pub use engine::{ElasticlunrIndex, HanBigram, elasticlunr_index};
+
+use rustc_hash::FxHashMap as HashMap;
+use std::fs;
+use std::io;
 use std::path::Path;
 
+use tokenize::{Term, for_each_term, id_term};
+
+/// One document as the search index sees it (all strings plain text, "" when absent).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct SearchDocument<'a> {
+    /// Site path of the page, e.g. "2021/notice/" (no leading slash).
     pub url_path: &'a str,
     pub title: &'a str,
     pub agency: &'a str,
+    /// "YYYY-MM-DD" or "".
     pub published: &'a str,
     pub year: Option<i32>,
     pub index_no: &'a str,
     pub doc_no: &'a str,
+    /// Plain text of the rendered body.
     pub text: &'a str,
 }
 
-#[derive(Debug, Default)]
+/// What [`SearchIndex::write`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SearchStats {
     pub documents: usize,
     pub files: usize,
     pub bytes: u64,
 }
 
+/// Where a term occurs in one document: body count and title/meta flags.
+#[derive(Clone, Copy, Default)]
+struct Occurrence {
+    body: u32,
+    flags: u8,
+}
+
+/// One field's postings of a term, encoded as they are added (documents come in id
+/// order, so each entry is a gap from the previous one): memory grows with the index's
+/// size on disk, not with a trie of every term.
+#[derive(Default)]
+struct FieldPostings {
+    /// Id of the last document + 1 (0: none yet).
+    next_gap_base: u32,
+    encoded: Vec<u8>,
+}
+
+impl FieldPostings {
+    fn push(&mut self, id: u32, low_bits: u32, value: u32) {
+        let gap = id - self.next_gap_base;
+        format::push_varint(&mut self.encoded, (gap << low_bits) | value);
+        self.next_gap_base = id + 1;
+    }
+}
+
+/// A term's postings in the body, the title and the meta field (机构, numbers, date).
+#[derive(Default)]
+struct Postings {
+    body: FieldPostings,
+    title: FieldPostings,
+    meta: FieldPostings,
+}
+
+/// Per document, what the core file needs.
+struct DocFacts {
+    agency: u32,
+    year: Option<i32>,
+    title_terms: u32,
+    body_terms: u32,
+}
+
+/// The index being built. Holds encoded postings and a short excerpt per document.
 #[derive(Default)]
 pub struct SearchIndex {
-    documents: usize,
+    postings: HashMap<Term, Postings>,
+    facts: Vec<DocFacts>,
+    /// Per document, its JSON record for `search/d/` (under a kilobyte or two each).
+    doc_records: Vec<String>,
+    /// 机构 names in first-seen order; sorted on write.
+    agencies: Vec<String>,
+    agency_ids: HashMap<String, u32>,
+    scratch: HashMap<Term, Occurrence>,
 }
 
 impl SearchIndex {
     pub fn new() -> Self {
-        SearchIndex::default()
+        Self::default()
     }
-    pub fn add(&mut self, _doc: &SearchDocument<'_>) {
-        self.documents += 1;
+
+    /// Adds one document; call in url_path order (the order fixes the document ids).
+    pub fn add(&mut self, doc: &SearchDocument<'_>) {
+        let id = self.facts.len() as u32;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+
+        let mut title_terms = 0u32;
+        for_each_term(doc.title, |t| {
+            title_terms += 1;
+            scratch.entry(t).or_default().flags |= format::FLAG_TITLE;
+        });
+        for field in [doc.agency, doc.index_no, doc.doc_no, doc.published] {
+            for_each_term(field, |t| {
+                scratch.entry(t).or_default().flags |= format::FLAG_META;
+            });
+        }
+        for id_value in [doc.index_no, doc.doc_no] {
+            if let Some(t) = id_term(id_value) {
+                scratch.entry(t).or_default().flags |= format::FLAG_META;
+            }
+        }
+        let mut body_terms = 0u32;
+        for_each_term(doc.text, |t| {
+            body_terms += 1;
+            let o = scratch.entry(t).or_default();
+            o.body = o.body.saturating_add(1);
+        });
+
+        for (term, occ) in scratch.drain() {
+            let p = self.postings.entry(term).or_default();
+            if occ.body > 0 {
+                p.body.push(id, format::TF_BITS, format::tf_code(occ.body));
+            }
+            if occ.flags & format::FLAG_TITLE != 0 {
+                p.title.push(id, 0, 0);
+            }
+            if occ.flags & format::FLAG_META != 0 {
+                p.meta.push(id, 0, 0);
+            }
+        }
+        self.scratch = scratch;
+
+        let agency = if doc.agency.is_empty() {
+            0
+        } else if let Some(&a) = self.agency_ids.get(doc.agency) {
+            a
+        } else {
+            self.agencies.push(doc.agency.to_string());
+            let a = self.agencies.len() as u32;
+            self.agency_ids.insert(doc.agency.to_string(), a);
+            a
+        };
+        self.facts.push(DocFacts {
+            agency,
+            year: doc.year,
+            title_terms,
+            body_terms,
+        });
+        self.doc_records.push(format::doc_record(doc));
     }
-    pub fn write(self, _output_root: &Path) -> std::io::Result<SearchStats> {
-        Ok(SearchStats {
-            documents: self.documents,
-            ..Default::default()
-        })
+
+    /// Writes the index files under `<output_root>/search/` (never outside it);
+    /// returns what it wrote. Replaces the index folders of an earlier build.
+    pub fn write(self, output_root: &Path) -> io::Result<SearchStats> {
+        let dir = output_root.join("search");
+        for sub in ["t", "d"] {
+            let p = dir.join(sub);
+            if p.is_dir() {
+                fs::remove_dir_all(&p)?;
+            }
+        }
+        fs::create_dir_all(dir.join("t"))?;
+        let mut stats = SearchStats {
+            documents: self.facts.len(),
+            ..SearchStats::default()
+        };
+        let mut put = |rel: &str, text: &str| -> io::Result<()> {
+            let path = dir.join(rel);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::write(&path, text)?;
+            stats.files += 1;
+            stats.bytes += text.len() as u64;
+            Ok(())
+        };
+
+        // 机构 ids in name order, so the core file does not depend on document order
+        // beyond the ids themselves.
+        let mut order: Vec<u32> = (0..self.agencies.len() as u32).collect();
+        order.sort_by(|&a, &b| self.agencies[a as usize].cmp(&self.agencies[b as usize]));
+        let mut remap = vec![0u32; self.agencies.len() + 1];
+        for (rank, &old) in order.iter().enumerate() {
+            remap[old as usize + 1] = rank as u32 + 1;
+        }
+        let agencies: Vec<&str> = order
+            .iter()
+            .map(|&i| self.agencies[i as usize].as_str())
+            .collect();
+
+        let total: usize = self
+            .postings
+            .iter()
+            .map(|(t, p)| {
+                p.body.encoded.len()
+                    + p.title.encoded.len()
+                    + p.meta.encoded.len()
+                    + t.text().len()
+                    + 8
+            })
+            .sum();
+        let shard_count = format::shard_count(total);
+        let mut shards: Vec<Vec<(String, Vec<u8>)>> =
+            (0..shard_count).map(|_| Vec::new()).collect();
+        for (term, p) in self.postings {
+            let shard = (tokenize::hash_term(&term) as usize) & (shard_count - 1);
+            shards[shard].push((
+                term.text(),
+                format::join_fields(p.body.encoded, &p.title.encoded, &p.meta.encoded),
+            ));
+        }
+        for (n, mut terms) in shards.into_iter().enumerate() {
+            terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            put(&format!("t/{n}.js"), &format::shard_file(n, &terms))?;
+        }
+
+        let facts: Vec<format::CoreDoc> = self
+            .facts
+            .iter()
+            .map(|f| format::CoreDoc {
+                agency: remap[f.agency as usize],
+                year: f.year,
+                title_terms: f.title_terms,
+                body_terms: f.body_terms,
+            })
+            .collect();
+        put(
+            "core.js",
+            &format::core_file(shard_count, &agencies, &facts),
+        )?;
+        for (chunk, records) in self
+            .doc_records
+            .chunks(format::DOCS_PER_FILE as usize)
+            .enumerate()
+        {
+            let chunk = chunk as u32;
+            put(
+                &format::doc_file_path(chunk),
+                &format::doc_file(chunk, records),
+            )?;
+        }
+        Ok(stats)
     }
 }

@@ -18,16 +18,17 @@ pub struct Content {
     pub assets: Vec<(String, PathBuf)>,
 }
 
-/// Reads every document under `dir` in parallel; all problems are collected.
-pub fn load_content(dir: &Path) -> Result<Content, Diagnostics> {
+/// Reads every document under `dir` in parallel. The documents that could be read are
+/// returned with every problem found in the others.
+pub fn load_content(dir: &Path) -> (Content, Diagnostics) {
     if !dir.is_dir() {
-        return Err(Diagnostic::error(
+        let d = Diagnostic::error(
             dir,
             None,
             "no content folder: documents go in content/ (create it, or run `gongkai import` \
              to fill it from raw reports)",
-        )
-        .into());
+        );
+        return (Content::default(), d.into());
     }
     let (md, assets): (Vec<_>, Vec<_>) = files_under(dir)
         .into_iter()
@@ -60,5 +61,5 @@ pub fn load_content(dir: &Path) -> Result<Content, Diagnostics> {
             Err(e) => errors.extend(e),
         }
     }
-    errors.into_result(Content { documents, assets })
+    (Content { documents, assets }, errors.sorted())
 }

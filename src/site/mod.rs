@@ -19,6 +19,9 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::render::templates::Theme;
 use crate::search::{SearchDocument, SearchIndex};
 
+/// Documents rendered together before their text goes to the search index.
+const CHUNK: usize = 512;
+
 /// What `gongkai build` was asked to do.
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
@@ -86,31 +89,48 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Diagnostics> {
         .map_err(|e| errors.extend(e))
         .ok();
     let content_dir = root.join("content");
-    let content = load::load_content(&content_dir)
-        .map_err(|e| errors.extend(e))
-        .ok();
-    let (Some(mut theme), Some(content)) = (theme, content) else {
+    let (content, content_errors) = load::load_content(&content_dir);
+    errors.extend(content_errors);
+    let Some(mut theme) = theme.filter(|_| !errors.has_errors()) else {
         return Err(errors.sorted());
     };
     let site = model::Site::new(content.documents, &content_dir)?;
     let renderer = pages::Renderer::new(&mut theme, &site, &config, &base_url);
     let staging = output::Staging::new(&output)?;
 
-    // Document pages, in parallel; each returns its plain text for the search index.
-    let results: Vec<Result<String, Diagnostic>> = (0..site.documents.len())
-        .into_par_iter()
-        .map(|i| {
-            let body = renderer.body(&site.documents[i]);
-            let page = renderer.document_page(i, &body)?;
-            staging.write(&page.path, page.html.as_bytes())?;
-            Ok(body.text)
-        })
-        .collect();
-    let mut texts = Vec::with_capacity(results.len());
-    for r in results {
-        match r {
-            Ok(t) => texts.push(t),
-            Err(e) => errors.push(e),
+    // Document pages, rendered in parallel a chunk at a time, in the order the search
+    // index takes them; only one chunk's plain text is held at once.
+    let mut index = SearchIndex::new();
+    let url_paths: Vec<String> = site.documents.iter().map(|d| d.url_path()).collect();
+    let mut order: Vec<usize> = (0..site.documents.len()).collect();
+    order.sort_by(|&a, &b| url_paths[a].cmp(&url_paths[b]));
+    for chunk in order.chunks(CHUNK) {
+        let results: Vec<Result<String, Diagnostic>> = chunk
+            .par_iter()
+            .map(|&i| {
+                let body = renderer.body(&site.documents[i]);
+                let page = renderer.document_page(i, &body)?;
+                staging.write(&page.path, page.html.as_bytes())?;
+                Ok(body.text)
+            })
+            .collect();
+        for (&i, r) in chunk.iter().zip(results) {
+            match r {
+                Ok(text) => {
+                    let summary = pages::DocSummary::of(&site.documents[i]);
+                    index.add(&SearchDocument {
+                        url_path: &url_paths[i],
+                        title: &summary.title,
+                        agency: &summary.agency,
+                        published: &summary.published,
+                        year: summary.year,
+                        index_no: &summary.index_no,
+                        doc_no: &summary.doc_no,
+                        text: &text,
+                    });
+                }
+                Err(e) => errors.push(e),
+            }
         }
     }
     let others = renderer.other_pages();
@@ -137,23 +157,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Diagnostics> {
         files += 1;
     }
 
-    let mut index = SearchIndex::new();
-    let mut order: Vec<usize> = (0..site.documents.len()).collect();
-    let url_paths: Vec<String> = site.documents.iter().map(|d| d.url_path()).collect();
-    order.sort_by(|&a, &b| url_paths[a].cmp(&url_paths[b]));
-    for i in order {
-        let summary = pages::DocSummary::of(&site.documents[i]);
-        index.add(&SearchDocument {
-            url_path: &url_paths[i],
-            title: &summary.title,
-            agency: &summary.agency,
-            published: &summary.published,
-            year: summary.year,
-            index_no: &summary.index_no,
-            doc_no: &summary.doc_no,
-            text: &texts[i],
-        });
-    }
     let stats = index.write(staging.path()).map_err(|e| {
         Diagnostic::error(
             staging.path().join("search"),

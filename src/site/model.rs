@@ -80,30 +80,7 @@ impl Site {
         mut documents: Vec<Document>,
         content_dir: &std::path::Path,
     ) -> Result<Site, Diagnostics> {
-        let mut errors = Diagnostics::new();
-        for d in &documents {
-            let file = d.file(content_dir);
-            if d.front.agency.is_none() {
-                errors.push(Diagnostic::error(
-                    &file,
-                    Some(2),
-                    "`机构` is missing; add `机构: <发布机构全称>` to the front matter \
-                     (the importer leaves it out when the raw report does not name the organ)",
-                ));
-            }
-            let first = d.path.split('/').next().unwrap_or("");
-            let first = first.strip_suffix(".md").unwrap_or(first);
-            if RESERVED.contains(&first) {
-                errors.push(Diagnostic::error(
-                    &file,
-                    None,
-                    format!(
-                        "the site uses `{first}/` for its own pages; move the document to \
-                         another folder"
-                    ),
-                ));
-            }
-        }
+        let errors = Site::refusals(&documents, content_dir);
         if errors.has_errors() {
             return Err(errors.sorted());
         }
@@ -158,6 +135,35 @@ impl Site {
             years,
             topics,
         })
+    }
+
+    /// What keeps documents out of a site: no 机构, a path the site needs for itself.
+    pub fn refusals(documents: &[Document], content_dir: &std::path::Path) -> Diagnostics {
+        let mut errors = Diagnostics::new();
+        for d in documents {
+            let file = d.file(content_dir);
+            if d.front.agency.is_none() {
+                errors.push(Diagnostic::error(
+                    &file,
+                    Some(2),
+                    "`机构` is missing; add `机构: <发布机构全称>` to the front matter \
+                     (the importer leaves it out when the raw report does not name the organ)",
+                ));
+            }
+            let first = d.path.split('/').next().unwrap_or("");
+            let first = first.strip_suffix(".md").unwrap_or(first);
+            if RESERVED.contains(&first) {
+                errors.push(Diagnostic::error(
+                    &file,
+                    None,
+                    format!(
+                        "the site uses `{first}/` for its own pages; move the document to \
+                         another folder"
+                    ),
+                ));
+            }
+        }
+        errors
     }
 
     pub fn terms(&self, kind: TaxonomyKind) -> &[Term] {

@@ -1,0 +1,471 @@
+//! `check`: validates an archive without writing it — front matter, cross-document
+//! rules (duplicate 索引号), links and assets of bodies, templates, and an accessibility
+//! lint of the rendered pages.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use scraper::{Html, Selector};
+use serde::Serialize;
+
+use crate::config::SiteConfig;
+use crate::diagnostic::{Diagnostic, Diagnostics, Level, display_path};
+use crate::document::{Document, Key, VALIDITY_VALUES};
+use crate::render::markdown::{self, LinkResolver};
+use crate::render::templates::{Theme, files_under};
+use crate::site::model::Site;
+
+/// The accepted values of 公开方式.
+const DISCLOSURE_VALUES: [&str; 3] = ["主动公开", "依申请公开", "不予公开"];
+
+/// Everything `check` found, errors first within each file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CheckReport {
+    pub findings: Vec<Diagnostic>,
+    pub errors: usize,
+    pub warnings: usize,
+    pub documents: usize,
+}
+
+impl CheckReport {
+    fn new(findings: Diagnostics, documents: usize) -> CheckReport {
+        let findings = findings.sorted().0;
+        CheckReport {
+            errors: findings.iter().filter(|d| d.level == Level::Error).count(),
+            warnings: findings
+                .iter()
+                .filter(|d| d.level == Level::Warning)
+                .count(),
+            findings,
+            documents,
+        }
+    }
+
+    /// `file:line: level: message` lines and a count.
+    pub fn human(&self) -> String {
+        let mut out = String::new();
+        for d in &self.findings {
+            out.push_str(&display_path(&d.file).to_string());
+            if let Some(l) = d.line {
+                out.push_str(&format!(":{l}"));
+            }
+            out.push_str(&format!(": {}: {}\n", d.level, d.message));
+        }
+        out.push_str(&format!(
+            "checked {} documents: {} error{}, {} warning{}\n",
+            self.documents,
+            self.errors,
+            if self.errors == 1 { "" } else { "s" },
+            self.warnings,
+            if self.warnings == 1 { "" } else { "s" },
+        ));
+        out
+    }
+}
+
+/// Checks the archive at `root`. Nothing is written there; the rendered pages are
+/// linted in a temporary folder.
+pub fn check(root: &Path) -> CheckReport {
+    let mut found = Diagnostics::new();
+    let config = match SiteConfig::load(root) {
+        Ok(c) => c,
+        Err(d) => return CheckReport::new(d.into(), 0),
+    };
+    let theme_ok = match Theme::load(root, &config.theme) {
+        Ok(_) => true,
+        Err(e) => {
+            found.extend(e);
+            false
+        }
+    };
+    let content_dir = root.join("content");
+    let (content, errors) = crate::site::load::load_content(&content_dir);
+    found.extend(errors);
+    let documents = content.documents.len();
+    found.extend(Site::refusals(&content.documents, &content_dir));
+    for d in &content.documents {
+        found.extend(document_rules(d, &content_dir));
+    }
+    found.extend(duplicate_index_numbers(&content.documents, &content_dir));
+    let assets: HashSet<&str> = content.assets.iter().map(|(rel, _)| rel.as_str()).collect();
+    let statics: HashSet<String> = files_under(&root.join("static"))
+        .into_iter()
+        .map(|(rel, _)| rel)
+        .collect();
+    let docs: HashSet<&str> = content.documents.iter().map(|d| d.path.as_str()).collect();
+    for d in &content.documents {
+        found.extend(broken_links(d, &content_dir, &docs, &assets, &statics));
+    }
+
+    // The accessibility lint needs rendered pages: only when the site can be built.
+    if theme_ok && !found.has_errors() {
+        found.extend(lint_rendered(root, &content.documents, &content_dir));
+    }
+    CheckReport::new(found, documents)
+}
+
+/// Rules on the values of one document.
+fn document_rules(d: &Document, content_dir: &Path) -> Vec<Diagnostic> {
+    let file = d.file(content_dir);
+    let f = &d.front;
+    let mut out = Vec::new();
+    if let (Some(w), Some(p)) = (f.written, f.published) {
+        let (w, p) = ((w.year, w.month, w.day), (p.year, p.month, p.day));
+        if w > p {
+            out.push(Diagnostic::error(
+                &file,
+                Some(d.line_of(Key::Written)),
+                format!(
+                    "`成文日期` {} is after `发布时间` {}: a document is signed before it is \
+                     published; check both dates",
+                    f.written.map(|x| x.date_string()).unwrap_or_default(),
+                    f.published.map(|x| x.date_string()).unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    if let Some(n) = &f.doc_no {
+        if !n.is_standard() {
+            out.push(Diagnostic::warning(
+                &file,
+                Some(d.line_of(Key::DocNo)),
+                format!(
+                    "`文号` `{n}` is not in the form 机关代字〔年份〕序号号 (e.g. 青教〔2024〕7号, \
+                     GB/T 9704-2012); check it against the original"
+                ),
+            ));
+        }
+    }
+    if let Some(v) = &f.validity {
+        if !VALIDITY_VALUES.contains(&v.as_str()) {
+            out.push(Diagnostic::error(
+                &file,
+                Some(d.line_of(Key::Validity)),
+                format!(
+                    "`有效性` is `{v}`; write one of {}",
+                    VALIDITY_VALUES.join(", ")
+                ),
+            ));
+        }
+    }
+    if let Some(v) = &f.disclosure {
+        if !DISCLOSURE_VALUES.contains(&v.as_str()) {
+            out.push(Diagnostic::warning(
+                &file,
+                Some(d.line_of(Key::Disclosure)),
+                format!(
+                    "`公开方式` is `{v}`; usually one of {}",
+                    DISCLOSURE_VALUES.join(", ")
+                ),
+            ));
+        }
+    }
+    if f.completeness == crate::document::Completeness::Incomplete && f.completeness_note.is_none()
+    {
+        out.push(Diagnostic::warning(
+            &file,
+            Some(d.line_of(Key::Completeness)),
+            "`完整性: 不完整` without `完整性说明`: say where and why the copy is incomplete",
+        ));
+    }
+    out
+}
+
+fn duplicate_index_numbers(docs: &[Document], content_dir: &Path) -> Vec<Diagnostic> {
+    let mut first: BTreeMap<&str, &Document> = BTreeMap::new();
+    let mut out = Vec::new();
+    let mut sorted: Vec<&Document> = docs.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    for d in sorted {
+        let Some(n) = &d.front.index_no else { continue };
+        match first.get(n.as_str()) {
+            Some(other) => out.push(Diagnostic::error(
+                d.file(content_dir),
+                Some(d.line_of(Key::IndexNo)),
+                format!(
+                    "`索引号` {n} is also the 索引号 of {}; an index number names one document",
+                    display_path(&other.file(content_dir))
+                ),
+            )),
+            None => {
+                first.insert(n.as_str(), d);
+            }
+        }
+    }
+    out
+}
+
+/// Relative links of a body that lead nowhere in the archive.
+fn broken_links(
+    d: &Document,
+    content_dir: &Path,
+    docs: &HashSet<&str>,
+    assets: &HashSet<&str>,
+    statics: &HashSet<String>,
+) -> Vec<Diagnostic> {
+    struct Collect<'a> {
+        dir: &'a str,
+    }
+    impl LinkResolver for Collect<'_> {
+        fn resolve(&self, dest: &str) -> Option<String> {
+            let path = dest.split(['?', '#']).next().unwrap_or("");
+            if path.is_empty() {
+                return None;
+            }
+            let joined = match path.strip_prefix('/') {
+                Some(abs) => abs.to_string(),
+                None => format!("{}{path}", self.dir),
+            };
+            let mut parts: Vec<&str> = Vec::new();
+            for seg in joined.split('/') {
+                match seg {
+                    "" | "." => {}
+                    ".." => {
+                        if parts.pop().is_none() {
+                            // Leaves the archive: never a file of it.
+                            return Some(format!("../{path}"));
+                        }
+                    }
+                    s => parts.push(s),
+                }
+            }
+            Some(
+                percent_encoding::percent_decode_str(&parts.join("/"))
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            )
+        }
+    }
+    let dir = d.path.rfind('/').map(|i| &d.path[..=i]).unwrap_or("");
+    let body = markdown::render(&d.body, &Collect { dir });
+    let mut out = Vec::new();
+    for dest in &body.links {
+        let Some(target) = (Collect { dir }).resolve(dest) else {
+            continue;
+        };
+        let t = target.trim_end_matches('/');
+        let ok = docs.contains(target.as_str())
+            || assets.contains(target.as_str())
+            || statics.contains(&target)
+            || docs.contains(format!("{t}.md").as_str())
+            || site_page(t);
+        if !ok {
+            out.push(Diagnostic::error(
+                d.file(content_dir),
+                Some(body_line(d, dest)),
+                format!(
+                    "link `{dest}` leads to nothing in the archive (looked for content/{target})"
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Pages the build writes itself, which a body may link to.
+fn site_page(path: &str) -> bool {
+    let first = path.split('/').next().unwrap_or("");
+    path.is_empty() || matches!(first, "agency" | "year" | "topic" | "search")
+}
+
+/// The file line of the first body line containing `needle`, else the body's first line.
+fn body_line(d: &Document, needle: &str) -> usize {
+    d.body
+        .lines()
+        .position(|l| l.contains(needle))
+        .map_or(d.body_line, |i| d.body_line + i)
+}
+
+/// Builds the site into a temporary folder and lints every page.
+fn lint_rendered(root: &Path, docs: &[Document], content_dir: &Path) -> Vec<Diagnostic> {
+    let Ok(tmp) = tempfile::tempdir() else {
+        return vec![Diagnostic::warning(
+            root,
+            None,
+            "cannot make a temporary folder; accessibility lint skipped",
+        )];
+    };
+    let out = tmp.path().join("site");
+    let opts = crate::site::BuildOptions {
+        root: root.to_path_buf(),
+        output: Some(out.clone()),
+        base_url: None,
+        offline: false,
+    };
+    if let Err(errors) = crate::site::build(&opts) {
+        return errors.0;
+    }
+    let theme = match SiteConfig::load(root).map(|c| Theme::load(root, &c.theme)) {
+        Ok(Ok(t)) => Some(t),
+        _ => None,
+    };
+    let template_of = |rel: &str| -> PathBuf {
+        let name = match rel {
+            "index.html" => "index.html",
+            "404.html" => "404.html",
+            "search/index.html" => "search.html",
+            r if r.matches('/').count() == 1 => "taxonomy.html",
+            _ => "term.html",
+        };
+        theme
+            .as_ref()
+            .map(|t| t.origin(name))
+            .unwrap_or_else(|| PathBuf::from(name))
+    };
+    let by_page: BTreeMap<String, &Document> = docs
+        .iter()
+        .map(|d| (format!("{}index.html", d.url_path()), d))
+        .collect();
+    let mut found = Vec::new();
+    for (rel, path) in files_under(&out) {
+        if !rel.ends_with(".html") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let doc = by_page.get(&rel).copied();
+        for (message, needle, level) in lint_page(&text) {
+            let (file, line): (PathBuf, Option<usize>) = match doc {
+                Some(d) => (
+                    d.file(content_dir),
+                    Some(needle.as_deref().map_or(d.body_line, |n| body_line(d, n))),
+                ),
+                None => (template_of(&rel), None),
+            };
+            found.push(Diagnostic {
+                file,
+                line,
+                level,
+                message,
+            });
+        }
+    }
+    found
+}
+
+/// Accessibility problems of one page: message, a text to find the source line by, level.
+fn lint_page(html: &str) -> Vec<(String, Option<String>, Level)> {
+    let page = Html::parse_document(html);
+    let sel = |s: &str| Selector::parse(s).ok();
+    let mut out = Vec::new();
+    if let Some(s) = sel("html") {
+        let lang = page
+            .select(&s)
+            .next()
+            .and_then(|h| h.value().attr("lang"))
+            .unwrap_or("");
+        if lang.trim().is_empty() {
+            out.push((
+                "the page has no `lang` (screen readers need zh-CN)".to_string(),
+                None,
+                Level::Error,
+            ));
+        }
+    }
+    if let Some(s) = sel("img") {
+        for img in page.select(&s) {
+            let src = img.value().attr("src").unwrap_or("").to_string();
+            match img.value().attr("alt").map(str::trim) {
+                None => out.push((
+                    format!("image `{src}` has no text alternative; write ![说明](…)"),
+                    Some(last_segment(&src)),
+                    Level::Error,
+                )),
+                // Empty alt marks decoration; in a disclosure text an image is content.
+                Some("") => out.push((
+                    format!("image `{src}` has an empty text alternative; describe it: ![说明](…)"),
+                    Some(last_segment(&src)),
+                    Level::Warning,
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    if let Some(s) = sel("a[href]") {
+        for a in page.select(&s) {
+            let text: String = a.text().collect();
+            let labelled = a
+                .value()
+                .attr("aria-label")
+                .is_some_and(|l| !l.trim().is_empty())
+                || a.value()
+                    .attr("title")
+                    .is_some_and(|l| !l.trim().is_empty())
+                || a.select(&Selector::parse("img[alt]").expect("valid selector"))
+                    .next()
+                    .is_some();
+            if text.trim().is_empty() && !labelled {
+                let href = a.value().attr("href").unwrap_or("").to_string();
+                let needle = last_segment(&href);
+                out.push((
+                    format!("link to `{href}` has no text"),
+                    Some(needle),
+                    Level::Error,
+                ));
+            }
+        }
+    }
+    if let Some(s) = sel("h1, h2, h3, h4, h5, h6") {
+        let mut last = 0u8;
+        let mut h1s = 0;
+        for h in page.select(&s) {
+            let level = h.value().name().as_bytes()[1] - b'0';
+            if level == 1 {
+                h1s += 1;
+            }
+            if last > 0 && level > last + 1 {
+                let text: String = h.text().collect();
+                out.push((
+                    format!("heading “{}” skips from h{last} to h{level}", text.trim()),
+                    Some(text.trim().to_string()),
+                    Level::Warning,
+                ));
+            }
+            last = level;
+        }
+        if h1s != 1 {
+            out.push((
+                format!("the page has {h1s} h1 headings; it needs exactly one"),
+                None,
+                Level::Error,
+            ));
+        }
+    }
+    out
+}
+
+/// The file name of a (rewritten) link, which the Markdown source also contains.
+fn last_segment(url: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    let path = path.trim_end_matches('/');
+    let seg = path.rsplit('/').next().unwrap_or(path);
+    percent_encoding::percent_decode_str(seg)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lints_a_page() {
+        let found = lint_page(
+            "<html><body><h1>题</h1><h3>跳</h3><img src=\"a.png\"><a href=\"x\"> </a><a href=\"y\" aria-label=\"下一页\"></a></body></html>",
+        );
+        let messages: Vec<_> = found.iter().map(|(m, _, _)| m.as_str()).collect();
+        assert_eq!(found.len(), 4, "{messages:?}");
+        assert!(messages[0].contains("lang"));
+        assert!(messages.iter().any(|m| m.contains("a.png")));
+        assert!(messages.iter().any(|m| m.contains("`x` has no text")));
+        assert!(messages.iter().any(|m| m.contains("h1 to h3")));
+    }
+
+    #[test]
+    fn one_h1_is_required() {
+        let found = lint_page("<html lang=\"zh-CN\"><body><h2>a</h2></body></html>");
+        assert_eq!(found.len(), 1);
+        assert!(found[0].0.contains("0 h1"));
+    }
+}

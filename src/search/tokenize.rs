@@ -1,0 +1,197 @@
+//! How text becomes index terms. `assets/search.js` repeats these rules exactly (its
+//! `normalizeChar`, `isHan`, `tokenize`, `compactId`, `hashToken`): the browser has no
+//! segmenter, so the build must not use one either, or a query would be cut differently
+//! from the text it should find.
+//!
+//! - Full-width ASCII becomes ASCII, ASCII letters lower case.
+//! - A run of Han characters gives each character (a unigram) and each pair of
+//!   neighbours (a bigram); a query of two or more characters looks only for its bigrams,
+//!   so any substring of 2+ characters finds its documents.
+//! - A run of ASCII letters and digits is one word.
+//! - Everything else separates.
+//! - An identifier (索引号, 文号) is also indexed whole, as `#` + [`compact_id`], so an
+//!   exact number typed with any brackets finds its document first.
+
+/// One index term. Han unigrams and bigrams are packed into a number (two code points of
+/// 21 bits) because they are nearly all the terms and a `String` for each would dominate
+/// the build's time and memory.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Term {
+    /// A unigram (`second == 0`) or bigram of Han characters.
+    Han(u64),
+    /// An ASCII word, or `#` + a compacted identifier.
+    Word(String),
+}
+
+impl Term {
+    pub fn unigram(c: char) -> Term {
+        Term::Han((c as u64) << 21)
+    }
+
+    pub fn bigram(a: char, b: char) -> Term {
+        Term::Han(((a as u64) << 21) | b as u64)
+    }
+
+    /// The term as the browser spells it (the key in a shard file).
+    pub fn text(&self) -> String {
+        match self {
+            Term::Han(packed) => {
+                let mut s = String::new();
+                for cp in [packed >> 21, packed & 0x1F_FFFF] {
+                    if let Some(c) = char::from_u32(cp as u32).filter(|_| cp != 0) {
+                        s.push(c);
+                    }
+                }
+                s
+            }
+            Term::Word(w) => w.clone(),
+        }
+    }
+}
+
+/// Full-width ASCII to ASCII, ideographic space to space, ASCII upper to lower case.
+pub fn normalize_char(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => {
+            char::from_u32(c as u32 - 0xFEE0).map_or(c, |a| a.to_ascii_lowercase())
+        }
+        '\u{3000}' => ' ',
+        _ => c.to_ascii_lowercase(),
+    }
+}
+
+/// Han ideographs (CJK unified, extension A, compatibility, extensions B and later) and 〇.
+pub fn is_han(c: char) -> bool {
+    matches!(c,
+        '\u{3007}'
+        | '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{20000}'..='\u{3FFFF}')
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+}
+
+/// Calls `emit` for every term occurrence of `text`, in order (repeats included).
+pub fn for_each_term(text: &str, mut emit: impl FnMut(Term)) {
+    let mut prev_han: Option<char> = None;
+    let mut word = String::new();
+    for raw in text.chars() {
+        let c = normalize_char(raw);
+        if is_word_char(c) {
+            prev_han = None;
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            emit(Term::Word(std::mem::take(&mut word)));
+        }
+        if is_han(c) {
+            emit(Term::unigram(c));
+            if let Some(p) = prev_han {
+                emit(Term::bigram(p, c));
+            }
+            prev_han = Some(c);
+        } else {
+            prev_han = None;
+        }
+    }
+    if !word.is_empty() {
+        emit(Term::Word(word));
+    }
+}
+
+/// The terms of `text` as strings, in order: the same list `tokenize` in search.js gives
+/// for an indexed text (used to check that both sides agree).
+pub fn terms(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_term(text, |t| out.push(t.text()));
+    out
+}
+
+/// An identifier reduced to its letters, digits and Han characters, so `青教〔2022〕7号`,
+/// `青教[2022]7号` and `青教（2022）7号` are the same key. `None` when nothing is left.
+pub fn compact_id(raw: &str) -> Option<String> {
+    let s: String = raw
+        .chars()
+        .map(normalize_char)
+        .filter(|&c| is_word_char(c) || is_han(c))
+        .collect();
+    if s.is_empty() { None } else { Some(s) }
+}
+
+/// The whole-identifier term of an 索引号 or 文号.
+pub fn id_term(raw: &str) -> Option<Term> {
+    compact_id(raw).map(|s| Term::Word(format!("#{s}")))
+}
+
+/// FNV-1a (32 bit) over the term's code points: which shard holds the term.
+pub fn hash_term(term: &Term) -> u32 {
+    let mut h: u32 = 0x811C_9DC5;
+    let mut feed = |cp: u32| {
+        h ^= cp;
+        h = h.wrapping_mul(0x0100_0193);
+    };
+    match term {
+        Term::Han(packed) => {
+            feed((packed >> 21) as u32);
+            let second = (packed & 0x1F_FFFF) as u32;
+            if second != 0 {
+                feed(second);
+            }
+        }
+        Term::Word(w) => w.chars().for_each(|c| feed(c as u32)),
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn han_runs_give_unigrams_and_bigrams() {
+        assert_eq!(
+            terms("双减政策"),
+            ["双", "减", "双减", "政", "减政", "策", "政策"]
+        );
+    }
+
+    #[test]
+    fn punctuation_breaks_bigrams_and_words_are_lower_case() {
+        assert_eq!(terms("学位，ＡＢ12c"), ["学", "位", "学位", "ab12c"]);
+        assert_eq!(terms("疫情 防控"), ["疫", "情", "疫情", "防", "控", "防控"]);
+    }
+
+    #[test]
+    fn ids_compact_across_bracket_styles() {
+        let a = compact_id("青教〔2022〕7号");
+        assert_eq!(a.as_deref(), Some("青教20227号"));
+        assert_eq!(compact_id("青教[2022]7号"), a);
+        assert_eq!(compact_id("青教（2022）7号"), a);
+        assert_eq!(
+            compact_id("002658260/2021-17205").as_deref(),
+            Some("002658260202117205")
+        );
+        assert_eq!(compact_id("〔〕"), None);
+    }
+
+    #[test]
+    fn term_text_round_trips() {
+        assert_eq!(Term::bigram('零', '次').text(), "零次");
+        assert_eq!(Term::unigram('〇').text(), "〇");
+        assert_eq!(Term::bigram('𠀀', '学').text(), "𠀀学");
+    }
+
+    #[test]
+    fn hash_is_fnv1a_over_code_points() {
+        // Same as hashing the string "a": 0xE40C292C (FNV-1a 32 of one byte 0x61).
+        assert_eq!(hash_term(&Term::Word("a".into())), 0xE40C_292C);
+        assert_ne!(
+            hash_term(&Term::bigram('学', '位')),
+            hash_term(&Term::unigram('学'))
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! Headless Chromium helpers for the search tests: run the query set through search.js
+//! in a real page, and check the search page itself.
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::fixture;
+
+/// Writes `search/runner.html` under `root`: the whole query set in one page load
+/// through the site's search.js (`url_prefix` + "assets/search.js").
+pub fn write_runner(root: &Path, url_prefix: &str) {
+    let (_, queries) = fixture::load();
+    let request: Vec<Value> = queries
+        .iter()
+        .map(|q| json!({"q": q.q, "agency": q.agency, "year": q.year}))
+        .collect();
+    let runner = format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"></head><body><pre id="out">pending</pre>
+<script src="{url_prefix}assets/search.js"></script>
+<script>
+(async function () {{
+  var out = [];
+  for (const r of {req}) {{
+    const res = await gongkaiSearch.search(r.q, {{ agency: r.agency, year: r.year }});
+    const docs = await gongkaiSearch.loadDocs(res.hits.slice(0, 10).map(function (h) {{ return h.id; }}));
+    out.push({{ q: r.q, total: res.total, urls: docs.map(function (d) {{ return d.url; }}) }});
+  }}
+  document.getElementById("out").textContent = JSON.stringify(out);
+}})().catch(function (e) {{ document.getElementById("out").textContent = "ERROR " + e; }});
+</script></body></html>"#,
+        req = Value::Array(request)
+    );
+    std::fs::write(root.join("search/runner.html"), runner).unwrap();
+}
+
+pub fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .map(|c| Command::new("which").arg(c).output())
+        .filter_map(Result::ok)
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .next()
+}
+
+pub fn dump_dom(chrome: &Path, url: &str) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chrome)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=10000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(url)
+        .stderr(Stdio::null())
+        .output()
+        .expect("chromium ran");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn check_runner(chrome: &Path, url: &str, how: &str) {
+    let dom = dump_dom(chrome, url);
+    let doc = scraper::Html::parse_document(&dom);
+    let sel = scraper::Selector::parse("#out").unwrap();
+    let text: String = doc
+        .select(&sel)
+        .next()
+        .map(|e| e.text().collect())
+        .unwrap_or_default();
+    let answers: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|_| panic!("{how}: runner page printed {text:?}"));
+    let (_, queries) = fixture::load();
+    let mut failures = Vec::new();
+    for (q, a) in queries.iter().zip(answers.as_array().expect("array")) {
+        let urls: Vec<String> = a["urls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|u| u.as_str().map(str::to_string))
+            .collect();
+        if let Err(e) = fixture::check(q, a["total"].as_u64().unwrap_or(0), &urls, how) {
+            failures.push(e);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Loads the real search page with `?q=…` and returns (status text, result hrefs,
+/// count of <mark> in results, the DOM).
+pub fn search_page(chrome: &Path, page: &str, query: &str) -> (String, Vec<String>, usize, String) {
+    let q: String = url_encode(query);
+    let dom = dump_dom(chrome, &format!("{page}?q={q}"));
+    let doc = scraper::Html::parse_document(&dom);
+    let status_sel = scraper::Selector::parse("#search-status").unwrap();
+    let link_sel = scraper::Selector::parse("#results li a").unwrap();
+    let mark_sel = scraper::Selector::parse("#results mark").unwrap();
+    let status = doc
+        .select(&status_sel)
+        .next()
+        .map(|e| e.text().collect())
+        .unwrap_or_default();
+    let links = doc
+        .select(&link_sel)
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect();
+    let marks = doc.select(&mark_sel).count();
+    (status, links, marks, dom)
+}
+
+pub fn url_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+pub fn check_page(chrome: &Path, page: &str, site_root_url: &str, how: &str) {
+    let (status, links, marks, dom) = search_page(chrome, page, "双减");
+    assert_eq!(status, "找到 2 条结果", "{how}: status of 双减; DOM: {dom}");
+    assert_eq!(
+        links.first().map(String::as_str),
+        Some(format!("{site_root_url}2022/double-reduction/index.html").as_str()),
+        "{how}: links {links:?}"
+    );
+    assert!(
+        marks >= 2,
+        "{how}: the match is highlighted in title and snippet"
+    );
+    assert!(dom.contains(r#"aria-live="polite""#));
+
+    let (status, links, _, _) = search_page(chrome, page, "青教[2022]17号");
+    assert!(status.starts_with("找到"), "{how}: {status}");
+    assert!(
+        links[0].ends_with("2022/after-school/index.html"),
+        "{how}: {links:?}"
+    );
+
+    // Filters come from the URL as well, and the selects offer what the results hold.
+    let dom = dump_dom(
+        chrome,
+        &format!("{page}?q={}&year=2021", url_encode("疫情防控")),
+    );
+    let doc = scraper::Html::parse_document(&dom);
+    let link_sel = scraper::Selector::parse("#results li a").unwrap();
+    let hrefs: Vec<_> = doc
+        .select(&link_sel)
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert_eq!(hrefs.len(), 1, "{how}: year filter: {hrefs:?}");
+    assert!(hrefs[0].ends_with("2021/vaccination/index.html"));
+    let opt_sel = scraper::Selector::parse("#search-year option[selected]").unwrap();
+    let selected: String = doc
+        .select(&opt_sel)
+        .next()
+        .map(|e| e.text().collect())
+        .unwrap_or_default();
+    assert!(
+        selected.starts_with("2021"),
+        "{how}: selected year option {selected:?}"
+    );
+
+    let (status, links, _, _) = search_page(chrome, page, "不存在的词语组合");
+    assert!(status.starts_with("没有找到"), "{how}: {status}");
+    assert!(links.is_empty());
+}
+
+pub struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn serve(dir: &Path) -> (Server, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1"])
+        .arg(port.to_string())
+        .arg("--directory")
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs the test http server");
+    let server = Server(child);
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "http server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (server, port)
+}

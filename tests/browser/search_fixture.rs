@@ -1,0 +1,147 @@
+//! The search fixture archive (tests/browser/search_fixture.json, fictional text) and its
+//! query set, shared by tests/search_query.rs (node) and tests/search_browser.rs (Chromium).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use gongkai::search::{SearchDocument, SearchIndex, SearchStats};
+use serde_json::Value;
+
+pub struct FixtureDoc {
+    pub url_path: String,
+    pub title: String,
+    pub agency: String,
+    pub published: String,
+    pub year: Option<i32>,
+    pub index_no: String,
+    pub doc_no: String,
+    pub text: String,
+}
+
+impl FixtureDoc {
+    pub fn as_search(&self) -> SearchDocument<'_> {
+        SearchDocument {
+            url_path: &self.url_path,
+            title: &self.title,
+            agency: &self.agency,
+            published: &self.published,
+            year: self.year,
+            index_no: &self.index_no,
+            doc_no: &self.doc_no,
+            text: &self.text,
+        }
+    }
+}
+
+pub struct FixtureQuery {
+    pub q: String,
+    pub agency: String,
+    pub year: String,
+    pub first: Option<String>,
+    pub top10: Vec<String>,
+    pub total: Option<u64>,
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn search_js() -> PathBuf {
+    repo().join("themes/default/static/assets/search.js")
+}
+
+fn s(v: &Value, k: &str) -> String {
+    v[k].as_str().unwrap_or("").to_string()
+}
+
+pub fn load() -> (Vec<FixtureDoc>, Vec<FixtureQuery>) {
+    let path = repo().join("tests/browser/search_fixture.json");
+    let text = std::fs::read_to_string(&path).expect("fixture readable");
+    let v: Value = serde_json::from_str(&text).expect("fixture is JSON");
+    let long = &v["long_text"];
+    let long_text = format!(
+        "{}{}",
+        s(long, "filler").repeat(long["repeat"].as_u64().unwrap_or(1) as usize),
+        s(long, "tail")
+    );
+    let mut docs: Vec<FixtureDoc> = v["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .map(|d| FixtureDoc {
+            url_path: s(d, "url_path"),
+            title: s(d, "title"),
+            agency: s(d, "agency"),
+            published: s(d, "published"),
+            year: d["year"].as_i64().map(|y| y as i32),
+            index_no: s(d, "index_no"),
+            doc_no: s(d, "doc_no"),
+            text: if s(d, "text") == "LONGTEXT" {
+                long_text.clone()
+            } else {
+                s(d, "text")
+            },
+        })
+        .collect();
+    // The build adds documents in url_path order.
+    docs.sort_by(|a, b| a.url_path.cmp(&b.url_path));
+    let queries = v["queries"]
+        .as_array()
+        .expect("queries")
+        .iter()
+        .map(|q| FixtureQuery {
+            q: s(q, "q"),
+            agency: s(q, "agency"),
+            year: s(q, "year"),
+            first: q["first"].as_str().map(str::to_string),
+            top10: q["top10"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            total: q["total"].as_u64(),
+        })
+        .collect();
+    (docs, queries)
+}
+
+/// Writes the index of the fixture under `root/search/` and search.js to `root/assets/`.
+pub fn write_site_index(root: &Path, docs: &[FixtureDoc]) -> SearchStats {
+    let mut index = SearchIndex::new();
+    for d in docs {
+        index.add(&d.as_search());
+    }
+    let stats = index.write(root).expect("index written");
+    std::fs::create_dir_all(root.join("assets")).expect("assets dir");
+    std::fs::copy(search_js(), root.join("assets/search.js")).expect("search.js copied");
+    stats
+}
+
+/// Checks one query's answer (`total`, `urls` of the first ten) against the expectations.
+pub fn check(q: &FixtureQuery, total: u64, urls: &[String], how: &str) -> Result<(), String> {
+    let label = format!(
+        "{how}: query {:?} (机构 {:?}, 年份 {:?})",
+        q.q, q.agency, q.year
+    );
+    if let Some(first) = &q.first {
+        if urls.first() != Some(first) {
+            return Err(format!("{label}: expected {first} first, got {urls:?}"));
+        }
+    }
+    for want in &q.top10 {
+        if !urls.contains(want) {
+            return Err(format!("{label}: {want} missing from the top 10 {urls:?}"));
+        }
+    }
+    if let Some(t) = q.total {
+        if t != total {
+            return Err(format!(
+                "{label}: expected {t} results, got {total} ({urls:?})"
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,763 @@
+/*
+ * gongkai search: runs a query against the index that `gongkai build` writes under
+ * search/ (see docs/search.md). Data files are plain scripts loaded with <script> tags,
+ * found relative to this script's own URL, so search works from file://, under any base
+ * path and in a preview server. No fetch, no modules, no workers.
+ *
+ * The tokenizer here must stay the same as src/search/tokenize.rs, and the decoder the
+ * same as src/search/format.rs.
+ */
+(function (global) {
+  "use strict";
+
+  var doc = global.document;
+  // Captured now: currentScript is only set while this file runs.
+  var scriptSrc = (doc && doc.currentScript && doc.currentScript.src) || "";
+
+  var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  var DIGIT = new Int8Array(128).fill(-1);
+  for (var a = 0; a < ALPHABET.length; a++) DIGIT[ALPHABET.charCodeAt(a)] = a;
+  var TF_BITS = 2;
+  // Representative body counts of the four tf codes (1, 2–3, 4–7, 8+).
+  var TF_OF_CODE = [1, 2.5, 5.5, 12];
+  var TITLE_BOOST = 3;
+  var META_BOOST = 1.5;
+  var PAGE_SIZE = 20;
+  var SNIPPET_CHARS = 110;
+
+  // ---- tokenizer (mirrors src/search/tokenize.rs) ----
+
+  function normalizeChar(cp) {
+    if (cp >= 0xff01 && cp <= 0xff5e) cp -= 0xfee0;
+    else if (cp === 0x3000) return 32;
+    if (cp >= 65 && cp <= 90) cp += 32;
+    return cp;
+  }
+
+  function isHan(cp) {
+    return (
+      cp === 0x3007 ||
+      (cp >= 0x3400 && cp <= 0x4dbf) ||
+      (cp >= 0x4e00 && cp <= 0x9fff) ||
+      (cp >= 0xf900 && cp <= 0xfaff) ||
+      (cp >= 0x20000 && cp <= 0x3ffff)
+    );
+  }
+
+  function isWordChar(cp) {
+    return (cp >= 48 && cp <= 57) || (cp >= 97 && cp <= 122);
+  }
+
+  function normalize(text) {
+    var out = "";
+    for (var ch of text) out += String.fromCodePoint(normalizeChar(ch.codePointAt(0)));
+    return out;
+  }
+
+  /** Runs of Han characters and words of `text`, normalized: [{han: bool, text}] */
+  function pieces(text) {
+    var out = [];
+    var cur = "";
+    var curHan = false;
+    function flush() {
+      if (cur) out.push({ han: curHan, text: cur });
+      cur = "";
+    }
+    for (var ch of text) {
+      var cp = normalizeChar(ch.codePointAt(0));
+      var han = isHan(cp);
+      if (han || isWordChar(cp)) {
+        if (cur && han !== curHan) flush();
+        curHan = han;
+        cur += String.fromCodePoint(cp);
+      } else {
+        flush();
+      }
+    }
+    flush();
+    return out;
+  }
+
+  /** Every term occurrence of an indexed text, as the build emits them. */
+  function tokenize(text) {
+    var out = [];
+    pieces(text).forEach(function (p) {
+      if (!p.han) {
+        out.push(p.text);
+        return;
+      }
+      var chars = Array.from(p.text);
+      for (var i = 0; i < chars.length; i++) {
+        out.push(chars[i]);
+        if (i > 0) out.push(chars[i - 1] + chars[i]);
+      }
+    });
+    return out;
+  }
+
+  /** What a query looks up: a lone Han character as itself, longer runs as bigrams. */
+  function queryTerms(text) {
+    var out = [];
+    pieces(text).forEach(function (p) {
+      if (!p.han) {
+        out.push(p.text);
+        return;
+      }
+      var chars = Array.from(p.text);
+      if (chars.length === 1) out.push(chars[0]);
+      for (var i = 1; i < chars.length; i++) out.push(chars[i - 1] + chars[i]);
+    });
+    return out;
+  }
+
+  function compactId(text) {
+    return pieces(text)
+      .map(function (p) {
+        return p.text;
+      })
+      .join("");
+  }
+
+  function hashTerm(term) {
+    var h = 0x811c9dc5;
+    for (var ch of term) {
+      h ^= ch.codePointAt(0);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return h >>> 0;
+  }
+
+  // ---- loading data files with <script> tags ----
+
+  var indexBase = scriptSrc ? new URL("../search/", scriptSrc).href : "";
+  var siteRoot = scriptSrc ? new URL("../", scriptSrc).href : "";
+  var pending = {};
+  var loaded = {};
+  var loadedFiles = [];
+
+  function defaultLoadScript(url, onError) {
+    var s = doc.createElement("script");
+    s.src = url;
+    s.charset = "utf-8";
+    s.async = true;
+    s.onerror = onError;
+    s.onload = function () {
+      s.remove();
+    };
+    doc.head.appendChild(s);
+  }
+
+  function load(key, rel) {
+    if (loaded[key]) return loaded[key];
+    loaded[key] = new Promise(function (resolve, reject) {
+      pending[key] = resolve;
+      loadedFiles.push(rel);
+      api.loadScript(indexBase + rel, function () {
+        delete loaded[key];
+        reject(new Error("could not load " + rel));
+      });
+    });
+    return loaded[key];
+  }
+
+  function arrived(key, value) {
+    var resolve = pending[key];
+    delete pending[key];
+    if (resolve) resolve(value);
+  }
+
+  // ---- index data ----
+
+  var core = null;
+  var shards = {};
+  var termCache = {};
+  var docChunks = {};
+
+  function decodeFacts(c) {
+    var n = c.documents;
+    var s = c.facts;
+    c.agencyOf = new Uint32Array(n);
+    c.yearOf = new Int32Array(n);
+    c.titleNorm = new Float64Array(n);
+    c.bodyNorm = new Float64Array(n);
+    var pos = 0;
+    function next() {
+      var v = 0;
+      var shift = 0;
+      for (;;) {
+        var d = DIGIT[s.charCodeAt(pos++)];
+        if (d < 32) return v + d * Math.pow(2, shift);
+        v += (d - 32) * Math.pow(2, shift);
+        shift += 5;
+      }
+    }
+    for (var i = 0; i < n; i++) {
+      c.agencyOf[i] = next();
+      c.yearOf[i] = next() - 1;
+      c.titleNorm[i] = Math.sqrt(Math.max(1, next()));
+      c.bodyNorm[i] = Math.max(1, next());
+    }
+    return c;
+  }
+
+  function loadCore() {
+    return load("core", "core.js");
+  }
+
+  /** A varint list → ids (and tf codes for the body). */
+  function decodeList(s, from, to, withTf) {
+    var ids = [];
+    var tfs = withTf ? [] : null;
+    var base = 0;
+    var v = 0;
+    var mul = 1;
+    for (var i = from; i < to; i++) {
+      var d = DIGIT[s.charCodeAt(i)];
+      if (d >= 32) {
+        v += (d - 32) * mul;
+        mul *= 32;
+        continue;
+      }
+      v += d * mul;
+      var gap = withTf ? Math.floor(v / 4) : v;
+      var id = base + gap;
+      ids.push(id);
+      if (withTf) tfs.push(v & 3);
+      base = id + 1;
+      v = 0;
+      mul = 1;
+    }
+    return { ids: ids, tfs: tfs };
+  }
+
+  function decodeTerm(value) {
+    var parts = value.split(".");
+    var body = decodeList(parts[0], 0, parts[0].length, true);
+    var title = parts[1] ? decodeList(parts[1], 0, parts[1].length, false).ids : [];
+    var meta = parts[2] ? decodeList(parts[2], 0, parts[2].length, false).ids : [];
+    var all = {};
+    var df = 0;
+    [body.ids, title, meta].forEach(function (list) {
+      for (var i = 0; i < list.length; i++) {
+        if (!all[list[i]]) {
+          all[list[i]] = 1;
+          df++;
+        }
+      }
+    });
+    var tf = {};
+    for (var i = 0; i < body.ids.length; i++) tf[body.ids[i]] = body.tfs[i];
+    var inTitle = {};
+    title.forEach(function (d) {
+      inTitle[d] = 1;
+    });
+    var inMeta = {};
+    meta.forEach(function (d) {
+      inMeta[d] = 1;
+    });
+    return { df: df, docs: all, tf: tf, title: inTitle, meta: inMeta };
+  }
+
+  var EMPTY_TERM = { df: 0, docs: {}, tf: {}, title: {}, meta: {} };
+
+  function shardOf(term) {
+    return (hashTerm(term) & (core.shards - 1)) >>> 0;
+  }
+
+  function loadTerms(terms) {
+    var needed = {};
+    terms.forEach(function (t) {
+      needed[shardOf(t)] = 1;
+    });
+    return Promise.all(
+      Object.keys(needed).map(function (n) {
+        return load("t/" + n, "t/" + n + ".js");
+      })
+    ).then(function () {
+      var out = {};
+      terms.forEach(function (t) {
+        if (!termCache.hasOwnProperty(t)) {
+          var shard = shards[shardOf(t)];
+          termCache[t] =
+            shard && Object.prototype.hasOwnProperty.call(shard, t)
+              ? decodeTerm(shard[t])
+              : EMPTY_TERM;
+        }
+        out[t] = termCache[t];
+      });
+      return out;
+    });
+  }
+
+  function chunkOf(id) {
+    return Math.floor(id / core.docsPerFile);
+  }
+
+  function loadDocs(ids) {
+    var chunks = {};
+    ids.forEach(function (id) {
+      chunks[chunkOf(id)] = 1;
+    });
+    return Promise.all(
+      Object.keys(chunks).map(function (c) {
+        var folder = Math.floor(c / core.filesPerFolder);
+        return load("d/" + c, "d/" + folder + "/" + c + ".js");
+      })
+    ).then(function () {
+      return ids.map(function (id) {
+        var chunk = docChunks[chunkOf(id)];
+        return chunk ? chunk[id % core.docsPerFile] : null;
+      });
+    });
+  }
+
+  // ---- queries ----
+
+  /** The query's words (split at white space) with the terms each needs. */
+  function parseQuery(q) {
+    var words = normalize(q || "")
+      .split(/\s+/)
+      .filter(function (w) {
+        return w.length > 0;
+      });
+    var parsed = words
+      .map(function (w) {
+        var terms = queryTerms(w);
+        var id = compactId(w);
+        return { text: w, terms: terms, idTerm: id.length >= 2 ? "#" + id : null };
+      })
+      .filter(function (w) {
+        return w.terms.length > 0;
+      });
+    var whole = compactId(q || "");
+    return {
+      words: parsed,
+      idTerm: parsed.length > 1 && whole.length >= 2 ? "#" + whole : null,
+    };
+  }
+
+  function unique(list) {
+    var seen = {};
+    return list.filter(function (x) {
+      if (seen[x]) return false;
+      seen[x] = 1;
+      return true;
+    });
+  }
+
+  /**
+   * Runs a query. Resolves to { total, hits: [{id, score, titleWords, exact}], facets }
+   * where facets count the matching documents by 机构 and 年份 before filtering.
+   * filters: { agency: name or "", year: number or "" }.
+   */
+  function search(q, filters) {
+    filters = filters || {};
+    var query = parseQuery(q);
+    return loadCore().then(function () {
+      if (!query.words.length) return { total: 0, hits: [], facets: { agencies: [], years: [] } };
+      var terms = [];
+      var idTerms = [];
+      query.words.forEach(function (w) {
+        terms = terms.concat(w.terms);
+        if (w.idTerm) idTerms.push(w.idTerm);
+      });
+      if (query.idTerm) idTerms.push(query.idTerm);
+      terms = unique(terms);
+      idTerms = unique(idTerms);
+      return loadTerms(terms.concat(idTerms)).then(function (postings) {
+        return rank(query, terms, idTerms, postings, filters);
+      });
+    });
+  }
+
+  function rank(query, terms, idTerms, postings, filters) {
+    var n = core.documents;
+    var candidates = null;
+    // AND over every term: start from the rarest list.
+    var byDf = terms.slice().sort(function (x, y) {
+      return postings[x].df - postings[y].df;
+    });
+    byDf.forEach(function (t) {
+      var docs = postings[t].docs;
+      if (candidates === null) {
+        candidates = Object.keys(docs).map(Number);
+      } else {
+        candidates = candidates.filter(function (d) {
+          return docs[d] === 1;
+        });
+      }
+    });
+    candidates = candidates || [];
+    var exact = {};
+    idTerms.forEach(function (t) {
+      var meta = postings[t].meta;
+      Object.keys(meta).forEach(function (d) {
+        exact[d] = 1;
+      });
+    });
+    var inSet = {};
+    candidates.forEach(function (d) {
+      inSet[d] = 1;
+    });
+    Object.keys(exact).forEach(function (d) {
+      if (!inSet[d]) {
+        inSet[d] = 1;
+        candidates.push(Number(d));
+      }
+    });
+
+    var idf = {};
+    terms.forEach(function (t) {
+      idf[t] = 1 + Math.log(n / (postings[t].df + 1));
+    });
+    var hits = candidates.map(function (d) {
+      var score = 0;
+      terms.forEach(function (t) {
+        var p = postings[t];
+        var s = 0;
+        if (p.tf.hasOwnProperty(d)) s += Math.sqrt(TF_OF_CODE[p.tf[d]]) / core.bodyNorm[d];
+        if (p.title[d]) s += TITLE_BOOST / core.titleNorm[d];
+        if (p.meta[d]) s += META_BOOST;
+        score += s * idf[t];
+      });
+      var titleWords = 0;
+      query.words.forEach(function (w) {
+        if (
+          w.terms.every(function (t) {
+            return postings[t].title[d] === 1;
+          })
+        )
+          titleWords++;
+      });
+      return { id: d, score: score, titleWords: titleWords, exact: exact[d] === 1 };
+    });
+    hits.sort(function (x, y) {
+      return (
+        (y.exact ? 1 : 0) - (x.exact ? 1 : 0) ||
+        y.titleWords - x.titleWords ||
+        y.score - x.score ||
+        x.id - y.id
+      );
+    });
+
+    var agencyCount = {};
+    var yearCount = {};
+    hits.forEach(function (h) {
+      var ag = core.agencyOf[h.id];
+      var yr = core.yearOf[h.id];
+      if (ag) agencyCount[ag] = (agencyCount[ag] || 0) + 1;
+      if (yr >= 0) yearCount[yr] = (yearCount[yr] || 0) + 1;
+    });
+    var facets = {
+      agencies: Object.keys(agencyCount)
+        .map(function (k) {
+          return { name: core.agencies[k - 1], count: agencyCount[k] };
+        })
+        .sort(function (x, y) {
+          return y.count - x.count || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0);
+        }),
+      years: Object.keys(yearCount)
+        .map(function (k) {
+          return { year: Number(k), count: yearCount[k] };
+        })
+        .sort(function (x, y) {
+          return y.year - x.year;
+        }),
+    };
+    var agencyId = filters.agency ? core.agencies.indexOf(filters.agency) + 1 : 0;
+    var year = filters.year === "" || filters.year == null ? null : Number(filters.year);
+    var filtered = hits.filter(function (h) {
+      if (filters.agency && core.agencyOf[h.id] !== agencyId) return false;
+      if (year !== null && core.yearOf[h.id] !== year) return false;
+      return true;
+    });
+    return { total: filtered.length, hits: filtered, facets: facets, query: query };
+  }
+
+  // ---- snippets ----
+
+  /** Pieces to highlight: each Han run and word of the query, longest first. */
+  function highlightPieces(query) {
+    var out = [];
+    query.words.forEach(function (w) {
+      pieces(w.text).forEach(function (p) {
+        out.push(p.text);
+      });
+      if (pieces(w.text).length > 1) out.push(w.text);
+    });
+    return unique(out).sort(function (x, y) {
+      return y.length - x.length;
+    });
+  }
+
+  /** [{text, mark}] ranges of `text` where a piece occurs (normalized comparison). */
+  function markRanges(text, list) {
+    var norm = normalize(text);
+    var marked = new Uint8Array(norm.length);
+    list.forEach(function (p) {
+      var at = norm.indexOf(p);
+      while (at >= 0 && p.length > 0) {
+        for (var i = at; i < at + p.length; i++) marked[i] = 1;
+        at = norm.indexOf(p, at + p.length);
+      }
+    });
+    var out = [];
+    var start = 0;
+    for (var i = 1; i <= text.length; i++) {
+      if (i === text.length || marked[i] !== marked[start]) {
+        out.push({ text: text.slice(start, i), mark: marked[start] === 1 });
+        start = i;
+      }
+    }
+    return out;
+  }
+
+  /** A window of the excerpt around the first match (or its start when none). */
+  function snippet(excerpt, list) {
+    var norm = normalize(excerpt);
+    var first = -1;
+    list.forEach(function (p) {
+      var at = norm.indexOf(p);
+      if (at >= 0 && (first < 0 || at < first)) first = at;
+    });
+    var start = first < 0 ? 0 : Math.max(0, first - 30);
+    var end = Math.min(excerpt.length, start + SNIPPET_CHARS);
+    var text = excerpt.slice(start, end);
+    return {
+      ranges: markRanges(text, list),
+      before: start > 0,
+      after: end < excerpt.length,
+      matched: first >= 0,
+    };
+  }
+
+  function docUrl(record) {
+    return new URL(record.url + "index.html", siteRoot).href;
+  }
+
+  var api = {
+    // Data file callbacks.
+    core: function (c) {
+      core = decodeFacts(c);
+      arrived("core", core);
+    },
+    shard: function (n, terms) {
+      shards[n] = terms;
+      arrived("t/" + n, terms);
+    },
+    docs: function (chunk, records) {
+      docChunks[chunk] = records;
+      arrived("d/" + chunk, records);
+    },
+    // Engine, exposed for tests and the benchmark.
+    loadScript: defaultLoadScript,
+    tokenize: tokenize,
+    queryTerms: queryTerms,
+    compactId: compactId,
+    hashTerm: hashTerm,
+    parseQuery: parseQuery,
+    search: search,
+    loadDocs: loadDocs,
+    snippet: snippet,
+    highlightPieces: highlightPieces,
+    markRanges: markRanges,
+    docUrl: docUrl,
+    loadedFiles: loadedFiles,
+    setBase: function (scriptUrl) {
+      indexBase = new URL("../search/", scriptUrl).href;
+      siteRoot = new URL("../", scriptUrl).href;
+    },
+  };
+  global.gongkaiSearch = api;
+
+  // ---- the page ----
+
+  function el(tag, attrs, children) {
+    var e = doc.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      e.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) {
+      e.appendChild(typeof c === "string" ? doc.createTextNode(c) : c);
+    });
+    return e;
+  }
+
+  function rangesToNodes(ranges) {
+    return ranges.map(function (r) {
+      return r.mark ? el("mark", {}, [r.text]) : doc.createTextNode(r.text);
+    });
+  }
+
+  function initPage() {
+    var form = doc.getElementById("search-form");
+    var input = doc.getElementById("search-input");
+    var results = doc.getElementById("results");
+    var status = doc.getElementById("search-status");
+    var agencySelect = doc.getElementById("search-agency");
+    var yearSelect = doc.getElementById("search-year");
+    var more = doc.getElementById("search-more");
+    if (!form || !input || !results || !status) return;
+    var started = 0;
+    var current = null;
+    var shown = 0;
+    var generation = 0;
+
+    var params = new URLSearchParams(global.location.search);
+    input.value = params.get("q") || "";
+    var filters = { agency: params.get("agency") || "", year: params.get("year") || "" };
+
+    function setUrl() {
+      var p = new URLSearchParams();
+      if (input.value) p.set("q", input.value);
+      if (filters.agency) p.set("agency", filters.agency);
+      if (filters.year) p.set("year", filters.year);
+      try {
+        global.history.replaceState(null, "", "?" + p.toString());
+      } catch (e) {
+        // Some file:// setups refuse; the search still works.
+      }
+    }
+
+    function fillSelect(select, all, options, value, label) {
+      if (!select) return;
+      while (select.firstChild) select.removeChild(select.firstChild);
+      select.appendChild(el("option", { value: "" }, [all]));
+      var found = false;
+      options.forEach(function (o) {
+        var v = String(o.value);
+        var opt = el("option", { value: v }, [label(o)]);
+        if (v === value) {
+          opt.defaultSelected = opt.selected = true;
+          found = true;
+        }
+        select.appendChild(opt);
+      });
+      if (value && !found) {
+        var opt = el("option", { value: value }, [value + "（0）"]);
+        opt.defaultSelected = opt.selected = true;
+        select.appendChild(opt);
+      }
+      select.disabled = false;
+    }
+
+    function renderMore() {
+      var gen = generation;
+      var page = current.hits.slice(shown, shown + PAGE_SIZE);
+      var list = highlightPieces(current.query);
+      return loadDocs(
+        page.map(function (h) {
+          return h.id;
+        })
+      ).then(function (records) {
+        if (gen !== generation) return;
+        records.forEach(function (r, i) {
+          if (!r) return;
+          var link = el("a", { href: docUrl(r) }, rangesToNodes(markRanges(r.title, list)));
+          var meta = [r.agency, r.published, r.docNo].filter(Boolean).join(" · ");
+          var sn = snippet(r.excerpt, list);
+          var p = el("p", { class: "search-snippet" }, rangesToNodes(sn.ranges));
+          if (sn.before) p.insertBefore(doc.createTextNode("…"), p.firstChild);
+          if (sn.after) p.appendChild(doc.createTextNode("…"));
+          var li = el("li", { "data-doc": String(page[i].id) }, [
+            el("h2", { class: "search-title" }, [link]),
+            el("p", { class: "search-meta" }, [meta]),
+            p,
+          ]);
+          results.appendChild(li);
+        });
+        shown += page.length;
+        if (more) more.hidden = shown >= current.hits.length;
+        var now = global.performance ? global.performance.now() : 0;
+        status.setAttribute("data-query-ms", (now - started).toFixed(1));
+        status.setAttribute("data-page-ms", now.toFixed(1));
+        status.setAttribute("data-files", loadedFiles.join(" "));
+        doc.documentElement.setAttribute("data-search-state", "done");
+      });
+    }
+
+    function run() {
+      var q = input.value.trim();
+      generation++;
+      var gen = generation;
+      started = global.performance ? global.performance.now() : 0;
+      while (results.firstChild) results.removeChild(results.firstChild);
+      if (more) more.hidden = true;
+      if (!q) {
+        status.textContent = "请输入要搜索的词语、索引号或文号。";
+        doc.documentElement.setAttribute("data-search-state", "done");
+        return;
+      }
+      status.textContent = "正在搜索…";
+      search(q, filters)
+        .then(function (r) {
+          if (gen !== generation) return;
+          current = r;
+          shown = 0;
+          fillSelect(
+            agencySelect,
+            "全部机构",
+            r.facets.agencies.map(function (a) {
+              return { value: a.name, count: a.count };
+            }),
+            filters.agency,
+            function (o) {
+              return o.value + "（" + o.count + "）";
+            }
+          );
+          fillSelect(
+            yearSelect,
+            "全部年份",
+            r.facets.years.map(function (y) {
+              return { value: y.year, count: y.count };
+            }),
+            filters.year,
+            function (o) {
+              return o.value + "年（" + o.count + "）";
+            }
+          );
+          status.textContent = r.total
+            ? "找到 " + r.total + " 条结果"
+            : "没有找到与“" + q + "”相符的文件";
+          return renderMore();
+        })
+        .catch(function (e) {
+          status.textContent = "搜索索引无法加载（" + e.message + "），请确认 search 文件夹完整。";
+          doc.documentElement.setAttribute("data-search-state", "error");
+        });
+    }
+
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      setUrl();
+      run();
+    });
+    [
+      [agencySelect, "agency"],
+      [yearSelect, "year"],
+    ].forEach(function (pair) {
+      if (!pair[0]) return;
+      pair[0].addEventListener("change", function () {
+        filters[pair[1]] = pair[0].value;
+        setUrl();
+        run();
+      });
+    });
+    if (more) {
+      more.addEventListener("click", function () {
+        var first = shown;
+        renderMore().then(function () {
+          var next = results.children[first];
+          var link = next && next.querySelector("a");
+          if (link) link.focus();
+        });
+      });
+    }
+    run();
+  }
+
+  if (doc && doc.getElementById) {
+    if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", initPage);
+    else initPage();
+  }
+})(typeof window !== "undefined" ? window : globalThis);
