@@ -73,6 +73,9 @@ enum Command {
         path: PathBuf,
     },
     /// Preview the site in a browser: build, serve, rebuild and reload on every change.
+    ///
+    /// The site is built into a temporary folder that is removed on exit (public/ is not
+    /// touched) and served at the root of http://127.0.0.1:PORT/, whatever base_url says.
     Serve {
         /// The archive's folder (the one holding site.toml).
         #[arg(long, default_value = ".")]

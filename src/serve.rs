@@ -150,11 +150,16 @@ async fn serve(opts: &ServeOptions) -> Result<(), Diagnostics> {
     let watcher = {
         let (p, s) = (Arc::clone(&preview), Arc::clone(&stop));
         let (events_tx, events_rx) = mpsc::channel();
-        let debouncer =
+        let mut debouncer =
             new_debouncer(Duration::from_millis(150), None, events_tx).map_err(|e| {
                 Diagnostic::error(&opts.root, None, format!("cannot watch for changes: {e}"))
             })?;
-        std::thread::spawn(move || watch_and_rebuild(&p, debouncer, &events_rx, &build_tx, &s))
+        // Watching starts before the address is printed: no change after it is missed.
+        let mut watched = Watches::default();
+        watched.add_new(&mut debouncer, &opts.root);
+        std::thread::spawn(move || {
+            watch_and_rebuild(&p, debouncer, watched, &events_rx, &build_tx, &s)
+        })
     };
 
     eprintln!(
@@ -249,35 +254,43 @@ fn report(outcome: &Result<(BuildSummary, Duration), Diagnostics>, state: &mut B
 }
 
 /// Watches the sources and rebuilds after each burst of changes, until `stop`.
+type SourceDebouncer = Debouncer<notify::RecommendedWatcher, RecommendedCache>;
+
+/// The folders being watched.
+#[derive(Default)]
+struct Watches(Vec<PathBuf>);
+
+impl Watches {
+    /// Watches the root (not recursively: site.toml, and source folders created later)
+    /// and every source folder not watched yet.
+    fn add_new(&mut self, debouncer: &mut SourceDebouncer, root: &Path) {
+        if self.0.is_empty() {
+            if let Err(e) = debouncer.watch(root, RecursiveMode::NonRecursive) {
+                eprintln!("cannot watch {}: {e}", root.display());
+            }
+            self.0.push(root.to_path_buf());
+        }
+        for dir in WATCHED_DIRS {
+            let d = root.join(dir);
+            if d.is_dir() && !self.0.contains(&d) {
+                match debouncer.watch(&d, RecursiveMode::Recursive) {
+                    Ok(()) => self.0.push(d),
+                    Err(e) => eprintln!("cannot watch {}: {e}", d.display()),
+                }
+            }
+        }
+    }
+}
+
 fn watch_and_rebuild(
     preview: &Preview,
-    mut debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
+    mut debouncer: SourceDebouncer,
+    mut watched: Watches,
     events: &mpsc::Receiver<DebounceEventResult>,
     state: &watch::Sender<BuildState>,
     stop: &AtomicBool,
 ) {
     let root = &preview.root;
-    let mut watched: Vec<PathBuf> = Vec::new();
-    let mut add_watches =
-        |debouncer: &mut Debouncer<notify::RecommendedWatcher, RecommendedCache>| {
-            if watched.is_empty() {
-                // The root itself, not recursively: site.toml, and watched folders created later.
-                if let Err(e) = debouncer.watch(root, RecursiveMode::NonRecursive) {
-                    eprintln!("cannot watch {}: {e}", root.display());
-                }
-                watched.push(root.clone());
-            }
-            for dir in WATCHED_DIRS {
-                let d = root.join(dir);
-                if d.is_dir() && !watched.contains(&d) {
-                    match debouncer.watch(&d, RecursiveMode::Recursive) {
-                        Ok(()) => watched.push(d),
-                        Err(e) => eprintln!("cannot watch {}: {e}", d.display()),
-                    }
-                }
-            }
-        };
-    add_watches(&mut debouncer);
     let abs_root = std::path::absolute(root).unwrap_or_else(|_| root.clone());
     let canon_root = root.canonicalize().unwrap_or_else(|_| abs_root.clone());
     while !stop.load(Ordering::SeqCst) {
@@ -320,7 +333,7 @@ fn watch_and_rebuild(
         }
         changed.sort();
         changed.dedup();
-        add_watches(&mut debouncer);
+        watched.add_new(&mut debouncer, root);
         eprintln!(
             "changed: {}{}; rebuilding…",
             changed[0].display(),

@@ -378,6 +378,7 @@ impl SiteAddress {
     fn rewrite_html(&self, page: &str, html: &str) -> Result<String, String> {
         let mut out = Vec::with_capacity(html.len());
         let mut style_text = String::new();
+        let mut noscript_text = String::new();
         let mut rewriter = HtmlRewriter::new(
             Settings::new()
                 .append_element_content_handler(element!(format!("[{WEB_ONLY_ATTRIBUTE}]"), |el| {
@@ -392,6 +393,21 @@ impl SiteAddress {
                 .append_element_content_handler(element!("*", |el| {
                     if !el.removed() {
                         self.rewrite_element(page, el);
+                    }
+                    Ok(())
+                }))
+                // Scripting is on for lol_html, so <noscript> holds raw text: rewrite
+                // it as the markup it is.
+                .append_element_content_handler(text!("noscript", |chunk| {
+                    noscript_text.push_str(chunk.as_str());
+                    if chunk.last_in_text_node() {
+                        let inner = self
+                            .rewrite_html(page, &noscript_text)
+                            .unwrap_or_else(|_| noscript_text.clone());
+                        chunk.replace(&inner, ContentType::Html);
+                        noscript_text.clear();
+                    } else {
+                        chunk.remove();
                     }
                     Ok(())
                 }))
@@ -793,7 +809,7 @@ mod tests {
     #[test]
     fn pages_are_rewritten() {
         let s = site("https://www.example.gov.cn/");
-        let html = r#"<html><head><base href="/"><link rel="stylesheet" href="/assets/gongkai.css"><link rel="alternate" type="application/atom+xml" href="/atom.xml"><script src="https://cdn.example.com/x.js"></script><meta name="Url" content="https://www.example.gov.cn/2021/notice/"><style>body{background:url('/assets/a.png')} a>b{}</style></head><body><a href="/">首页</a> <a href="https://www.example.gov.cn/sitemap.xml">网站地图</a><form action="/search/index.html"></form><img src="https://cdn.example.com/a.png" srcset="https://cdn.example.com/a.png 2x" alt="图"><a href="http://portal.example.gov.cn/art/1.html">原文</a><p data-gongkai-web-only>x</p><div data-search-root="/search/" style="background: url(/assets/b.png)"></div></body></html>"#;
+        let html = r#"<html><head><base href="/"><link rel="stylesheet" href="/assets/gongkai.css"><link rel="alternate" type="application/atom+xml" href="/atom.xml"><script src="https://cdn.example.com/x.js"></script><meta name="Url" content="https://www.example.gov.cn/2021/notice/"><style>body{background:url('/assets/a.png')} a>b{}</style></head><body><a href="/">首页</a> <a href="https://www.example.gov.cn/sitemap.xml">网站地图</a><form action="/search/index.html"></form><img src="https://cdn.example.com/a.png" srcset="https://cdn.example.com/a.png 2x" alt="图"><a href="http://portal.example.gov.cn/art/1.html">原文</a><p data-gongkai-web-only>x</p><noscript><a href="/year/">按年份</a></noscript><div data-search-root="/search/" style="background: url(/assets/b.png)"></div></body></html>"#;
         let out = s.rewrite_html("2021/notice/index.html", html).unwrap();
         assert!(!out.contains("<base"), "{out}");
         assert!(out.contains(r#"href="../../assets/gongkai.css""#), "{out}");
@@ -816,6 +832,10 @@ mod tests {
         assert!(!out.contains("web-only"), "{out}");
         assert!(out.contains(r#"data-search-root="../../search/""#), "{out}");
         assert!(out.contains("url(../../assets/b.png)"), "{out}");
+        assert!(
+            out.contains(r#"<noscript><a href="../../year/index.html">按年份</a></noscript>"#),
+            "{out}"
+        );
     }
 
     #[test]
