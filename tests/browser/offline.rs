@@ -111,6 +111,15 @@ impl Browser {
     }
 
     fn call(&mut self, method: &str, params: Value) -> Value {
+        match self.try_call(method, params) {
+            Ok(v) => v,
+            Err(e) => panic!("{method}: {e}"),
+        }
+    }
+
+    /// Like [`Browser::call`], but a protocol error (the page navigated away while the
+    /// command ran) is returned rather than fatal.
+    fn try_call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
         let id = self.next_id;
         self.next_id += 1;
         let msg = json!({"id": id, "method": method, "params": params}).to_string();
@@ -132,8 +141,10 @@ impl Browser {
                 _ => {}
             }
             if v["id"] == id {
-                assert!(v.get("error").is_none(), "{method}: {v}");
-                return v["result"].clone();
+                if let Some(e) = v.get("error") {
+                    return Err(e.clone());
+                }
+                return Ok(v["result"].clone());
             }
         }
     }
@@ -157,7 +168,12 @@ impl Browser {
         let start = Instant::now();
         let cond = format!("document.readyState === 'complete' && !!({js})");
         loop {
-            if self.eval(&cond) == json!(true) {
+            let r = self.try_call(
+                "Runtime.evaluate",
+                json!({"expression": cond, "returnByValue": true}),
+            );
+            // Errors while the page is being replaced are expected: ask again.
+            if r.is_ok_and(|r| r["result"]["value"] == json!(true)) {
                 return;
             }
             if start.elapsed() > Duration::from_secs(15) {
@@ -179,7 +195,7 @@ impl Browser {
     fn click_through(&mut self, js: &str, what: &str) -> String {
         let before = self.href();
         let target = self.eval(&format!(
-            "(() => {{ const a = {js}; if (!a) return null; const h = a.href; a.click(); return h; }})()"
+            "(() => {{ const a = {js}; if (!a) return null; const h = a.href; setTimeout(() => a.click(), 0); return h; }})()"
         ));
         let target = target
             .as_str()
@@ -297,7 +313,7 @@ fn offline_copy_works_from_file_urls() {
         titles.contains(&title),
         "{doc}: heading `{title}` is no document's title"
     );
-    b.eval("history.back()");
+    let _ = b.try_call("Runtime.evaluate", json!({"expression": "history.back()"}));
     let l = serde_json::to_string(&list).unwrap();
     b.wait_until(&format!("location.href === {l}"), "back to the list");
 
@@ -336,7 +352,7 @@ fn offline_copy_works_from_file_urls() {
         let w = serde_json::to_string(&word).unwrap();
         b.eval(&format!(
             "(() => {{ const f = document.querySelector('form[role=search]'); \
-             f.querySelector('input[name=q]').value = {w}; f.submit(); }})()"
+             f.querySelector('input[name=q]').value = {w}; setTimeout(() => f.submit(), 0); }})()"
         ));
         b.wait_until(
             &format!(
