@@ -136,6 +136,14 @@ async fn serve(opts: &ServeOptions) -> Result<(), Diagnostics> {
         base_url: base_url.clone(),
     });
 
+    // Ctrl-C from now on stops cleanly (after a build in progress), removing the folder.
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        stop_signal().await;
+        eprintln!("stopping…");
+        let _ = shutdown_tx.send(true);
+    });
+
     let first = {
         let p = Arc::clone(&preview);
         tokio::task::spawn_blocking(move || timed_rebuild(&p))
@@ -144,6 +152,11 @@ async fn serve(opts: &ServeOptions) -> Result<(), Diagnostics> {
     };
     let mut state = BuildState::default();
     report(&first, &mut state);
+    if *shutdown_rx.borrow() {
+        drop(work);
+        eprintln!("stopped");
+        return Ok(());
+    }
     let (build_tx, build_rx) = watch::channel(state);
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -173,7 +186,6 @@ async fn serve(opts: &ServeOptions) -> Result<(), Diagnostics> {
         }
     }
 
-    let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let app = Router::new()
         .route(EVENTS_PATH, get(events))
         .fallback(serve_file)
@@ -182,10 +194,9 @@ async fn serve(opts: &ServeOptions) -> Result<(), Diagnostics> {
             build: build_rx,
             shutdown: shutdown_rx.clone(),
         });
+    let mut stopping = shutdown_rx.clone();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        stop_signal().await;
-        eprintln!("stopping…");
-        let _ = shutdown_tx.send(true);
+        let _ = stopping.wait_for(|s| *s).await;
     });
     let mut grace = shutdown_rx;
     tokio::select! {
