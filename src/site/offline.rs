@@ -236,6 +236,8 @@ struct SiteAddress {
     /// Folders of the build (site paths with a trailing `/`), to tell `a/b` (a folder)
     /// from a file.
     dirs: BTreeSet<String>,
+    /// Files of the build (site paths).
+    files: BTreeSet<String>,
 }
 
 static SCHEME: LazyLock<Regex> =
@@ -273,6 +275,7 @@ impl SiteAddress {
             base_path: crate::config::base_path_of(base_url),
             host,
             dirs,
+            files: files.iter().cloned().collect(),
         }
     }
 
@@ -348,21 +351,36 @@ impl SiteAddress {
                 return Rewrite::Keep;
             }
         };
-        if target.is_empty() || target.ends_with('/') {
-            if how != UrlUse::Script {
-                return self.finish(page, &format!("{target}index.html"), suffix);
-            }
-        } else if WEB_ONLY_FILES.contains(&target.as_str()) {
+        if WEB_ONLY_FILES.contains(&target.as_str()) {
             return Rewrite::DropLink;
+        }
+        let resolved = if target.is_empty() || target.ends_with('/') {
+            if how == UrlUse::Script {
+                target.clone()
+            } else {
+                format!("{target}index.html")
+            }
         } else if self.dirs.contains(&format!("{target}/")) {
-            let t = if how == UrlUse::Script {
+            if how == UrlUse::Script {
                 format!("{target}/")
             } else {
                 format!("{target}/index.html")
+            }
+        } else {
+            target.clone()
+        };
+        // The site's own host written out in full may also be a page of the portal the
+        // archive was copied from (a 原文链接): only what the build holds is ours.
+        let exists = self.files.contains(&resolved)
+            || (resolved.is_empty() || resolved.ends_with('/')) && self.dirs.contains(&resolved);
+        if is_absolute(v) && !exists {
+            return if how == UrlUse::Load {
+                Rewrite::DropLoad
+            } else {
+                Rewrite::Keep
             };
-            return self.finish(page, &t, suffix);
         }
-        self.finish(page, &target, suffix)
+        self.finish(page, &resolved, suffix)
     }
 
     fn finish(&self, page: &str, target: &str, suffix: &str) -> Rewrite {
@@ -780,6 +798,16 @@ mod tests {
         );
         assert_eq!(rw(&s, "index.html", "#main", nav), "KEEP #main");
         assert_eq!(rw(&s, "index.html", "/xxgk/atom.xml", nav), "DropLink");
+        // The portal's own page (a 原文链接 on the same host) is not part of the build.
+        assert_eq!(
+            rw(
+                &s,
+                "index.html",
+                "https://www.example.gov.cn/xxgk/art/1.html",
+                nav
+            ),
+            "KEEP https://www.example.gov.cn/xxgk/art/1.html"
+        );
     }
 
     #[test]
