@@ -164,6 +164,12 @@ fn pack(dir: &Path, entries: &[String], output: &Path) -> Result<Vec<u8>, Diagno
     std::fs::create_dir_all(&parent).map_err(|e| fail(&e))?;
     let mut tmp = tempfile::NamedTempFile::new_in(&parent).map_err(|e| fail(&e))?;
     tmp.write_all(&bytes).map_err(|e| fail(&e))?;
+    // A temporary file is private to its owner; the zip is meant to be handed around.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
+    }
     tmp.persist(output).map_err(|e| fail(&e.error))?;
     Ok(bytes)
 }
