@@ -147,6 +147,16 @@ fn archive_and_verify_round_trip() {
     unzip(&zip, &unpacked);
     let (ok, report) = verify(&unpacked);
     assert!(ok, "{report}");
+    // The manifest is what the standard tool reads, too.
+    #[cfg(target_os = "linux")]
+    {
+        let o = std::process::Command::new("sha256sum")
+            .args(["--check", "--strict", "--quiet", "SHA256SUMS"])
+            .current_dir(&unpacked)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    }
     // Litter an operating system adds to a USB stick does not count.
     std::fs::write(unpacked.join(".DS_Store"), "x").unwrap();
     let (ok, report) = verify(&unpacked);
