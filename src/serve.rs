@@ -82,6 +82,8 @@ struct BuildState {
 #[derive(Clone)]
 struct AppState {
     output: PathBuf,
+    /// Bound to loopback: only requests naming a loopback host are answered.
+    loopback_only: bool,
     build: watch::Receiver<BuildState>,
     shutdown: watch::Receiver<bool>,
 }
@@ -180,6 +182,12 @@ async fn serve(opts: &ServeOptions) -> Result<(), Diagnostics> {
         opts.root.display(),
         preview.output.display()
     );
+    if !addr.ip().is_loopback() {
+        eprintln!(
+            "note: listening on {}, so other computers can reach this preview",
+            addr.ip()
+        );
+    }
     if opts.open {
         if let Err(e) = open::that_detached(&base_url) {
             eprintln!("cannot open a browser ({e}); open {base_url} yourself");
@@ -191,6 +199,7 @@ async fn serve(opts: &ServeOptions) -> Result<(), Diagnostics> {
         .fallback(serve_file)
         .with_state(AppState {
             output: preview.output.clone(),
+            loopback_only: addr.ip().is_loopback(),
             build: build_rx,
             shutdown: shutdown_rx.clone(),
         });
@@ -387,7 +396,45 @@ fn is_source(rel: &Path) -> bool {
 }
 
 /// The live-reload stream: the current build state at once, then every change.
-async fn events(State(app): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+async fn events(State(app): State<AppState>, req: Request) -> Response {
+    if !host_allowed(&app, &req) {
+        return wrong_host();
+    }
+    events_stream(app).into_response()
+}
+
+/// Whether a request may be answered. A page on any web site can make the browser send
+/// requests to 127.0.0.1, and with a rebound DNS name read the answers; such requests
+/// name that site's host, so a server bound to loopback answers loopback names only.
+fn host_allowed(app: &AppState, req: &Request) -> bool {
+    if !app.loopback_only {
+        return true;
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().host())
+        .unwrap_or("");
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
+    };
+    let name = name.to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn wrong_host() -> Response {
+    (
+        StatusCode::MISDIRECTED_REQUEST,
+        "this preview answers only to localhost and 127.0.0.1",
+    )
+        .into_response()
+}
+
+fn events_stream(app: AppState) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let stream = futures_util::stream::unfold(
         (app.build, app.shutdown, true),
         |(mut build, mut shutdown, first)| async move {
@@ -462,6 +509,9 @@ fn resolve(root: &Path, raw_path: &str) -> Resolved {
 }
 
 async fn serve_file(State(app): State<AppState>, req: Request) -> Response {
+    if !host_allowed(&app, &req) {
+        return wrong_host();
+    }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut r = (StatusCode::METHOD_NOT_ALLOWED, "GET or HEAD only").into_response();
         r.headers_mut()

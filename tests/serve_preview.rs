@@ -232,6 +232,19 @@ fn serves_pages_and_assets_with_their_types() {
         missing.body
     );
 
+    // A page elsewhere reaching 127.0.0.1 under its own (rebound) name is refused.
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    write!(
+        s,
+        "GET / HTTP/1.1\r\nHost: attacker.example:{}\r\nConnection: close\r\n\r\n",
+        server.port
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 421"), "{answer}");
+    assert!(!answer.contains("测试档案"));
+
     let head = server.raw("HEAD", "/");
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());
@@ -385,7 +398,11 @@ fn ctrl_c_stops_cleanly() {
     let mut server = Server::start(&root);
     // An open live-reload connection must not keep the server alive.
     let mut events = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    write!(events, "GET /__gongkai/events HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    write!(
+        events,
+        "GET /__gongkai/events HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    )
+    .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let work = server.output.parent().unwrap().to_path_buf();
     assert!(work.is_dir());
