@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::{Read, Write};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -57,14 +57,40 @@ impl fmt::Display for ArchiveSummary {
             self.bytes,
             self.sha256,
             self.output.display()
-        )
+        )?;
+        if self.bytes >= FAT32_MAX_FILE {
+            write!(
+                f,
+                "\nnote: the zip is 4 GB or more, which a FAT32 stick cannot hold: use a stick \
+                 formatted as exFAT or NTFS, or copy the unpacked folder instead"
+            )?;
+        }
+        Ok(())
     }
 }
+
+/// The largest file FAT32 can hold (4 GiB − 1).
+const FAT32_MAX_FILE: u64 = 0xFFFF_FFFF;
 
 /// Builds the archive at `opts.root` for offline use and packs it into `opts.output`.
 /// On error nothing is written (an existing zip stays as it was).
 pub fn create(opts: &ArchiveOptions) -> Result<ArchiveSummary, Diagnostics> {
     let config = SiteConfig::load(&opts.root)?;
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let out_abs = abs(&opts.output);
+    for dir in crate::serve::WATCHED_DIRS {
+        if out_abs.starts_with(abs(&opts.root).join(dir)) {
+            return Err(Diagnostic::error(
+                &opts.output,
+                None,
+                format!(
+                    "the zip would sit in {dir}/ and be packed into the next archive; \
+                     write it elsewhere, e.g. --output ../archive.zip"
+                ),
+            )
+            .into());
+        }
+    }
     let work = tempfile::tempdir().map_err(|e| {
         Diagnostic::error(
             std::env::temp_dir(),
@@ -120,23 +146,30 @@ pub fn create(opts: &ArchiveOptions) -> Result<ArchiveSummary, Diagnostics> {
     let mut entries = files;
     entries.push(MANIFEST.to_string());
     entries.sort();
-    let bytes = pack(&site_dir, &entries, &opts.output)?;
+    let (bytes, sha256) = pack(&site_dir, &entries, &opts.output)?;
     Ok(ArchiveSummary {
         documents: summary.documents,
         files: entries.len(),
-        bytes: bytes.len() as u64,
-        sha256: hex(&Sha256::digest(&bytes)),
+        bytes,
+        sha256,
         output: opts.output.clone(),
     })
 }
 
 /// Writes the zip of `entries` (relative paths under `dir`) to `output`, through a
-/// temporary file beside it, and returns its bytes.
-fn pack(dir: &Path, entries: &[String], output: &Path) -> Result<Vec<u8>, Diagnostic> {
+/// temporary file beside it, and returns its size and SHA-256.
+fn pack(dir: &Path, entries: &[String], output: &Path) -> Result<(u64, String), Diagnostic> {
     let fail = |e: &dyn fmt::Display| {
         Diagnostic::error(output, None, format!("cannot write the zip: {e}"))
     };
-    let mut zip = ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let parent = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| fail(&e))?;
+    let tmp = tempfile::NamedTempFile::new_in(&parent).map_err(|e| fail(&e))?;
+    // Straight to the file: an archive can be larger than memory.
+    let mut zip = ZipWriter::new(std::io::BufWriter::new(tmp));
     for rel in entries {
         let path = under(dir, rel);
         let bytes = std::fs::read(&path)
@@ -155,15 +188,14 @@ fn pack(dir: &Path, entries: &[String], output: &Path) -> Result<Vec<u8>, Diagno
             .map_err(|e| fail(&e))?;
         zip.write_all(&bytes).map_err(|e| fail(&e))?;
     }
-    let bytes = zip.finish().map_err(|e| fail(&e))?.into_inner();
-
-    let parent = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(|e| fail(&e))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(&parent).map_err(|e| fail(&e))?;
-    tmp.write_all(&bytes).map_err(|e| fail(&e))?;
+    let written = zip.finish().map_err(|e| fail(&e))?;
+    let mut tmp = written.into_inner().map_err(|e| fail(&e.error()))?;
+    // The writer seeks back to patch headers, so the file is hashed once it is whole.
+    tmp.seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| fail(&e))?;
+    let mut sha = Sha256::new();
+    let len = std::io::copy(&mut tmp, &mut sha).map_err(|e| fail(&e))?;
+    let sha = hex(&sha.finalize());
     // A temporary file is private to its owner; the zip is meant to be handed around.
     #[cfg(unix)]
     {
@@ -171,7 +203,7 @@ fn pack(dir: &Path, entries: &[String], output: &Path) -> Result<Vec<u8>, Diagno
         let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
     }
     tmp.persist(output).map_err(|e| fail(&e.error))?;
-    Ok(bytes)
+    Ok((len, sha))
 }
 
 /// Formats whose bytes are compressed already: deflating them again only costs time.

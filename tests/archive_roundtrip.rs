@@ -262,3 +262,21 @@ fn an_archive_that_cannot_be_built_writes_nothing() {
     assert!(stderr(&o).contains("reserved"), "{}", stderr(&o));
     assert!(!zip.exists());
 }
+
+#[test]
+fn the_zip_may_not_land_among_the_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    mini_archive(&root, "/");
+    let zip = root.join("content").join("a.zip");
+    let o = gongkai(&[
+        "archive",
+        "--root",
+        root.to_str().unwrap(),
+        "--output",
+        zip.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("content/"), "{}", stderr(&o));
+    assert!(!zip.exists());
+}
