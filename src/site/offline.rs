@@ -52,7 +52,21 @@ pub fn make_relative(site_dir: &Path, base_url: &str) -> Result<(), Diagnostics>
     let files = list_files(site_dir)?;
     let problems = check_portable(files.iter().map(String::as_str));
     if !problems.is_empty() {
-        return Err(problems);
+        // Name the output path, and where it most likely comes from.
+        let mut out = Diagnostics::new();
+        for mut d in problems {
+            let rel = d.file.to_string_lossy().into_owned();
+            let source = match rel.strip_suffix("/index.html") {
+                Some(doc) => format!("content/{doc}.md"),
+                None => format!("content/{rel} or static/{rel}"),
+            };
+            d.message = format!(
+                "in the offline copy, {} (it is built from {source})",
+                d.message
+            );
+            out.push(d);
+        }
+        return Err(out);
     }
     let site = SiteAddress::new(base_url, &files);
     let errors: Vec<Diagnostic> = files
