@@ -76,6 +76,9 @@ pub struct ImportSummary {
     pub skipped_files: Vec<PathBuf>,
     /// (duplicate, the file it duplicates).
     pub duplicate_files: Vec<(PathBuf, PathBuf)>,
+    /// Documents written without 机构 (the raw report names no organ): `build` refuses
+    /// them until a person fills it in.
+    pub missing_agency: Vec<PathBuf>,
 }
 
 impl fmt::Display for ImportSummary {
@@ -101,6 +104,13 @@ impl fmt::Display for ImportSummary {
                 f,
                 "skipped (not .txt, .html, .htm or .docx): {}",
                 names.join(", ")
+            )?;
+        }
+        for p in &self.missing_agency {
+            writeln!(
+                f,
+                "{}: no 机构 in the raw report; add `机构: <发布机构全称>` before building",
+                crate::diagnostic::display_path(p)
             )?;
         }
         write!(

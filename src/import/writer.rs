@@ -165,6 +165,10 @@ impl Output {
                     if p.front.completeness == Completeness::Incomplete {
                         summary.incomplete += 1;
                     }
+                    if p.front.agency.is_none() {
+                        // build needs 机构; the raw report did not say, so a person must.
+                        summary.missing_agency.push(target.clone());
+                    }
                     written.insert(p.rel_path.clone(), path.clone());
                 }
                 Err(e) => {
