@@ -58,6 +58,38 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Pack an offline copy into one zip (for a USB stick), with 使用说明.txt and SHA256SUMS.
+    Archive {
+        /// The zip file to write, e.g. 信息公开-离线版.zip
+        #[arg(long, value_name = "FILE.zip")]
+        output: PathBuf,
+        /// The archive's folder (the one holding site.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+    /// Check an offline copy (the zip or its unpacked folder) against its SHA256SUMS.
+    Verify {
+        /// The .zip made by `gongkai archive`, or the folder it was unpacked into.
+        path: PathBuf,
+    },
+    /// Preview the site in a browser: build, serve, rebuild and reload on every change.
+    ///
+    /// The site is built into a temporary folder that is removed on exit (public/ is not
+    /// touched) and served at the root of http://127.0.0.1:PORT/, whatever base_url says.
+    Serve {
+        /// The archive's folder (the one holding site.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The port to listen on (0: any free port).
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// The address to listen on; the default lets only this computer in.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in the default browser once it is served.
+        #[arg(long)]
+        open: bool,
+    },
     /// Normalise raw reports (.txt, .html, .docx) into Markdown documents.
     Import {
         /// Files or folders of raw reports (folders are read recursively).
@@ -133,6 +165,53 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             } else {
                 ExitCode::SUCCESS
+            }
+        }
+        Command::Archive { output, root } => {
+            match gongkai::archive::create(&gongkai::archive::ArchiveOptions { root, output }) {
+                Ok(summary) => {
+                    eprintln!("{summary}");
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => fail(&errors),
+            }
+        }
+        Command::Verify { path } => match gongkai::archive::verify(&path) {
+            Ok(report) => {
+                println!("{report}");
+                if report.is_intact() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }
+            Err(errors) => {
+                for d in errors.iter() {
+                    eprintln!("{d}");
+                }
+                ExitCode::FAILURE
+            }
+        },
+        Command::Serve {
+            root,
+            port,
+            bind,
+            open,
+        } => {
+            let opts = gongkai::serve::ServeOptions {
+                root,
+                port,
+                bind,
+                open,
+            };
+            match gongkai::serve::run(&opts) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(errors) => {
+                    for d in errors.iter() {
+                        eprintln!("{d}");
+                    }
+                    ExitCode::FAILURE
+                }
             }
         }
         Command::Import {
