@@ -10,9 +10,9 @@
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -30,7 +30,8 @@ use tokio::sync::watch;
 
 use crate::config::SiteConfig;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::site::{BuildOptions, BuildSummary, build};
+use crate::site::incremental::Incremental;
+use crate::site::{BuildOptions, BuildSummary};
 
 /// What `gongkai serve` was asked to do.
 #[derive(Debug, Clone)]
@@ -50,23 +51,39 @@ pub const WATCHED_DIRS: &[&str] = &["content", "themes", "templates", "static"];
 /// Where the live-reload events are sent. Chosen so no site path can collide with it.
 const EVENTS_PATH: &str = "/__gongkai/events";
 
-/// Builds one archive into the server's folder.
+/// Builds one archive into the server's folder, incrementally after the first build.
 pub struct Preview {
     pub root: PathBuf,
     pub output: PathBuf,
     pub base_url: String,
+    builder: Mutex<Incremental>,
 }
 
 impl Preview {
-    /// Rebuilds the site. This is the seam for incremental rebuilds: for now a full
-    /// build, which leaves the previous output in place when it fails.
-    pub fn rebuild(&self) -> Result<BuildSummary, Diagnostics> {
-        build(&BuildOptions {
-            root: self.root.clone(),
-            output: Some(self.output.clone()),
-            base_url: Some(self.base_url.clone()),
+    pub fn new(root: PathBuf, output: PathBuf, base_url: String) -> Preview {
+        let builder = Incremental::new(BuildOptions {
+            root: root.clone(),
+            output: Some(output.clone()),
+            base_url: Some(base_url.clone()),
             offline: false,
-        })
+        });
+        Preview {
+            root,
+            output,
+            base_url,
+            builder: Mutex::new(builder),
+        }
+    }
+
+    /// Rebuilds the site after `changed` (paths relative to the root): only the pages a
+    /// document change touches when it can, the whole site otherwise. A failed build
+    /// leaves the previous output in place.
+    pub fn rebuild(&self, changed: &[PathBuf]) -> Result<BuildSummary, Diagnostics> {
+        let mut builder = self
+            .builder
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        builder.rebuild(changed).map(|(summary, _)| summary)
     }
 }
 
@@ -132,11 +149,11 @@ async fn serve(opts: &ServeOptions) -> Result<(), Diagnostics> {
                 format!("cannot create the preview folder: {e}"),
             )
         })?;
-    let preview = Arc::new(Preview {
-        root: opts.root.clone(),
-        output: work.path().join("site"),
-        base_url: base_url.clone(),
-    });
+    let preview = Arc::new(Preview::new(
+        opts.root.clone(),
+        work.path().join("site"),
+        base_url.clone(),
+    ));
 
     // Ctrl-C from now on stops cleanly (after a build in progress), removing the folder.
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -148,7 +165,7 @@ async fn serve(opts: &ServeOptions) -> Result<(), Diagnostics> {
 
     let first = {
         let p = Arc::clone(&preview);
-        tokio::task::spawn_blocking(move || timed_rebuild(&p))
+        tokio::task::spawn_blocking(move || timed_rebuild(&p, &[]))
             .await
             .unwrap_or_else(|e| Err(Diagnostic::error(&opts.root, None, e.to_string()).into()))
     };
@@ -242,9 +259,12 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-fn timed_rebuild(p: &Preview) -> Result<(BuildSummary, Duration), Diagnostics> {
+fn timed_rebuild(
+    p: &Preview,
+    changed: &[PathBuf],
+) -> Result<(BuildSummary, Duration), Diagnostics> {
     let t = Instant::now();
-    p.rebuild().map(|s| (s, t.elapsed()))
+    p.rebuild(changed).map(|s| (s, t.elapsed()))
 }
 
 /// Prints the outcome of a build and records it.
@@ -363,7 +383,7 @@ fn watch_and_rebuild(
                 String::new()
             }
         );
-        let outcome = timed_rebuild(preview);
+        let outcome = timed_rebuild(preview, &changed);
         state.send_modify(|s| report(&outcome, s));
     }
 }

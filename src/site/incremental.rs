@@ -48,9 +48,8 @@ impl Incremental {
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<(BuildSummary, Rebuilt), Diagnostics> {
         if let Some(state) = self.state.as_mut() {
             if let Some(paths) = document_changes(&self.opts.root, changed) {
-                match update(&self.opts, state, &paths)? {
-                    Some(outcome) => return Ok(outcome),
-                    None => {}
+                if let Some(outcome) = update(&self.opts, state, &paths)? {
+                    return Ok(outcome);
                 }
             }
         }
