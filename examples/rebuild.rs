@@ -52,7 +52,10 @@ fn main() {
     std::fs::write(&doc, original).ok();
     println!("full build: {full:.2} s");
     for (t, how) in &times {
-        println!("one-document change: {t:.3} s ({how:?}), {:.2}× the full build", t / full);
+        println!(
+            "one-document change: {t:.3} s ({how:?}), {:.2}× the full build",
+            t / full
+        );
     }
     let _ = std::fs::remove_dir_all(out);
 }
