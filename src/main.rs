@@ -32,6 +32,24 @@ enum Command {
         /// The folder to create (it may exist, but must not hold a site.toml).
         dir: PathBuf,
     },
+    /// Normalise raw reports (.txt, .html, .docx) into Markdown documents.
+    Import {
+        /// Files or folders of raw reports (folders are read recursively).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The archive's folder; its site.toml may add noise rules.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Where to write the documents (default: <root>/content).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also write a JSON report of everything found, removed and guessed.
+        #[arg(long, value_name = "FILE.json")]
+        report: Option<PathBuf>,
+        /// Overwrite documents that already exist.
+        #[arg(long)]
+        force: bool,
+    },
     /// Render content/ into a static site.
     Build {
         /// The archive's folder (the one holding site.toml).
@@ -89,24 +107,6 @@ enum Command {
         /// Open the site in the default browser once it is served.
         #[arg(long)]
         open: bool,
-    },
-    /// Normalise raw reports (.txt, .html, .docx) into Markdown documents.
-    Import {
-        /// Files or folders of raw reports (folders are read recursively).
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// The archive's folder; its site.toml may add noise rules.
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
-        /// Where to write the documents (default: <root>/content).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Also write a JSON report of everything found, removed and guessed.
-        #[arg(long, value_name = "FILE.json")]
-        report: Option<PathBuf>,
-        /// Overwrite documents that already exist.
-        #[arg(long)]
-        force: bool,
     },
 }
 
