@@ -145,6 +145,7 @@ struct FeedEntry {
     summary: DocSummary,
     abs_url: String,
     updated: String,
+    #[serde(rename = "summary")]
     summary_text: String,
 }
 
