@@ -114,9 +114,14 @@ fn built_site_answers_the_query_set_from_file_and_http() {
     } else {
         "../".to_string()
     };
-    chromium::write_runner(&offline, &prefix);
+    chromium::write_runner(&offline, &prefix, &fixture::load().1);
     let root_url = format!("file://{offline_s}");
-    chromium::check_runner(&chrome, &format!("{root_url}search/runner.html"), "file://");
+    chromium::check_runner(
+        &chrome,
+        &format!("{root_url}search/runner.html"),
+        "file://",
+        &fixture::load().1,
+    );
     chromium::check_page(
         &chrome,
         &format!("{root_url}search/index.html"),
@@ -131,9 +136,14 @@ fn built_site_answers_the_query_set_from_file_and_http() {
         &archive,
         &["--base-url", "/xxgk/", "--output", site.to_str().unwrap()],
     );
-    chromium::write_runner(&site, "/xxgk/");
+    chromium::write_runner(&site, "/xxgk/", &fixture::load().1);
     let (_server, port) = chromium::serve(&served);
     let root_url = format!("http://127.0.0.1:{port}/xxgk/");
-    chromium::check_runner(&chrome, &format!("{root_url}search/runner.html"), "http");
+    chromium::check_runner(
+        &chrome,
+        &format!("{root_url}search/runner.html"),
+        "http",
+        &fixture::load().1,
+    );
     chromium::check_page(&chrome, &format!("{root_url}search/"), &root_url, "http");
 }
