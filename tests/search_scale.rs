@@ -1,4 +1,4 @@
-//! Figures for docs/search.md, run by bench/search.sh (ignored in normal test runs: it
+//! Figures for docs/search.md, run by bench/search_engines.sh (ignored in normal test runs: it
 //! needs a generated corpus). Indexes the Markdown of `GONGKAI_SEARCH_CORPUS`
 //! (a content/ folder) with the shipped writer or with elasticlunr-rs's own index
 //! (`GONGKAI_SEARCH_ENGINE=elasticlunr`), and prints size, time and peak memory.
@@ -32,7 +32,7 @@ fn peak_rss_mib() -> f64 {
 }
 
 #[test]
-#[ignore = "benchmark: needs GONGKAI_SEARCH_CORPUS (see bench/search.sh)"]
+#[ignore = "benchmark: needs GONGKAI_SEARCH_CORPUS (see bench/search_engines.sh)"]
 fn index_a_generated_corpus() {
     let Ok(corpus) = std::env::var("GONGKAI_SEARCH_CORPUS") else {
         panic!("set GONGKAI_SEARCH_CORPUS to a content/ folder");

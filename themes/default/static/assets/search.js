@@ -193,9 +193,11 @@
     }
     for (var i = 0; i < n; i++) {
       c.agencyOf[i] = next();
-      c.yearOf[i] = next() - 1;
-      c.titleNorm[i] = Math.sqrt(Math.max(1, next()));
-      c.bodyNorm[i] = Math.max(1, next());
+      var y = next();
+      c.yearOf[i] = y ? c.minYear + y - 1 : -1;
+      // Codes of src/search/format.rs: title 4·√len, body 4·log₂(len + 1).
+      c.titleNorm[i] = Math.max(1, DIGIT[s.charCodeAt(pos++)] / 4);
+      c.bodyNorm[i] = Math.max(1, Math.sqrt(Math.pow(2, DIGIT[s.charCodeAt(pos++)] / 4) - 1));
     }
     return c;
   }
