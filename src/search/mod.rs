@@ -20,7 +20,7 @@ pub use engine::{ElasticlunrIndex, HanBigram, elasticlunr_index};
 
 use rustc_hash::FxHashMap as HashMap;
 use std::fs;
-use std::io;
+use std::io::{self, BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use tokenize::{Term, for_each_term, id_term};
@@ -95,8 +95,8 @@ struct DocFacts {
 pub struct SearchIndex {
     postings: HashMap<Term, Postings>,
     facts: Vec<DocFacts>,
-    /// Per document, its JSON record for `search/d/` (under a kilobyte or two each).
-    doc_records: Vec<String>,
+    /// Per document, its JSON record for `search/d/`, one a line.
+    records: RecordSpool,
     /// 机构 names in first-seen order; sorted on write.
     agencies: Vec<String>,
     agency_ids: HashMap<String, u32>,
@@ -166,7 +166,7 @@ impl SearchIndex {
             title_terms,
             body_terms,
         });
-        self.doc_records.push(format::doc_record(doc));
+        self.records.push(&format::doc_record(doc));
     }
 
     /// Writes the index files under `<output_root>/search/` (never outside it);
@@ -248,17 +248,115 @@ impl SearchIndex {
             "core.js",
             &format::core_file(shard_count, &agencies, &facts),
         )?;
-        for (chunk, records) in self
-            .doc_records
-            .chunks(format::DOCS_PER_FILE as usize)
-            .enumerate()
-        {
-            let chunk = chunk as u32;
+        let mut lines = self.records.into_lines()?;
+        let mut chunk = 0u32;
+        loop {
+            let records: Vec<String> = lines
+                .by_ref()
+                .take(format::DOCS_PER_FILE as usize)
+                .collect::<io::Result<_>>()?;
+            if records.is_empty() {
+                break;
+            }
             put(
                 &format::doc_file_path(chunk),
-                &format::doc_file(chunk, records),
+                &format::doc_file(chunk, &records),
             )?;
+            chunk += 1;
         }
         Ok(stats)
+    }
+}
+
+/// The per-document records, kept in an unnamed temporary file while documents are
+/// added (a record holds an excerpt: at 100,000 documents they are about 200 MB the
+/// build need not hold). An error is kept and reported by [`SearchIndex::write`],
+/// since `add` cannot fail.
+#[derive(Default)]
+struct RecordSpool {
+    file: Option<BufWriter<fs::File>>,
+    error: Option<io::Error>,
+}
+
+impl RecordSpool {
+    fn push(&mut self, record: &str) {
+        if self.error.is_some() {
+            return;
+        }
+        if self.file.is_none() {
+            match tempfile::tempfile() {
+                Ok(f) => self.file = Some(BufWriter::new(f)),
+                Err(e) => {
+                    self.error = Some(e);
+                    return;
+                }
+            }
+        }
+        if let Some(f) = self.file.as_mut() {
+            // A record is JSON with its line breaks escaped, so one record is one line.
+            if let Err(e) = f
+                .write_all(record.as_bytes())
+                .and_then(|()| f.write_all(b"\n"))
+            {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    fn into_lines(self) -> io::Result<Box<dyn Iterator<Item = io::Result<String>>>> {
+        if let Some(e) = self.error {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("cannot keep the search records in a temporary file: {e}"),
+            ));
+        }
+        let Some(writer) = self.file else {
+            return Ok(Box::new(std::iter::empty()));
+        };
+        let mut file = writer.into_inner().map_err(|e| e.into_error())?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(Box::new(BufReader::new(file).lines()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_archive_still_gets_a_loadable_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let stats = SearchIndex::new().write(dir.path()).unwrap();
+        assert_eq!(stats.documents, 0);
+        assert_eq!(stats.files, 2);
+        let core = fs::read_to_string(dir.path().join("search/core.js")).unwrap();
+        assert!(core.contains("\"documents\":0,\"shards\":1,"), "{core}");
+        let shard = fs::read_to_string(dir.path().join("search/t/0.js")).unwrap();
+        assert_eq!(shard, "gongkaiSearch.shard(0,{});\n");
+    }
+
+    #[test]
+    fn records_come_back_in_order_in_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = SearchIndex::new();
+        let paths: Vec<String> = (0..10).map(|i| format!("d{i:02}/")).collect();
+        for p in &paths {
+            index.add(&SearchDocument {
+                url_path: p,
+                title: "标题\n第二行",
+                ..Default::default()
+            });
+        }
+        let stats = index.write(dir.path()).unwrap();
+        assert_eq!(stats.documents, 10);
+        let first = fs::read_to_string(dir.path().join("search/d/0/0.js")).unwrap();
+        let second = fs::read_to_string(dir.path().join("search/d/0/1.js")).unwrap();
+        assert!(
+            first.starts_with("gongkaiSearch.docs(0,[{\"url\":\"d00/\""),
+            "{first}"
+        );
+        assert_eq!(first.matches("\"url\"").count(), 8);
+        assert!(second.contains("\"d09/\"") && second.matches("\"url\"").count() == 2);
+        assert!(first.contains("标题\\n第二行"));
     }
 }

@@ -149,6 +149,12 @@
 
   function load(key, rel) {
     if (loaded[key]) return loaded[key];
+    if (early[key] !== undefined) {
+      // Arrived by a <script> tag of the page itself (search.html loads core.js).
+      loadedFiles.push(rel);
+      loaded[key] = Promise.resolve(early[key]);
+      return loaded[key];
+    }
     loaded[key] = new Promise(function (resolve, reject) {
       pending[key] = resolve;
       loadedFiles.push(rel);
@@ -160,10 +166,13 @@
     return loaded[key];
   }
 
+  var early = {};
+
   function arrived(key, value) {
     var resolve = pending[key];
     delete pending[key];
     if (resolve) resolve(value);
+    else early[key] = value;
   }
 
   // ---- index data ----
@@ -221,10 +230,10 @@
         continue;
       }
       v += d * mul;
-      var gap = withTf ? Math.floor(v / 4) : v;
+      var gap = withTf ? Math.floor(v / (1 << TF_BITS)) : v;
       var id = base + gap;
       ids.push(id);
-      if (withTf) tfs.push(v & 3);
+      if (withTf) tfs.push(v & ((1 << TF_BITS) - 1));
       base = id + 1;
       v = 0;
       mul = 1;
