@@ -18,6 +18,7 @@ pub mod tokenize;
 
 pub use engine::{ElasticlunrIndex, HanBigram, elasticlunr_index};
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use std::fs;
 use std::io::{self, BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
@@ -90,17 +91,76 @@ struct DocFacts {
     body_terms: u32,
 }
 
+/// Partitions of the postings (by term hash): independent maps that threads fill at once.
+const PARTS: usize = 16;
+
+/// A document id and its distinct terms that fall in one partition.
+type PartTerms = (u32, Vec<(Term, Occurrence)>);
+
+/// One document's distinct terms, split by partition, and its field lengths.
+struct DocTerms {
+    parts: Vec<Vec<(Term, Occurrence)>>,
+    title_terms: u32,
+    body_terms: u32,
+}
+
+fn count_terms(doc: &SearchDocument<'_>) -> DocTerms {
+    let mut counts: HashMap<Term, Occurrence> = HashMap::default();
+    let mut title_terms = 0u32;
+    for_each_term(doc.title, |t| {
+        title_terms += 1;
+        counts.entry(t).or_default().flags |= format::FLAG_TITLE;
+    });
+    for field in [doc.agency, doc.index_no, doc.doc_no, doc.published] {
+        for_each_term(field, |t| {
+            counts.entry(t).or_default().flags |= format::FLAG_META;
+        });
+    }
+    for id_value in [doc.index_no, doc.doc_no] {
+        if let Some(t) = id_term(id_value) {
+            counts.entry(t).or_default().flags |= format::FLAG_META;
+        }
+    }
+    let mut body_terms = 0u32;
+    for_each_term(doc.text, |t| {
+        body_terms += 1;
+        let o = counts.entry(t).or_default();
+        o.body = o.body.saturating_add(1);
+    });
+    let mut parts: Vec<Vec<(Term, Occurrence)>> = (0..PARTS).map(|_| Vec::new()).collect();
+    for (term, occ) in counts {
+        let part = tokenize::hash_term(&term) as usize % PARTS;
+        parts[part].push((term, occ));
+    }
+    DocTerms {
+        parts,
+        title_terms,
+        body_terms,
+    }
+}
+
 /// The index being built. Holds encoded postings and a short excerpt per document.
-#[derive(Default)]
 pub struct SearchIndex {
-    postings: HashMap<Term, Postings>,
+    /// Postings in [`PARTS`] maps by term hash, so batches merge in parallel.
+    postings: Vec<HashMap<Term, Postings>>,
     facts: Vec<DocFacts>,
     /// Per document, its JSON record for `search/d/`, one a line.
     records: RecordSpool,
     /// 机构 names in first-seen order; sorted on write.
     agencies: Vec<String>,
     agency_ids: HashMap<String, u32>,
-    scratch: HashMap<Term, Occurrence>,
+}
+
+impl Default for SearchIndex {
+    fn default() -> Self {
+        SearchIndex {
+            postings: (0..PARTS).map(|_| HashMap::default()).collect(),
+            facts: Vec::new(),
+            records: RecordSpool::default(),
+            agencies: Vec::new(),
+            agency_ids: HashMap::default(),
+        }
+    }
 }
 
 impl SearchIndex {
@@ -110,63 +170,72 @@ impl SearchIndex {
 
     /// Adds one document; call in url_path order (the order fixes the document ids).
     pub fn add(&mut self, doc: &SearchDocument<'_>) {
-        let id = self.facts.len() as u32;
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
+        self.add_batch(std::slice::from_ref(doc));
+    }
 
-        let mut title_terms = 0u32;
-        for_each_term(doc.title, |t| {
-            title_terms += 1;
-            scratch.entry(t).or_default().flags |= format::FLAG_TITLE;
-        });
-        for field in [doc.agency, doc.index_no, doc.doc_no, doc.published] {
-            for_each_term(field, |t| {
-                scratch.entry(t).or_default().flags |= format::FLAG_META;
-            });
-        }
-        for id_value in [doc.index_no, doc.doc_no] {
-            if let Some(t) = id_term(id_value) {
-                scratch.entry(t).or_default().flags |= format::FLAG_META;
-            }
-        }
-        let mut body_terms = 0u32;
-        for_each_term(doc.text, |t| {
-            body_terms += 1;
-            let o = scratch.entry(t).or_default();
-            o.body = o.body.saturating_add(1);
-        });
-
-        for (term, occ) in scratch.drain() {
-            let p = self.postings.entry(term).or_default();
-            if occ.body > 0 {
-                p.body.push(id, format::TF_BITS, format::tf_code(occ.body));
-            }
-            if occ.flags & format::FLAG_TITLE != 0 {
-                p.title.push(id, 0, 0);
-            }
-            if occ.flags & format::FLAG_META != 0 {
-                p.meta.push(id, 0, 0);
-            }
-        }
-        self.scratch = scratch;
-
-        let agency = if doc.agency.is_empty() {
-            0
-        } else if let Some(&a) = self.agency_ids.get(doc.agency) {
-            a
+    /// Adds documents in order, as [`add`](Self::add) one by one would, with the same
+    /// bytes out; the terms of a batch are counted and merged in parallel (rayon), so a
+    /// build that has a chunk of documents at hand should pass it here.
+    pub fn add_batch(&mut self, docs: &[SearchDocument<'_>]) {
+        let first_id = self.facts.len() as u32;
+        let counted: Vec<DocTerms> = if docs.len() == 1 {
+            docs.iter().map(count_terms).collect()
         } else {
-            self.agencies.push(doc.agency.to_string());
-            let a = self.agencies.len() as u32;
-            self.agency_ids.insert(doc.agency.to_string(), a);
-            a
+            docs.par_iter().map(count_terms).collect()
         };
-        self.facts.push(DocFacts {
-            agency,
-            year: doc.year,
-            title_terms,
-            body_terms,
-        });
-        self.records.push(&format::doc_record(doc));
+        // Regroup by partition (moving the terms), then fill each partition's map in
+        // document order: the same map contents as one document at a time.
+        let mut by_part: Vec<Vec<PartTerms>> =
+            (0..PARTS).map(|_| Vec::with_capacity(docs.len())).collect();
+        let mut lengths = Vec::with_capacity(docs.len());
+        for (i, d) in counted.into_iter().enumerate() {
+            let id = first_id + i as u32;
+            for (part, terms) in d.parts.into_iter().enumerate() {
+                by_part[part].push((id, terms));
+            }
+            lengths.push((d.title_terms, d.body_terms));
+        }
+        let merge = |(postings, docs): (&mut HashMap<Term, Postings>, Vec<PartTerms>)| {
+            for (id, terms) in docs {
+                for (term, occ) in terms {
+                    let p = postings.entry(term).or_default();
+                    if occ.body > 0 {
+                        p.body.push(id, format::TF_BITS, format::tf_code(occ.body));
+                    }
+                    if occ.flags & format::FLAG_TITLE != 0 {
+                        p.title.push(id, 0, 0);
+                    }
+                    if occ.flags & format::FLAG_META != 0 {
+                        p.meta.push(id, 0, 0);
+                    }
+                }
+            }
+        };
+        if docs.len() == 1 {
+            self.postings.iter_mut().zip(by_part).for_each(merge);
+        } else {
+            self.postings.par_iter_mut().zip(by_part).for_each(merge);
+        }
+
+        for (doc, &(title_terms, body_terms)) in docs.iter().zip(&lengths) {
+            let agency = if doc.agency.is_empty() {
+                0
+            } else if let Some(&a) = self.agency_ids.get(doc.agency) {
+                a
+            } else {
+                self.agencies.push(doc.agency.to_string());
+                let a = self.agencies.len() as u32;
+                self.agency_ids.insert(doc.agency.to_string(), a);
+                a
+            };
+            self.facts.push(DocFacts {
+                agency,
+                year: doc.year,
+                title_terms,
+                body_terms,
+            });
+            self.records.push(&format::doc_record(doc));
+        }
     }
 
     /// Writes the index files under `<output_root>/search/` (never outside it);
@@ -211,6 +280,7 @@ impl SearchIndex {
         let total: usize = self
             .postings
             .iter()
+            .flatten()
             .map(|(t, p)| {
                 p.body.encoded.len()
                     + p.title.encoded.len()
@@ -222,7 +292,7 @@ impl SearchIndex {
         let shard_count = format::shard_count(total);
         let mut shards: Vec<Vec<(String, Vec<u8>)>> =
             (0..shard_count).map(|_| Vec::new()).collect();
-        for (term, p) in self.postings {
+        for (term, p) in self.postings.into_iter().flatten() {
             let shard = (tokenize::hash_term(&term) as usize) & (shard_count - 1);
             shards[shard].push((
                 term.text(),
