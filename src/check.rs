@@ -71,6 +71,18 @@ pub fn check(root: &Path) -> CheckReport {
         Ok(c) => c,
         Err(d) => return CheckReport::new(d.into(), 0),
     };
+    if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
+        found.push(Diagnostic::warning(
+            root.join(crate::config::FILE_NAME),
+            None,
+            format!(
+                "`base_url` is `{}`, not a full address: sitemap.xml and atom.xml then hold \
+                 paths, not URLs; set the address the site is published at (or build with \
+                 --base-url) before publishing",
+                config.base_url
+            ),
+        ));
+    }
     let theme_ok = match Theme::load(root, &config.theme) {
         Ok(_) => true,
         Err(e) => {

@@ -540,8 +540,12 @@ fn plain_is_safe(s: &str) -> bool {
     ) {
         return false;
     }
-    !s.chars()
-        .all(|c| c.is_ascii_digit() || ".+-_eExXoO".contains(c))
+    // A date reads back as the same text in YAML 1.2 (and as a date, not a number, in
+    // 1.1), so it stays unquoted like the other dates people write.
+    s.parse::<DisclosureDate>().is_ok()
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_digit() || ".+-_eExXoO".contains(c))
 }
 
 #[cfg(test)]

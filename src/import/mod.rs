@@ -1,11 +1,47 @@
 //! `import`: raw reports (.txt, .html, .docx) → Markdown documents with front matter.
 //!
-//! (Being written on the `import` branch; this is the surface the CLI calls.)
+//! Each file goes one way through: [`read`] (bytes → text) → [`extract`] (text →
+//! lines) → [`clean`] (noise rules of `rules.toml`) → [`metadata`] → [`structure`]
+//! (Markdown body) → [`writer`] (paths, duplicates, atomic writes, the report).
+//! Files are processed in parallel; writing is done in input order, so the outcome
+//! does not depend on which thread finished first.
+//!
+//! Where a copy lost text (a paywall, the end of a free preview, a cut mid-sentence),
+//! the document gets `完整性: 不完整`, a `完整性说明` saying where and why, and a marker
+//! paragraph `〔此处原文不完整：…〕` at the gap.
+//!
+//! Output: `<out>/<year of 发布时间, else 成文日期, else undated>/<slug>.md`, the slug
+//! the 索引号 made ASCII (`002658260-2021-17205`), else the date and 10 hex digits of
+//! the body's SHA-256, else 12 hex digits. Same input, same path and bytes.
+//!
+//! The JSON report (`--report`) has a `summary` and one entry per file: `input`,
+//! `encoding`, `status` (imported, unchanged, duplicate, failed), `output`, `fields`
+//! (value and where it came from), `title_derived`, `completeness(_note)`, `removed`
+//! (byte spans into the extracted text — for .txt the decoded file with LF line
+//! ends — with line, reason and text), `warnings` (spinning), `duplicate_of`, `error`.
+
+pub mod clean;
+pub mod extract;
+pub mod metadata;
+pub mod read;
+pub mod rules;
+pub mod structure;
+pub mod writer;
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
 
 use crate::diagnostic::Diagnostic;
+use crate::document::{
+    Agency, Attachment, Completeness, DisclosureDate, DocNumber, FrontMatter, IndexNumber, Source,
+};
+use extract::{Extracted, LineKind};
+use rules::Rules;
+use structure::Block;
+pub use writer::{FileReport, Removed};
 
 /// What `gongkai import` was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -26,7 +62,7 @@ pub struct ImportOptions {
     pub progress: bool,
 }
 
-/// The counts shown at the end of an import.
+/// The counts shown at the end of an import, and the files behind them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportSummary {
     pub imported: usize,
@@ -34,10 +70,49 @@ pub struct ImportSummary {
     pub duplicates: usize,
     pub skipped: usize,
     pub failed: usize,
+    /// One line per failed file: the file and the reason.
+    pub failures: Vec<Diagnostic>,
+    /// Files that are not .txt/.html/.htm/.docx.
+    pub skipped_files: Vec<PathBuf>,
+    /// (duplicate, the file it duplicates).
+    pub duplicate_files: Vec<(PathBuf, PathBuf)>,
+    /// Documents written without 机构 (the raw report names no organ): `build` refuses
+    /// them until a person fills it in.
+    pub missing_agency: Vec<PathBuf>,
 }
 
 impl fmt::Display for ImportSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in &self.failures {
+            writeln!(f, "{d}")?;
+        }
+        for (dup, of) in &self.duplicate_files {
+            writeln!(
+                f,
+                "{}: duplicate of {}; not written again",
+                dup.display(),
+                of.display()
+            )?;
+        }
+        if !self.skipped_files.is_empty() {
+            let names: Vec<String> = self
+                .skipped_files
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            writeln!(
+                f,
+                "skipped (not .txt, .html, .htm or .docx): {}",
+                names.join(", ")
+            )?;
+        }
+        for p in &self.missing_agency {
+            writeln!(
+                f,
+                "{}: no 机构 in the raw report; add `机构: <发布机构全称>` before building",
+                crate::diagnostic::display_path(p)
+            )?;
+        }
         write!(
             f,
             "imported {}, incomplete {}, duplicates {}, skipped {}, failed {}",
@@ -46,11 +121,505 @@ impl fmt::Display for ImportSummary {
     }
 }
 
+/// A run of a line kept for the body: a byte span of the extracted text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    pub start: usize,
+    pub end: usize,
+    pub kind: LineKind,
+    pub bold: Vec<(usize, usize)>,
+}
+
+/// Text taken out of the body, with the reason (for the report).
+#[derive(Debug, Clone)]
+pub struct Removal {
+    pub start: usize,
+    pub end: usize,
+    pub reason: String,
+}
+
+/// A raw report made into a document, not yet written.
+#[derive(Debug)]
+pub struct Prepared {
+    pub front: FrontMatter,
+    pub body: String,
+    /// Path under the content folder, `/` separators.
+    pub rel_path: String,
+    pub report: FileReport,
+}
+
+/// Files prepared in parallel before they are written.
+const BATCH: usize = 256;
+
+/// The kinds of input, by extension.
+fn kind_of(path: &Path) -> Option<&'static str> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "txt" => Some("txt"),
+        "html" | "htm" => Some("html"),
+        "docx" => Some("docx"),
+        _ => None,
+    }
+}
+
 /// Imports every raw report under `opts.inputs`.
-pub fn run(_opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
-    Err(Diagnostic::error(
-        "import",
-        None,
-        "import is not available yet",
-    ))
+pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
+    let rules = Rules::load(opts.site_rules.as_ref(), opts.site_toml.as_deref())?;
+    let mut summary = ImportSummary::default();
+    let mut files = Vec::new();
+    for input in &opts.inputs {
+        if input.is_dir() {
+            for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
+                match entry {
+                    Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
+                    Ok(_) => {}
+                    Err(e) => summary.failures.push(Diagnostic::error(
+                        e.path().unwrap_or(input).to_path_buf(),
+                        None,
+                        format!("cannot read this folder entry: {e}"),
+                    )),
+                }
+            }
+        } else {
+            files.push(input.clone());
+        }
+    }
+    let (known, other): (Vec<PathBuf>, Vec<PathBuf>) = files
+        .into_iter()
+        .partition(|p| kind_of(p).is_some() || !p.exists());
+    summary.skipped_files = other;
+    summary.skipped = summary.skipped_files.len();
+
+    let bar = opts.progress.then(|| {
+        let b = indicatif::ProgressBar::new(known.len() as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+        {
+            b.set_style(style);
+        }
+        b
+    });
+    // In batches: memory stays bounded on large imports, and each batch is written
+    // in input order.
+    let mut known = known;
+    known.sort();
+    let mut output = writer::Output::default();
+    for batch in known.chunks(BATCH) {
+        let results: Vec<(PathBuf, Result<Prepared, String>)> = batch
+            .par_iter()
+            .map(|path| {
+                let r = prepare_file(path, &rules);
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
+                (path.clone(), r)
+            })
+            .collect();
+        output.write_batch(results, opts, &mut summary);
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let reports = output.reports;
+    summary.failed = summary.failures.len();
+    if let Some(report) = &opts.report {
+        writer::write_report(report, &reports, &summary)?;
+    }
+    Ok(summary)
+}
+
+/// Reads, cleans and structures one raw report.
+pub fn prepare_file(path: &Path, rules: &Rules) -> Result<Prepared, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read this file: {e}"))?;
+    let kind = kind_of(path).ok_or("not a .txt, .html, .htm or .docx file")?;
+    let (x, encoding) = match kind {
+        "docx" => (extract::docx(&bytes)?, "docx"),
+        k => {
+            let d = read::decode(&bytes, k == "html").map_err(|e| e.to_string())?;
+            let x = if k == "html" {
+                extract::html(&d.text, rules)
+            } else {
+                extract::text(d.text)
+            };
+            (x, d.encoding)
+        }
+    };
+    let source_file = path.to_string_lossy().replace('\\', "/");
+    let sha = hex(&Sha256::digest(&bytes));
+    prepare(x, rules, source_file, sha, encoding)
+}
+
+/// The pipeline after extraction (separate so tests can feed text directly).
+pub fn prepare(
+    x: Extracted,
+    rules: &Rules,
+    source_file: String,
+    sha256: String,
+    encoding: &str,
+) -> Result<Prepared, String> {
+    let cleaned = clean::clean(&x, rules);
+    let mut removals = Vec::new();
+    let mut pieces = Vec::new();
+    for (i, (l, why)) in x.lines.iter().zip(&cleaned.removed).enumerate() {
+        let t = x.line_text(l);
+        if t.trim().is_empty() {
+            continue;
+        }
+        if let Some(cuts) = cleaned.cuts.get(&i) {
+            // Sentences cut out of the line; the rest stays, as paragraphs.
+            let mut at = l.start;
+            for (a, b, reason) in cuts {
+                push_kept(&x.text, at, *a, &mut pieces);
+                removals.push(Removal {
+                    start: *a,
+                    end: *b,
+                    reason: reason.clone(),
+                });
+                at = *b;
+            }
+            push_kept(&x.text, at, l.end, &mut pieces);
+            continue;
+        }
+        // Trim the span so reports and tests see exactly the text.
+        let lead = t.len() - t.trim_start().len();
+        let (start, end) = (l.start + lead, l.start + lead + t.trim().len());
+        match why {
+            Some(reason) => removals.push(Removal {
+                start,
+                end,
+                reason: reason.clone(),
+            }),
+            None => {
+                let bold = l
+                    .bold
+                    .iter()
+                    .map(|&(s, e)| (s.saturating_sub(lead), e.saturating_sub(lead)))
+                    .collect();
+                let p = Piece {
+                    start,
+                    end,
+                    kind: l.kind,
+                    bold,
+                };
+                for part in structure::split_merged(&x.text, &p) {
+                    pieces.extend(structure::split_glued_heading(&x.text, part));
+                }
+            }
+        }
+    }
+    // Gaps by byte offset: before the first kept text at or after the removed line.
+    let mut gaps: Vec<(usize, String)> = cleaned
+        .gaps
+        .iter()
+        .map(|g| (x.lines[g.before].start, g.note.clone()))
+        .collect();
+    let md = metadata::gather(&x, &mut pieces, &mut removals, &cleaned.titles, rules);
+    if pieces.is_empty() {
+        return Err(
+            "no body text is left once the page's chrome and metadata are taken out; \
+             run with --report to see each removed line and the rule that removed it"
+                .into(),
+        );
+    }
+    let mut warnings = Vec::new();
+    // A copy that stops mid-sentence: its last block is a paragraph that has no end.
+    if let Some(last) = pieces.last().filter(|p| p.kind == LineKind::Para) {
+        let after_gap = gaps.iter().any(|(at, _)| *at >= last.end);
+        if !after_gap && structure::cut_mid_sentence(&x.text[last.start..last.end]) {
+            gaps.push((last.end, "原文在句中中断，其后的内容缺失".into()));
+        }
+    }
+    gaps.sort_by_key(|g| g.0);
+    // Blocks in text order; each gap's note says where it is.
+    let mut blocks = Vec::new();
+    let mut notes = Vec::new();
+    let mut gi = 0;
+    for (i, p) in pieces.iter().enumerate() {
+        while gi < gaps.len() && gaps[gi].0 <= p.start {
+            notes.push(locate(&x, &pieces[..i], &gaps[gi].1));
+            blocks.push(Block::Gap(gaps[gi].1.clone()));
+            gi += 1;
+        }
+        blocks.push(Block::Piece(i));
+    }
+    for g in &gaps[gi..] {
+        notes.push(locate(&x, &pieces, &g.1));
+        blocks.push(Block::Gap(g.1.clone()));
+    }
+    let converted = structure::conversion_brackets(&x.text);
+    let body_text = converted.as_deref().unwrap_or(&x.text);
+    let body = structure::body(body_text, &pieces, &blocks, &x.page.attachments);
+    if let Some(w) = spinning_warning(&x, &pieces, rules) {
+        warnings.push(w);
+    }
+    let mut front = front_matter(&md, &notes, source_file.clone(), sha256)?;
+    front.attachments = x
+        .page
+        .attachments
+        .iter()
+        .map(|(name, url)| Attachment {
+            name: name.clone(),
+            url: Some(url.clone()),
+        })
+        .collect();
+    let rel_path = writer::rel_path(&front, &body);
+    removals.sort_by_key(|r| r.start);
+    // Line starts once, for the line number of every removal.
+    let newlines: Vec<usize> = x
+        .text
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
+    let line_of = |offset: usize| newlines.partition_point(|&n| n < offset) + 1;
+    let report = FileReport {
+        input: source_file,
+        encoding: encoding.to_string(),
+        status: String::new(),
+        output: None,
+        fields: md
+            .fields
+            .iter()
+            .map(|(k, f)| {
+                (
+                    k.to_string(),
+                    writer::FieldReport {
+                        value: f.value.clone(),
+                        from: f.from.clone(),
+                    },
+                )
+            })
+            .collect(),
+        title_derived: md.title_derived,
+        completeness: front.completeness.label().to_string(),
+        completeness_note: front.completeness_note.clone(),
+        removed: removals
+            .iter()
+            .map(|r| Removed {
+                start: r.start,
+                end: r.end,
+                line: line_of(r.start),
+                reason: r.reason.clone(),
+                text: x.text[r.start..r.end].to_string(),
+            })
+            .collect(),
+        warnings,
+        duplicate_of: None,
+        error: None,
+    };
+    Ok(Prepared {
+        front,
+        body,
+        rel_path,
+        report,
+    })
+}
+
+/// The text between `from` and `to`, trimmed, as a paragraph (when there is any).
+fn push_kept(text: &str, from: usize, to: usize, pieces: &mut Vec<Piece>) {
+    let seg = &text[from..to];
+    let t = seg.trim();
+    if t.is_empty() {
+        return;
+    }
+    let start = from + (seg.len() - seg.trim_start().len());
+    pieces.push(Piece {
+        start,
+        end: start + t.len(),
+        kind: LineKind::Para,
+        bold: Vec::new(),
+    });
+}
+
+/// `在“…”之后：note` — where a gap is, by the text before it.
+fn locate(x: &Extracted, before: &[Piece], note: &str) -> String {
+    match before.last() {
+        Some(p) => {
+            let t = x.text[p.start..p.end].trim();
+            let n = t.chars().count();
+            let tail: String = if n <= 16 {
+                t.to_string()
+            } else {
+                let s: String = t.chars().skip(n - 12).collect();
+                format!("……{s}")
+            };
+            format!("在“{tail}”之后：{note}")
+        }
+        None => format!("在正文开头：{note}"),
+    }
+}
+
+fn spinning_warning(x: &Extracted, pieces: &[Piece], rules: &Rules) -> Option<String> {
+    // One pass over the body for every word of every pair.
+    let mut counts = vec![0usize; rules.spinning_words.len()];
+    for p in pieces {
+        for m in rules.spinning_regex.find_iter(&x.text[p.start..p.end]) {
+            if let Some(i) = rules.spinning_words.iter().position(|w| w == m.as_str()) {
+                counts[i] += 1;
+            }
+        }
+    }
+    let count = |w: &str| {
+        rules
+            .spinning_words
+            .iter()
+            .position(|x| x == w)
+            .map_or(0, |i| counts[i])
+    };
+    let mut swapped = Vec::new();
+    for (orig, spun) in &rules.spinning_pairs {
+        let (s, o) = (count(spun), count(orig));
+        if s > 0 && s > o {
+            swapped.push(format!("{orig}→{spun} ({s}×, {orig} {o}×)"));
+        }
+    }
+    (swapped.len() >= rules.spinning_min_pairs).then(|| {
+        format!(
+            "spinning: systematic synonym swaps suggest a reworded copy: {}; the text was not changed",
+            swapped.join(", ")
+        )
+    })
+}
+
+fn front_matter(
+    md: &metadata::Metadata,
+    notes: &[String],
+    file: String,
+    sha256: String,
+) -> Result<FrontMatter, String> {
+    let get = |k: &str| md.get(k).map(crate::document::numbers::fullwidth_to_ascii);
+    let date = |k: &str| get(k).and_then(|s| s.parse::<DisclosureDate>().ok());
+    let title = get("标题").unwrap_or_default();
+    if title.is_empty() {
+        return Err("no title found and none could be derived".into());
+    }
+    Ok(FrontMatter {
+        title,
+        agency: get("机构").map(Agency),
+        published: date("发布时间"),
+        written: date("成文日期"),
+        index_no: get("索引号").and_then(|s| IndexNumber::new(&s)),
+        doc_no: get("文号").and_then(|s| DocNumber::new(&s)),
+        topic: get("主题分类"),
+        genre: get("体裁分类"),
+        keywords: get("主题词")
+            .map(|s| {
+                s.split([' ', '，', ',', '、', ';', '；'])
+                    .filter(|w| !w.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        validity: get("有效性").filter(|v| crate::document::VALIDITY_VALUES.contains(&v.as_str())),
+        disclosure: get("公开方式"),
+        completeness: if notes.is_empty() {
+            Completeness::Complete
+        } else {
+            Completeness::Incomplete
+        },
+        completeness_note: (!notes.is_empty()).then(|| notes.join("；")),
+        source: Source {
+            file: Some(file),
+            sha256: Some(sha256),
+            url: get("原文链接"),
+            site: get("站点"),
+        },
+        attachments: Vec::new(),
+    })
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prepare_text(t: &str) -> Prepared {
+        let rules = Rules::load(None, None).unwrap();
+        prepare(
+            extract::text(t.to_string()),
+            &rules,
+            "t.txt".into(),
+            "0".into(),
+            "UTF-8",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_meeting_time_below_the_title_is_text() {
+        let p = prepare_text(
+            "青禾县防汛指挥部关于召开防汛工作会议的通知\n时间：2024年3月1日上午9时\n\
+             地点：县政府三楼会议室\n请各乡镇分管负责同志准时参加，会议将部署今年汛期各项准备工作。",
+        );
+        assert_eq!(p.front.published, None);
+        assert!(p.body.contains("时间：2024年3月1日上午9时"), "{}", p.body);
+        assert_eq!(
+            p.front.agency.as_ref().map(Agency::as_str),
+            Some("青禾县防汛指挥部")
+        );
+    }
+
+    #[test]
+    fn a_body_only_report_gets_a_derived_title_and_no_invented_agency() {
+        let body =
+            "，各项工作稳步推进，群众满意度持续提升，全年目标任务圆满完成，为来年打下良好基础。";
+        let p = prepare_text(&format!("区农业局紧紧围绕乡村振兴{body}"));
+        assert_eq!(
+            p.front.agency.as_ref().map(Agency::as_str),
+            Some("区农业局")
+        );
+        assert!(p.report.title_derived);
+        let p = prepare_text(&format!("全面贯彻落实党中央部署{body}"));
+        assert_eq!(p.front.agency, None);
+        assert!(p.report.title_derived && !p.front.title.is_empty());
+    }
+
+    #[test]
+    fn fields_on_a_chrome_line_are_kept() {
+        let p = prepare_text(
+            "青禾县民政局2024年工作要点\n发布日期：2024-02-03    来源：青禾县民政局    【字体：大 中 小】\n\n\
+             全年将围绕兜底保障、养老服务和社会事务三项重点，扎实推进各项民生实事，确保困难群众基本生活。",
+        );
+        assert_eq!(
+            p.front.published.map(|d| d.to_string()).as_deref(),
+            Some("2024-02-03")
+        );
+        assert_eq!(
+            p.front.agency.as_ref().map(Agency::as_str),
+            Some("青禾县民政局")
+        );
+        assert!(!p.body.contains("字体"));
+        assert!(
+            p.report
+                .removed
+                .iter()
+                .any(|r| r.reason.contains("its fields went into"))
+        );
+    }
+
+    #[test]
+    fn a_sharing_pages_file_name_is_the_title_not_an_outline_line() {
+        let p = prepare_text(
+            "分享\n青禾县水利局2023年工作总结.docx\n下载文档\n\n一、水库除险加固\n\n\
+             全年完成三座小型水库除险加固，新建堤防四公里，汛期未发生重大险情，保障了群众安全。",
+        );
+        assert_eq!(p.front.title, "青禾县水利局2023年工作总结");
+        assert!(!p.report.title_derived);
+        assert!(p.body.starts_with("## 一、水库除险加固"), "{}", p.body);
+    }
+
+    #[test]
+    fn spinning_is_flagged_not_fixed() {
+        let p = prepare_text(
+            "各位同学要注意平安，学校将供给根底效劳，推动教育进展。同学们要遵守平安规定，享受效劳。",
+        );
+        assert!(p.report.warnings.iter().any(|w| w.starts_with("spinning")));
+        assert!(p.body.contains("注意平安"));
+        let clean = prepare_text("各位学生要注意安全，学校将提供基础服务，推动教育发展。");
+        assert!(clean.report.warnings.is_empty());
+    }
 }

@@ -84,6 +84,7 @@ pub fn render(markdown: &str, links: &dyn LinkResolver) -> RenderedBody {
     let mut ids = HeadingIds::default();
     // Depth of links/images being dropped: their end tags must be dropped too.
     let mut dropped: Vec<bool> = Vec::new();
+    let mut tables = 0;
     let mut i = 0;
     while i < events.len() {
         let ev = events[i].clone();
@@ -170,10 +171,12 @@ pub fn render(markdown: &str, links: &dyn LinkResolver) -> RenderedBody {
                 }
             }
             Event::Start(Tag::Table(_)) => {
-                // Wide tables scroll inside their own box instead of widening the page.
-                out_events.push(Event::Html(CowStr::Borrowed(
-                    "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"表格\">",
-                )));
+                // Wide tables scroll inside their own box instead of widening the page;
+                // the box is a labelled region, numbered so each landmark is unique.
+                tables += 1;
+                out_events.push(Event::Html(CowStr::from(format!(
+                    "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"表格 {tables}\">"
+                ))));
                 out_events.push(ev);
             }
             Event::End(TagEnd::Table) => {

@@ -30,6 +30,8 @@ pub struct DocSummary {
     pub url_path: String,
     pub agency: String,
     pub published: String,
+    /// 成文日期, for lists to show when there is no 发布时间.
+    pub written: String,
     pub index_no: String,
     pub doc_no: String,
     pub complete: bool,
@@ -44,6 +46,7 @@ impl DocSummary {
             url_path: d.url_path(),
             agency: f.agency.as_ref().map(|a| a.0.clone()).unwrap_or_default(),
             published: f.published.map(|p| p.date_string()).unwrap_or_default(),
+            written: f.written.map(|p| p.date_string()).unwrap_or_default(),
             index_no: f
                 .index_no
                 .as_ref()
@@ -97,7 +100,6 @@ struct DocContext {
     #[serde(flatten)]
     summary: DocSummary,
     published_full: String,
-    written: String,
     topic: String,
     genre: String,
     validity: String,
@@ -112,6 +114,7 @@ struct DocContext {
     description: String,
     body_html: String,
     agency_url_path: String,
+    topic_url_path: String,
     year_url_path: String,
 }
 
@@ -316,6 +319,11 @@ impl<'a> Renderer<'a> {
         let summary = DocSummary::of(doc);
         let ctx_doc = DocContext {
             agency_url_path: term_path(TaxonomyKind::Agency, &summary.agency),
+            topic_url_path: f
+                .topic
+                .as_deref()
+                .map(|t| term_path(TaxonomyKind::Topic, t))
+                .unwrap_or_default(),
             year_url_path: self
                 .site
                 .years
@@ -325,7 +333,6 @@ impl<'a> Renderer<'a> {
                 .unwrap_or_default(),
             summary,
             published_full: f.published.map(|d| d.to_string()).unwrap_or_default(),
-            written: f.written.map(|d| d.date_string()).unwrap_or_default(),
             topic: f.topic.clone().unwrap_or_default(),
             genre: f.genre.clone().unwrap_or_default(),
             validity: f.validity.clone().unwrap_or_default(),

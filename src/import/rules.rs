@@ -1,0 +1,492 @@
+//! The importer's rules as data: the embedded `rules.toml`, extended by the `[import]`
+//! table of a site's site.toml.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::diagnostic::Diagnostic;
+
+const EMBEDDED: &str = include_str!("rules.toml");
+
+/// The canonical keys a field-name variant may map to, in the order they are written.
+pub const FIELD_KEYS: [&str; 11] = [
+    "标题",
+    "机构",
+    "发布时间",
+    "成文日期",
+    "索引号",
+    "文号",
+    "主题分类",
+    "体裁分类",
+    "主题词",
+    "有效性",
+    "公开方式",
+];
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    #[serde(default)]
+    content_selectors: Vec<String>,
+    #[serde(default)]
+    agency_suffixes: Vec<String>,
+    #[serde(default)]
+    weak_labels: Vec<String>,
+    #[serde(default)]
+    agency_followers: Vec<String>,
+    #[serde(default)]
+    title_agency_followers: Vec<String>,
+    #[serde(default)]
+    fields: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    other_labels: Option<OtherLabels>,
+    #[serde(default)]
+    spinning: Option<SpinningFile>,
+    #[serde(default)]
+    noise: Vec<NoiseFile>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct OtherLabels {
+    #[serde(default)]
+    labels: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SpinningFile {
+    min_pairs: Option<usize>,
+    #[serde(default)]
+    pairs: Vec<(String, String)>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoiseFile {
+    pattern: String,
+    reason: String,
+    #[serde(default)]
+    scope: Scope,
+    end: Option<String>,
+    incomplete: Option<String>,
+    #[serde(default)]
+    title: bool,
+}
+
+/// What a noise rule removes around the line it matches.
+#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    #[default]
+    Line,
+    AndBefore,
+    AndAfter,
+    Block,
+}
+
+/// One compiled noise rule.
+#[derive(Debug)]
+pub struct NoiseRule {
+    pub pattern: Regex,
+    pub reason: String,
+    pub scope: Scope,
+    pub end: Option<Regex>,
+    /// The completeness note when this removal cuts the document's own text.
+    pub incomplete: Option<String>,
+    /// The removed line names the document: the pattern's first group is a title
+    /// for a report that has no other.
+    pub title: bool,
+}
+
+/// A field-name variant and the canonical key it stands for.
+#[derive(Debug, Clone)]
+pub struct FieldLabel {
+    pub key: &'static str,
+    pub variant: String,
+}
+
+/// Every rule the importer applies, compiled.
+#[derive(Debug)]
+pub struct Rules {
+    pub content_selectors: Vec<scraper::Selector>,
+    pub content_selector_names: Vec<String>,
+    pub agency_suffixes: Vec<String>,
+    pub noise: Vec<NoiseRule>,
+    /// Variants of every field (and the non-field labels, with key ""), longest first.
+    pub labels: Vec<FieldLabel>,
+    /// Matches one label followed by a colon; group 1 is the label.
+    pub label_regex: Regex,
+    pub spinning_pairs: Vec<(String, String)>,
+    pub spinning_min_pairs: usize,
+    /// Every word of the spinning pairs, and one pattern matching any of them.
+    pub spinning_words: Vec<String>,
+    pub spinning_regex: Regex,
+    /// Labels too common to mark a metadata line on their own below the title.
+    pub weak_labels: Vec<String>,
+    /// Words that follow the organ a body-only report starts with (`区教委全面…`):
+    /// matches any of them at the start of a text.
+    pub agency_followers: Regex,
+    /// What follows the organ a title starts with (`…局关于…`, `…局2022年工作总结`);
+    /// entries are regular expressions.
+    pub title_agency_followers: Regex,
+}
+
+impl Rules {
+    /// The embedded rules, extended by a site's `[import]` table. `site_toml` names the
+    /// file in messages.
+    pub fn load(site: Option<&toml::Table>, site_toml: Option<&Path>) -> Result<Rules, Diagnostic> {
+        let base: RulesFile = toml::from_str(EMBEDDED).map_err(|e| {
+            Diagnostic::error(
+                "src/import/rules.toml",
+                None,
+                format!("embedded rules: {e}"),
+            )
+        })?;
+        let file = site_toml.unwrap_or(Path::new("site.toml")).to_path_buf();
+        let site_err = |msg: String| Diagnostic::error(file.clone(), None, msg);
+        let extra: RulesFile = match site {
+            Some(t) => site_file(t, &site_err)?,
+            None => RulesFile::default(),
+        };
+        let mut rules = compile(base, "rules.toml (embedded)", &|m| {
+            Diagnostic::error("src/import/rules.toml", None, m)
+        })?;
+        let more = compile(extra, "[import]", &site_err)?;
+        // Site rules come first: a site knows its own chrome best.
+        let mut sel = more.content_selectors;
+        sel.extend(rules.content_selectors);
+        rules.content_selectors = sel;
+        let mut names = more.content_selector_names;
+        names.extend(rules.content_selector_names);
+        rules.content_selector_names = names;
+        let mut noise = more.noise;
+        noise.extend(rules.noise);
+        rules.noise = noise;
+        rules.agency_suffixes.extend(more.agency_suffixes);
+        rules
+            .agency_suffixes
+            .sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
+        rules.agency_suffixes.dedup();
+        rules.labels.extend(more.labels);
+        rules.weak_labels.extend(more.weak_labels);
+        rules.agency_followers.extend(more.agency_followers);
+        rules
+            .title_agency_followers
+            .extend(more.title_agency_followers);
+        rules.spinning_pairs.extend(more.spinning_pairs);
+        if more.spinning_min_pairs_set {
+            rules.spinning_min_pairs = more.spinning_min_pairs;
+        }
+        rules.labels.sort_by(|a, b| {
+            b.variant
+                .chars()
+                .count()
+                .cmp(&a.variant.chars().count())
+                .then(a.variant.cmp(&b.variant))
+        });
+        rules.labels.dedup_by(|a, b| a.variant == b.variant);
+        let alternatives: Vec<String> = rules
+            .labels
+            .iter()
+            .map(|l| {
+                l.variant
+                    .chars()
+                    .map(|c| regex::escape(&c.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(r"[ \t\u{3000}]*")
+            })
+            .collect();
+        let label_regex = Regex::new(&format!(
+            r"({})[ \t\u{{3000}}]*[:：]",
+            alternatives.join("|")
+        ))
+        .map_err(|e| {
+            site_err(format!(
+                "[import.fields]: a field name makes a bad pattern: {e}"
+            ))
+        })?;
+        Ok(Rules {
+            content_selectors: rules.content_selectors,
+            content_selector_names: rules.content_selector_names,
+            agency_suffixes: rules.agency_suffixes,
+            noise: rules.noise,
+            labels: rules.labels,
+            label_regex,
+            spinning_regex: words_regex(&rules.spinning_pairs).map_err(|e| {
+                site_err(format!(
+                    "[import.spinning]: a word makes a bad pattern: {e}"
+                ))
+            })?,
+            spinning_words: rules
+                .spinning_pairs
+                .iter()
+                .flat_map(|(a, b)| [a.clone(), b.clone()])
+                .collect(),
+            spinning_pairs: rules.spinning_pairs,
+            spinning_min_pairs: rules.spinning_min_pairs,
+            weak_labels: rules.weak_labels,
+            agency_followers: Regex::new(&format!(
+                "^(?:{})",
+                if rules.agency_followers.is_empty() {
+                    "$^".to_string()
+                } else {
+                    rules
+                        .agency_followers
+                        .iter()
+                        .map(|w| regex::escape(w))
+                        .collect::<Vec<_>>()
+                        .join("|")
+                }
+            ))
+            .map_err(|e| site_err(format!("[import].agency_followers: {e}")))?,
+            title_agency_followers: Regex::new(&format!(
+                "^(?:{})",
+                if rules.title_agency_followers.is_empty() {
+                    "$^".to_string()
+                } else {
+                    rules.title_agency_followers.join("|")
+                }
+            ))
+            .map_err(|e| {
+                site_err(format!(
+                    "[import].title_agency_followers: not a regular expression: {e}"
+                ))
+            })?,
+        })
+    }
+
+    /// The canonical key of a label as written (spaces inside allowed), "" for a known
+    /// non-field label, `None` for no label.
+    pub fn key_of(&self, label: &str) -> Option<&'static str> {
+        let squeezed: String = label.chars().filter(|c| !c.is_whitespace()).collect();
+        self.labels
+            .iter()
+            .find(|l| l.variant == squeezed)
+            .map(|l| l.key)
+    }
+}
+
+/// Matches any word of the pairs, longest first so a longer word wins.
+fn words_regex(pairs: &[(String, String)]) -> Result<Regex, regex::Error> {
+    let mut words: Vec<&str> = pairs
+        .iter()
+        .flat_map(|(a, b)| [a.as_str(), b.as_str()])
+        .collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    words.dedup();
+    let alts: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
+    Regex::new(&if alts.is_empty() {
+        "$^".to_string()
+    } else {
+        alts.join("|")
+    })
+}
+
+/// The keys of the `[import]` table, for messages.
+const SITE_KEYS: &str = "content_selectors, agency_suffixes, weak_labels, agency_followers, \
+    title_agency_followers, [import.fields], \
+    [import.other_labels], [import.spinning] and [[import.noise]] (pattern, reason, scope, end, incomplete, title)";
+
+/// Reads a site's `[import]` table key by key, so a message names the key at fault.
+fn site_file(t: &toml::Table, err: &dyn Fn(String) -> Diagnostic) -> Result<RulesFile, Diagnostic> {
+    fn one<T: serde::de::DeserializeOwned>(
+        v: &toml::Value,
+        key: &str,
+        err: &dyn Fn(String) -> Diagnostic,
+    ) -> Result<T, Diagnostic> {
+        v.clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| err(format!("[import].{key}: {}", e.message())))
+    }
+    let mut f = RulesFile::default();
+    for (key, v) in t {
+        match key.as_str() {
+            "content_selectors" => f.content_selectors = one(v, key, err)?,
+            "agency_suffixes" => f.agency_suffixes = one(v, key, err)?,
+            "weak_labels" => f.weak_labels = one(v, key, err)?,
+            "agency_followers" => f.agency_followers = one(v, key, err)?,
+            "title_agency_followers" => f.title_agency_followers = one(v, key, err)?,
+            "fields" => f.fields = one(v, key, err)?,
+            "other_labels" => f.other_labels = one(v, key, err)?,
+            "spinning" => f.spinning = one(v, key, err)?,
+            "noise" => {
+                let Some(items) = v.as_array() else {
+                    return Err(err(format!(
+                        "[import].noise must be a list of [[import.noise]] tables, not {}",
+                        v.type_str()
+                    )));
+                };
+                for (i, item) in items.iter().enumerate() {
+                    f.noise.push(one(item, &format!("noise[{i}]"), err)?);
+                }
+            }
+            other => {
+                return Err(err(format!(
+                    "[import].{other} is not a setting of import; the table takes {SITE_KEYS}"
+                )));
+            }
+        }
+    }
+    Ok(f)
+}
+
+struct Compiled {
+    content_selectors: Vec<scraper::Selector>,
+    content_selector_names: Vec<String>,
+    agency_suffixes: Vec<String>,
+    noise: Vec<NoiseRule>,
+    labels: Vec<FieldLabel>,
+    spinning_pairs: Vec<(String, String)>,
+    spinning_min_pairs: usize,
+    spinning_min_pairs_set: bool,
+    weak_labels: Vec<String>,
+    agency_followers: Vec<String>,
+    title_agency_followers: Vec<String>,
+}
+
+fn compile(
+    f: RulesFile,
+    table: &str,
+    err: &dyn Fn(String) -> Diagnostic,
+) -> Result<Compiled, Diagnostic> {
+    let mut content_selectors = Vec::new();
+    for (i, s) in f.content_selectors.iter().enumerate() {
+        let sel = scraper::Selector::parse(s).map_err(|_| {
+            err(format!(
+                "{table}.content_selectors[{i}]: `{s}` is not a CSS selector; write e.g. \"div.article_content\" or \"#zoom\""
+            ))
+        })?;
+        content_selectors.push(sel);
+    }
+    let mut noise = Vec::new();
+    for (i, n) in f.noise.into_iter().enumerate() {
+        let at = format!("{table}.noise[{i}]");
+        let pattern = Regex::new(&n.pattern).map_err(|e| {
+            err(format!(
+                "{at}.pattern: `{}` is not a regular expression: {e}",
+                n.pattern
+            ))
+        })?;
+        let end =
+            match &n.end {
+                Some(e) => Some(Regex::new(e).map_err(|x| {
+                    err(format!("{at}.end: `{e}` is not a regular expression: {x}"))
+                })?),
+                None => None,
+            };
+        if n.scope == Scope::Block && end.is_none() {
+            return Err(err(format!(
+                "{at}: scope = \"block\" needs an `end` pattern (the last line of the block)"
+            )));
+        }
+        if n.reason.trim().is_empty() {
+            return Err(err(format!(
+                "{at}.reason is empty; say why these lines are noise (it goes in the report)"
+            )));
+        }
+        noise.push(NoiseRule {
+            pattern,
+            reason: n.reason,
+            scope: n.scope,
+            end,
+            incomplete: n.incomplete,
+            title: n.title,
+        });
+    }
+    let mut labels = Vec::new();
+    for (key, variants) in &f.fields {
+        let Some(k) = FIELD_KEYS.iter().find(|k| **k == key.as_str()) else {
+            return Err(err(format!(
+                "{table}.fields: `{key}` is not a field; the fields are {}",
+                FIELD_KEYS.join(", ")
+            )));
+        };
+        for v in variants {
+            let v: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+            if v.is_empty() {
+                return Err(err(format!("{table}.fields.{key}: a field name is empty")));
+            }
+            labels.push(FieldLabel { key: k, variant: v });
+        }
+    }
+    for v in f.other_labels.map(|o| o.labels).unwrap_or_default() {
+        labels.push(FieldLabel {
+            key: "",
+            variant: v.chars().filter(|c| !c.is_whitespace()).collect(),
+        });
+    }
+    let (pairs, min, set) = match f.spinning {
+        Some(s) => (s.pairs, s.min_pairs.unwrap_or(3), s.min_pairs.is_some()),
+        None => (Vec::new(), 3, false),
+    };
+    for (i, (a, b)) in pairs.iter().enumerate() {
+        if a.is_empty() || b.is_empty() || a == b {
+            return Err(err(format!(
+                "{table}.spinning.pairs[{i}]: write [\"original\", \"spun\"], two different words"
+            )));
+        }
+    }
+    Ok(Compiled {
+        content_selector_names: f.content_selectors,
+        content_selectors,
+        agency_suffixes: f.agency_suffixes,
+        noise,
+        labels,
+        spinning_pairs: pairs,
+        spinning_min_pairs: min,
+        spinning_min_pairs_set: set,
+        weak_labels: f.weak_labels,
+        agency_followers: f.agency_followers,
+        title_agency_followers: f.title_agency_followers,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_rules_compile() {
+        let r = Rules::load(None, None).unwrap();
+        assert!(r.noise.len() > 20);
+        assert_eq!(r.key_of("索 引 号"), Some("索引号"));
+        assert_eq!(r.key_of("发布机构"), Some("机构"));
+        assert_eq!(r.key_of("点击数"), Some(""));
+        assert!(r.label_regex.is_match("索 引 号：1"));
+    }
+
+    #[test]
+    fn site_rules_extend_and_are_checked() {
+        let t: toml::Table =
+            toml::from_str("[[noise]]\npattern = '^本站声明'\nreason = \"site disclaimer\"\n")
+                .unwrap();
+        let r = Rules::load(Some(&t), Some(Path::new("x/site.toml"))).unwrap();
+        assert_eq!(r.noise[0].reason, "site disclaimer");
+
+        let bad: toml::Table =
+            toml::from_str("[[noise]]\npattern = '('\nreason = \"x\"\n").unwrap();
+        let e = Rules::load(Some(&bad), Some(Path::new("x/site.toml"))).unwrap_err();
+        assert_eq!(e.file, Path::new("x/site.toml"));
+        assert!(
+            e.message.contains("[import].noise[0].pattern"),
+            "{}",
+            e.message
+        );
+
+        let unknown: toml::Table = toml::from_str("nosie = 1\n").unwrap();
+        let e = Rules::load(Some(&unknown), Some(Path::new("site.toml"))).unwrap_err();
+        assert!(
+            e.message.contains("[import]") && e.message.contains("nosie"),
+            "{}",
+            e.message
+        );
+
+        let field: toml::Table = toml::from_str("[fields]\n\"标签\" = [\"x\"]\n").unwrap();
+        let e = Rules::load(Some(&field), None).unwrap_err();
+        assert!(e.message.contains("[import].fields"), "{}", e.message);
+    }
+}

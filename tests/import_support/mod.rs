@@ -1,0 +1,207 @@
+//! Helpers shared by the import tests: running the binary, reading the report, and
+//! the "nothing lost" check.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use gongkai::document::Document;
+use serde_json::Value;
+
+pub fn gongkai() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_gongkai"))
+}
+
+/// Runs `gongkai import <inputs> --out <dir>/content --report <dir>/report.json`.
+pub fn import(inputs: &[&Path], dir: &Path, extra: &[&str]) -> (Output, Value) {
+    import_threads(inputs, dir, extra, None)
+}
+
+/// The same, with RAYON_NUM_THREADS set when `threads` is given.
+pub fn import_threads(
+    inputs: &[&Path],
+    dir: &Path,
+    extra: &[&str],
+    threads: Option<usize>,
+) -> (Output, Value) {
+    let out = dir.join("content");
+    let report = dir.join("report.json");
+    let mut cmd = gongkai();
+    cmd.arg("import")
+        .args(inputs)
+        .arg("--out")
+        .arg(&out)
+        .arg("--report")
+        .arg(&report);
+    cmd.arg("--root").arg(dir);
+    cmd.args(extra);
+    if let Some(n) = threads {
+        cmd.env("RAYON_NUM_THREADS", n.to_string());
+    }
+    let output = cmd.output().expect("the binary runs");
+    let json = std::fs::read_to_string(&report)
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or(Value::Null);
+    (output, json)
+}
+
+/// The report entry of the input whose path ends with `name`.
+pub fn entry<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["files"]
+        .as_array()
+        .and_then(|files| {
+            files
+                .iter()
+                .find(|f| f["input"].as_str().is_some_and(|i| i.ends_with(name)))
+        })
+        .unwrap_or_else(|| panic!("no report entry for {name}: {report:#}"))
+}
+
+/// The document written for a report entry, read back through the document model.
+pub fn document(dir: &Path, entry: &Value) -> Document {
+    let rel = entry["output"].as_str().expect("an output path");
+    let path = dir.join("content").join(rel);
+    let text = std::fs::read_to_string(&path).expect("the document was written");
+    Document::parse(&path, rel, &text).unwrap_or_else(|e| panic!("{rel} does not read back: {e:?}"))
+}
+
+pub fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FFFF}' | '〇')
+}
+
+pub fn cjk(s: &str) -> Vec<char> {
+    s.chars().filter(|&c| is_cjk(c)).collect()
+}
+
+/// The removed entries of a report entry: (start, end, text).
+pub fn removed(entry: &Value) -> Vec<(usize, usize, String)> {
+    entry["removed"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| {
+                    (
+                        r["start"].as_u64().unwrap_or(0) as usize,
+                        r["end"].as_u64().unwrap_or(0) as usize,
+                        r["text"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `needle` is a subsequence of `hay`; on failure, says where it stopped.
+pub fn assert_subsequence(needle: &[char], hay: &[char], what: &str) {
+    let mut h = 0;
+    for (i, c) in needle.iter().enumerate() {
+        while h < hay.len() && hay[h] != *c {
+            h += 1;
+        }
+        if h == hay.len() {
+            let ctx: String = needle[i.saturating_sub(10)..(i + 10).min(needle.len())]
+                .iter()
+                .collect();
+            panic!(
+                "{what}: character {i} `{c}` of the raw text is missing from the body (around `{ctx}`)"
+            );
+        }
+        h += 1;
+    }
+}
+
+/// Nothing lost, with exact spans: `raw` is the text the spans index (a .txt file's
+/// decoded text). Checks each span's text, then that every CJK character outside the
+/// spans is in the body in order.
+pub fn assert_nothing_lost_exact(raw: &str, entry: &Value, body: &str, what: &str) {
+    let mut kept = String::new();
+    let mut at = 0;
+    let mut spans = removed(entry);
+    spans.sort();
+    for (s, e, t) in &spans {
+        assert_eq!(
+            &raw[*s..*e],
+            t,
+            "{what}: the report's span {s}..{e} is not its text"
+        );
+        assert!(*s >= at, "{what}: removed spans overlap at {s}");
+        kept.push_str(&raw[at..*s]);
+        at = *e;
+    }
+    kept.push_str(&raw[at..]);
+    assert_subsequence(&cjk(&kept), &cjk(body), what);
+}
+
+/// Nothing lost, for formats whose text the test extracts itself (HTML, DOCX): each
+/// removed text is cut where it occurs (in report order), the rest must be in the
+/// body in order.
+pub fn assert_nothing_lost_cjk(raw: &[char], entry: &Value, body: &str, what: &str) {
+    let mut kept = Vec::new();
+    let mut at = 0;
+    for (_, _, t) in removed(entry) {
+        let r = cjk(&t);
+        if r.is_empty() {
+            continue;
+        }
+        let pos = (at..=raw.len().saturating_sub(r.len()))
+            .find(|&p| raw[p..p + r.len()] == r[..])
+            .unwrap_or_else(|| panic!("{what}: removed text `{t}` is not in the raw text"));
+        kept.extend_from_slice(&raw[at..pos]);
+        at = pos + r.len();
+    }
+    kept.extend_from_slice(&raw[at..]);
+    assert_subsequence(&kept, &cjk(body), what);
+}
+
+/// The CJK text of an HTML page as a reader sees it: every text node under <body>
+/// except scripts, styles and embedded frames.
+pub fn html_cjk(html: &str, root_selector: Option<&str>) -> Vec<char> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(root_selector.unwrap_or("body")).expect("selector");
+    let Some(root) = doc.select(&sel).next() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for node in root.descendants() {
+        if let Some(t) = node.value().as_text() {
+            let hidden = node.ancestors().any(|a| {
+                a.value().as_element().is_some_and(|e| {
+                    matches!(
+                        e.name(),
+                        "script" | "style" | "noscript" | "template" | "iframe" | "svg" | "object"
+                    )
+                })
+            });
+            if !hidden {
+                out.extend(cjk(t));
+            }
+        }
+    }
+    out
+}
+
+pub fn temp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temporary folder")
+}
+
+pub fn shared(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("shared")
+        .join(rel)
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+}
+
+/// Lines of the body without the gap markers the importer adds.
+pub fn without_markers(body: &str) -> String {
+    body.lines()
+        .filter(|l| !l.starts_with("〔此处原文不完整"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
