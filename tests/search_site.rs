@@ -128,6 +128,16 @@ fn built_site_answers_the_query_set_from_file_and_http() {
         &root_url,
         "file://",
     );
+    // A result link to a page under a non-ASCII path opens that page's file.
+    let (_, links, _, _) =
+        chromium::search_page(&chrome, &format!("{root_url}search/index.html"), "三公经费");
+    let href = links.first().expect("a result for 三公经费");
+    let path = percent_encoding::percent_decode_str(href.trim_start_matches("file://"))
+        .decode_utf8()
+        .unwrap()
+        .into_owned();
+    assert!(path.ends_with("2019/预算说明/index.html"), "{href}");
+    assert!(Path::new(&path).is_file(), "{href} does not open a file");
 
     // Published under /xxgk/, served over http.
     let served = work.path().join("www");
