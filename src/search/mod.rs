@@ -83,6 +83,21 @@ struct Postings {
     meta: FieldPostings,
 }
 
+impl Postings {
+    fn push(&mut self, id: u32, occ: Occurrence) {
+        if occ.body > 0 {
+            self.body
+                .push(id, format::TF_BITS, format::tf_code(occ.body));
+        }
+        if occ.flags & format::FLAG_TITLE != 0 {
+            self.title.push(id, 0, 0);
+        }
+        if occ.flags & format::FLAG_META != 0 {
+            self.meta.push(id, 0, 0);
+        }
+    }
+}
+
 /// Per document, what the core file needs.
 struct DocFacts {
     agency: u32,
@@ -196,18 +211,27 @@ impl SearchIndex {
             lengths.push((d.title_terms, d.body_terms));
         }
         let merge = |(postings, docs): (&mut HashMap<Term, Postings>, Vec<PartTerms>)| {
+            // Group the batch by term first (a small map that stays in cache), so each
+            // term's postings are found and extended once per batch, not once per
+            // document: at 100,000 documents those are cache misses that dominate.
+            // (One document: nothing to group.)
+            if let [(id, _)] = docs.as_slice() {
+                let id = *id;
+                for (term, occ) in docs.into_iter().flat_map(|(_, terms)| terms) {
+                    postings.entry(term).or_default().push(id, occ);
+                }
+                return;
+            }
+            let mut by_term: HashMap<Term, Vec<(u32, Occurrence)>> = HashMap::default();
             for (id, terms) in docs {
                 for (term, occ) in terms {
-                    let p = postings.entry(term).or_default();
-                    if occ.body > 0 {
-                        p.body.push(id, format::TF_BITS, format::tf_code(occ.body));
-                    }
-                    if occ.flags & format::FLAG_TITLE != 0 {
-                        p.title.push(id, 0, 0);
-                    }
-                    if occ.flags & format::FLAG_META != 0 {
-                        p.meta.push(id, 0, 0);
-                    }
+                    by_term.entry(term).or_default().push((id, occ));
+                }
+            }
+            for (term, entries) in by_term {
+                let p = postings.entry(term).or_default();
+                for (id, occ) in entries {
+                    p.push(id, occ);
                 }
             }
         };
