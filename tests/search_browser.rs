@@ -53,7 +53,7 @@ fn write_site(root: &Path, url_prefix: &str) {
         .unwrap();
     }
 
-    chromium::write_runner(root, url_prefix);
+    chromium::write_runner(root, url_prefix, &fixture::load().1);
 }
 
 #[test]
@@ -71,7 +71,12 @@ fn search_page_works_from_file_and_http() {
     let offline = tempfile::tempdir().unwrap();
     write_site(offline.path(), "../");
     let root_url = format!("file://{}/", offline.path().display());
-    chromium::check_runner(&chrome, &format!("{root_url}search/runner.html"), "file://");
+    chromium::check_runner(
+        &chrome,
+        &format!("{root_url}search/runner.html"),
+        "file://",
+        &fixture::load().1,
+    );
     chromium::check_page(
         &chrome,
         &format!("{root_url}search/index.html"),
@@ -84,6 +89,11 @@ fn search_page_works_from_file_and_http() {
     write_site(&site, "/xxgk/");
     let (_server, port) = chromium::serve(served.path());
     let root_url = format!("http://127.0.0.1:{port}/xxgk/");
-    chromium::check_runner(&chrome, &format!("{root_url}search/runner.html"), "http");
+    chromium::check_runner(
+        &chrome,
+        &format!("{root_url}search/runner.html"),
+        "http",
+        &fixture::load().1,
+    );
     chromium::check_page(&chrome, &format!("{root_url}search/"), &root_url, "http");
 }

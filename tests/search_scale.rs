@@ -1,4 +1,4 @@
-//! Figures for docs/search.md, run by bench/search.sh (ignored in normal test runs: it
+//! Figures for docs/search.md, run by bench/search_engines.sh (ignored in normal test runs: it
 //! needs a generated corpus). Indexes the Markdown of `GONGKAI_SEARCH_CORPUS`
 //! (a content/ folder) with the shipped writer or with elasticlunr-rs's own index
 //! (`GONGKAI_SEARCH_ENGINE=elasticlunr`), and prints size, time and peak memory.
@@ -32,7 +32,7 @@ fn peak_rss_mib() -> f64 {
 }
 
 #[test]
-#[ignore = "benchmark: needs GONGKAI_SEARCH_CORPUS (see bench/search.sh)"]
+#[ignore = "benchmark: needs GONGKAI_SEARCH_CORPUS (see bench/search_engines.sh)"]
 fn index_a_generated_corpus() {
     let Ok(corpus) = std::env::var("GONGKAI_SEARCH_CORPUS") else {
         panic!("set GONGKAI_SEARCH_CORPUS to a content/ folder");
@@ -53,37 +53,66 @@ fn index_a_generated_corpus() {
     let mut in_add = std::time::Duration::ZERO;
     let mut index = SearchIndex::new();
     let mut el_index = (engine == "elasticlunr").then(ElasticlunrIndex::new);
-    for f in &files {
-        let text = std::fs::read_to_string(f).unwrap();
-        markdown_bytes += text.len() as u64;
-        let rel = f
-            .strip_prefix(&corpus)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        let doc = Document::parse(f, &rel, &text).unwrap();
-        let body = plain_text(&doc.body);
-        let url = doc.url_path();
-        let published = doc
-            .front
-            .published
-            .as_ref()
-            .map(|d| d.date_string())
-            .unwrap_or_default();
-        let sd = SearchDocument {
-            url_path: &url,
-            title: &doc.front.title,
-            agency: doc.front.agency.as_ref().map_or("", |a| a.as_str()),
-            published: &published,
-            year: doc.front.year(),
-            index_no: doc.front.index_no.as_ref().map_or("", |n| n.as_str()),
-            doc_no: doc.front.doc_no.as_ref().map_or("", |n| n.as_str()),
-            text: &body,
-        };
+    // Documents in batches, as the build renders them (GONGKAI_SEARCH_BATCH, default 256;
+    // 1 = one `add` per document).
+    let batch: usize = std::env::var("GONGKAI_SEARCH_BATCH")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(256);
+    type Owned = (
+        String,
+        String,
+        String,
+        String,
+        Option<i32>,
+        String,
+        String,
+        String,
+    );
+    for group in files.chunks(batch.max(1)) {
+        let mut owned: Vec<Owned> = Vec::with_capacity(group.len());
+        for f in group {
+            let text = std::fs::read_to_string(f).unwrap();
+            markdown_bytes += text.len() as u64;
+            let rel = f
+                .strip_prefix(&corpus)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let doc = Document::parse(f, &rel, &text).unwrap();
+            let fm = &doc.front;
+            owned.push((
+                doc.url_path(),
+                fm.title.clone(),
+                fm.agency.as_ref().map_or("", |a| a.as_str()).to_string(),
+                fm.published
+                    .as_ref()
+                    .map(|d| d.date_string())
+                    .unwrap_or_default(),
+                fm.year(),
+                fm.index_no.as_ref().map_or("", |n| n.as_str()).to_string(),
+                fm.doc_no.as_ref().map_or("", |n| n.as_str()).to_string(),
+                plain_text(&doc.body),
+            ));
+        }
+        let docs: Vec<SearchDocument> = owned
+            .iter()
+            .map(|o| SearchDocument {
+                url_path: &o.0,
+                title: &o.1,
+                agency: &o.2,
+                published: &o.3,
+                year: o.4,
+                index_no: &o.5,
+                doc_no: &o.6,
+                text: &o.7,
+            })
+            .collect();
         let t = Instant::now();
         match el_index.as_mut() {
-            Some(el) => el.add(&sd),
-            None => index.add(&sd),
+            Some(el) => docs.iter().for_each(|d| el.add(d)),
+            None if batch == 1 => index.add(&docs[0]),
+            None => index.add_batch(&docs),
         }
         in_add += t.elapsed();
     }
@@ -99,7 +128,7 @@ fn index_a_generated_corpus() {
     };
     let total = start.elapsed();
     println!(
-        "engine={} documents={} markdown_bytes={} index_bytes={} files={} ratio={:.3} read_parse_index_s={:.2} add_s={:.2} total_s={:.2} peak_rss_mib={:.0} (before={:.0})",
+        "engine={} batch={batch} documents={} markdown_bytes={} index_bytes={} files={} ratio={:.3} read_parse_index_s={:.2} add_s={:.2} total_s={:.2} peak_rss_mib={:.0} (before={:.0})",
         if engine.is_empty() {
             "gongkai"
         } else {

@@ -114,15 +114,30 @@ fn built_site_answers_the_query_set_from_file_and_http() {
     } else {
         "../".to_string()
     };
-    chromium::write_runner(&offline, &prefix);
+    chromium::write_runner(&offline, &prefix, &fixture::load().1);
     let root_url = format!("file://{offline_s}");
-    chromium::check_runner(&chrome, &format!("{root_url}search/runner.html"), "file://");
+    chromium::check_runner(
+        &chrome,
+        &format!("{root_url}search/runner.html"),
+        "file://",
+        &fixture::load().1,
+    );
     chromium::check_page(
         &chrome,
         &format!("{root_url}search/index.html"),
         &root_url,
         "file://",
     );
+    // A result link to a page under a non-ASCII path opens that page's file.
+    let (_, links, _, _) =
+        chromium::search_page(&chrome, &format!("{root_url}search/index.html"), "三公经费");
+    let href = links.first().expect("a result for 三公经费");
+    let path = percent_encoding::percent_decode_str(href.trim_start_matches("file://"))
+        .decode_utf8()
+        .unwrap()
+        .into_owned();
+    assert!(path.ends_with("2019/预算说明/index.html"), "{href}");
+    assert!(Path::new(&path).is_file(), "{href} does not open a file");
 
     // Published under /xxgk/, served over http.
     let served = work.path().join("www");
@@ -131,9 +146,14 @@ fn built_site_answers_the_query_set_from_file_and_http() {
         &archive,
         &["--base-url", "/xxgk/", "--output", site.to_str().unwrap()],
     );
-    chromium::write_runner(&site, "/xxgk/");
+    chromium::write_runner(&site, "/xxgk/", &fixture::load().1);
     let (_server, port) = chromium::serve(&served);
     let root_url = format!("http://127.0.0.1:{port}/xxgk/");
-    chromium::check_runner(&chrome, &format!("{root_url}search/runner.html"), "http");
+    chromium::check_runner(
+        &chrome,
+        &format!("{root_url}search/runner.html"),
+        "http",
+        &fixture::load().1,
+    );
     chromium::check_page(&chrome, &format!("{root_url}search/"), &root_url, "http");
 }

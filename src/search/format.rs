@@ -107,29 +107,43 @@ pub struct CoreDoc {
     pub body_terms: u32,
 }
 
-/// `gongkaiSearch.core({…});`: counts, 机构 names, and per document five varints
-/// (机构, 年份 + 1 or 0, title terms, round(√body terms)).
+/// Title length code: round(4·√terms), at most 63 (one character).
+pub fn title_code(terms: u32) -> u8 {
+    (4.0 * f64::from(terms).sqrt()).round().min(63.0) as u8
+}
+
+/// Body length code: round(4·log₂(terms + 1)), at most 63 (one character); the browser
+/// needs only √length, and a 19% step is plenty for a length norm.
+pub fn body_code(terms: u32) -> u8 {
+    (4.0 * (f64::from(terms) + 1.0).log2()).round().min(63.0) as u8
+}
+
+/// `gongkaiSearch.core({…});`: counts, 机构 names, and per document its 机构 (varint,
+/// 0 = none), 年份 (varint, year − minYear + 1, 0 = none), [`title_code`] and
+/// [`body_code`] (one character each). About five bytes a document.
 pub fn core_file(shards: usize, agencies: &[&str], docs: &[CoreDoc]) -> String {
-    let mut facts = Vec::with_capacity(docs.len() * 6);
+    let min_year = docs.iter().filter_map(|d| d.year).min().unwrap_or(0);
+    let mut facts = Vec::with_capacity(docs.len() * 5);
     for d in docs {
         push_varint(&mut facts, d.agency);
         push_varint(
             &mut facts,
-            d.year.map_or(0, |y| u32::try_from(y).map_or(0, |y| y + 1)),
+            d.year
+                .and_then(|y| u32::try_from(y - min_year + 1).ok())
+                .unwrap_or(0),
         );
-        push_varint(&mut facts, d.title_terms);
-        push_varint(&mut facts, (d.body_terms as f64).sqrt().round() as u32);
+        facts.push(ALPHABET[title_code(d.title_terms) as usize]);
+        facts.push(ALPHABET[body_code(d.body_terms) as usize]);
     }
     let agencies: Vec<String> = agencies.iter().map(|a| json(a)).collect();
     format!(
-        "gongkaiSearch.core({{\"version\":{FORMAT_VERSION},\"documents\":{},\"shards\":{shards},\"docsPerFile\":{DOCS_PER_FILE},\"filesPerFolder\":{FILES_PER_FOLDER},\"agencies\":[{}],\"facts\":\"{}\"}});\n",
+        "gongkaiSearch.core({{\"version\":{FORMAT_VERSION},\"documents\":{},\"shards\":{shards},\"docsPerFile\":{DOCS_PER_FILE},\"filesPerFolder\":{FILES_PER_FOLDER},\"minYear\":{min_year},\"agencies\":[{}],\"facts\":\"{}\"}});\n",
         docs.len(),
         agencies.join(","),
         std::str::from_utf8(&facts).unwrap_or("")
     )
 }
 
-/// The file holding documents `chunk * DOCS_PER_FILE ..`.
 pub fn doc_file_path(chunk: u32) -> String {
     format!("d/{}/{}.js", chunk / FILES_PER_FOLDER, chunk)
 }
@@ -200,6 +214,16 @@ mod tests {
         assert_eq!(join_fields(b"AB".to_vec(), b"", b""), b"AB");
         assert_eq!(join_fields(b"".to_vec(), b"C", b""), b".C");
         assert_eq!(join_fields(b"A".to_vec(), b"", b"D"), b"A..D");
+    }
+
+    #[test]
+    fn length_codes_fit_one_character() {
+        assert_eq!(title_code(0), 0);
+        assert_eq!(title_code(16), 16);
+        assert_eq!(title_code(10_000), 63);
+        assert_eq!(body_code(0), 0);
+        assert_eq!(body_code(1023), 40);
+        assert_eq!(body_code(u32::MAX), 63);
     }
 
     #[test]

@@ -13,8 +13,7 @@ use super::fixture;
 
 /// Writes `search/runner.html` under `root`: the whole query set in one page load
 /// through the site's search.js (`url_prefix` + "assets/search.js").
-pub fn write_runner(root: &Path, url_prefix: &str) {
-    let (_, queries) = fixture::load();
+pub fn write_runner(root: &Path, url_prefix: &str, queries: &[fixture::FixtureQuery]) {
     let request: Vec<Value> = queries
         .iter()
         .map(|q| json!({"q": q.q, "agency": q.agency, "year": q.year}))
@@ -70,7 +69,8 @@ pub fn dump_dom(chrome: &Path, url: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-pub fn check_runner(chrome: &Path, url: &str, how: &str) {
+/// Runs the runner page (see [`write_runner`], same `queries`) and checks each answer.
+pub fn check_runner(chrome: &Path, url: &str, how: &str, queries: &[fixture::FixtureQuery]) {
     let dom = dump_dom(chrome, url);
     let doc = scraper::Html::parse_document(&dom);
     let sel = scraper::Selector::parse("#out").unwrap();
@@ -81,7 +81,6 @@ pub fn check_runner(chrome: &Path, url: &str, how: &str) {
         .unwrap_or_default();
     let answers: Value = serde_json::from_str(&text)
         .unwrap_or_else(|_| panic!("{how}: runner page printed {text:?}"));
-    let (_, queries) = fixture::load();
     let mut failures = Vec::new();
     for (q, a) in queries.iter().zip(answers.as_array().expect("array")) {
         let urls: Vec<String> = a["urls"]

@@ -110,9 +110,19 @@ pub fn load() -> (Vec<FixtureDoc>, Vec<FixtureQuery>) {
 
 /// Writes the index of the fixture under `root/search/` and search.js to `root/assets/`.
 pub fn write_site_index(root: &Path, docs: &[FixtureDoc]) -> SearchStats {
+    write_site_index_in_batches(root, docs, 1)
+}
+
+/// As [`write_site_index`], adding `batch` documents at a time (1: `add` each).
+pub fn write_site_index_in_batches(root: &Path, docs: &[FixtureDoc], batch: usize) -> SearchStats {
     let mut index = SearchIndex::new();
-    for d in docs {
-        index.add(&d.as_search());
+    for group in docs.chunks(batch.max(1)) {
+        if batch == 1 {
+            index.add(&group[0].as_search());
+        } else {
+            let g: Vec<_> = group.iter().map(FixtureDoc::as_search).collect();
+            index.add_batch(&g);
+        }
     }
     let stats = index.write(root).expect("index written");
     std::fs::create_dir_all(root.join("assets")).expect("assets dir");

@@ -22,7 +22,7 @@
   var TF_OF_CODE = [1, 2.5, 5.5, 12];
   var TITLE_BOOST = 3;
   var META_BOOST = 1.5;
-  var PAGE_SIZE = 20;
+  var PAGE_SIZE = 10;
   var SNIPPET_CHARS = 110;
 
   // ---- tokenizer (mirrors src/search/tokenize.rs) ----
@@ -149,6 +149,12 @@
 
   function load(key, rel) {
     if (loaded[key]) return loaded[key];
+    if (early[key] !== undefined) {
+      // Arrived by a <script> tag of the page itself (search.html loads core.js).
+      loadedFiles.push(rel);
+      loaded[key] = Promise.resolve(early[key]);
+      return loaded[key];
+    }
     loaded[key] = new Promise(function (resolve, reject) {
       pending[key] = resolve;
       loadedFiles.push(rel);
@@ -160,10 +166,13 @@
     return loaded[key];
   }
 
+  var early = {};
+
   function arrived(key, value) {
     var resolve = pending[key];
     delete pending[key];
     if (resolve) resolve(value);
+    else early[key] = value;
   }
 
   // ---- index data ----
@@ -193,9 +202,11 @@
     }
     for (var i = 0; i < n; i++) {
       c.agencyOf[i] = next();
-      c.yearOf[i] = next() - 1;
-      c.titleNorm[i] = Math.sqrt(Math.max(1, next()));
-      c.bodyNorm[i] = Math.max(1, next());
+      var y = next();
+      c.yearOf[i] = y ? c.minYear + y - 1 : -1;
+      // Codes of src/search/format.rs: title 4·√len, body 4·log₂(len + 1).
+      c.titleNorm[i] = Math.max(1, DIGIT[s.charCodeAt(pos++)] / 4);
+      c.bodyNorm[i] = Math.max(1, Math.sqrt(Math.pow(2, DIGIT[s.charCodeAt(pos++)] / 4) - 1));
     }
     return c;
   }
@@ -219,10 +230,10 @@
         continue;
       }
       v += d * mul;
-      var gap = withTf ? Math.floor(v / 4) : v;
+      var gap = withTf ? Math.floor(v / (1 << TF_BITS)) : v;
       var id = base + gap;
       ids.push(id);
-      if (withTf) tfs.push(v & 3);
+      if (withTf) tfs.push(v & ((1 << TF_BITS) - 1));
       base = id + 1;
       v = 0;
       mul = 1;
@@ -230,35 +241,33 @@
     return { ids: ids, tfs: tfs };
   }
 
+  var IN_BODY = 1;
+  var IN_TITLE = 2;
+  var IN_META = 4;
+
+  /** A term's postings as per-document arrays: where it occurs, and its body tf code. */
   function decodeTerm(value) {
+    var n = core.documents;
+    var where = new Uint8Array(n);
+    var tf = new Uint8Array(n);
+    var ids = [];
     var parts = value.split(".");
-    var body = decodeList(parts[0], 0, parts[0].length, true);
-    var title = parts[1] ? decodeList(parts[1], 0, parts[1].length, false).ids : [];
-    var meta = parts[2] ? decodeList(parts[2], 0, parts[2].length, false).ids : [];
-    var all = {};
-    var df = 0;
-    [body.ids, title, meta].forEach(function (list) {
+    function mark(list, bit) {
       for (var i = 0; i < list.length; i++) {
-        if (!all[list[i]]) {
-          all[list[i]] = 1;
-          df++;
-        }
+        var d = list[i];
+        if (d >= n) continue;
+        if (!where[d]) ids.push(d);
+        where[d] |= bit;
       }
-    });
-    var tf = {};
+    }
+    var body = decodeList(parts[0], 0, parts[0].length, true);
+    mark(body.ids, IN_BODY);
     for (var i = 0; i < body.ids.length; i++) tf[body.ids[i]] = body.tfs[i];
-    var inTitle = {};
-    title.forEach(function (d) {
-      inTitle[d] = 1;
-    });
-    var inMeta = {};
-    meta.forEach(function (d) {
-      inMeta[d] = 1;
-    });
-    return { df: df, docs: all, tf: tf, title: inTitle, meta: inMeta };
+    if (parts[1]) mark(decodeList(parts[1], 0, parts[1].length, false).ids, IN_TITLE);
+    if (parts[2]) mark(decodeList(parts[2], 0, parts[2].length, false).ids, IN_META);
+    return { df: ids.length, ids: ids, where: where, tf: tf };
   }
 
-  var EMPTY_TERM = { df: 0, docs: {}, tf: {}, title: {}, meta: {} };
 
   function shardOf(term) {
     return (hashTerm(term) & (core.shards - 1)) >>> 0;
@@ -281,7 +290,7 @@
           termCache[t] =
             shard && Object.prototype.hasOwnProperty.call(shard, t)
               ? decodeTerm(shard[t])
-              : EMPTY_TERM;
+              : { df: 0, ids: [], where: new Uint8Array(core.documents), tf: null };
         }
         out[t] = termCache[t];
       });
@@ -291,6 +300,14 @@
 
   function chunkOf(id) {
     return Math.floor(id / core.docsPerFile);
+  }
+
+  function loadDoc(id) {
+    var c = chunkOf(id);
+    var folder = Math.floor(c / core.filesPerFolder);
+    return load("d/" + c, "d/" + folder + "/" + c + ".js").then(function () {
+      return docChunks[c][id % core.docsPerFile] || null;
+    });
   }
 
   function loadDocs(ids) {
@@ -324,7 +341,7 @@
       .map(function (w) {
         var terms = queryTerms(w);
         var id = compactId(w);
-        return { text: w, terms: terms, idTerm: id.length >= 2 ? "#" + id : null };
+        return { text: w, terms: terms, idTerm: id.length >= 2 && /[0-9]/.test(id) ? "#" + id : null };
       })
       .filter(function (w) {
         return w.terms.length > 0;
@@ -332,7 +349,7 @@
     var whole = compactId(q || "");
     return {
       words: parsed,
-      idTerm: parsed.length > 1 && whole.length >= 2 ? "#" + whole : null,
+      idTerm: parsed.length > 1 && whole.length >= 2 && /[0-9]/.test(whole) ? "#" + whole : null,
     };
   }
 
@@ -350,10 +367,18 @@
    * where facets count the matching documents by 机构 and 年份 before filtering.
    * filters: { agency: name or "", year: number or "" }.
    */
+  var timing = {};
+  function now() {
+    return global.performance ? global.performance.now() : Date.now();
+  }
+
   function search(q, filters) {
     filters = filters || {};
+    timing.start = now();
+    timing.first = 0;
     var query = parseQuery(q);
     return loadCore().then(function () {
+      timing.core = now();
       if (!query.words.length) return { total: 0, hits: [], facets: { agencies: [], years: [] } };
       var terms = [];
       var idTerms = [];
@@ -365,81 +390,88 @@
       terms = unique(terms);
       idTerms = unique(idTerms);
       return loadTerms(terms.concat(idTerms)).then(function (postings) {
-        return rank(query, terms, idTerms, postings, filters);
+        timing.terms = now();
+        var r = rank(query, terms, idTerms, postings, filters);
+        timing.ranked = now();
+        return r;
       });
     });
   }
 
   function rank(query, terms, idTerms, postings, filters) {
     var n = core.documents;
-    var candidates = null;
     // AND over every term: start from the rarest list.
     var byDf = terms.slice().sort(function (x, y) {
       return postings[x].df - postings[y].df;
     });
-    byDf.forEach(function (t) {
-      var docs = postings[t].docs;
-      if (candidates === null) {
-        candidates = Object.keys(docs).map(Number);
-      } else {
-        candidates = candidates.filter(function (d) {
-          return docs[d] === 1;
-        });
-      }
-    });
-    candidates = candidates || [];
-    var exact = {};
-    idTerms.forEach(function (t) {
-      var meta = postings[t].meta;
-      Object.keys(meta).forEach(function (d) {
-        exact[d] = 1;
+    var candidates = byDf.length ? postings[byDf[0]].ids.slice() : [];
+    byDf.slice(1).forEach(function (t) {
+      var where = postings[t].where;
+      candidates = candidates.filter(function (d) {
+        return where[d] !== 0;
       });
     });
-    var inSet = {};
+    var exact = new Uint8Array(n);
+    var inSet = new Uint8Array(n);
     candidates.forEach(function (d) {
       inSet[d] = 1;
     });
-    Object.keys(exact).forEach(function (d) {
-      if (!inSet[d]) {
-        inSet[d] = 1;
-        candidates.push(Number(d));
-      }
+    idTerms.forEach(function (t) {
+      var p = postings[t];
+      p.ids.forEach(function (d) {
+        if (!(p.where[d] & IN_META)) return;
+        exact[d] = 1;
+        if (!inSet[d]) {
+          inSet[d] = 1;
+          candidates.push(d);
+        }
+      });
     });
 
-    var idf = {};
-    terms.forEach(function (t) {
-      idf[t] = 1 + Math.log(n / (postings[t].df + 1));
+    // Plain loops: this runs for every candidate, often the whole archive.
+    var words = query.words.map(function (w) {
+      return w.terms.map(function (t) {
+        return postings[t].where;
+      });
     });
-    var hits = candidates.map(function (d) {
+    var lists = terms.map(function (t) {
+      return postings[t];
+    });
+    var idfs = terms.map(function (t) {
+      return 1 + Math.log(n / (postings[t].df + 1));
+    });
+    var hits = new Array(candidates.length);
+    for (var c = 0; c < candidates.length; c++) {
+      var d = candidates[c];
       var score = 0;
-      terms.forEach(function (t) {
-        var p = postings[t];
+      for (var k = 0; k < lists.length; k++) {
+        var p = lists[k];
+        var w = p.where[d];
         var s = 0;
-        if (p.tf.hasOwnProperty(d)) s += Math.sqrt(TF_OF_CODE[p.tf[d]]) / core.bodyNorm[d];
-        if (p.title[d]) s += TITLE_BOOST / core.titleNorm[d];
-        if (p.meta[d]) s += META_BOOST;
-        score += s * idf[t];
-      });
+        if (w & IN_BODY) s += Math.sqrt(TF_OF_CODE[p.tf[d]]) / core.bodyNorm[d];
+        if (w & IN_TITLE) s += TITLE_BOOST / core.titleNorm[d];
+        if (w & IN_META) s += META_BOOST;
+        score += s * idfs[k];
+      }
       var titleWords = 0;
-      query.words.forEach(function (w) {
-        if (
-          w.terms.every(function (t) {
-            return postings[t].title[d] === 1;
-          })
-        )
-          titleWords++;
-      });
-      return { id: d, score: score, titleWords: titleWords, exact: exact[d] === 1 };
-    });
+      for (var wi = 0; wi < words.length; wi++) {
+        var all = true;
+        for (var ti = 0; ti < words[wi].length && all; ti++) all = (words[wi][ti][d] & IN_TITLE) !== 0;
+        if (all) titleWords++;
+      }
+      // One number to sort by: exact number first, then title words, then score
+      // (a score stays far below 1e6).
+      hits[c] = {
+        id: d,
+        score: score,
+        titleWords: titleWords,
+        exact: exact[d] === 1,
+        key: exact[d] * 1e9 + titleWords * 1e6 + score,
+      };
+    }
     hits.sort(function (x, y) {
-      return (
-        (y.exact ? 1 : 0) - (x.exact ? 1 : 0) ||
-        y.titleWords - x.titleWords ||
-        y.score - x.score ||
-        x.id - y.id
-      );
+      return y.key - x.key || x.id - y.id;
     });
-
     var agencyCount = {};
     var yearCount = {};
     hits.forEach(function (h) {
@@ -563,6 +595,7 @@
     markRanges: markRanges,
     docUrl: docUrl,
     loadedFiles: loadedFiles,
+    timing: timing,
     setBase: function (scriptUrl) {
       indexBase = new URL("../search/", scriptUrl).href;
       siteRoot = new URL("../", scriptUrl).href;
@@ -641,37 +674,58 @@
       select.disabled = false;
     }
 
+    function renderItem(r, id, list) {
+      var link = el("a", { href: docUrl(r) }, rangesToNodes(markRanges(r.title, list)));
+      var meta = [r.agency, r.published, r.docNo].filter(Boolean).join(" · ");
+      var sn = snippet(r.excerpt, list);
+      var p = el("p", { class: "search-snippet" }, rangesToNodes(sn.ranges));
+      if (sn.before) p.insertBefore(doc.createTextNode("…"), p.firstChild);
+      if (sn.after) p.appendChild(doc.createTextNode("…"));
+      results.appendChild(
+        el("li", { "data-doc": String(id) }, [
+          el("h2", { class: "search-title" }, [link]),
+          el("p", { class: "search-meta" }, [meta]),
+          p,
+        ])
+      );
+    }
+
     function renderMore() {
       var gen = generation;
       var page = current.hits.slice(shown, shown + PAGE_SIZE);
       var list = highlightPieces(current.query);
-      return loadDocs(
-        page.map(function (h) {
-          return h.id;
-        })
-      ).then(function (records) {
+      // Each result is shown as soon as it and those above it have arrived.
+      var chain = Promise.resolve();
+      page.forEach(function (hit, i) {
+        var record = loadDoc(hit.id);
+        chain = chain
+          .then(function () {
+            return record;
+          })
+          .then(function (r) {
+            if (gen !== generation || !r) return;
+            renderItem(r, hit.id, list);
+            if (i === 0) timing.first = now();
+          });
+      });
+      return chain.then(function () {
         if (gen !== generation) return;
-        records.forEach(function (r, i) {
-          if (!r) return;
-          var link = el("a", { href: docUrl(r) }, rangesToNodes(markRanges(r.title, list)));
-          var meta = [r.agency, r.published, r.docNo].filter(Boolean).join(" · ");
-          var sn = snippet(r.excerpt, list);
-          var p = el("p", { class: "search-snippet" }, rangesToNodes(sn.ranges));
-          if (sn.before) p.insertBefore(doc.createTextNode("…"), p.firstChild);
-          if (sn.after) p.appendChild(doc.createTextNode("…"));
-          var li = el("li", { "data-doc": String(page[i].id) }, [
-            el("h2", { class: "search-title" }, [link]),
-            el("p", { class: "search-meta" }, [meta]),
-            p,
-          ]);
-          results.appendChild(li);
-        });
+        timing.docs = now();
         shown += page.length;
         if (more) more.hidden = shown >= current.hits.length;
-        var now = global.performance ? global.performance.now() : 0;
-        status.setAttribute("data-query-ms", (now - started).toFixed(1));
-        status.setAttribute("data-page-ms", now.toFixed(1));
+        var done = now();
+        status.setAttribute("data-query-ms", (done - started).toFixed(1));
+        status.setAttribute("data-page-ms", done.toFixed(1));
+        status.setAttribute("data-first-ms", (timing.first || done).toFixed(1));
         status.setAttribute("data-files", loadedFiles.join(" "));
+        status.setAttribute(
+          "data-timing",
+          ["core", "terms", "ranked", "first", "docs"]
+            .map(function (k) {
+              return k + "=" + (timing[k] - timing.start).toFixed(1);
+            })
+            .join(" ")
+        );
         doc.documentElement.setAttribute("data-search-state", "done");
       });
     }
@@ -680,7 +734,7 @@
       var q = input.value.trim();
       generation++;
       var gen = generation;
-      started = global.performance ? global.performance.now() : 0;
+      started = now();
       while (results.firstChild) results.removeChild(results.firstChild);
       if (more) more.hidden = true;
       if (!q) {

@@ -1,0 +1,168 @@
+//! The demo archive (content/ of this repository) built with `gongkai build`, searched
+//! in headless Chromium from file:// (offline copy) and over http under /xxgk/: every
+//! document that contains the query's words is in the top 10 (recall 100%), and the
+//! exact 索引号/文号 or the title match ranks first (tests/browser/search_demo_queries.json).
+
+#[path = "browser/search_chromium.rs"]
+mod chromium;
+#[path = "browser/search_fixture.rs"]
+mod fixture;
+
+use std::path::Path;
+use std::process::Command;
+
+use fixture::FixtureQuery;
+use gongkai::document::Document;
+use serde_json::Value;
+
+struct DemoDoc {
+    url_path: String,
+    agency: String,
+    year: Option<i32>,
+    /// Title, 机构, numbers and the Markdown body: what a word may be found in.
+    text: String,
+}
+
+fn demo_docs() -> Vec<DemoDoc> {
+    let content = fixture::repo().join("content");
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(&content)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if e.path().extension().is_none_or(|x| x != "md") {
+            continue;
+        }
+        let rel = e
+            .path()
+            .strip_prefix(&content)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = std::fs::read_to_string(e.path()).unwrap();
+        let doc = Document::parse(e.path(), &rel, &text).expect("demo document parses");
+        let f = &doc.front;
+        out.push(DemoDoc {
+            url_path: doc.url_path(),
+            agency: f.agency.as_ref().map_or("", |a| a.as_str()).to_string(),
+            year: f.year(),
+            text: format!(
+                "{}\n{}\n{}\n{}\n{}",
+                f.title,
+                f.agency.as_ref().map_or("", |a| a.as_str()),
+                f.index_no.as_ref().map_or("", |n| n.as_str()),
+                f.doc_no.as_ref().map_or("", |n| n.as_str()),
+                doc.body
+            ),
+        });
+    }
+    out.sort_by(|a, b| a.url_path.cmp(&b.url_path));
+    out
+}
+
+/// The query set, with the expected top 10 worked out from the demo's text.
+fn demo_queries(docs: &[DemoDoc]) -> Vec<FixtureQuery> {
+    let path = fixture::repo().join("tests/browser/search_demo_queries.json");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut out = Vec::new();
+    for q in v["queries"].as_array().unwrap() {
+        let text = q["q"].as_str().unwrap().to_string();
+        let agency = q["agency"].as_str().unwrap_or("").to_string();
+        let year = q["year"].as_str().unwrap_or("").to_string();
+        let first = q["first"].as_str().map(str::to_string);
+        let (top10, total) = if q["id"].as_bool().unwrap_or(false) {
+            (first.iter().cloned().collect(), None)
+        } else {
+            let hits: Vec<String> = docs
+                .iter()
+                .filter(|d| text.split_whitespace().all(|w| d.text.contains(w)))
+                .filter(|d| agency.is_empty() || d.agency == agency)
+                .filter(|d| year.is_empty() || d.year.map(|y| y.to_string()) == Some(year.clone()))
+                .map(|d| d.url_path.clone())
+                .collect();
+            assert!(
+                !hits.is_empty(),
+                "demo query {text:?} matches no demo document; fix the query set"
+            );
+            assert!(
+                hits.len() <= 10,
+                "demo query {text:?} matches more than 10 documents"
+            );
+            let n = hits.len() as u64;
+            (hits, Some(n))
+        };
+        out.push(FixtureQuery {
+            q: text,
+            agency,
+            year,
+            first,
+            top10,
+            total,
+        });
+    }
+    out
+}
+
+fn build(args: &[&str]) {
+    let repo = fixture::repo();
+    let out = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(["build", "--root", repo.to_str().unwrap()])
+        .args(args)
+        .output()
+        .expect("gongkai runs");
+    assert!(
+        out.status.success(),
+        "build of the demo failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn runner_prefix(site: &Path, base: &str) -> String {
+    let page = std::fs::read_to_string(site.join("search/index.html")).unwrap();
+    if page.contains(&format!("src=\"{base}assets/search.js\"")) {
+        base.to_string()
+    } else {
+        "../".to_string()
+    }
+}
+
+#[test]
+fn demo_query_set_from_file_and_http() {
+    let Some(chrome) = chromium::chromium() else {
+        if std::env::var_os("GONGKAI_SKIP_BROWSER").is_some() {
+            eprintln!("skipped: no chromium (GONGKAI_SKIP_BROWSER set)");
+            return;
+        }
+        panic!(
+            "headless Chromium is needed: apt-get install -y chromium (or set GONGKAI_SKIP_BROWSER=1)"
+        );
+    };
+    let docs = demo_docs();
+    assert!(docs.len() >= 10, "the demo archive is in content/");
+    let queries = demo_queries(&docs);
+    let work = tempfile::tempdir().unwrap();
+
+    let usb = work.path().join("usb");
+    let usb_s = format!("{}/", usb.display());
+    build(&["--offline", "--base-url", &usb_s, "--output", &usb_s]);
+    chromium::write_runner(&usb, &runner_prefix(&usb, &usb_s), &queries);
+    chromium::check_runner(
+        &chrome,
+        &format!("file://{usb_s}search/runner.html"),
+        "demo file://",
+        &queries,
+    );
+
+    let www = work.path().join("www");
+    let site = www.join("xxgk");
+    build(&["--base-url", "/xxgk/", "--output", site.to_str().unwrap()]);
+    chromium::write_runner(&site, "/xxgk/", &queries);
+    let (_server, port) = chromium::serve(&www);
+    chromium::check_runner(
+        &chrome,
+        &format!("http://127.0.0.1:{port}/xxgk/search/runner.html"),
+        "demo http",
+        &queries,
+    );
+}
