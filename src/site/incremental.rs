@@ -34,21 +34,33 @@ pub enum Rebuilt {
 pub struct Incremental {
     opts: BuildOptions,
     state: Option<BuildState>,
+    /// The search index lags behind the pages (see [`Incremental::refresh_search`]).
+    search_stale: bool,
 }
 
 impl Incremental {
     /// Nothing is built until the first [`Incremental::rebuild`].
     pub fn new(opts: BuildOptions) -> Incremental {
-        Incremental { opts, state: None }
+        Incremental {
+            opts,
+            state: None,
+            search_stale: false,
+        }
     }
 
-    /// Brings the output up to date after `changed` (paths relative to the root, or
+    /// Brings the pages up to date after `changed` (paths relative to the root, or
     /// absolute). The first call, or one the state cannot serve, is a full build. On
     /// error the previous output stays as it was.
+    ///
+    /// After a document change the pages are current at once and the search index is
+    /// not: re-indexing every text costs more than the pages, so it is left to
+    /// [`Incremental::refresh_search`], which the preview calls once the browser has
+    /// been told to reload.
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<(BuildSummary, Rebuilt), Diagnostics> {
         if let Some(state) = self.state.as_mut() {
             if let Some(paths) = document_changes(&self.opts.root, changed) {
                 if let Some(outcome) = update(&self.opts, state, &paths)? {
+                    self.search_stale = true;
                     return Ok(outcome);
                 }
             }
@@ -57,7 +69,31 @@ impl Incremental {
         self.state = None;
         let (summary, state) = full_build(&self.opts, true)?;
         self.state = state;
+        self.search_stale = false;
         Ok((summary, Rebuilt::Full))
+    }
+
+    /// Whether the search index lags behind the pages.
+    pub fn search_is_stale(&self) -> bool {
+        self.search_stale && self.state.is_some()
+    }
+
+    /// Rewrites the search index from the documents as they are now, if it lags.
+    pub fn refresh_search(&mut self) -> Result<(), Diagnostics> {
+        let Some(state) = self.state.as_ref().filter(|_| self.search_stale) else {
+            return Ok(());
+        };
+        let mut index = SearchIndex::new();
+        for chunk in search_order(&state.site).chunks(super::CHUNK) {
+            let pairs: Vec<(&Document, &str)> = chunk
+                .iter()
+                .map(|&i| (&state.site.documents[i], state.texts[i].as_str()))
+                .collect();
+            add_to_index(&mut index, &pairs);
+        }
+        replace_index(index, &state.output)?;
+        self.search_stale = false;
+        Ok(())
     }
 }
 
@@ -181,9 +217,14 @@ fn update(
             Err(e) => errors.push(e),
         }
     }
-    // The lists, the feed (it quotes bodies) and the sitemap are cheap: always again.
+    // When no list shows anything new, only the feed (it quotes bodies) changes.
     let mut pages = neighbours.len();
-    for r in renderer.other_pages() {
+    let others = if lists_changed {
+        renderer.other_pages()
+    } else {
+        renderer.other_pages_where(|path| path == "atom.xml")
+    };
+    for r in others {
         match r.and_then(|p| write_replacing(out, &p.path, p.html.as_bytes())) {
             Ok(()) => pages += 1,
             Err(e) => errors.push(e),
@@ -196,18 +237,11 @@ fn update(
         state.texts[i] = text;
     }
     timer.lap("pages");
-    let mut index = SearchIndex::new();
-    for i in search_order(&state.site) {
-        add_to_index(&mut index, &state.site.documents[i], &state.texts[i]);
-    }
-    timer.lap("search: add");
-    let files = replace_index(index, out)?;
-    timer.lap("search: write");
     Ok(Some((
         BuildSummary {
             documents: state.site.documents.len(),
             pages,
-            files,
+            files: 0,
             output: out.clone(),
         },
         Rebuilt::Documents(count),
@@ -323,7 +357,23 @@ mod tests {
         );
         let (_, how) = inc.rebuild(&[PathBuf::from("content/2024/d1.md")]).unwrap();
         assert_eq!(how, Rebuilt::Documents(1));
+        assert!(inc.search_is_stale());
+        inc.refresh_search().unwrap();
+        assert!(!inc.search_is_stale());
         let fresh = dir.path().join("fresh");
+        crate::site::build(&BuildOptions {
+            root: root.clone(),
+            output: Some(fresh.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(tree(&out), tree(&fresh));
+
+        // A body-only change: the lists stay, the page, the feed and the index change.
+        write(&root, "content/2024/d2.md", &doc("文件2", "2024-03-01", "另一段新正文"));
+        let (_, how) = inc.rebuild(&[PathBuf::from("content/2024/d2.md")]).unwrap();
+        assert_eq!(how, Rebuilt::Documents(1));
+        inc.refresh_search().unwrap();
         crate::site::build(&BuildOptions {
             root: root.clone(),
             output: Some(fresh.clone()),

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 
 use crate::config::SiteConfig;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::document::Document;
 use crate::render::templates::Theme;
 use crate::search::{SearchDocument, SearchIndex};
 
@@ -148,15 +149,21 @@ pub(crate) fn full_build(
                 Ok(body.text)
             })
             .collect();
+        let mut batch: Vec<(usize, String)> = Vec::with_capacity(chunk.len());
         for (&i, r) in chunk.iter().zip(results) {
             match r {
-                Ok(text) => {
-                    add_to_index(&mut index, &site.documents[i], &text);
-                    if keep {
-                        kept_texts[i] = text;
-                    }
-                }
+                Ok(text) => batch.push((i, text)),
                 Err(e) => errors.push(e),
+            }
+        }
+        let pairs: Vec<(&Document, &str)> = batch
+            .iter()
+            .map(|(i, t)| (&site.documents[*i], t.as_str()))
+            .collect();
+        add_to_index(&mut index, &pairs);
+        if keep {
+            for (i, text) in batch {
+                kept_texts[i] = text;
             }
         }
     }
@@ -219,19 +226,28 @@ fn search_order(site: &model::Site) -> Vec<usize> {
     order
 }
 
-fn add_to_index(index: &mut SearchIndex, doc: &crate::document::Document, text: &str) {
-    let summary = pages::DocSummary::of(doc);
-    let url_path = doc.url_path();
-    index.add(&SearchDocument {
-        url_path: &url_path,
-        title: &summary.title,
-        agency: &summary.agency,
-        published: &summary.published,
-        year: summary.year,
-        index_no: &summary.index_no,
-        doc_no: &summary.doc_no,
-        text,
-    });
+/// Adds documents with their plain text to the index, as one batch (the index counts
+/// a batch's terms in parallel).
+fn add_to_index(index: &mut SearchIndex, batch: &[(&Document, &str)]) {
+    let owned: Vec<(pages::DocSummary, String)> = batch
+        .iter()
+        .map(|(d, _)| (pages::DocSummary::of(d), d.url_path()))
+        .collect();
+    let docs: Vec<SearchDocument<'_>> = owned
+        .iter()
+        .zip(batch)
+        .map(|((summary, url_path), (_, text))| SearchDocument {
+            url_path,
+            title: &summary.title,
+            agency: &summary.agency,
+            published: &summary.published,
+            year: summary.year,
+            index_no: &summary.index_no,
+            doc_no: &summary.doc_no,
+            text,
+        })
+        .collect();
+    index.add_batch(&docs);
 }
 
 /// Writes the search index under `root/search/`; returns the number of files.

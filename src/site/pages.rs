@@ -376,6 +376,14 @@ impl<'a> Renderer<'a> {
 
     /// Every page that is not a document page.
     pub fn other_pages(&self) -> Vec<Result<RenderedPage, Diagnostic>> {
+        self.other_pages_where(|_| true)
+    }
+
+    /// The pages that are not document pages and whose output path passes `keep`.
+    pub fn other_pages_where(
+        &self,
+        keep: impl Fn(&str) -> bool + Sync,
+    ) -> Vec<Result<RenderedPage, Diagnostic>> {
         // Contexts are made in order, pages rendered in parallel.
         let mut out: Vec<(&str, String, tera::Context)> = Vec::new();
         let site = self.site;
@@ -516,6 +524,7 @@ impl<'a> Renderer<'a> {
         let ctx = self.context("robots", "robots.txt");
         out.push(("robots.txt", "robots.txt".into(), ctx));
         out.into_par_iter()
+            .filter(|(_, path, _)| keep(path))
             .map(|(template, path, ctx)| self.render(template, path, &ctx))
             .collect()
     }
