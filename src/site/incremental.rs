@@ -370,7 +370,11 @@ mod tests {
         assert_eq!(tree(&out), tree(&fresh));
 
         // A body-only change: the lists stay, the page, the feed and the index change.
-        write(&root, "content/2024/d2.md", &doc("文件2", "2024-03-01", "另一段新正文"));
+        write(
+            &root,
+            "content/2024/d2.md",
+            &doc("文件2", "2024-03-01", "另一段新正文"),
+        );
         let (_, how) = inc.rebuild(&[PathBuf::from("content/2024/d2.md")]).unwrap();
         assert_eq!(how, Rebuilt::Documents(1));
         inc.refresh_search().unwrap();

@@ -89,13 +89,44 @@ impl Staging {
                 let _ = std::fs::remove_dir_all(&old);
                 return Err(fail("cannot put the new build in place", e));
             }
-            let _ = std::fs::remove_dir_all(&old);
+            remove_tree(&old);
         } else if let Err(e) = std::fs::rename(&staged, &self.target) {
             let _ = std::fs::remove_dir_all(&staged);
             return Err(fail("cannot put the new build in place", e));
         }
         Ok(self.target.clone())
     }
+}
+
+/// Removes a folder and everything in it, its subfolders in parallel: the old output of
+/// a large archive is tens of thousands of files. Best effort: what cannot be removed
+/// stays, hidden beside the output.
+fn remove_tree(dir: &Path) {
+    use rayon::prelude::*;
+    let mut stack = vec![dir.to_path_buf()];
+    // Two levels down gives enough folders to share out (year/…, agency/…, search/…).
+    for _ in 0..2 {
+        let mut next = Vec::new();
+        for d in stack.drain(..) {
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if e.file_type().is_ok_and(|t| t.is_dir()) {
+                    next.push(p);
+                } else {
+                    let _ = std::fs::remove_file(&p);
+                }
+            }
+        }
+        stack = next;
+    }
+    stack.par_iter().for_each(|d| {
+        let _ = std::fs::remove_dir_all(d);
+    });
+    // What is left are the now empty upper folders.
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// Writes `bytes` to `root/rel`, creating folders as needed.
