@@ -1,6 +1,7 @@
 //! Golden tests over the five real raw reports in ../shared/seeds (the table of
 //! issue 3), and the "nothing lost" property on each.
 
+mod common;
 mod import_support;
 
 use gongkai::document::{Completeness, Document};
@@ -362,25 +363,7 @@ fn same_input_same_bytes_and_no_overwrite() {
         Run { dir, report }
     };
     assert_eq!(a.report["files"], b.report["files"]);
-    let files = |d: &std::path::Path| {
-        let mut v: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(d.join("content"))
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .map(|e| {
-                let rel = e
-                    .path()
-                    .strip_prefix(d)
-                    .unwrap_or(e.path())
-                    .to_string_lossy()
-                    .into_owned();
-                (rel, std::fs::read(e.path()).unwrap_or_default())
-            })
-            .collect();
-        v.sort();
-        v
-    };
+    let files = |d: &std::path::Path| common::tree(&d.join("content"));
     let fa = files(a.dir.path());
     assert_eq!(fa.len(), 5);
     assert_eq!(fa, files(b.dir.path()));

@@ -11,15 +11,7 @@ pub struct IndexNumber(String);
 impl IndexNumber {
     /// `None` for an empty value or an explicit 无.
     pub fn new(raw: &str) -> Option<Self> {
-        let s: String = fullwidth_to_ascii(raw.trim())
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        if s.is_empty() || s == "无" {
-            None
-        } else {
-            Some(IndexNumber(s))
-        }
+        compact(raw).map(IndexNumber)
     }
 
     pub fn as_str(&self) -> &str {
@@ -42,14 +34,7 @@ impl DocNumber {
     /// year brackets `[2008]`, `(2020)`, `（2020）`, `【2020】`, `〔〕`, which all become
     /// 〔〕. Everything else is kept. `None` for an empty value or 无.
     pub fn new(raw: &str) -> Option<Self> {
-        let s: String = fullwidth_to_ascii(raw.trim())
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        if s.is_empty() || s == "无" {
-            return None;
-        }
-        Some(DocNumber(normalize_year_brackets(&s)))
+        compact(raw).map(|s| DocNumber(normalize_year_brackets(&s)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -80,6 +65,15 @@ impl fmt::Display for DocNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// A number as copies write it, made ASCII with no spaces; `None` when empty or 无.
+fn compact(raw: &str) -> Option<String> {
+    let s: String = fullwidth_to_ascii(raw.trim())
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    (!s.is_empty() && s != "无").then_some(s)
 }
 
 fn normalize_year_brackets(s: &str) -> String {

@@ -126,43 +126,45 @@ pub fn render(markdown: &str, links: &dyn LinkResolver) -> RenderedBody {
                 out_events.push(Event::End(TagEnd::Heading(level)));
                 text.push('\n');
             }
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                if is_unsafe_url(&dest_url) {
-                    dropped.push(true);
-                    continue;
-                }
-                dropped.push(false);
-                let dest_url = rewrite(&dest_url, links, &mut found_links, link_type);
-                out_events.push(Event::Start(Tag::Link {
+            Event::Start(tag @ (Tag::Link { .. } | Tag::Image { .. })) => {
+                let is_image = matches!(tag, Tag::Image { .. });
+                let (Tag::Link {
                     link_type,
                     dest_url,
                     title,
                     id,
-                }));
-            }
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                if is_unsafe_url(&dest_url) {
-                    // Keep the alt text as text.
-                    dropped.push(true);
-                    continue;
                 }
-                dropped.push(false);
-                let dest_url = rewrite(&dest_url, links, &mut found_links, link_type);
-                out_events.push(Event::Start(Tag::Image {
+                | Tag::Image {
                     link_type,
                     dest_url,
                     title,
                     id,
+                }) = tag
+                else {
+                    continue;
+                };
+                // An unsafe link is dropped with its end tag; its text (an image's alt
+                // text) stays as text.
+                let unsafe_url = is_unsafe_url(&dest_url);
+                dropped.push(unsafe_url);
+                if unsafe_url {
+                    continue;
+                }
+                let dest_url = rewrite(&dest_url, links, &mut found_links, link_type);
+                out_events.push(Event::Start(if is_image {
+                    Tag::Image {
+                        link_type,
+                        dest_url,
+                        title,
+                        id,
+                    }
+                } else {
+                    Tag::Link {
+                        link_type,
+                        dest_url,
+                        title,
+                        id,
+                    }
                 }));
             }
             Event::End(TagEnd::Link) | Event::End(TagEnd::Image) => {

@@ -202,26 +202,8 @@ impl<'a> Renderer<'a> {
             .and_then(|r| r.split('/').next())
             .unwrap_or("")
             .to_string();
-        let bp = base_path.clone();
-        theme
-            .tera
-            .register_function("url", move |args: &HashMap<String, tera::Value>| {
-                let path = path_arg(args, "url")?;
-                Ok(tera::Value::String(format!(
-                    "{bp}{}",
-                    encode_path(path.trim_start_matches('/'))
-                )))
-            });
-        let ab = abs_base.clone();
-        theme
-            .tera
-            .register_function("abs_url", move |args: &HashMap<String, tera::Value>| {
-                let path = path_arg(args, "abs_url")?;
-                Ok(tera::Value::String(format!(
-                    "{ab}{}",
-                    encode_path(path.trim_start_matches('/'))
-                )))
-            });
+        register_link_function(theme, "url", base_path.clone());
+        register_link_function(theme, "abs_url", abs_base.clone());
         let mut base = tera::Context::new();
         base.insert(
             "site",
@@ -537,6 +519,19 @@ impl<'a> Renderer<'a> {
     pub fn index_of(&self, path: &str) -> Option<usize> {
         self.index_of_path.get(path).copied()
     }
+}
+
+/// Registers a template function `name(path=…)` that returns `prefix` + the encoded path.
+fn register_link_function(theme: &mut Theme, name: &'static str, prefix: String) {
+    theme
+        .tera
+        .register_function(name, move |args: &HashMap<String, tera::Value>| {
+            let path = path_arg(args, name)?;
+            Ok(tera::Value::String(format!(
+                "{prefix}{}",
+                encode_path(path.trim_start_matches('/'))
+            )))
+        });
 }
 
 fn path_arg<'v>(args: &'v HashMap<String, tera::Value>, func: &str) -> tera::Result<&'v str> {
