@@ -3,6 +3,7 @@
 //! Data flows one way: raw reports → [`import`] → `content/**/*.md` ([`document`]) →
 //! [`site`] build (rendered with [`render`], indexed by [`search`]) → `public/`.
 
+pub mod archive;
 pub mod check;
 pub mod config;
 pub mod diagnostic;
@@ -11,4 +12,5 @@ pub mod import;
 pub mod init;
 pub mod render;
 pub mod search;
+pub mod serve;
 pub mod site;

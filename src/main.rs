@@ -32,6 +32,24 @@ enum Command {
         /// The folder to create (it may exist, but must not hold a site.toml).
         dir: PathBuf,
     },
+    /// Normalise raw reports (.txt, .html, .docx) into Markdown documents.
+    Import {
+        /// Files or folders of raw reports (folders are read recursively).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The archive's folder; its site.toml may add noise rules.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Where to write the documents (default: <root>/content).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also write a JSON report of everything found, removed and guessed.
+        #[arg(long, value_name = "FILE.json")]
+        report: Option<PathBuf>,
+        /// Overwrite documents that already exist.
+        #[arg(long)]
+        force: bool,
+    },
     /// Render content/ into a static site.
     Build {
         /// The archive's folder (the one holding site.toml).
@@ -58,23 +76,37 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
-    /// Normalise raw reports (.txt, .html, .docx) into Markdown documents.
-    Import {
-        /// Files or folders of raw reports (folders are read recursively).
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// The archive's folder; its site.toml may add noise rules.
+    /// Pack an offline copy into one zip (for a USB stick), with 使用说明.txt and SHA256SUMS.
+    Archive {
+        /// The zip file to write, e.g. 信息公开-离线版.zip
+        #[arg(long, value_name = "FILE.zip")]
+        output: PathBuf,
+        /// The archive's folder (the one holding site.toml).
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        /// Where to write the documents (default: <root>/content).
+    },
+    /// Check an offline copy (the zip or its unpacked folder) against its SHA256SUMS.
+    Verify {
+        /// The .zip made by `gongkai archive`, or the folder it was unpacked into.
+        path: PathBuf,
+    },
+    /// Preview the site in a browser: build, serve, rebuild and reload on every change.
+    ///
+    /// The site is built into a temporary folder that is removed on exit (public/ is not
+    /// touched) and served at the root of http://127.0.0.1:PORT/, whatever base_url says.
+    Serve {
+        /// The archive's folder (the one holding site.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The port to listen on (0: any free port).
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// The address to listen on; the default lets only this computer in.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in the default browser once it is served.
         #[arg(long)]
-        out: Option<PathBuf>,
-        /// Also write a JSON report of everything found, removed and guessed.
-        #[arg(long, value_name = "FILE.json")]
-        report: Option<PathBuf>,
-        /// Overwrite documents that already exist.
-        #[arg(long)]
-        force: bool,
+        open: bool,
     },
 }
 
@@ -133,6 +165,53 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             } else {
                 ExitCode::SUCCESS
+            }
+        }
+        Command::Archive { output, root } => {
+            match gongkai::archive::create(&gongkai::archive::ArchiveOptions { root, output }) {
+                Ok(summary) => {
+                    eprintln!("{summary}");
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => fail(&errors),
+            }
+        }
+        Command::Verify { path } => match gongkai::archive::verify(&path) {
+            Ok(report) => {
+                println!("{report}");
+                if report.is_intact() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }
+            Err(errors) => {
+                for d in errors.iter() {
+                    eprintln!("{d}");
+                }
+                ExitCode::FAILURE
+            }
+        },
+        Command::Serve {
+            root,
+            port,
+            bind,
+            open,
+        } => {
+            let opts = gongkai::serve::ServeOptions {
+                root,
+                port,
+                bind,
+                open,
+            };
+            match gongkai::serve::run(&opts) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(errors) => {
+                    for d in errors.iter() {
+                        eprintln!("{d}");
+                    }
+                    ExitCode::FAILURE
+                }
             }
         }
         Command::Import {

@@ -3,11 +3,13 @@
 //! load ([`load`]) → order and group ([`model`]) → render pages in parallel ([`pages`])
 //! and index them ([`crate::search`]) → write all-or-nothing ([`output`]).
 
+pub mod incremental;
 pub mod load;
 pub mod model;
 pub mod offline;
 pub mod output;
 pub mod pages;
+mod profile;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -60,6 +62,23 @@ impl fmt::Display for BuildSummary {
 /// Builds the archive at `opts.root`. On any error nothing is written and the previous
 /// output stays as it was; every problem found is returned.
 pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Diagnostics> {
+    full_build(opts, false).map(|(summary, _)| summary)
+}
+
+/// What a build computed that a later, incremental build can reuse (see
+/// [`incremental`]): the parsed site, the theme, and each document's plain text.
+pub(crate) struct BuildState {
+    pub config: SiteConfig,
+    pub base_url: String,
+    pub output: PathBuf,
+    pub theme: Theme,
+    pub site: model::Site,
+    /// Plain text of each document's body, by its index in `site.documents`.
+    pub texts: Vec<String>,
+}
+
+/// The settings of a build: site.toml with the command line's overrides applied.
+fn settings(opts: &BuildOptions) -> Result<(SiteConfig, String, PathBuf), Diagnostics> {
     let root = &opts.root;
     let config = SiteConfig::load(root)?;
     let base_url = match &opts.base_url {
@@ -82,6 +101,18 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Diagnostics> {
         .clone()
         .unwrap_or_else(|| root.join(&config.output_dir));
     check_output_location(root, &output)?;
+    Ok((config, base_url, output))
+}
+
+/// A whole build. With `keep`, the state is returned for incremental rebuilds, which
+/// costs the memory of every document's plain text.
+pub(crate) fn full_build(
+    opts: &BuildOptions,
+    keep: bool,
+) -> Result<(BuildSummary, Option<BuildState>), Diagnostics> {
+    let root = &opts.root;
+    let timer = profile::Timer::start();
+    let (config, base_url, output) = settings(opts)?;
 
     // Theme and content are both read before giving up, so all errors show at once.
     let mut errors = Diagnostics::new();
@@ -95,16 +126,19 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Diagnostics> {
         return Err(errors.sorted());
     };
     let site = model::Site::new(content.documents, &content_dir)?;
+    timer.lap("load");
     let renderer = pages::Renderer::new(&mut theme, &site, &config, &base_url);
     let staging = output::Staging::new(&output)?;
 
     // Document pages, rendered in parallel a chunk at a time, in the order the search
-    // index takes them; only one chunk's plain text is held at once.
+    // index takes them; unless kept, only one chunk's plain text is held at once.
     let mut index = SearchIndex::new();
-    let url_paths: Vec<String> = site.documents.iter().map(|d| d.url_path()).collect();
-    let mut order: Vec<usize> = (0..site.documents.len()).collect();
-    order.sort_by(|&a, &b| url_paths[a].cmp(&url_paths[b]));
-    for chunk in order.chunks(CHUNK) {
+    let mut kept_texts: Vec<String> = if keep {
+        vec![String::new(); site.documents.len()]
+    } else {
+        Vec::new()
+    };
+    for chunk in search_order(&site).chunks(CHUNK) {
         let results: Vec<Result<String, Diagnostic>> = chunk
             .par_iter()
             .map(|&i| {
@@ -117,25 +151,18 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Diagnostics> {
         for (&i, r) in chunk.iter().zip(results) {
             match r {
                 Ok(text) => {
-                    let summary = pages::DocSummary::of(&site.documents[i]);
-                    index.add(&SearchDocument {
-                        url_path: &url_paths[i],
-                        title: &summary.title,
-                        agency: &summary.agency,
-                        published: &summary.published,
-                        year: summary.year,
-                        index_no: &summary.index_no,
-                        doc_no: &summary.doc_no,
-                        text: &text,
-                    });
+                    add_to_index(&mut index, &site.documents[i], &text);
+                    if keep {
+                        kept_texts[i] = text;
+                    }
                 }
                 Err(e) => errors.push(e),
             }
         }
     }
-    let others = renderer.other_pages();
+    timer.lap("document pages");
     let mut pages = site.documents.len();
-    for r in others {
+    for r in renderer.other_pages() {
         match r.and_then(|p| staging.write(&p.path, p.html.as_bytes())) {
             Ok(()) => pages += 1,
             Err(e) => errors.push(e),
@@ -144,6 +171,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Diagnostics> {
     if errors.has_errors() {
         return Err(errors.sorted());
     }
+    timer.lap("list pages");
 
     let mut files = 0;
     for f in &theme.static_files {
@@ -156,27 +184,66 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Diagnostics> {
         staging.write(rel, &bytes)?;
         files += 1;
     }
+    files += write_index(index, staging.path())?;
+    timer.lap("search index");
 
-    let stats = index.write(staging.path()).map_err(|e| {
+    if opts.offline || config.offline {
+        offline::make_relative(staging.path(), &base_url)?;
+        timer.lap("offline rewrite");
+    }
+
+    let output = staging.commit()?;
+    timer.lap("swap into place");
+    let summary = BuildSummary {
+        documents: site.documents.len(),
+        pages,
+        files,
+        output: output.clone(),
+    };
+    let state = keep.then(|| BuildState {
+        config,
+        base_url,
+        output,
+        theme,
+        site,
+        texts: kept_texts,
+    });
+    Ok((summary, state))
+}
+
+/// Document indices in the order the search index takes them: by page path.
+fn search_order(site: &model::Site) -> Vec<usize> {
+    let url_paths: Vec<String> = site.documents.iter().map(|d| d.url_path()).collect();
+    let mut order: Vec<usize> = (0..site.documents.len()).collect();
+    order.sort_by(|&a, &b| url_paths[a].cmp(&url_paths[b]));
+    order
+}
+
+fn add_to_index(index: &mut SearchIndex, doc: &crate::document::Document, text: &str) {
+    let summary = pages::DocSummary::of(doc);
+    let url_path = doc.url_path();
+    index.add(&SearchDocument {
+        url_path: &url_path,
+        title: &summary.title,
+        agency: &summary.agency,
+        published: &summary.published,
+        year: summary.year,
+        index_no: &summary.index_no,
+        doc_no: &summary.doc_no,
+        text,
+    });
+}
+
+/// Writes the search index under `root/search/`; returns the number of files.
+fn write_index(index: SearchIndex, root: &Path) -> Result<usize, Diagnostic> {
+    let stats = index.write(root).map_err(|e| {
         Diagnostic::error(
-            staging.path().join("search"),
+            root.join("search"),
             None,
             format!("cannot write the search index: {e}"),
         )
     })?;
-    files += stats.files;
-
-    if opts.offline || config.offline {
-        offline::make_relative(staging.path(), &crate::config::base_path_of(&base_url))?;
-    }
-
-    let output = staging.commit()?;
-    Ok(BuildSummary {
-        documents: site.documents.len(),
-        pages,
-        files,
-        output,
-    })
+    Ok(stats.files)
 }
 
 /// Refuses outputs that would swallow the archive itself when the old output is replaced.

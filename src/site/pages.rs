@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::model::{Site, TaxonomyKind, Term, sort_date};
@@ -375,7 +376,8 @@ impl<'a> Renderer<'a> {
 
     /// Every page that is not a document page.
     pub fn other_pages(&self) -> Vec<Result<RenderedPage, Diagnostic>> {
-        let mut out = Vec::new();
+        // Contexts are made in order, pages rendered in parallel.
+        let mut out: Vec<(&str, String, tera::Context)> = Vec::new();
         let site = self.site;
         let summaries = |ids: &[usize]| -> Vec<DocSummary> {
             ids.iter()
@@ -399,7 +401,7 @@ impl<'a> Renderer<'a> {
             &site.topics.iter().map(term_context).collect::<Vec<_>>(),
         );
         ctx.insert("total", &site.documents.len());
-        out.push(self.render("index.html", "index.html".into(), &ctx));
+        out.push(("index.html", "index.html".into(), ctx));
 
         let per_page = self.config.per_page.max(1);
         for kind in TaxonomyKind::ALL {
@@ -408,7 +410,7 @@ impl<'a> Renderer<'a> {
             let mut ctx = self.context("taxonomy", &tax.url_path);
             ctx.insert("taxonomy", &tax);
             ctx.insert("terms", &terms.iter().map(term_context).collect::<Vec<_>>());
-            out.push(self.render("taxonomy.html", format!("{}index.html", tax.url_path), &ctx));
+            out.push(("taxonomy.html", format!("{}index.html", tax.url_path), ctx));
             for term in terms {
                 let chunks: Vec<&[usize]> = term.documents.chunks(per_page).collect();
                 let total_pages = chunks.len().max(1);
@@ -450,17 +452,17 @@ impl<'a> Renderer<'a> {
                     ctx.insert("term", &term_context(term));
                     ctx.insert("docs", &summaries(chunk));
                     ctx.insert("paginator", &paginator);
-                    out.push(self.render("term.html", format!("{path}index.html"), &ctx));
+                    out.push(("term.html", format!("{path}index.html"), ctx));
                 }
             }
         }
 
         if self.theme.has("search.html") {
             let ctx = self.context("search", "search/");
-            out.push(self.render("search.html", "search/index.html".into(), &ctx));
+            out.push(("search.html", "search/index.html".into(), ctx));
         }
         let ctx = self.context("404", "404.html");
-        out.push(self.render("404.html", "404.html".into(), &ctx));
+        out.push(("404.html", "404.html".into(), ctx));
 
         // Sitemap: home, browse pages, documents.
         let mut entries = vec![SitemapEntry {
@@ -487,7 +489,7 @@ impl<'a> Renderer<'a> {
         }
         let mut ctx = self.context("sitemap", "sitemap.xml");
         ctx.insert("entries", &entries);
-        out.push(self.render("sitemap.xml", "sitemap.xml".into(), &ctx));
+        out.push(("sitemap.xml", "sitemap.xml".into(), ctx));
 
         // The feed carries the newest dated documents.
         let feed: Vec<FeedEntry> = site
@@ -509,11 +511,13 @@ impl<'a> Renderer<'a> {
         let mut ctx = self.context("feed", "atom.xml");
         ctx.insert("entries", &feed);
         ctx.insert("updated", &updated);
-        out.push(self.render("atom.xml", "atom.xml".into(), &ctx));
+        out.push(("atom.xml", "atom.xml".into(), ctx));
 
         let ctx = self.context("robots", "robots.txt");
-        out.push(self.render("robots.txt", "robots.txt".into(), &ctx));
-        out
+        out.push(("robots.txt", "robots.txt".into(), ctx));
+        out.into_par_iter()
+            .map(|(template, path, ctx)| self.render(template, path, &ctx))
+            .collect()
     }
 
     fn abs(&self, path: &str) -> String {

@@ -1,0 +1,362 @@
+//! Incremental rebuilds, for `serve`: after one full build, a change to documents that
+//! leaves the site's shape alone (same 机构, 主题分类 and dates) re-renders only those
+//! documents' pages, the lists, and the search index — not every page.
+//!
+//! Anything else (a new or removed document, a moved date, site.toml, a template, a
+//! static file) is a full build. Either way the output is byte-identical to what a full
+//! build of the same sources writes.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::model::sort_date;
+use super::output::write_under;
+use super::pages::{DocSummary, Renderer};
+use super::{
+    BuildOptions, BuildState, BuildSummary, add_to_index, full_build, search_order, write_index,
+};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::document::Document;
+use crate::search::SearchIndex;
+
+/// What a rebuild did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rebuilt {
+    /// The whole site was built again.
+    Full,
+    /// Only these many documents' pages, the lists and the search index.
+    Documents(usize),
+}
+
+/// A site kept in memory between builds.
+pub struct Incremental {
+    opts: BuildOptions,
+    state: Option<BuildState>,
+}
+
+impl Incremental {
+    /// Nothing is built until the first [`Incremental::rebuild`].
+    pub fn new(opts: BuildOptions) -> Incremental {
+        Incremental { opts, state: None }
+    }
+
+    /// Brings the output up to date after `changed` (paths relative to the root, or
+    /// absolute). The first call, or one the state cannot serve, is a full build. On
+    /// error the previous output stays as it was.
+    pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<(BuildSummary, Rebuilt), Diagnostics> {
+        if let Some(state) = self.state.as_mut() {
+            if let Some(paths) = document_changes(&self.opts.root, changed) {
+                if let Some(outcome) = update(&self.opts, state, &paths)? {
+                    return Ok(outcome);
+                }
+            }
+        }
+        // A failed full build leaves no state: the next change builds from scratch.
+        self.state = None;
+        let (summary, state) = full_build(&self.opts, true)?;
+        self.state = state;
+        Ok((summary, Rebuilt::Full))
+    }
+}
+
+/// The changed documents, relative to content/, when every change is to an existing
+/// `.md` under content/ and the build is not an offline one; `None` otherwise.
+fn document_changes(root: &Path, changed: &[PathBuf]) -> Option<Vec<String>> {
+    let abs_root = std::path::absolute(root).ok()?;
+    let canon_root = root.canonicalize().ok();
+    let mut out = Vec::new();
+    for p in changed {
+        let rel = if p.is_absolute() {
+            canon_root
+                .as_ref()
+                .and_then(|c| p.strip_prefix(c).ok())
+                .or_else(|| p.strip_prefix(&abs_root).ok())?
+                .to_path_buf()
+        } else {
+            p.clone()
+        };
+        let under = rel.strip_prefix("content").ok()?;
+        if under.extension().is_none_or(|e| e != "md") || !root.join(&rel).is_file() {
+            return None;
+        }
+        let rel = under
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        out.push(rel);
+    }
+    out.sort();
+    out.dedup();
+    Some(out)
+}
+
+/// Re-renders the changed documents in place. `Ok(None)` when the change needs a full
+/// build after all.
+fn update(
+    opts: &BuildOptions,
+    state: &mut BuildState,
+    paths: &[String],
+) -> Result<Option<(BuildSummary, Rebuilt)>, Diagnostics> {
+    if opts.offline || state.config.offline {
+        return Ok(None);
+    }
+    let content_dir = opts.root.join("content");
+    let index_of: HashMap<&str, usize> = state
+        .site
+        .documents
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.path.as_str(), i))
+        .collect();
+    let mut errors = Diagnostics::new();
+    let mut replaced: Vec<(usize, Document)> = Vec::new();
+    for rel in paths {
+        let Some(&i) = index_of.get(rel.as_str()) else {
+            return Ok(None);
+        };
+        let file = content_dir.join(rel);
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| Diagnostic::error(&file, None, format!("cannot read: {e}")))?;
+        match Document::parse(&file, rel, &text) {
+            Ok(doc) => replaced.push((i, doc)),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.has_errors() {
+        return Err(errors.sorted());
+    }
+    let old = &state.site.documents;
+    let mut lists_changed = false;
+    for (i, new) in &replaced {
+        let was = &old[*i];
+        // Where a document sits (order, groups) decides every list: a change there is a
+        // full build.
+        if sort_date(was) != sort_date(new)
+            || was.front.agency != new.front.agency
+            || was.front.topic != new.front.topic
+            || was.front.year() != new.front.year()
+        {
+            return Ok(None);
+        }
+        lists_changed |= summary_differs(was, new);
+    }
+    let count = replaced.len();
+    let mut neighbours: Vec<usize> = Vec::new();
+    for (i, doc) in replaced {
+        if lists_changed {
+            neighbours.extend(i.checked_sub(1));
+            neighbours.push(i + 1);
+        }
+        state.site.documents[i] = doc;
+        neighbours.push(i);
+    }
+    neighbours.retain(|&i| i < state.site.documents.len());
+    neighbours.sort_unstable();
+    neighbours.dedup();
+
+    let timer = super::profile::Timer::start();
+    let renderer = Renderer::new(
+        &mut state.theme,
+        &state.site,
+        &state.config,
+        &state.base_url,
+    );
+    let out = &state.output;
+    let results: Vec<Result<(usize, String), Diagnostic>> = neighbours
+        .par_iter()
+        .map(|&i| {
+            let body = renderer.body(&state.site.documents[i]);
+            let page = renderer.document_page(i, &body)?;
+            write_replacing(out, &page.path, page.html.as_bytes())?;
+            Ok((i, body.text))
+        })
+        .collect();
+    let mut texts = Vec::new();
+    for r in results {
+        match r {
+            Ok(t) => texts.push(t),
+            Err(e) => errors.push(e),
+        }
+    }
+    // The lists, the feed (it quotes bodies) and the sitemap are cheap: always again.
+    let mut pages = neighbours.len();
+    for r in renderer.other_pages() {
+        match r.and_then(|p| write_replacing(out, &p.path, p.html.as_bytes())) {
+            Ok(()) => pages += 1,
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.has_errors() {
+        return Err(errors.sorted());
+    }
+    for (i, text) in texts {
+        state.texts[i] = text;
+    }
+    timer.lap("pages");
+    let mut index = SearchIndex::new();
+    for i in search_order(&state.site) {
+        add_to_index(&mut index, &state.site.documents[i], &state.texts[i]);
+    }
+    timer.lap("search: add");
+    let files = replace_index(index, out)?;
+    timer.lap("search: write");
+    Ok(Some((
+        BuildSummary {
+            documents: state.site.documents.len(),
+            pages,
+            files,
+            output: out.clone(),
+        },
+        Rebuilt::Documents(count),
+    )))
+}
+
+fn summary_differs(a: &Document, b: &Document) -> bool {
+    let (a, b) = (DocSummary::of(a), DocSummary::of(b));
+    serde_json::to_value(&a).ok() != serde_json::to_value(&b).ok()
+}
+
+/// Writes one output file so that a reader sees the old bytes or the new, never half.
+fn write_replacing(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+    let tmp = format!("{rel}.gongkai-new");
+    write_under(root, &tmp, bytes)?;
+    let (from, to) = (root.join(&tmp), root.join(rel));
+    std::fs::rename(&from, &to).map_err(|e| {
+        let _ = std::fs::remove_file(&from);
+        Diagnostic::error(&to, None, format!("cannot replace: {e}"))
+    })
+}
+
+/// Writes a new search index beside the live one, then moves each of its entries into
+/// `root/search/` (the search page itself is left alone).
+fn replace_index(index: SearchIndex, root: &Path) -> Result<usize, Diagnostic> {
+    let fail = |e: std::io::Error| {
+        Diagnostic::error(
+            root.join("search"),
+            None,
+            format!("cannot replace the search index: {e}"),
+        )
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".search-new-")
+        .tempdir_in(root)
+        .map_err(fail)?;
+    let files = write_index(index, tmp.path())?;
+    let fresh = tmp.path().join("search");
+    let live = root.join("search");
+    std::fs::create_dir_all(&live).map_err(fail)?;
+    let mut entries: Vec<_> = std::fs::read_dir(&fresh)
+        .map_err(fail)?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    entries.sort();
+    for name in entries {
+        let (from, to) = (fresh.join(&name), live.join(&name));
+        if to.is_dir() {
+            let parked = tmp.path().join(format!("old-{}", name.to_string_lossy()));
+            std::fs::rename(&to, &parked).map_err(fail)?;
+        }
+        std::fs::rename(&from, &to).map_err(fail)?;
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        crate::render::templates::files_under(dir)
+            .into_iter()
+            .map(|(rel, p)| (rel, std::fs::read(p).unwrap()))
+            .collect()
+    }
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    fn doc(title: &str, date: &str, body: &str) -> String {
+        format!(
+            "---\n标题: {title}\n机构: 测试局\n发布时间: {date}\n主题分类: 教育\n---\n\n{body}\n"
+        )
+    }
+
+    #[test]
+    fn a_body_change_rebuilds_in_place_and_matches_a_full_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("site");
+        write(
+            &root,
+            "site.toml",
+            "title = \"测试\"\norganizer = \"办公室\"\nper_page = 2\n",
+        );
+        for (i, d) in ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"]
+            .iter()
+            .enumerate()
+        {
+            write(
+                &root,
+                &format!("content/2024/d{i}.md"),
+                &doc(&format!("文件{i}"), d, "旧正文"),
+            );
+        }
+        let out = dir.path().join("out");
+        let mut inc = Incremental::new(BuildOptions {
+            root: root.clone(),
+            output: Some(out.clone()),
+            ..Default::default()
+        });
+        assert_eq!(inc.rebuild(&[]).unwrap().1, Rebuilt::Full);
+
+        // A new body and a new title: only documents, lists and search change.
+        write(
+            &root,
+            "content/2024/d1.md",
+            &doc("新标题", "2024-02-01", "新正文 双减"),
+        );
+        let (_, how) = inc.rebuild(&[PathBuf::from("content/2024/d1.md")]).unwrap();
+        assert_eq!(how, Rebuilt::Documents(1));
+        let fresh = dir.path().join("fresh");
+        crate::site::build(&BuildOptions {
+            root: root.clone(),
+            output: Some(fresh.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(tree(&out), tree(&fresh));
+
+        // A broken front matter is an error, and the served pages stay as they were.
+        write(
+            &root,
+            "content/2024/d1.md",
+            "---\n标题: 坏\n发布日期: x\n---\n",
+        );
+        let before = tree(&out);
+        assert!(inc.rebuild(&[PathBuf::from("content/2024/d1.md")]).is_err());
+        assert_eq!(tree(&out), before);
+
+        // A moved date changes the lists: a full build.
+        write(
+            &root,
+            "content/2024/d1.md",
+            &doc("新标题", "2023-02-01", "新正文"),
+        );
+        let (_, how) = inc.rebuild(&[PathBuf::from("content/2024/d1.md")]).unwrap();
+        assert_eq!(how, Rebuilt::Full);
+        // A new document too.
+        write(
+            &root,
+            "content/2024/d9.md",
+            &doc("新文件", "2024-05-01", "正文"),
+        );
+        let (_, how) = inc.rebuild(&[PathBuf::from("content/2024/d9.md")]).unwrap();
+        assert_eq!(how, Rebuilt::Full);
+    }
+}
