@@ -150,6 +150,8 @@ def main():
     ap.add_argument("--work", default=None, help="work folder (default: a temporary one)")
     ap.add_argument("--no-build", action="store_true", help="reuse target/release/gongkai as it is")
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--reuse-site", action="store_true",
+                    help="with --work: keep the site an earlier run built (only re-time the queries)")
     ap.add_argument("--phases", action="store_true", help="print each run's phase times")
     ap.add_argument("--nice", type=int, default=0,
                     help="run Chromium at this niceness (negative needs root): on a shared machine, "
@@ -163,7 +165,10 @@ def main():
         subprocess.run([sys.executable, str(GEN), "--docs", str(a.docs), "--flavor", "gongkai", "--out", str(archive)],
                        check=True, stdout=subprocess.DEVNULL)
     (archive / "site.toml").write_text('title = "基准"\nbase_url = "/"\norganizer = "基准"\nper_page = 20\n', encoding="utf-8")
-    wall, rss = build(archive, out)
+    if a.reuse_site and (out / "search" / "core.js").is_file():
+        wall, rss = float("nan"), float("nan")
+    else:
+        wall, rss = build(archive, out)
     md = sum(f.stat().st_size for f in (archive / "content").rglob("*.md"))
     index_files = [f for f in (out / "search").rglob("*") if f.is_file() and f.name != "index.html"]
     index = sum(f.stat().st_size for f in index_files)

@@ -362,16 +362,17 @@
     });
   }
 
-  /**
-   * Runs a query. Resolves to { total, hits: [{id, score, titleWords, exact}], facets }
-   * where facets count the matching documents by 机构 and 年份 before filtering.
-   * filters: { agency: name or "", year: number or "" }.
-   */
+  // Phase times of the last query (ms since its start), shown in data-timing.
   var timing = {};
   function now() {
     return global.performance ? global.performance.now() : Date.now();
   }
 
+  /**
+   * Runs a query. Resolves to { total, hits: [{id, score, titleWords, exact}], facets }
+   * where facets count the matching documents by 机构 and 年份 before filtering.
+   * filters: { agency: name or "", year: number or "" }.
+   */
   function search(q, filters) {
     filters = filters || {};
     timing.start = now();
@@ -748,6 +749,9 @@
           if (gen !== generation) return;
           current = r;
           shown = 0;
+          // Ask for the first page's documents before anything else, so their files
+          // load while the filters and the count are drawn.
+          var rendering = renderMore();
           fillSelect(
             agencySelect,
             "全部机构",
@@ -773,7 +777,7 @@
           status.textContent = r.total
             ? "找到 " + r.total + " 条结果"
             : "没有找到与“" + q + "”相符的文件";
-          return renderMore();
+          return rendering;
         })
         .catch(function (e) {
           status.textContent = "搜索索引无法加载（" + e.message + "），请确认 search 文件夹完整。";
