@@ -166,3 +166,94 @@ fn demo_query_set_from_file_and_http() {
         &queries,
     );
 }
+
+/// `gongkai serve`, stopped with Ctrl-C (SIGINT) so it removes its temporary site.
+struct Preview(std::process::Child);
+
+impl Drop for Preview {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.0.id().to_string()])
+            .status();
+        for _ in 0..50 {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn demo_search_page_in_serve() {
+    let Some(chrome) = chromium::chromium() else {
+        if std::env::var_os("GONGKAI_SKIP_BROWSER").is_some() {
+            eprintln!("skipped: no chromium (GONGKAI_SKIP_BROWSER set)");
+            return;
+        }
+        panic!(
+            "headless Chromium is needed: apt-get install -y chromium (or set GONGKAI_SKIP_BROWSER=1)"
+        );
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(["serve", "--root"])
+        .arg(fixture::repo())
+        .args(["--port", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("gongkai serve starts");
+    let _preview = Preview(child);
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "gongkai serve did not listen on {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let root = format!("http://127.0.0.1:{port}/");
+    // The exact 文号 first; a word finds every demo document that holds it.
+    for (q, first, want) in [
+        ("青卫健[2023]15号", true, vec!["2023/qwj-2023-015/"]),
+        (
+            "双减",
+            false,
+            vec!["2022/qjj-2022-zj/", "2023/qjj-2023-yd/"],
+        ),
+    ] {
+        let url = format!("{root}search/index.html?q={}", chromium::url_encode(q));
+        let dom = chromium::dump_dom_with(&chrome, &url, "--timeout=8000");
+        let doc = scraper::Html::parse_document(&dom);
+        let link = scraper::Selector::parse("#results li a").unwrap();
+        let hrefs: Vec<String> = doc
+            .select(&link)
+            .filter_map(|a| a.value().attr("href"))
+            .map(|h| {
+                h.trim_start_matches(&root)
+                    .trim_end_matches("index.html")
+                    .to_string()
+            })
+            .collect();
+        if first {
+            assert_eq!(
+                hrefs.first().map(String::as_str),
+                Some(want[0]),
+                "serve: {q}: {hrefs:?}"
+            );
+        }
+        for w in &want {
+            assert!(
+                hrefs.iter().any(|h| h == w),
+                "serve: {q}: {w} missing from {hrefs:?}"
+            );
+        }
+    }
+}

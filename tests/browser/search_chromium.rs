@@ -48,6 +48,13 @@ pub fn chromium() -> Option<PathBuf> {
 }
 
 pub fn dump_dom(chrome: &Path, url: &str) -> String {
+    dump_dom_with(chrome, url, "--virtual-time-budget=10000")
+}
+
+/// As [`dump_dom`] with another timing flag: pages that keep a connection open (the
+/// live reload of `gongkai serve`) never let virtual time run out, so they need
+/// `--timeout=…` (real milliseconds) instead.
+pub fn dump_dom_with(chrome: &Path, url: &str, timing: &str) -> String {
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new(chrome)
         .args([
@@ -58,7 +65,7 @@ pub fn dump_dom(chrome: &Path, url: &str) -> String {
             "--no-first-run",
             "--disable-component-update",
             "--disable-sync",
-            "--virtual-time-budget=10000",
+            timing,
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg("--dump-dom")
