@@ -91,7 +91,8 @@ pub fn check(root: &Path) -> CheckReport {
         }
     };
     let content_dir = root.join("content");
-    let (content, errors) = crate::site::load::load_content(&content_dir);
+    let (content, errors) =
+        crate::site::load::load_content(&content_dir, crate::site::load::Bodies::Keep);
     found.extend(errors);
     let documents = content.documents.len();
     found.extend(Site::refusals(&content.documents, &content_dir));

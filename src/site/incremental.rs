@@ -13,9 +13,10 @@ use rayon::prelude::*;
 
 use super::model::sort_date;
 use super::output::write_under;
-use super::pages::{DocSummary, Renderer};
+use super::pages::{DocSummary, Renderer, description};
 use super::{
-    BuildOptions, BuildState, BuildSummary, add_to_index, full_build, search_order, write_index,
+    BuildOptions, BuildState, BuildSummary, add_to_index, full_build, render_document,
+    search_order, write_index,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::document::Document;
@@ -181,12 +182,15 @@ fn update(
     }
     let count = replaced.len();
     let mut neighbours: Vec<usize> = Vec::new();
-    for (i, doc) in replaced {
+    let mut previous: Vec<(usize, Document)> = Vec::new();
+    for (i, mut doc) in replaced {
         if lists_changed {
             neighbours.extend(i.checked_sub(1));
             neighbours.push(i + 1);
         }
-        state.site.documents[i] = doc;
+        // The site holds front matter only; pages read their bodies from the files.
+        doc.body = String::new();
+        previous.push((i, std::mem::replace(&mut state.site.documents[i], doc)));
         neighbours.push(i);
     }
     neighbours.retain(|&i| i < state.site.documents.len());
@@ -201,41 +205,51 @@ fn update(
         &state.base_url,
     );
     let out = &state.output;
-    let results: Vec<Result<(usize, String), Diagnostic>> = neighbours
+    let results: Vec<Result<(usize, String), Vec<Diagnostic>>> = neighbours
         .par_iter()
         .map(|&i| {
-            let body = renderer.body(&state.site.documents[i]);
-            let page = renderer.document_page(i, &body)?;
-            write_replacing(out, &page.path, page.html.as_bytes())?;
-            Ok((i, body.text))
+            let (path, html, text) = render_document(&renderer, i, &content_dir)?;
+            write_replacing(out, &path, html.as_bytes()).map_err(|e| vec![e])?;
+            Ok((i, text))
         })
         .collect();
     let mut texts = Vec::new();
+    let mut descriptions = state.descriptions.clone();
     for r in results {
         match r {
-            Ok(t) => texts.push(t),
-            Err(e) => errors.push(e),
+            Ok((i, text)) => {
+                descriptions[i] = description(&text);
+                texts.push((i, text));
+            }
+            Err(e) => errors.extend(e),
         }
     }
     // When no list shows anything new, only the feed (it quotes bodies) changes.
     let mut pages = neighbours.len();
-    let others = if lists_changed {
-        renderer.other_pages()
-    } else {
-        renderer.other_pages_where(|path| path == "atom.xml")
-    };
-    for r in others {
-        match r.and_then(|p| write_replacing(out, &p.path, p.html.as_bytes())) {
-            Ok(()) => pages += 1,
-            Err(e) => errors.push(e),
+    if !errors.has_errors() {
+        let others = if lists_changed {
+            renderer.other_pages(&descriptions)
+        } else {
+            renderer.other_pages_where(&descriptions, |path| path == "atom.xml")
+        };
+        for r in others {
+            match r.and_then(|p| write_replacing(out, &p.path, p.html.as_bytes())) {
+                Ok(()) => pages += 1,
+                Err(e) => errors.push(e),
+            }
         }
     }
     if errors.has_errors() {
+        // The site in memory goes back to what the output shows.
+        for (i, doc) in previous {
+            state.site.documents[i] = doc;
+        }
         return Err(errors.sorted());
     }
     for (i, text) in texts {
         state.texts[i] = text;
     }
+    state.descriptions = descriptions;
     timer.lap("pages");
     Ok(Some((
         BuildSummary {

@@ -18,9 +18,18 @@ pub struct Content {
     pub assets: Vec<(String, PathBuf)>,
 }
 
+/// Whether loaded documents keep their bodies in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bodies {
+    Keep,
+    /// Front matter only: a large archive's bodies are read again one chunk at a time
+    /// while its pages are rendered ([`read_document`]).
+    Drop,
+}
+
 /// Reads every document under `dir` in parallel. The documents that could be read are
 /// returned with every problem found in the others.
-pub fn load_content(dir: &Path) -> (Content, Diagnostics) {
+pub fn load_content(dir: &Path, bodies: Bodies) -> (Content, Diagnostics) {
     if !dir.is_dir() {
         let d = Diagnostic::error(
             dir,
@@ -36,21 +45,11 @@ pub fn load_content(dir: &Path) -> (Content, Diagnostics) {
     let results: Vec<Result<Document, Vec<Diagnostic>>> = md
         .par_iter()
         .map(|(rel, path)| {
-            let bytes = std::fs::read(path)
-                .map_err(|e| vec![Diagnostic::error(path, None, format!("cannot read: {e}"))])?;
-            let text = String::from_utf8(bytes).map_err(|e| {
-                let line = crate::diagnostic::line_of(
-                    &String::from_utf8_lossy(e.as_bytes()),
-                    e.utf8_error().valid_up_to(),
-                );
-                vec![Diagnostic::error(
-                    path,
-                    Some(line),
-                    "not UTF-8 text; save the file as UTF-8 (gongkai import converts GB18030 \
-                     and UTF-16 reports)",
-                )]
-            })?;
-            Document::parse(path, rel, &text)
+            let mut doc = read_document(path, rel)?;
+            if bodies == Bodies::Drop {
+                doc.body = String::new();
+            }
+            Ok(doc)
         })
         .collect();
     let mut errors = Diagnostics::new();
@@ -62,4 +61,23 @@ pub fn load_content(dir: &Path) -> (Content, Diagnostics) {
         }
     }
     (Content { documents, assets }, errors.sorted())
+}
+
+/// Reads and parses one document file; `rel` is its path under content/.
+pub fn read_document(path: &Path, rel: &str) -> Result<Document, Vec<Diagnostic>> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| vec![Diagnostic::error(path, None, format!("cannot read: {e}"))])?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = crate::diagnostic::line_of(
+            &String::from_utf8_lossy(e.as_bytes()),
+            e.utf8_error().valid_up_to(),
+        );
+        vec![Diagnostic::error(
+            path,
+            Some(line),
+            "not UTF-8 text; save the file as UTF-8 (gongkai import converts GB18030 \
+             and UTF-16 reports)",
+        )]
+    })?;
+    Document::parse(path, rel, &text)
 }

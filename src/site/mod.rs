@@ -76,6 +76,22 @@ pub(crate) struct BuildState {
     pub site: model::Site,
     /// Plain text of each document's body, by its index in `site.documents`.
     pub texts: Vec<String>,
+    /// The summary of each document (its feed entry, its Description).
+    pub descriptions: Vec<String>,
+}
+
+/// Renders document `i` of the site, its body read again from its file (the site holds
+/// front matter only). Returns the page's path, its HTML and the body's plain text.
+pub(crate) fn render_document(
+    renderer: &pages::Renderer<'_>,
+    i: usize,
+    content_dir: &Path,
+) -> Result<(String, String, String), Vec<Diagnostic>> {
+    let doc = &renderer.site.documents[i];
+    let full = load::read_document(&doc.file(content_dir), &doc.path)?;
+    let body = renderer.body(&full);
+    let page = renderer.document_page(i, &body).map_err(|e| vec![e])?;
+    Ok((page.path, page.html, body.text))
 }
 
 /// The settings of a build: site.toml with the command line's overrides applied.
@@ -121,7 +137,9 @@ pub(crate) fn full_build(
         .map_err(|e| errors.extend(e))
         .ok();
     let content_dir = root.join("content");
-    let (content, content_errors) = load::load_content(&content_dir);
+    // Bodies are read again while rendering, a chunk at a time: an archive of 100,000
+    // documents does not fit its 2 GB of Markdown in memory next to everything else.
+    let (content, content_errors) = load::load_content(&content_dir, load::Bodies::Drop);
     errors.extend(content_errors);
     let Some(mut theme) = theme.filter(|_| !errors.has_errors()) else {
         return Err(errors.sorted());
@@ -139,21 +157,26 @@ pub(crate) fn full_build(
     } else {
         Vec::new()
     };
+    let mut descriptions = vec![String::new(); site.documents.len()];
     for chunk in search_order(&site).chunks(CHUNK) {
-        let results: Vec<Result<String, Diagnostic>> = chunk
+        let results: Vec<Result<String, Vec<Diagnostic>>> = chunk
             .par_iter()
             .map(|&i| {
-                let body = renderer.body(&site.documents[i]);
-                let page = renderer.document_page(i, &body)?;
-                staging.write(&page.path, page.html.as_bytes())?;
-                Ok(body.text)
+                let text = render_document(&renderer, i, &content_dir)?;
+                staging
+                    .write(&text.0, text.1.as_bytes())
+                    .map_err(|e| vec![e])?;
+                Ok(text.2)
             })
             .collect();
         let mut batch: Vec<(usize, String)> = Vec::with_capacity(chunk.len());
         for (&i, r) in chunk.iter().zip(results) {
             match r {
-                Ok(text) => batch.push((i, text)),
-                Err(e) => errors.push(e),
+                Ok(text) => {
+                    descriptions[i] = pages::description(&text);
+                    batch.push((i, text));
+                }
+                Err(e) => errors.extend(e),
             }
         }
         let pairs: Vec<(&Document, &str)> = batch
@@ -169,7 +192,7 @@ pub(crate) fn full_build(
     }
     timer.lap("document pages");
     let mut pages = site.documents.len();
-    for r in renderer.other_pages() {
+    for r in renderer.other_pages(&descriptions) {
         match r.and_then(|p| staging.write(&p.path, p.html.as_bytes())) {
             Ok(()) => pages += 1,
             Err(e) => errors.push(e),
@@ -214,6 +237,7 @@ pub(crate) fn full_build(
         theme,
         site,
         texts: kept_texts,
+        descriptions,
     });
     Ok((summary, state))
 }

@@ -357,13 +357,15 @@ impl<'a> Renderer<'a> {
     }
 
     /// Every page that is not a document page.
-    pub fn other_pages(&self) -> Vec<Result<RenderedPage, Diagnostic>> {
-        self.other_pages_where(|_| true)
+    /// `descriptions` are the documents' summaries, by index (the feed quotes them).
+    pub fn other_pages(&self, descriptions: &[String]) -> Vec<Result<RenderedPage, Diagnostic>> {
+        self.other_pages_where(descriptions, |_| true)
     }
 
     /// The pages that are not document pages and whose output path passes `keep`.
     pub fn other_pages_where(
         &self,
+        descriptions: &[String],
         keep: impl Fn(&str) -> bool + Sync,
     ) -> Vec<Result<RenderedPage, Diagnostic>> {
         // Contexts are made in order, pages rendered in parallel.
@@ -485,13 +487,14 @@ impl<'a> Renderer<'a> {
         let feed: Vec<FeedEntry> = site
             .documents
             .iter()
-            .filter(|d| sort_date(d).is_some())
+            .enumerate()
+            .filter(|(_, d)| sort_date(d).is_some())
             .take(FEED_ENTRIES)
-            .map(|d| FeedEntry {
+            .map(|(i, d)| FeedEntry {
                 summary: DocSummary::of(d),
                 abs_url: self.abs(&d.url_path()),
                 updated: sort_date(d).map(|x| x.rfc3339()).unwrap_or_default(),
-                summary_text: description(&d.body),
+                summary_text: descriptions.get(i).cloned().unwrap_or_default(),
             })
             .collect();
         let updated = feed
