@@ -58,6 +58,8 @@ pub struct Site {
     pub agencies: Vec<Term>,
     pub years: Vec<Term>,
     pub topics: Vec<Term>,
+    /// Term name → position, for each taxonomy (pages look up their terms by name).
+    by_name: [std::collections::HashMap<String, usize>; 3],
 }
 
 /// Site paths the build writes itself; a document there would be overwritten.
@@ -129,11 +131,19 @@ impl Site {
                 }
                 v
             });
+        let by_name = [&agencies, &years, &topics].map(|terms| {
+            terms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.name.clone(), i))
+                .collect()
+        });
         Ok(Site {
             documents,
             agencies,
             years,
             topics,
+            by_name,
         })
     }
 
@@ -176,7 +186,17 @@ impl Site {
 
     /// The term a document belongs to, for links from its page.
     pub fn term_of(&self, kind: TaxonomyKind, name: &str) -> Option<&Term> {
-        self.terms(kind).iter().find(|t| t.name == name)
+        let at = *self.by_name[kind as usize].get(name)?;
+        self.terms(kind).get(at)
+    }
+
+    /// The 年份 term a document is listed under.
+    pub fn year_of(&self, d: &Document) -> Option<&Term> {
+        let name = d
+            .front
+            .year()
+            .map_or_else(|| UNDATED.to_string(), |y| y.to_string());
+        self.term_of(TaxonomyKind::Year, &name)
     }
 }
 

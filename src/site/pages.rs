@@ -309,9 +309,7 @@ impl<'a> Renderer<'a> {
                 .unwrap_or_default(),
             year_url_path: self
                 .site
-                .years
-                .iter()
-                .find(|t| t.documents.contains(&i))
+                .year_of(doc)
                 .map(|t| t.url_path.clone())
                 .unwrap_or_default(),
             summary,
