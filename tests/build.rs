@@ -371,3 +371,32 @@ fn every_command_has_help() {
         );
     }
 }
+
+#[test]
+fn parallel_output_is_the_same_as_single_threaded() {
+    // The speed work (chunks, parallel rendering, batched indexing) must not change a
+    // byte: one thread, in plain order, is the reference.
+    let (one, many) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let root = repo();
+    let run = |out: &Path, threads: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_gongkai"))
+            .args([
+                "build",
+                "--root",
+                root.to_str().unwrap(),
+                "--output",
+                out.to_str().unwrap(),
+            ])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    run(one.path(), "1");
+    run(many.path(), "4");
+    let (a, b) = (tree(one.path()), tree(many.path()));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (k, v) in &a {
+        assert!(v == &b[k], "{k} differs between 1 and 4 threads");
+    }
+}
