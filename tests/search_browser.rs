@@ -58,14 +58,8 @@ fn write_site(root: &Path, url_prefix: &str) {
 
 #[test]
 fn search_page_works_from_file_and_http() {
-    let Some(chrome) = chromium::chromium() else {
-        if std::env::var_os("GONGKAI_SKIP_BROWSER").is_some() {
-            eprintln!("skipped: no chromium (GONGKAI_SKIP_BROWSER set)");
-            return;
-        }
-        panic!(
-            "headless Chromium is needed: apt-get install -y chromium (or set GONGKAI_SKIP_BROWSER=1)"
-        );
+    let Some(chrome) = chromium::required() else {
+        return;
     };
 
     let offline = tempfile::tempdir().unwrap();

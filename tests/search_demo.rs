@@ -129,14 +129,8 @@ fn runner_prefix(site: &Path, base: &str) -> String {
 
 #[test]
 fn demo_query_set_from_file_and_http() {
-    let Some(chrome) = chromium::chromium() else {
-        if std::env::var_os("GONGKAI_SKIP_BROWSER").is_some() {
-            eprintln!("skipped: no chromium (GONGKAI_SKIP_BROWSER set)");
-            return;
-        }
-        panic!(
-            "headless Chromium is needed: apt-get install -y chromium (or set GONGKAI_SKIP_BROWSER=1)"
-        );
+    let Some(chrome) = chromium::required() else {
+        return;
     };
     let docs = demo_docs();
     assert!(docs.len() >= 10, "the demo archive is in content/");
@@ -188,14 +182,8 @@ impl Drop for Preview {
 
 #[test]
 fn demo_search_page_in_serve() {
-    let Some(chrome) = chromium::chromium() else {
-        if std::env::var_os("GONGKAI_SKIP_BROWSER").is_some() {
-            eprintln!("skipped: no chromium (GONGKAI_SKIP_BROWSER set)");
-            return;
-        }
-        panic!(
-            "headless Chromium is needed: apt-get install -y chromium (or set GONGKAI_SKIP_BROWSER=1)"
-        );
+    let Some(chrome) = chromium::required() else {
+        return;
     };
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
