@@ -150,6 +150,10 @@ const BLOCKS: [&str; 32] = [
     "address",
 ];
 
+/// How deep the HTML walk follows elements before it takes the rest as plain text; the
+/// walk recurses, and a crafted page nests tens of thousands of levels.
+const MAX_DEPTH: usize = 256;
+
 struct HtmlWalk<'a> {
     out: Extracted,
     buf: String,
@@ -171,6 +175,8 @@ struct HtmlWalk<'a> {
     /// Inside `<a href>` to another page; characters of the line inside such links
     /// and in all, to tell a menu entry from text.
     link_depth: usize,
+    /// How many elements deep the walk is (see [`MAX_DEPTH`]).
+    depth: usize,
     link_chars: usize,
     line_chars: usize,
 }
@@ -234,6 +240,7 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
         base_url: page.meta.get("url").cloned(),
         attachments: Vec::new(),
         link_depth: 0,
+        depth: 0,
         link_chars: 0,
         line_chars: 0,
     };
@@ -345,6 +352,15 @@ impl HtmlWalk<'_> {
     }
 
     fn walk(&mut self, node: ElementRef<'_>) {
+        if self.depth >= MAX_DEPTH {
+            // Nesting no real page has (a crafted or broken one): the text below is kept,
+            // in order, as one run, without walking further down the stack.
+            for t in node.text() {
+                self.text(t);
+            }
+            return;
+        }
+        self.depth += 1;
         for child in node.children() {
             match child.value() {
                 Node::Text(t) => self.text(t),
@@ -356,6 +372,7 @@ impl HtmlWalk<'_> {
                 _ => {}
             }
         }
+        self.depth -= 1;
     }
 
     fn element(&mut self, e: ElementRef<'_>) {

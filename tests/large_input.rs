@@ -1,0 +1,132 @@
+//! Large and odd input: each is handled (no crash, nothing lost) within a generous bound.
+//! Speed itself is measured by bench/run; these bounds only catch a blow-up (quadratic
+//! time, unbounded recursion).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{archive, gongkai, stderr};
+
+const BOUND: Duration = Duration::from_secs(120);
+
+#[test]
+fn a_50_mb_raw_report_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    let para = "我局认真落实各项工作，取得了明显成效。".repeat(50);
+    let mut text = String::from("测试县教育局2024年工作总结\n\n");
+    let mut n = 0;
+    while text.len() < 50 * 1024 * 1024 {
+        text.push_str(&format!(
+            "{}、第{n}项工作\n\n{para}\n\n",
+            ["一", "二", "三"][n % 3]
+        ));
+        n += 1;
+    }
+    std::fs::write(raw.join("大 文件.txt"), &text).unwrap();
+    let out = dir.path().join("content");
+    let t = Instant::now();
+    let o = gongkai(&[
+        "import",
+        raw.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(t.elapsed() < BOUND, "took {:?}", t.elapsed());
+    let written: Vec<_> = walkdir::WalkDir::new(&out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .collect();
+    assert_eq!(written.len(), 1);
+    let md = std::fs::read_to_string(written[0].path()).unwrap();
+    // Every paragraph of the report is there.
+    assert_eq!(md.matches("我局认真落实各项工作").count(), n * 50);
+}
+
+#[test]
+fn deeply_nested_html_imports_without_overflowing() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    // Deep enough to overflow a worker thread's stack in a recursive walk; html5ever's
+    // tree builder itself is quadratic in nesting depth (4 s for 50,000 levels in a
+    // release build), so the test stays at a depth a debug build parses quickly.
+    let depth = 10_000;
+    let page = format!(
+        "<html><head><meta charset=\"utf-8\"><title>测试县教育局关于嵌套测试的通知</title></head><body>{}<p>各学校：深层正文。</p>{}</body></html>",
+        "<div>".repeat(depth),
+        "</div>".repeat(depth)
+    );
+    std::fs::write(raw.join("deep.html"), page).unwrap();
+    let out = dir.path().join("content");
+    let t = Instant::now();
+    let o = gongkai(&[
+        "import",
+        raw.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(t.elapsed() < BOUND);
+    let md: String = walkdir::WalkDir::new(&out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
+    assert!(md.contains("各学校：深层正文。"), "{md}");
+}
+
+#[test]
+fn long_documents_wide_tables_and_deep_nesting_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let lines: String = (0..100_000).map(|i| format!("第{i}行内容。\n\n")).collect();
+    let header = format!(
+        "| {} |\n|{}\n",
+        (0..10)
+            .map(|c| format!("列{c}"))
+            .collect::<Vec<_>>()
+            .join(" | "),
+        "---|".repeat(10)
+    );
+    let rows: String = (0..1_000)
+        .map(|r| {
+            format!(
+                "| {} |\n",
+                (0..10)
+                    .map(|c| format!("格{r}-{c}"))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            )
+        })
+        .collect();
+    let nested = format!(
+        "{} 深层引用\n\n{}列表\n",
+        ">".repeat(50_000),
+        "- ".repeat(20_000)
+    );
+    let doc = |title: &str, body: &str| format!("---\n标题: {title}\n机构: 测试局\n---\n\n{body}");
+    archive(
+        root,
+        &[
+            ("lines.md", &doc("十万行", &lines)),
+            ("table.md", &doc("万格表格", &format!("{header}{rows}"))),
+            ("nested.md", &doc("深层嵌套", &nested)),
+        ],
+    );
+    let out = root.join("public");
+    let t = Instant::now();
+    common::build(root, &out, &[]);
+    assert!(t.elapsed() < BOUND);
+    let lines_page = std::fs::read_to_string(out.join("lines/index.html")).unwrap();
+    assert!(lines_page.contains("第99999行内容。"));
+    let table_page = std::fs::read_to_string(out.join("table/index.html")).unwrap();
+    assert_eq!(table_page.matches("<td>格").count(), 10_000);
+    let nested_page = std::fs::read_to_string(out.join("nested/index.html")).unwrap();
+    assert!(nested_page.contains("深层引用"));
+}
