@@ -171,6 +171,9 @@ pub struct Renderer<'a> {
     index_of_path: HashMap<&'a str, usize>,
 }
 
+/// How far either side of the current page the pager's links reach.
+const PAGER_REACH: usize = 3;
+
 /// How many documents the home page lists, and the feed carries.
 const HOME_LATEST: usize = 20;
 const FEED_ENTRIES: usize = 50;
@@ -428,7 +431,12 @@ impl<'a> Renderer<'a> {
                         } else {
                             String::new()
                         },
+                        // A pager shows the ends and the neighbourhood of the current
+                        // page; listing every page on every page would be quadratic.
                         pages: (1..=total_pages)
+                            .filter(|&k| {
+                                k == 1 || k == total_pages || k.abs_diff(number) <= PAGER_REACH
+                            })
                             .map(|k| PageLink {
                                 number: k,
                                 url_path: page_path(k),
