@@ -15,13 +15,7 @@ fn stdout(o: &std::process::Output) -> String {
 }
 
 fn archive(root: &Path, zip: &Path) {
-    let o = gongkai(&[
-        "archive",
-        "--root",
-        root.to_str().unwrap(),
-        "--output",
-        zip.to_str().unwrap(),
-    ]);
+    let o = pack(root, zip);
     assert!(o.status.success(), "archive failed:\n{}", stderr(&o));
 }
 
@@ -65,6 +59,17 @@ fn repack(zip: &Path, entries: &[(String, Vec<u8>)]) {
         w.write_all(bytes).unwrap();
     }
     w.finish().unwrap();
+}
+
+/// `gongkai archive --root ROOT --output ZIP`.
+fn pack(root: &Path, zip: &Path) -> std::process::Output {
+    gongkai(&[
+        "archive",
+        "--root",
+        root.to_str().unwrap(),
+        "--output",
+        zip.to_str().unwrap(),
+    ])
 }
 
 #[test]
@@ -251,13 +256,7 @@ fn an_archive_that_cannot_be_built_writes_nothing() {
     )
     .unwrap();
     let zip = dir.path().join("a.zip");
-    let o = gongkai(&[
-        "archive",
-        "--root",
-        root.to_str().unwrap(),
-        "--output",
-        zip.to_str().unwrap(),
-    ]);
+    let o = pack(&root, &zip);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("reserved"), "{}", stderr(&o));
     assert!(!zip.exists());
@@ -269,13 +268,7 @@ fn the_zip_may_not_land_among_the_sources() {
     let root = dir.path().join("site");
     mini_archive(&root, "/");
     let zip = root.join("content").join("a.zip");
-    let o = gongkai(&[
-        "archive",
-        "--root",
-        root.to_str().unwrap(),
-        "--output",
-        zip.to_str().unwrap(),
-    ]);
+    let o = pack(&root, &zip);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("content/"), "{}", stderr(&o));
     assert!(!zip.exists());
