@@ -65,29 +65,12 @@ fn search_page_works_from_file_and_http() {
     let offline = tempfile::tempdir().unwrap();
     write_site(offline.path(), "../");
     let root_url = format!("file://{}/", offline.path().display());
-    chromium::check_runner(
-        &chrome,
-        &format!("{root_url}search/runner.html"),
-        "file://",
-        &fixture::load().1,
-    );
-    chromium::check_page(
-        &chrome,
-        &format!("{root_url}search/index.html"),
-        &root_url,
-        "file://",
-    );
+    chromium::check_runner_and_page(&chrome, &root_url, "search/index.html", "file://");
 
     let served = tempfile::tempdir().unwrap();
     let site = served.path().join("xxgk");
     write_site(&site, "/xxgk/");
     let (_server, port) = chromium::serve(served.path());
     let root_url = format!("http://127.0.0.1:{port}/xxgk/");
-    chromium::check_runner(
-        &chrome,
-        &format!("{root_url}search/runner.html"),
-        "http",
-        &fixture::load().1,
-    );
-    chromium::check_page(&chrome, &format!("{root_url}search/"), &root_url, "http");
+    chromium::check_runner_and_page(&chrome, &root_url, "search/", "http");
 }

@@ -1,6 +1,7 @@
 //! The search query set over the fixture archive, run by the theme's own search.js in
 //! node against the files `SearchIndex::write` wrote (the same code the browser runs).
 
+mod common;
 #[path = "browser/search_fixture.rs"]
 mod fixture;
 
@@ -88,24 +89,7 @@ fn index_bytes_are_deterministic_and_stay_under_search() {
     std::fs::write(b.path().join("search/t/999.js"), "stale").unwrap();
     // Batches (counted in parallel) must give the same bytes as one document at a time.
     fixture::write_site_index_in_batches(b.path(), &docs, 5);
-    let list = |root: &Path| -> Vec<(String, Vec<u8>)> {
-        let mut v: Vec<_> = walkdir::WalkDir::new(root)
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .map(|e| {
-                let rel = e
-                    .path()
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                (rel, std::fs::read(e.path()).unwrap())
-            })
-            .collect();
-        v.sort();
-        v
-    };
+    let list = common::tree;
     let (la, lb) = (list(a.path()), list(b.path()));
     assert_eq!(la, lb);
     assert!(

@@ -110,18 +110,7 @@ fn built_site_answers_the_query_set_from_file_and_http() {
     };
     chromium::write_runner(&offline, &prefix, &fixture::load().1);
     let root_url = format!("file://{offline_s}");
-    chromium::check_runner(
-        &chrome,
-        &format!("{root_url}search/runner.html"),
-        "file://",
-        &fixture::load().1,
-    );
-    chromium::check_page(
-        &chrome,
-        &format!("{root_url}search/index.html"),
-        &root_url,
-        "file://",
-    );
+    chromium::check_runner_and_page(&chrome, &root_url, "search/index.html", "file://");
     // A result link to a page under a non-ASCII path opens that page's file.
     let (_, links, _, _) =
         chromium::search_page(&chrome, &format!("{root_url}search/index.html"), "三公经费");
@@ -143,11 +132,5 @@ fn built_site_answers_the_query_set_from_file_and_http() {
     chromium::write_runner(&site, "/xxgk/", &fixture::load().1);
     let (_server, port) = chromium::serve(&served);
     let root_url = format!("http://127.0.0.1:{port}/xxgk/");
-    chromium::check_runner(
-        &chrome,
-        &format!("{root_url}search/runner.html"),
-        "http",
-        &fixture::load().1,
-    );
-    chromium::check_page(&chrome, &format!("{root_url}search/"), &root_url, "http");
+    chromium::check_runner_and_page(&chrome, &root_url, "search/", "http");
 }

@@ -168,7 +168,6 @@ pub struct Renderer<'a> {
     base_path: String,
     abs_base: String,
     known_documents: HashSet<&'a str>,
-    index_of_path: HashMap<&'a str, usize>,
 }
 
 /// How far either side of the current page the pager's links reach.
@@ -232,12 +231,6 @@ impl<'a> Renderer<'a> {
             base_path,
             abs_base,
             known_documents: site.documents.iter().map(|d| d.path.as_str()).collect(),
-            index_of_path: site
-                .documents
-                .iter()
-                .enumerate()
-                .map(|(i, d)| (d.path.as_str(), i))
-                .collect(),
         }
     }
 
@@ -522,11 +515,6 @@ impl<'a> Renderer<'a> {
 
     fn abs(&self, path: &str) -> String {
         format!("{}{}", self.abs_base, encode_path(path))
-    }
-
-    /// The index in the site of the document at `path` (relative to content/).
-    pub fn index_of(&self, path: &str) -> Option<usize> {
-        self.index_of_path.get(path).copied()
     }
 }
 

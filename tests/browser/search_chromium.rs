@@ -144,6 +144,23 @@ pub fn url_encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
+/// The fixture's query set through the runner page, then the search page `page` (a path
+/// under `site_root_url`) as a person uses it.
+pub fn check_runner_and_page(chrome: &Path, site_root_url: &str, page: &str, how: &str) {
+    check_runner(
+        chrome,
+        &format!("{site_root_url}search/runner.html"),
+        how,
+        &fixture::load().1,
+    );
+    check_page(
+        chrome,
+        &format!("{site_root_url}{page}"),
+        site_root_url,
+        how,
+    );
+}
+
 pub fn check_page(chrome: &Path, page: &str, site_root_url: &str, how: &str) {
     let (status, links, marks, dom) = search_page(chrome, page, "双减");
     assert_eq!(status, "找到 2 条结果", "{how}: status of 双减; DOM: {dom}");
