@@ -44,6 +44,16 @@ impl Document {
                     .into(),
             )]);
         };
+        // YAML counts a lone CR as a line break and the rest of the file does not: the
+        // line numbers of every message would be off, so such a file is refused.
+        if let Some(at) = yaml.find('\r') {
+            return Err(vec![diag(
+                yaml[..at].matches('\n').count() + 2,
+                "a carriage return (CR) without a line feed is in the front matter; \
+                 save the file with LF or CRLF line ends"
+                    .into(),
+            )]);
+        }
         let (front, mut key_lines) = FrontMatter::from_yaml_with_lines(&yaml).map_err(|errs| {
             errs.into_iter()
                 .map(|e| diag(e.line + 1, e.message))
@@ -128,6 +138,17 @@ mod tests {
         assert_eq!(d.body.trim(), "正文");
         assert_eq!(d.body_line, 5);
         assert_eq!(d.url_path(), "2021/a/");
+    }
+
+    #[test]
+    fn a_lone_carriage_return_is_refused_on_its_line() {
+        let t = "---\n标题: 通知\n机构: 局\r有效性: 有效\n---\n正文\n";
+        let e = Document::parse(Path::new("a.md"), "a.md", t).unwrap_err();
+        assert_eq!(e[0].line, Some(3), "{e:?}");
+        assert!(e[0].message.contains("carriage return"), "{e:?}");
+        // CRLF line ends are fine.
+        let t = "---\r\n标题: 通知\r\n机构: 局\r\n---\r\n正文\r\n";
+        assert!(Document::parse(Path::new("a.md"), "a.md", t).is_ok());
     }
 
     #[test]
