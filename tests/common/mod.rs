@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use gongkai::document::Document;
+use scraper::{ElementRef, Html, Selector};
+
 /// The repository root (holds the demo archive).
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -71,5 +74,50 @@ pub fn archive(dir: &Path, docs: &[(&str, &str)]) {
         let p = dir.join("content").join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
+    }
+}
+
+/// Every document (`.md` file) under the content folder `content`, in path order.
+pub fn documents(content: &Path) -> Vec<Document> {
+    walkdir::WalkDir::new(content)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(content)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            Document::parse(e.path(), &rel, &text)
+                .unwrap_or_else(|d| panic!("{rel} does not parse: {d:?}"))
+        })
+        .collect()
+}
+
+/// Calls `visit(page, element, attribute, value)` for each of `attrs` that an element of
+/// an HTML page under `out` has (`page` relative to `out`).
+pub fn each_link(
+    out: &Path,
+    attrs: &[&str],
+    mut visit: impl FnMut(&str, ElementRef<'_>, &str, &str),
+) {
+    let any: Vec<String> = attrs.iter().map(|a| format!("[{a}]")).collect();
+    let sel = Selector::parse(&any.join(", ")).unwrap();
+    for (rel, bytes) in tree(out) {
+        if !rel.ends_with(".html") {
+            continue;
+        }
+        let html = Html::parse_document(&String::from_utf8(bytes).unwrap());
+        for el in html.select(&sel) {
+            for &attr in attrs {
+                if let Some(v) = el.value().attr(attr) {
+                    visit(&rel, el, attr, v);
+                }
+            }
+        }
     }
 }
