@@ -4,7 +4,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{archive, build, documents, each_link, gongkai, repo, stderr, tree};
+use common::{archive, assert_links_reach_files, build, documents, gongkai, repo, stderr, tree};
 use scraper::{Html, Selector};
 
 /// Resolves an internal link found in `page` (a path in the output) to a file there.
@@ -52,18 +52,9 @@ fn target_of(out: &Path, page: &str, href: &str, base_path: &str) -> Option<std:
 }
 
 fn assert_links_resolve(out: &Path, base_path: &str) -> usize {
-    let mut checked = 0;
-    each_link(out, &["href", "src"], |rel, _, attr, v| {
-        if let Some(target) = target_of(out, rel, v, base_path) {
-            assert!(
-                target.is_file(),
-                "{rel}: {attr}=\"{v}\" → {} is missing",
-                target.display()
-            );
-            checked += 1;
-        }
-    });
-    checked
+    assert_links_reach_files(out, &["href", "src"], |rel, _, _, v| {
+        target_of(out, rel, v, base_path)
+    })
 }
 
 #[test]

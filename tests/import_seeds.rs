@@ -45,6 +45,15 @@ fn entry_prefix(report: &Value, prefix: &str) -> Value {
         .unwrap_or_else(|| panic!("no seed {prefix} in the report"))
 }
 
+fn agency(d: &Document) -> Option<&str> {
+    d.front.agency.as_ref().map(|a| a.as_str())
+}
+
+/// The 完整性说明, "" when there is none.
+fn note(d: &Document) -> &str {
+    d.front.completeness_note.as_deref().unwrap_or("")
+}
+
 fn date(d: &Option<gongkai::document::DisclosureDate>) -> Option<String> {
     d.map(|d| d.to_string())
 }
@@ -68,20 +77,11 @@ fn seed_000_paywalled_blog() {
         d.front.title
     );
     assert!(d.front.title.starts_with("扛旗争先"));
-    assert_eq!(
-        d.front.agency.as_ref().map(|a| a.as_str()),
-        Some("区教体局")
-    );
+    assert_eq!(agency(&d), Some("区教体局"));
     assert_eq!(d.front.published, None);
     assert_eq!(d.front.index_no, None);
     assert_eq!(d.front.completeness, Completeness::Incomplete);
-    assert!(
-        d.front
-            .completeness_note
-            .as_deref()
-            .unwrap_or("")
-            .contains("付费")
-    );
+    assert!(note(&d).contains("付费"));
     assert_gone(
         &d.body,
         &["隐藏内容", "会员免费查看", "此处内容需要权限查看", "积分"],
@@ -114,22 +114,13 @@ fn seed_001_sharing_page_merged_and_cut() {
         "{}",
         d.front.title
     );
-    assert_eq!(
-        d.front.agency.as_ref().map(|a| a.as_str()),
-        Some("县教育体育局")
-    );
+    assert_eq!(agency(&d), Some("县教育体育局"));
     assert!(matches!(
         date(&d.front.published).as_deref(),
         None | Some("2023-04-19")
     ));
     assert_eq!(d.front.completeness, Completeness::Incomplete);
-    assert!(
-        d.front
-            .completeness_note
-            .as_deref()
-            .unwrap_or("")
-            .contains("中断")
-    );
+    assert!(note(&d).contains("中断"));
     // Everything before the body title is gone; so is the chrome after the text.
     // The body starts with the report's opening paragraph (the title went into
     // the front matter), and every line above the title is listed as removed.
@@ -209,13 +200,7 @@ fn seed_002_compilation_preview() {
     let dates = [date(&d.front.published), date(&d.front.written)];
     assert!(dates.contains(&Some("2024-01-11".into())), "{dates:?}");
     assert_eq!(d.front.completeness, Completeness::Incomplete);
-    assert!(
-        d.front
-            .completeness_note
-            .as_deref()
-            .unwrap_or("")
-            .contains("预览")
-    );
+    assert!(note(&d).contains("预览"));
     assert_gone(
         &d.body,
         &[
@@ -250,10 +235,7 @@ fn seed_003_county_disclosure_page() {
         d.front.title,
         "庆元县教育局关于印发2020年工作总结暨2021年工作思路的通知"
     );
-    assert_eq!(
-        d.front.agency.as_ref().map(|a| a.as_str()),
-        Some("庆元县教育局")
-    );
+    assert_eq!(agency(&d), Some("庆元县教育局"));
     assert_eq!(
         date(&d.front.published).as_deref(),
         Some("2021-01-12 16:15:50")
@@ -306,7 +288,7 @@ fn seed_004_body_only() {
         d.front.title
     );
     assert_eq!(e["title_derived"], true);
-    assert_eq!(d.front.agency.as_ref().map(|a| a.as_str()), Some("区教委"));
+    assert_eq!(agency(&d), Some("区教委"));
     assert_eq!(d.front.published, None);
     assert_eq!(d.front.written, None);
     assert_eq!(d.front.completeness, Completeness::Complete);

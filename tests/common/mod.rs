@@ -44,6 +44,14 @@ pub fn build(root: &Path, out: &Path, extra: &[&str]) -> Output {
     o
 }
 
+/// `path` relative to `dir`, with `/` between folders on every system.
+fn rel_path(dir: &Path, path: &Path) -> String {
+    path.strip_prefix(dir)
+        .unwrap()
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
 /// Every file under `dir`, by relative path with `/`, with its bytes.
 pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(dir)
@@ -51,15 +59,7 @@ pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, std::fs::read(e.path()).unwrap())
-        })
+        .map(|e| (rel_path(dir, e.path()), std::fs::read(e.path()).unwrap()))
         .collect()
 }
 
@@ -85,12 +85,7 @@ pub fn documents(content: &Path) -> Vec<Document> {
         .map(|e| e.unwrap())
         .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
         .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(content)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
+            let rel = rel_path(content, e.path());
             let text = std::fs::read_to_string(e.path()).unwrap();
             Document::parse(e.path(), &rel, &text)
                 .unwrap_or_else(|d| panic!("{rel} does not parse: {d:?}"))
@@ -98,15 +93,18 @@ pub fn documents(content: &Path) -> Vec<Document> {
         .collect()
 }
 
-/// Calls `visit(page, element, attribute, value)` for each of `attrs` that an element of
-/// an HTML page under `out` has (`page` relative to `out`).
-pub fn each_link(
+/// Follows the links of the HTML pages under `out`: each of `attrs` an element has goes
+/// through `resolve(page, element, attribute, value)` (`page` relative to `out`), and the
+/// file it names must exist; `None` means the link is not one to follow. Returns how
+/// many links were checked.
+pub fn assert_links_reach_files(
     out: &Path,
     attrs: &[&str],
-    mut visit: impl FnMut(&str, ElementRef<'_>, &str, &str),
-) {
+    mut resolve: impl FnMut(&str, ElementRef<'_>, &str, &str) -> Option<PathBuf>,
+) -> usize {
     let any: Vec<String> = attrs.iter().map(|a| format!("[{a}]")).collect();
     let sel = Selector::parse(&any.join(", ")).unwrap();
+    let mut checked = 0;
     for (rel, bytes) in tree(out) {
         if !rel.ends_with(".html") {
             continue;
@@ -114,10 +112,19 @@ pub fn each_link(
         let html = Html::parse_document(&String::from_utf8(bytes).unwrap());
         for el in html.select(&sel) {
             for &attr in attrs {
-                if let Some(v) = el.value().attr(attr) {
-                    visit(&rel, el, attr, v);
+                let Some(v) = el.value().attr(attr) else {
+                    continue;
+                };
+                if let Some(target) = resolve(&rel, el, attr, v) {
+                    assert!(
+                        target.is_file(),
+                        "{rel}: {attr}=\"{v}\" → {} is missing",
+                        target.display()
+                    );
+                    checked += 1;
                 }
             }
         }
     }
+    checked
 }
