@@ -50,6 +50,15 @@ fn entries(zip: &Path) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// The text of the entry `name` of [`entries`].
+fn entry_text(entries: &[(String, Vec<u8>)], name: &str) -> String {
+    let (_, bytes) = entries
+        .iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no {name} in the zip"));
+    String::from_utf8(bytes.clone()).unwrap()
+}
+
 /// Writes a zip of `entries`, as someone repacking a copy would.
 fn repack(zip: &Path, entries: &[(String, Vec<u8>)]) {
     let mut w = zip::ZipWriter::new(std::fs::File::create(zip).unwrap());
@@ -111,14 +120,7 @@ fn archive_and_verify_round_trip() {
     }
     // The manifest lists every other entry, in the format of `sha256sum -c`.
     let all = entries(&zip);
-    let manifest = String::from_utf8(
-        all.iter()
-            .find(|(n, _)| n == "SHA256SUMS")
-            .unwrap()
-            .1
-            .clone(),
-    )
-    .unwrap();
+    let manifest = entry_text(&all, "SHA256SUMS");
     assert_eq!(manifest.lines().count(), all.len() - 1, "{manifest}");
     for (name, bytes) in &all {
         if name == "SHA256SUMS" {
@@ -131,14 +133,7 @@ fn archive_and_verify_round_trip() {
             .collect();
         assert!(manifest.contains(&format!("{sum}  {name}\n")), "{name}");
     }
-    let readme = String::from_utf8(
-        all.iter()
-            .find(|(n, _)| n == "使用说明.txt")
-            .unwrap()
-            .1
-            .clone(),
-    )
-    .unwrap();
+    let readme = entry_text(&all, "使用说明.txt");
     assert!(
         readme.contains("index.html") && readme.contains("gongkai verify"),
         "{readme}"

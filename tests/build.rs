@@ -4,8 +4,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{archive, build, gongkai, repo, stderr, tree};
-use gongkai::document::Document;
+use common::{archive, assert_links_reach_files, build, documents, gongkai, repo, stderr, tree};
 use scraper::{Html, Selector};
 
 /// Resolves an internal link found in `page` (a path in the output) to a file there.
@@ -53,30 +52,9 @@ fn target_of(out: &Path, page: &str, href: &str, base_path: &str) -> Option<std:
 }
 
 fn assert_links_resolve(out: &Path, base_path: &str) -> usize {
-    let sel = Selector::parse("[href], [src]").unwrap();
-    let mut checked = 0;
-    for (rel, bytes) in tree(out) {
-        if !rel.ends_with(".html") {
-            continue;
-        }
-        let html = Html::parse_document(&String::from_utf8(bytes).unwrap());
-        for el in html.select(&sel) {
-            for attr in ["href", "src"] {
-                let Some(v) = el.value().attr(attr) else {
-                    continue;
-                };
-                if let Some(target) = target_of(out, &rel, v, base_path) {
-                    assert!(
-                        target.is_file(),
-                        "{rel}: {attr}=\"{v}\" → {} is missing",
-                        target.display()
-                    );
-                    checked += 1;
-                }
-            }
-        }
-    }
-    checked
+    assert_links_reach_files(out, &["href", "src"], |rel, _, _, v| {
+        target_of(out, rel, v, base_path)
+    })
 }
 
 #[test]
@@ -124,27 +102,11 @@ fn links_resolve_under_a_base_url() {
 fn document_pages_show_their_metadata() {
     let out = tempfile::tempdir().unwrap();
     build(&repo(), out.path(), &[]);
-    let content = repo().join("content");
     let sel_table = Selector::parse("table").unwrap();
     let sel_h1 = Selector::parse("h1").unwrap();
     let mut seen = 0;
-    for entry in walkdir::WalkDir::new(&content).sort_by_file_name() {
-        let entry = entry.unwrap();
-        if entry.path().extension().is_none_or(|e| e != "md") {
-            continue;
-        }
-        let rel = entry
-            .path()
-            .strip_prefix(&content)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        let doc = Document::parse(
-            entry.path(),
-            &rel,
-            &std::fs::read_to_string(entry.path()).unwrap(),
-        )
-        .unwrap();
+    for doc in documents(&repo().join("content")) {
+        let rel = &doc.path;
         let page = out.path().join(doc.url_path()).join("index.html");
         let html = Html::parse_document(&std::fs::read_to_string(&page).unwrap());
         let h1: Vec<_> = html.select(&sel_h1).collect();

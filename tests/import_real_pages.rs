@@ -67,18 +67,20 @@ fn every_real_page_imports_with_its_own_title_and_date() {
             &content,
             &format!("{name}: body outside article_content"),
         );
-        for chrome in [
-            "当前位置",
-            "网站标识码",
-            "扫一扫",
-            "长者模式",
-            "无障碍",
-            "浏览量",
-            "关闭",
-            "分享到",
-        ] {
-            assert!(!d.body.contains(chrome), "{name}: `{chrome}` in the body");
-        }
+        assert_gone(
+            &d.body,
+            &[
+                "当前位置",
+                "网站标识码",
+                "扫一扫",
+                "长者模式",
+                "无障碍",
+                "浏览量",
+                "关闭",
+                "分享到",
+            ],
+            name,
+        );
         // Nothing of the page's text is lost unless the report says why.
         assert_nothing_lost_cjk(&html_cjk(&html, None), e, &d.body, name);
     }

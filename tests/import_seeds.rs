@@ -45,17 +45,13 @@ fn entry_prefix(report: &Value, prefix: &str) -> Value {
         .unwrap_or_else(|| panic!("no seed {prefix} in the report"))
 }
 
-fn date(d: &Option<gongkai::document::DisclosureDate>) -> Option<String> {
-    d.map(|d| d.to_string())
+/// The 完整性说明, "" when there is none.
+fn note(d: &Document) -> &str {
+    d.front.completeness_note.as_deref().unwrap_or("")
 }
 
-fn assert_gone(body: &str, what: &[&str], seed: &str) {
-    for w in what {
-        assert!(
-            !body.contains(w),
-            "seed {seed}: `{w}` is still in the body:\n{body}"
-        );
-    }
+fn date(d: &Option<gongkai::document::DisclosureDate>) -> Option<String> {
+    d.map(|d| d.to_string())
 }
 
 #[test]
@@ -68,24 +64,15 @@ fn seed_000_paywalled_blog() {
         d.front.title
     );
     assert!(d.front.title.starts_with("扛旗争先"));
-    assert_eq!(
-        d.front.agency.as_ref().map(|a| a.as_str()),
-        Some("区教体局")
-    );
+    assert_eq!(agency(&d), Some("区教体局"));
     assert_eq!(d.front.published, None);
     assert_eq!(d.front.index_no, None);
     assert_eq!(d.front.completeness, Completeness::Incomplete);
-    assert!(
-        d.front
-            .completeness_note
-            .as_deref()
-            .unwrap_or("")
-            .contains("付费")
-    );
+    assert!(note(&d).contains("付费"));
     assert_gone(
         &d.body,
         &["隐藏内容", "会员免费查看", "此处内容需要权限查看", "积分"],
-        "000",
+        "seed 000",
     );
     // The marker sits where the paywall was: after the 存在问题 heading.
     let gap = d.body.find("〔此处原文不完整").expect("a gap marker");
@@ -114,22 +101,13 @@ fn seed_001_sharing_page_merged_and_cut() {
         "{}",
         d.front.title
     );
-    assert_eq!(
-        d.front.agency.as_ref().map(|a| a.as_str()),
-        Some("县教育体育局")
-    );
+    assert_eq!(agency(&d), Some("县教育体育局"));
     assert!(matches!(
         date(&d.front.published).as_deref(),
         None | Some("2023-04-19")
     ));
     assert_eq!(d.front.completeness, Completeness::Incomplete);
-    assert!(
-        d.front
-            .completeness_note
-            .as_deref()
-            .unwrap_or("")
-            .contains("中断")
-    );
+    assert!(note(&d).contains("中断"));
     // Everything before the body title is gone; so is the chrome after the text.
     // The body starts with the report's opening paragraph (the title went into
     // the front matter), and every line above the title is listed as removed.
@@ -175,7 +153,7 @@ fn seed_001_sharing_page_merged_and_cut() {
             "此文档下载收益",
             "你可能关注的文档",
         ],
-        "001",
+        "seed 001",
     );
     // Split back into paragraphs, with outline headings.
     assert!(
@@ -209,13 +187,7 @@ fn seed_002_compilation_preview() {
     let dates = [date(&d.front.published), date(&d.front.written)];
     assert!(dates.contains(&Some("2024-01-11".into())), "{dates:?}");
     assert_eq!(d.front.completeness, Completeness::Incomplete);
-    assert!(
-        d.front
-            .completeness_note
-            .as_deref()
-            .unwrap_or("")
-            .contains("预览")
-    );
+    assert!(note(&d).contains("预览"));
     assert_gone(
         &d.body,
         &[
@@ -227,7 +199,7 @@ fn seed_002_compilation_preview() {
             "预览结束",
             "栏目",
         ],
-        "002",
+        "seed 002",
     );
     // The two speeches present start with their own headings.
     assert!(
@@ -250,10 +222,7 @@ fn seed_003_county_disclosure_page() {
         d.front.title,
         "庆元县教育局关于印发2020年工作总结暨2021年工作思路的通知"
     );
-    assert_eq!(
-        d.front.agency.as_ref().map(|a| a.as_str()),
-        Some("庆元县教育局")
-    );
+    assert_eq!(agency(&d), Some("庆元县教育局"));
     assert_eq!(
         date(&d.front.published).as_deref(),
         Some("2021-01-12 16:15:50")
@@ -273,7 +242,7 @@ fn seed_003_county_disclosure_page() {
             "政策解读链接",
             "索引号",
         ],
-        "003",
+        "seed 003",
     );
     assert!(
         !d.body.lines().any(|l| l.trim().starts_with("附件")),
@@ -306,14 +275,14 @@ fn seed_004_body_only() {
         d.front.title
     );
     assert_eq!(e["title_derived"], true);
-    assert_eq!(d.front.agency.as_ref().map(|a| a.as_str()), Some("区教委"));
+    assert_eq!(agency(&d), Some("区教委"));
     assert_eq!(d.front.published, None);
     assert_eq!(d.front.written, None);
     assert_eq!(d.front.completeness, Completeness::Complete);
     assert_gone(
         &d.body,
         &["如有侵权请联系删除", "本文由转载于互联网"],
-        "004",
+        "seed 004",
     );
     assert!(d.body.lines().any(|l| l.starts_with("### (一)")));
     assert!(

@@ -8,10 +8,8 @@ mod offline_support;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::{build, gongkai, repo, stderr, tree};
-use gongkai::document::Document;
+use common::{assert_links_reach_files, build, documents, gongkai, repo, stderr, tree};
 use offline_support::{EXTERNAL_IMAGE, SOURCE_URL, mini_archive};
-use scraper::{Html, Selector};
 
 const BASE: &str = "https://www.example.gov.cn/xxgk/";
 
@@ -19,16 +17,7 @@ const BASE: &str = "https://www.example.gov.cn/xxgk/";
 /// web addresses an offline copy may hold.
 fn source_urls(content: &Path) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for e in walkdir::WalkDir::new(content)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        if e.path().extension().is_none_or(|x| x != "md") {
-            continue;
-        }
-        let rel = e.path().strip_prefix(content).unwrap().to_string_lossy();
-        let text = std::fs::read_to_string(e.path()).unwrap();
-        let doc = Document::parse(e.path(), &rel, &text).unwrap();
+    for doc in documents(content) {
         out.extend(doc.front.source.url.clone());
         out.extend(doc.front.attachments.iter().filter_map(|a| a.url.clone()));
     }
@@ -73,55 +62,38 @@ fn assert_relative_links_resolve(out: &Path) -> usize {
             }
         }
     }
-    let sel = Selector::parse("[href], [src], [action], [srcset]").unwrap();
-    let mut checked = 0;
-    for (rel, bytes) in tree(out) {
-        if !rel.ends_with(".html") {
-            continue;
-        }
-        let html = Html::parse_document(&String::from_utf8(bytes).unwrap());
-        let dir = out.join(&rel).parent().unwrap().to_path_buf();
-        for el in html.select(&sel) {
-            for attr in ["href", "src", "action", "srcset"] {
-                let Some(v) = el.value().attr(attr) else {
-                    continue;
-                };
-                let v = v.split_whitespace().next().unwrap_or("");
-                let lower = v.to_ascii_lowercase();
-                if v.is_empty()
-                    || v.starts_with('#')
-                    || lower.starts_with("mailto:")
-                    || lower.starts_with("data:")
-                {
-                    continue;
-                }
-                if lower.starts_with("http:") || lower.starts_with("https:") {
-                    // Only links to the original source are left, never loads.
-                    assert_eq!(
-                        el.value().name(),
-                        "a",
-                        "{rel}: {attr}=\"{v}\" would load from the network"
-                    );
-                    continue;
-                }
-                assert!(!v.starts_with('/'), "{rel}: {attr}=\"{v}\" is not relative");
-                let path = v.split(['?', '#']).next().unwrap();
-                assert!(
-                    !path.is_empty() && !path.ends_with('/'),
-                    "{rel}: {attr}=\"{v}\" links a folder, which file:// shows as a listing"
-                );
-                let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-                let target = dir.join(decoded.as_ref());
-                assert!(
-                    target.is_file(),
-                    "{rel}: {attr}=\"{v}\" → {} is missing",
-                    target.display()
-                );
-                checked += 1;
+    assert_links_reach_files(
+        out,
+        &["href", "src", "action", "srcset"],
+        |rel, el, attr, v| {
+            let v = v.split_whitespace().next().unwrap_or("");
+            let lower = v.to_ascii_lowercase();
+            if v.is_empty()
+                || v.starts_with('#')
+                || lower.starts_with("mailto:")
+                || lower.starts_with("data:")
+            {
+                return None;
             }
-        }
-    }
-    checked
+            if lower.starts_with("http:") || lower.starts_with("https:") {
+                // Only links to the original source are left, never loads.
+                assert_eq!(
+                    el.value().name(),
+                    "a",
+                    "{rel}: {attr}=\"{v}\" would load from the network"
+                );
+                return None;
+            }
+            assert!(!v.starts_with('/'), "{rel}: {attr}=\"{v}\" is not relative");
+            let path = v.split(['?', '#']).next().unwrap();
+            assert!(
+                !path.is_empty() && !path.ends_with('/'),
+                "{rel}: {attr}=\"{v}\" links a folder, which file:// shows as a listing"
+            );
+            let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+            Some(out.join(rel).parent().unwrap().join(decoded.as_ref()))
+        },
+    )
 }
 
 #[test]

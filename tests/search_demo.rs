@@ -5,6 +5,7 @@
 
 #[path = "browser/search_chromium.rs"]
 mod chromium;
+mod common;
 #[path = "browser/search_fixture.rs"]
 mod fixture;
 
@@ -12,7 +13,6 @@ use std::path::Path;
 use std::process::Command;
 
 use fixture::FixtureQuery;
-use gongkai::document::Document;
 use serde_json::Value;
 
 struct DemoDoc {
@@ -24,23 +24,8 @@ struct DemoDoc {
 }
 
 fn demo_docs() -> Vec<DemoDoc> {
-    let content = fixture::repo().join("content");
     let mut out = Vec::new();
-    for e in walkdir::WalkDir::new(&content)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        if e.path().extension().is_none_or(|x| x != "md") {
-            continue;
-        }
-        let rel = e
-            .path()
-            .strip_prefix(&content)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        let text = std::fs::read_to_string(e.path()).unwrap();
-        let doc = Document::parse(e.path(), &rel, &text).expect("demo document parses");
+    for doc in common::documents(&fixture::repo().join("content")) {
         let f = &doc.front;
         out.push(DemoDoc {
             url_path: doc.url_path(),

@@ -729,122 +729,112 @@ mod tests {
         }
     }
 
+    /// Each `(page, value, expected)`: `value` found in `page`, used as `how`.
+    fn assert_rewrites(s: &SiteAddress, how: UrlUse, cases: &[(&str, &str, &str)]) {
+        for &(page, value, want) in cases {
+            assert_eq!(rw(s, page, value, how), want, "`{value}` in {page}");
+        }
+    }
+
     #[test]
     fn base_path_links_become_relative() {
         let s = site("https://www.example.gov.cn/xxgk/");
-        let nav = UrlUse::Navigate;
-        assert_eq!(rw(&s, "index.html", "/xxgk/", nav), "index.html");
-        assert_eq!(rw(&s, "index.html", "/xxgk", nav), "index.html");
-        assert_eq!(
-            rw(&s, "index.html", "/xxgk/2021/notice/", nav),
-            "2021/notice/index.html"
-        );
-        assert_eq!(
-            rw(&s, "2021/notice/index.html", "/xxgk/", nav),
-            "../../index.html"
-        );
-        assert_eq!(
-            rw(&s, "2021/notice/index.html", "/xxgk/2021/notice/#top", nav),
-            "index.html#top"
-        );
-        assert_eq!(
-            rw(&s, "agency/县政府/index.html", "/xxgk/agency/", nav),
-            "../index.html"
-        );
-        assert_eq!(
-            rw(
-                &s,
-                "index.html",
-                "/xxgk/agency/%E5%8E%BF%E6%94%BF%E5%BA%9C/",
-                nav
-            ),
-            "agency/%E5%8E%BF%E6%94%BF%E5%BA%9C/index.html"
-        );
-        // A folder linked without its slash is still a folder.
-        assert_eq!(
-            rw(&s, "index.html", "/xxgk/2021/notice", nav),
-            "2021/notice/index.html"
-        );
-        assert_eq!(
-            rw(
-                &s,
-                "search/index.html",
-                "/xxgk/search/index.html?q=%E9%80%9A",
-                nav
-            ),
-            "index.html?q=%E9%80%9A"
+        assert_rewrites(
+            &s,
+            UrlUse::Navigate,
+            &[
+                ("index.html", "/xxgk/", "index.html"),
+                ("index.html", "/xxgk", "index.html"),
+                ("index.html", "/xxgk/2021/notice/", "2021/notice/index.html"),
+                ("2021/notice/index.html", "/xxgk/", "../../index.html"),
+                (
+                    "2021/notice/index.html",
+                    "/xxgk/2021/notice/#top",
+                    "index.html#top",
+                ),
+                ("agency/县政府/index.html", "/xxgk/agency/", "../index.html"),
+                (
+                    "index.html",
+                    "/xxgk/agency/%E5%8E%BF%E6%94%BF%E5%BA%9C/",
+                    "agency/%E5%8E%BF%E6%94%BF%E5%BA%9C/index.html",
+                ),
+                // A folder linked without its slash is still a folder.
+                ("index.html", "/xxgk/2021/notice", "2021/notice/index.html"),
+                (
+                    "search/index.html",
+                    "/xxgk/search/index.html?q=%E9%80%9A",
+                    "index.html?q=%E9%80%9A",
+                ),
+            ],
         );
     }
 
     #[test]
     fn the_sites_absolute_address_becomes_relative_and_others_stay() {
         let s = site("https://www.example.gov.cn/xxgk/");
-        let nav = UrlUse::Navigate;
-        assert_eq!(
-            rw(
-                &s,
-                "a/b.html",
-                "HTTPS://WWW.example.gov.cn/xxgk/2021/notice/",
-                nav
-            ),
-            "../2021/notice/index.html"
+        assert_rewrites(
+            &s,
+            UrlUse::Navigate,
+            &[
+                (
+                    "a/b.html",
+                    "HTTPS://WWW.example.gov.cn/xxgk/2021/notice/",
+                    "../2021/notice/index.html",
+                ),
+                (
+                    "index.html",
+                    "//www.example.gov.cn/xxgk/assets/gongkai.css",
+                    "assets/gongkai.css",
+                ),
+                (
+                    "index.html",
+                    "https://other.gov.cn/a.html",
+                    "KEEP https://other.gov.cn/a.html",
+                ),
+                ("index.html", "mailto:x@y.cn", "KEEP mailto:x@y.cn"),
+                ("index.html", "#main", "KEEP #main"),
+                ("index.html", "/xxgk/atom.xml", "DropLink"),
+                // The portal's own page (a 原文链接 on the same host) is not part of the build.
+                (
+                    "index.html",
+                    "https://www.example.gov.cn/xxgk/art/1.html",
+                    "KEEP https://www.example.gov.cn/xxgk/art/1.html",
+                ),
+            ],
         );
-        assert_eq!(
-            rw(
-                &s,
-                "index.html",
-                "//www.example.gov.cn/xxgk/assets/gongkai.css",
-                nav
-            ),
-            "assets/gongkai.css"
-        );
-        assert_eq!(
-            rw(&s, "index.html", "https://other.gov.cn/a.html", nav),
-            "KEEP https://other.gov.cn/a.html"
-        );
-        assert_eq!(
-            rw(&s, "index.html", "https://other.gov.cn/a.png", UrlUse::Load),
-            "DropLoad"
-        );
-        assert_eq!(
-            rw(&s, "index.html", "mailto:x@y.cn", nav),
-            "KEEP mailto:x@y.cn"
-        );
-        assert_eq!(rw(&s, "index.html", "#main", nav), "KEEP #main");
-        assert_eq!(rw(&s, "index.html", "/xxgk/atom.xml", nav), "DropLink");
-        // The portal's own page (a 原文链接 on the same host) is not part of the build.
-        assert_eq!(
-            rw(
-                &s,
-                "index.html",
-                "https://www.example.gov.cn/xxgk/art/1.html",
-                nav
-            ),
-            "KEEP https://www.example.gov.cn/xxgk/art/1.html"
+        assert_rewrites(
+            &s,
+            UrlUse::Load,
+            &[("index.html", "https://other.gov.cn/a.png", "DropLoad")],
         );
     }
 
     #[test]
     fn relative_directory_links_get_index_html() {
         let s = site("/");
-        let nav = UrlUse::Navigate;
-        assert_eq!(rw(&s, "a/b/index.html", "../", nav), "../index.html");
-        assert_eq!(rw(&s, "a/b/index.html", "..", nav), "../index.html");
-        assert_eq!(rw(&s, "a/b/index.html", "c/?x=1", nav), "c/index.html?x=1");
-        assert_eq!(rw(&s, "a/b/index.html", "c.png", nav), "KEEP c.png");
-        assert_eq!(rw(&s, "index.html", "/", nav), "index.html");
+        assert_rewrites(
+            &s,
+            UrlUse::Navigate,
+            &[
+                ("a/b/index.html", "../", "../index.html"),
+                ("a/b/index.html", "..", "../index.html"),
+                ("a/b/index.html", "c/?x=1", "c/index.html?x=1"),
+                ("a/b/index.html", "c.png", "KEEP c.png"),
+                ("index.html", "/", "index.html"),
+            ],
+        );
     }
 
     #[test]
     fn script_values_keep_folders() {
         let s = site("/");
-        assert_eq!(
-            rw(&s, "2021/notice/index.html", "/search/", UrlUse::Script),
-            "../../search/"
-        );
-        assert_eq!(
-            rw(&s, "search/index.html", "/search/", UrlUse::Script),
-            "./"
+        assert_rewrites(
+            &s,
+            UrlUse::Script,
+            &[
+                ("2021/notice/index.html", "/search/", "../../search/"),
+                ("search/index.html", "/search/", "./"),
+            ],
         );
     }
 

@@ -255,31 +255,27 @@ impl<'a> Renderer<'a> {
 
     /// Renders a document's body (Markdown → HTML and plain text).
     pub fn body(&self, doc: &Document) -> RenderedBody {
+        markdown::render(&doc.body, &self.body_links(doc))
+    }
+
+    /// Resolves the links written in `doc` (its body, its 原文链接 and attachments).
+    fn body_links<'s>(&'s self, doc: &'s Document) -> BodyLinks<'s> {
         let dir = match doc.path.rfind('/') {
             Some(i) => &doc.path[..=i],
             None => "",
         };
-        let links = BodyLinks {
+        BodyLinks {
             dir,
             base_path: &self.base_path,
             known: &self.known_documents,
-        };
-        markdown::render(&doc.body, &links)
+        }
     }
 
     /// The page of document `i` of the site, from its rendered body.
     pub fn document_page(&self, i: usize, body: &RenderedBody) -> Result<RenderedPage, Diagnostic> {
         let doc = &self.site.documents[i];
         let f = &doc.front;
-        let dir = match doc.path.rfind('/') {
-            Some(i) => &doc.path[..=i],
-            None => "",
-        };
-        let links = BodyLinks {
-            dir,
-            base_path: &self.base_path,
-            known: &self.known_documents,
-        };
+        let links = self.body_links(doc);
         let safe_link = |u: &str| -> String {
             if is_unsafe_url(u) {
                 String::new()

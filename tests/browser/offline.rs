@@ -7,11 +7,11 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod headless;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -31,38 +31,19 @@ struct Browser {
 
 impl Browser {
     fn launch() -> Option<Browser> {
+        let chrome = headless::required()?;
         let profile = tempfile::tempdir().unwrap();
-        let spawned = Command::new("chromium")
+        let mut child = headless::command(&chrome, profile.path())
             .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--no-first-run",
-                "--disable-component-update",
-                "--disable-sync",
                 "--remote-debugging-port=0",
                 "--remote-allow-origins=*",
+                "about:blank",
             ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .arg("about:blank")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
-            .spawn();
-        let mut child = match spawned {
-            Ok(c) => c,
-            Err(e) => {
-                if std::env::var_os("GONGKAI_SKIP_BROWSER").is_some() {
-                    eprintln!("skipped: no chromium ({e})");
-                    return None;
-                }
-                panic!(
-                    "cannot start chromium ({e}): install it (apt-get install chromium) or set \
-                     GONGKAI_SKIP_BROWSER=1"
-                );
-            }
-        };
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {} ({e})", chrome.display()));
         let mut stderr = BufReader::new(child.stderr.take().unwrap());
         let mut port = None;
         let mut line = String::new();
@@ -249,23 +230,6 @@ fn http_get(port: &str, path: &str) -> String {
     }
 }
 
-/// The titles of the demo's documents.
-fn titles(content: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in walkdir::WalkDir::new(content)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        if e.path().extension().is_some_and(|x| x == "md") {
-            let rel = e.path().strip_prefix(content).unwrap().to_string_lossy();
-            let text = std::fs::read_to_string(e.path()).unwrap();
-            let doc = gongkai::document::Document::parse(e.path(), &rel, &text).unwrap();
-            out.push(doc.front.title);
-        }
-    }
-    out
-}
-
 /// JS: the first link inside <main> whose target is a document page (not a list).
 const DOC_LINK: &str = "[...document.querySelectorAll('main a[href]')].find(a => \
     a.href.startsWith('file://') && a.href.endsWith('/index.html') && \
@@ -288,7 +252,10 @@ fn offline_copy_works_from_file_urls() {
     let Some(mut b) = Browser::launch() else {
         return;
     };
-    let titles = titles(&common::repo().join("content"));
+    let titles: Vec<String> = common::documents(&common::repo().join("content"))
+        .into_iter()
+        .map(|d| d.front.title)
+        .collect();
     let home = format!("file://{}", out.join("index.html").display());
     b.call("Page.navigate", json!({ "url": home }));
     b.wait_until("document.querySelector('main')", "the home page");

@@ -3,13 +3,17 @@
 #![allow(dead_code)]
 
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use super::fixture;
+
+#[path = "headless.rs"]
+mod headless;
+pub use headless::required;
 
 /// Writes `search/runner.html` under `root`: the whole query set in one page load
 /// through the site's search.js (`url_prefix` + "assets/search.js").
@@ -37,31 +41,6 @@ pub fn write_runner(root: &Path, url_prefix: &str, queries: &[fixture::FixtureQu
     std::fs::write(root.join("search/runner.html"), runner).unwrap();
 }
 
-pub fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .map(|c| Command::new("which").arg(c).output())
-        .filter_map(Result::ok)
-        .filter(|o| o.status.success())
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-        .next()
-}
-
-/// Chromium for a browser test: `None` (skip the test) only when GONGKAI_SKIP_BROWSER is
-/// set; without Chromium otherwise the test fails, so CI cannot pass by skipping.
-pub fn required() -> Option<PathBuf> {
-    if let Some(c) = chromium() {
-        return Some(c);
-    }
-    if std::env::var_os("GONGKAI_SKIP_BROWSER").is_some() {
-        eprintln!("skipped: no chromium (GONGKAI_SKIP_BROWSER set)");
-        return None;
-    }
-    panic!(
-        "headless Chromium is needed: apt-get install -y chromium (or set GONGKAI_SKIP_BROWSER=1)"
-    );
-}
-
 pub fn dump_dom(chrome: &Path, url: &str) -> String {
     dump_dom_with(chrome, url, "--virtual-time-budget=10000")
 }
@@ -71,18 +50,8 @@ pub fn dump_dom(chrome: &Path, url: &str) -> String {
 /// `--timeout=…` (real milliseconds) instead.
 pub fn dump_dom_with(chrome: &Path, url: &str, timing: &str) -> String {
     let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(chrome)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-            "--disable-component-update",
-            "--disable-sync",
-            timing,
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
+    let out = headless::command(chrome, profile.path())
+        .arg(timing)
         .arg("--dump-dom")
         .arg(url)
         .stderr(Stdio::null())
@@ -94,13 +63,7 @@ pub fn dump_dom_with(chrome: &Path, url: &str, timing: &str) -> String {
 /// Runs the runner page (see [`write_runner`], same `queries`) and checks each answer.
 pub fn check_runner(chrome: &Path, url: &str, how: &str, queries: &[fixture::FixtureQuery]) {
     let dom = dump_dom(chrome, url);
-    let doc = scraper::Html::parse_document(&dom);
-    let sel = scraper::Selector::parse("#out").unwrap();
-    let text: String = doc
-        .select(&sel)
-        .next()
-        .map(|e| e.text().collect())
-        .unwrap_or_default();
+    let text = first_text(&scraper::Html::parse_document(&dom), "#out");
     let answers: Value = serde_json::from_str(&text)
         .unwrap_or_else(|_| panic!("{how}: runner page printed {text:?}"));
     let mut failures = Vec::new();
@@ -124,20 +87,28 @@ pub fn search_page(chrome: &Path, page: &str, query: &str) -> (String, Vec<Strin
     let q: String = url_encode(query);
     let dom = dump_dom(chrome, &format!("{page}?q={q}"));
     let doc = scraper::Html::parse_document(&dom);
-    let status_sel = scraper::Selector::parse("#search-status").unwrap();
-    let link_sel = scraper::Selector::parse("#results li a").unwrap();
+    let status = first_text(&doc, "#search-status");
+    let links = result_links(&doc);
     let mark_sel = scraper::Selector::parse("#results mark").unwrap();
-    let status = doc
-        .select(&status_sel)
-        .next()
-        .map(|e| e.text().collect())
-        .unwrap_or_default();
-    let links = doc
-        .select(&link_sel)
-        .filter_map(|a| a.value().attr("href").map(str::to_string))
-        .collect();
     let marks = doc.select(&mark_sel).count();
     (status, links, marks, dom)
+}
+
+/// The text of the first element `css` selects, or "" when there is none.
+fn first_text(doc: &scraper::Html, css: &str) -> String {
+    let sel = scraper::Selector::parse(css).unwrap();
+    doc.select(&sel)
+        .next()
+        .map(|e| e.text().collect())
+        .unwrap_or_default()
+}
+
+/// Where the search page's result links lead, in order.
+fn result_links(doc: &scraper::Html) -> Vec<String> {
+    let sel = scraper::Selector::parse("#results li a").unwrap();
+    doc.select(&sel)
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect()
 }
 
 pub fn url_encode(s: &str) -> String {
@@ -188,19 +159,10 @@ pub fn check_page(chrome: &Path, page: &str, site_root_url: &str, how: &str) {
         &format!("{page}?q={}&year=2021", url_encode("疫情防控")),
     );
     let doc = scraper::Html::parse_document(&dom);
-    let link_sel = scraper::Selector::parse("#results li a").unwrap();
-    let hrefs: Vec<_> = doc
-        .select(&link_sel)
-        .filter_map(|a| a.value().attr("href"))
-        .collect();
+    let hrefs = result_links(&doc);
     assert_eq!(hrefs.len(), 1, "{how}: year filter: {hrefs:?}");
     assert!(hrefs[0].ends_with("2021/vaccination/index.html"));
-    let opt_sel = scraper::Selector::parse("#search-year option[selected]").unwrap();
-    let selected: String = doc
-        .select(&opt_sel)
-        .next()
-        .map(|e| e.text().collect())
-        .unwrap_or_default();
+    let selected = first_text(&doc, "#search-year option[selected]");
     assert!(
         selected.starts_with("2021"),
         "{how}: selected year option {selected:?}"

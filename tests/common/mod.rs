@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use gongkai::document::Document;
+use scraper::{ElementRef, Html, Selector};
+
 /// The repository root (holds the demo archive).
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -41,6 +44,14 @@ pub fn build(root: &Path, out: &Path, extra: &[&str]) -> Output {
     o
 }
 
+/// `path` relative to `dir`, with `/` between folders on every system.
+fn rel_path(dir: &Path, path: &Path) -> String {
+    path.strip_prefix(dir)
+        .unwrap()
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
 /// Every file under `dir`, by relative path with `/`, with its bytes.
 pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(dir)
@@ -48,15 +59,7 @@ pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, std::fs::read(e.path()).unwrap())
-        })
+        .map(|e| (rel_path(dir, e.path()), std::fs::read(e.path()).unwrap()))
         .collect()
 }
 
@@ -72,4 +75,56 @@ pub fn archive(dir: &Path, docs: &[(&str, &str)]) {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
+}
+
+/// Every document (`.md` file) under the content folder `content`, in path order.
+pub fn documents(content: &Path) -> Vec<Document> {
+    walkdir::WalkDir::new(content)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+        .map(|e| {
+            let rel = rel_path(content, e.path());
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            Document::parse(e.path(), &rel, &text)
+                .unwrap_or_else(|d| panic!("{rel} does not parse: {d:?}"))
+        })
+        .collect()
+}
+
+/// Follows the links of the HTML pages under `out`: each of `attrs` an element has goes
+/// through `resolve(page, element, attribute, value)` (`page` relative to `out`), and the
+/// file it names must exist; `None` means the link is not one to follow. Returns how
+/// many links were checked.
+pub fn assert_links_reach_files(
+    out: &Path,
+    attrs: &[&str],
+    mut resolve: impl FnMut(&str, ElementRef<'_>, &str, &str) -> Option<PathBuf>,
+) -> usize {
+    let any: Vec<String> = attrs.iter().map(|a| format!("[{a}]")).collect();
+    let sel = Selector::parse(&any.join(", ")).unwrap();
+    let mut checked = 0;
+    for (rel, bytes) in tree(out) {
+        if !rel.ends_with(".html") {
+            continue;
+        }
+        let html = Html::parse_document(&String::from_utf8(bytes).unwrap());
+        for el in html.select(&sel) {
+            for &attr in attrs {
+                let Some(v) = el.value().attr(attr) else {
+                    continue;
+                };
+                if let Some(target) = resolve(&rel, el, attr, v) {
+                    assert!(
+                        target.is_file(),
+                        "{rel}: {attr}=\"{v}\" → {} is missing",
+                        target.display()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    checked
 }

@@ -66,6 +66,11 @@ pub fn document(dir: &Path, entry: &Value) -> Document {
     Document::parse(&path, rel, &text).unwrap_or_else(|e| panic!("{rel} does not read back: {e:?}"))
 }
 
+/// The 机构 of a document, as text.
+pub fn agency(d: &Document) -> Option<&str> {
+    d.front.agency.as_ref().map(|a| a.as_str())
+}
+
 pub fn is_cjk(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FFFF}' | '〇')
 }
@@ -196,6 +201,16 @@ pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/import")
         .join(name)
+}
+
+/// None of `what` (page chrome, paywall text, markup) is left in `body` of `what_doc`.
+pub fn assert_gone(body: &str, what: &[&str], what_doc: &str) {
+    for w in what {
+        assert!(
+            !body.contains(w),
+            "{what_doc}: `{w}` is still in the body:\n{body}"
+        );
+    }
 }
 
 /// Lines of the body without the gap markers the importer adds.

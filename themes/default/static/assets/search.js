@@ -78,36 +78,32 @@
     return out;
   }
 
-  /** Every term occurrence of an indexed text, as the build emits them. */
-  function tokenize(text) {
+  /** Terms of `text`: each word as itself, each Han run's characters through `hanTerms(chars, out)`. */
+  function termsOf(text, hanTerms) {
     var out = [];
     pieces(text).forEach(function (p) {
-      if (!p.han) {
-        out.push(p.text);
-        return;
-      }
-      var chars = Array.from(p.text);
+      if (p.han) hanTerms(Array.from(p.text), out);
+      else out.push(p.text);
+    });
+    return out;
+  }
+
+  /** Every term occurrence of an indexed text, as the build emits them. */
+  function tokenize(text) {
+    return termsOf(text, function (chars, out) {
       for (var i = 0; i < chars.length; i++) {
         out.push(chars[i]);
         if (i > 0) out.push(chars[i - 1] + chars[i]);
       }
     });
-    return out;
   }
 
   /** What a query looks up: a lone Han character as itself, longer runs as bigrams. */
   function queryTerms(text) {
-    var out = [];
-    pieces(text).forEach(function (p) {
-      if (!p.han) {
-        out.push(p.text);
-        return;
-      }
-      var chars = Array.from(p.text);
+    return termsOf(text, function (chars, out) {
       if (chars.length === 1) out.push(chars[0]);
       for (var i = 1; i < chars.length; i++) out.push(chars[i - 1] + chars[i]);
     });
-    return out;
   }
 
   function compactId(text) {
