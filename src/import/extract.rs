@@ -182,7 +182,7 @@ struct HtmlWalk<'a> {
 }
 
 pub fn html(source: &str, rules: &Rules) -> Extracted {
-    let doc = Html::parse_document(source);
+    let doc = Html::parse_document(&super::nesting::cap(source));
     let mut page = PageMeta::default();
     let meta_sel = scraper::Selector::parse("meta").ok();
     if let Some(sel) = &meta_sel {

@@ -23,6 +23,7 @@
 pub mod clean;
 pub mod extract;
 pub mod metadata;
+mod nesting;
 pub mod read;
 pub mod rules;
 pub mod structure;
