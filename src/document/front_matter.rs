@@ -267,10 +267,13 @@ impl FrontMatter {
                         })
                         .filter(|r| r.as_ref().map_or(true, |s| !s.is_empty()))
                         .collect::<Result<_, _>>()?,
-                    // `主题词: 教育 总结` is how portals print them: split on spaces.
+                    // `主题词: 教育 总结` is how portals print them: split on any
+                    // white space (tabs too: a list item is trimmed the same way).
                     _ => text()?
                         .map(|s| {
-                            s.split([' ', '　', '，', ',', '、', ';', '；'])
+                            s.split(|c: char| {
+                                c.is_whitespace() || matches!(c, '，' | ',' | '、' | ';' | '；')
+                            })
                                 .filter(|w| !w.is_empty())
                                 .map(String::from)
                                 .collect()
