@@ -114,11 +114,14 @@ pub fn render(markdown: &str, links: &dyn LinkResolver) -> RenderedBody {
                     Some(id) => ids.claim(&id),
                     None => ids.claim(&heading_text),
                 };
+                // `{key=value}` after a heading becomes an attribute of any name
+                // (`onclick=…`, `style=…`): a body sets none of them.
+                let _ = attrs;
                 out_events.push(Event::Start(Tag::Heading {
                     level,
                     id: Some(CowStr::from(id)),
                     classes,
-                    attrs,
+                    attrs: Vec::new(),
                 }));
             }
             Event::End(TagEnd::Heading(level)) => {
@@ -334,6 +337,13 @@ mod tests {
             }
         }
         assert!(html("[点我](javascript:alert(1))").contains("点我"));
+    }
+
+    #[test]
+    fn heading_attributes_set_no_attribute() {
+        let h = html("## 标题 {#sec .note onclick=alert(1) style=\"position:fixed\"}\n");
+        assert!(!h.contains("onclick") && !h.contains("style"), "{h}");
+        assert!(h.contains("id=\"sec\"") && h.contains("标题</h2>"), "{h}");
     }
 
     #[test]
