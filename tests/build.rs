@@ -232,7 +232,7 @@ fn raw_html_and_script_links_in_a_body_are_inert() {
         root,
         &[(
             "2024/xss.md",
-            "---\n标题: 脚本测试\n机构: 测试局\n来源:\n  原文链接: javascript:alert(1)\n附件:\n  - {名称: 附件, 链接: \"javascript:alert(2)\"}\n---\n\n<script>alert(3)</script>\n\n<img src=x onerror=alert(4)>\n\n[点击](javascript:alert(5)) <iframe src=\"https://evil.example/\"></iframe>\n",
+            "---\n标题: 脚本测试\n机构: 测试局\n来源:\n  原文链接: javascript:alert(1)\n附件:\n  - {名称: 附件, 链接: \"javascript:alert(2)\"}\n---\n\n<script>alert(3)</script>\n\n<img src=x onerror=alert(4)>\n\n[点击](javascript:alert(5)) <iframe src=\"https://evil.example/\"></iframe>\n\n## 小节 {onclick=alert(6) style=\"position:fixed\"}\n",
         )],
     );
     let out = root.join("public");
@@ -243,7 +243,13 @@ fn raw_html_and_script_links_in_a_body_are_inert() {
         "{page}"
     );
     let html = Html::parse_document(&page);
-    for tag in ["iframe", "img[onerror]", "[onerror]"] {
+    for tag in [
+        "iframe",
+        "img[onerror]",
+        "[onerror]",
+        "[onclick]",
+        "h2[style]",
+    ] {
         assert!(
             html.select(&Selector::parse(tag).unwrap()).next().is_none(),
             "{tag} is live"
@@ -360,5 +366,55 @@ fn parallel_output_is_the_same_as_single_threaded() {
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (k, v) in &a {
         assert!(v == &b[k], "{k} differs between 1 and 4 threads");
+    }
+}
+
+#[test]
+fn an_output_that_would_swallow_the_archive_is_refused_however_it_is_spelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("archive");
+    std::fs::create_dir_all(&root).unwrap();
+    archive(
+        &root,
+        &[("a.md", "---\n标题: 通知\n机构: 测试局\n---\n\n正文\n")],
+    );
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    let before = common::tree(dir.path());
+    let mut outputs: Vec<std::path::PathBuf> = vec![
+        root.clone(),
+        root.join("content"),
+        root.join("content/new"),
+        root.join("sub/.."),
+        root.join("sub/../.."),
+        dir.path().to_path_buf(),
+    ];
+    #[cfg(unix)]
+    {
+        let link = dir.path().join("link-to-archive");
+        std::os::unix::fs::symlink(&root, &link).unwrap();
+        outputs.push(link);
+    }
+    for out in &outputs {
+        let o = gongkai(&[
+            "build",
+            "--root",
+            root.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ]);
+        assert!(!o.status.success(), "{} was accepted", out.display());
+        assert!(
+            stderr(&o).contains("would contain the archive"),
+            "{}: {}",
+            out.display(),
+            stderr(&o)
+        );
+        let after = common::tree(dir.path());
+        assert_eq!(
+            before.keys().collect::<Vec<_>>(),
+            after.keys().collect::<Vec<_>>(),
+            "{}",
+            out.display()
+        );
     }
 }
