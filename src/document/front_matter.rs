@@ -274,9 +274,9 @@ impl FrontMatter {
                             s.split(|c: char| {
                                 c.is_whitespace() || matches!(c, '，' | ',' | '、' | ';' | '；')
                             })
-                                .filter(|w| !w.is_empty())
-                                .map(String::from)
-                                .collect()
+                            .filter(|w| !w.is_empty())
+                            .map(String::from)
+                            .collect()
                         })
                         .unwrap_or_default(),
                 }
