@@ -186,13 +186,7 @@ fn all_errors_are_reported_and_the_old_output_stays() {
     std::fs::create_dir_all(root.join("templates")).unwrap();
     std::fs::write(root.join("templates/term.html"), "{% extends \"base.html\" %}\n{% block content %}\n{{ term.name | }}\n{% endblock content %}\n").unwrap();
 
-    let o = gongkai(&[
-        "build",
-        "--root",
-        root.to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-    ]);
+    let o = common::try_build(root, &out, &[]);
     assert!(!o.status.success());
     let err = stderr(&o);
     let bad_date = root.join("content/2024/bad-date.md");
@@ -395,13 +389,7 @@ fn an_output_that_would_swallow_the_archive_is_refused_however_it_is_spelled() {
         outputs.push(link);
     }
     for out in &outputs {
-        let o = gongkai(&[
-            "build",
-            "--root",
-            root.to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-        ]);
+        let o = common::try_build(&root, out, &[]);
         assert!(!o.status.success(), "{} was accepted", out.display());
         assert!(
             stderr(&o).contains("would contain the archive"),
