@@ -7,6 +7,7 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::tokenize::{self, Term};
@@ -143,7 +144,7 @@ impl BuiltIndex {
         }
         for (term, (was, now)) in entries {
             if was != now {
-                self.set_entry(term, id, now);
+                self.set_entry(term, id, was, now);
             }
         }
         let wanted = format::shard_count(self.total_bytes);
@@ -182,25 +183,41 @@ impl BuiltIndex {
             documents: self.docs.len(),
             ..SearchStats::default()
         };
-        let mut put = |rel: &str, text: &str| -> io::Result<()> {
-            replace_file(&dir, rel, text.as_bytes())?;
-            stats.files += 1;
-            stats.bytes += text.len() as u64;
-            Ok(())
-        };
         let resharded = self.pending.written_shards != self.shards.len();
         let shards: Vec<usize> = if resharded {
             (0..self.shards.len()).collect()
         } else {
             self.pending.shards.iter().copied().collect()
         };
-        for n in shards {
-            put(
-                &format!("t/{n}.js"),
-                &format::shard_file(n, &self.shards[n]),
-            )?;
-            self.pending.shards.remove(&n);
+        // A change of most of a document's text touches most shards: written in
+        // parallel, each shard file is formatted and replaced on its own.
+        let written: Vec<io::Result<usize>> = shards
+            .par_iter()
+            .map(|&n| {
+                let text = format::shard_file(n, &self.shards[n]);
+                replace_file(&dir, &format!("t/{n}.js"), text.as_bytes()).map(|()| text.len())
+            })
+            .collect();
+        let mut failed = None;
+        for (n, r) in shards.into_iter().zip(written) {
+            match r {
+                Ok(bytes) => {
+                    stats.files += 1;
+                    stats.bytes += bytes as u64;
+                    self.pending.shards.remove(&n);
+                }
+                Err(e) => failed = failed.or(Some(e)),
+            }
         }
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let mut put = |rel: &str, text: &str| -> io::Result<()> {
+            replace_file(&dir, rel, text.as_bytes())?;
+            stats.files += 1;
+            stats.bytes += text.len() as u64;
+            Ok(())
+        };
         while let Some(chunk) = self.pending.chunks.first().copied() {
             let first = chunk * format::DOCS_PER_FILE;
             let last = (first + format::DOCS_PER_FILE).min(self.records.len() as u32);
@@ -241,8 +258,9 @@ impl BuiltIndex {
         format::core_file(self.shards.len(), &agencies, &facts)
     }
 
-    /// Sets (or, with `None`, removes) document `id`'s entry in `term`'s postings.
-    fn set_entry(&mut self, term: Term, id: u32, entry: Option<Entry>) {
+    /// Changes document `id`'s entry in `term`'s postings from `was` to `now` (`None`:
+    /// no entry).
+    fn set_entry(&mut self, term: Term, id: u32, was: Option<Entry>, now: Option<Entry>) {
         let shard = (tokenize::hash_term(&term) as usize) & (self.shards.len() - 1);
         let terms = &mut self.shards[shard];
         let text_len = term.text_len();
@@ -257,9 +275,18 @@ impl BuiltIndex {
             fields.next().unwrap_or_default(),
             fields.next().unwrap_or_default(),
         );
-        let body = set_in_field(body, format::TF_BITS, id, entry.and_then(|e| e.body));
-        let title = set_in_field(title, 0, id, entry.filter(|e| e.title).map(|_| 0));
-        let meta = set_in_field(meta, 0, id, entry.filter(|e| e.meta).map(|_| 0));
+        // Only the fields whose entry changed are walked.
+        let field = |part: &[u8], low_bits: u32, value: fn(Entry) -> Option<u32>| {
+            let (a, b) = (was.and_then(value), now.and_then(value));
+            if a == b {
+                part.to_vec()
+            } else {
+                set_in_field(part, low_bits, id, b)
+            }
+        };
+        let body = field(body, format::TF_BITS, |e| e.body);
+        let title = field(title, 0, |e| e.title.then_some(0));
+        let meta = field(meta, 0, |e| e.meta.then_some(0));
         let new_size = body.len() + title.len() + meta.len();
         let joined = format::join_fields(body, &title, &meta);
         if let Ok(pos) = found {
@@ -350,43 +377,62 @@ fn digit(c: u8) -> u32 {
     }
 }
 
-/// A field's entries as (document id, value) pairs, ids ascending.
-fn decode_field(field: &[u8], low_bits: u32) -> Vec<(u32, u32)> {
-    let mut out = Vec::new();
-    let (mut base, mut v, mut shift) = (0u32, 0u32, 0u32);
-    for &c in field {
+/// The varint at `at` in `field` and the position after it.
+fn read_varint(field: &[u8], mut at: usize) -> (u32, usize) {
+    let (mut v, mut shift) = (0u32, 0u32);
+    while let Some(&c) = field.get(at) {
+        at += 1;
         let d = digit(c);
         v |= (d & 31) << shift;
-        if d >= 32 {
-            shift += 5;
-            continue;
+        if d < 32 {
+            break;
         }
-        let id = base + (v >> low_bits);
-        out.push((id, v & ((1 << low_bits) - 1)));
-        base = id + 1;
-        v = 0;
-        shift = 0;
+        shift += 5;
     }
-    out
+    (v, at)
 }
 
 /// `field` with document `id`'s entry set to `value` (or removed), encoded as a build
-/// that added the documents in id order encodes it.
+/// that added the documents in id order encodes it: the entries before it are copied,
+/// it and the next one (whose gap it changes) encoded again, the rest copied.
 fn set_in_field(field: &[u8], low_bits: u32, id: u32, value: Option<u32>) -> Vec<u8> {
-    let mut entries = decode_field(field, low_bits);
-    match (entries.binary_search_by_key(&id, |e| e.0), value) {
-        (Ok(i), Some(v)) => entries[i].1 = v,
-        (Ok(i), None) => {
-            entries.remove(i);
+    let mask = (1u32 << low_bits) - 1;
+    let entry = |gap: u32, v: u32| (gap << low_bits) | v;
+    let mut out = Vec::with_capacity(field.len() + 8);
+    // The entry at `start..end` is the first with an id at or past `id`; `base` is the
+    // id after the one before it.
+    let (mut base, mut start) = (0u32, 0usize);
+    while start < field.len() {
+        let (v, end) = read_varint(field, start);
+        let at = base + (v >> low_bits);
+        if at < id {
+            base = at + 1;
+            start = end;
+            continue;
         }
-        (Err(i), Some(v)) => entries.insert(i, (id, v)),
-        (Err(_), None) => {}
+        out.extend_from_slice(&field[..start]);
+        if let Some(value) = value {
+            format::push_varint(&mut out, entry(id - base, value));
+        }
+        let rest = if at == id {
+            // Replaced or removed: the next entry's gap is from the new previous.
+            if end >= field.len() {
+                return out;
+            }
+            let (next, after) = read_varint(field, end);
+            let next_at = id + 1 + (next >> low_bits);
+            (next_at, next & mask, after)
+        } else {
+            (at, v & mask, end)
+        };
+        let prev = if value.is_some() { id + 1 } else { base };
+        format::push_varint(&mut out, entry(rest.0 - prev, rest.1));
+        out.extend_from_slice(&field[rest.2..]);
+        return out;
     }
-    let mut out = Vec::with_capacity(field.len() + 2);
-    let mut base = 0;
-    for (id, v) in entries {
-        format::push_varint(&mut out, ((id - base) << low_bits) | v);
-        base = id + 1;
+    out.extend_from_slice(field);
+    if let Some(value) = value {
+        format::push_varint(&mut out, entry(id - base, value));
     }
     out
 }
@@ -645,23 +691,48 @@ mod tests {
         assert_eq!(tree(root), fresh(&docs));
     }
 
-    #[test]
-    fn fields_decode_to_what_was_encoded() {
+    fn encode(entries: &[(u32, u32)], low_bits: u32) -> Vec<u8> {
         let mut field = Vec::new();
         let mut base = 0;
-        let entries = [(0u32, 3u32), (1, 0), (40, 2), (1000, 1)];
-        for (id, v) in entries {
-            format::push_varint(&mut field, ((id - base) << format::TF_BITS) | v);
+        for &(id, v) in entries {
+            format::push_varint(&mut field, ((id - base) << low_bits) | v);
             base = id + 1;
         }
-        assert_eq!(decode_field(&field, format::TF_BITS), entries);
-        assert_eq!(set_in_field(&field, format::TF_BITS, 7, None), field);
-        let without = set_in_field(&field, format::TF_BITS, 40, None);
-        let with = set_in_field(&without, format::TF_BITS, 40, Some(2));
-        assert_eq!(with, field);
-        assert_eq!(
-            decode_field(&without, format::TF_BITS),
-            [(0, 3), (1, 0), (1000, 1)]
-        );
+        field
+    }
+
+    #[test]
+    fn setting_an_entry_encodes_as_a_build_would() {
+        let entries = [(0u32, 3u32), (1, 0), (40, 2), (1000, 1), (1001, 0)];
+        // Every id around the entries, set to each value or removed, in both fields'
+        // layouts: the splice equals encoding the edited list.
+        for low_bits in [0, format::TF_BITS] {
+            // A title or meta entry has no value.
+            let entries: Vec<(u32, u32)> = entries
+                .iter()
+                .map(|&(id, v)| (id, v & ((1 << low_bits) - 1)))
+                .collect();
+            let field = encode(&entries, low_bits);
+            let values: Vec<Option<u32>> = std::iter::once(None)
+                .chain((0..(1 << low_bits)).map(Some))
+                .collect();
+            for id in [0, 1, 2, 39, 40, 41, 999, 1000, 1001, 1002, 5000] {
+                for &value in &values {
+                    let mut edited: Vec<(u32, u32)> =
+                        entries.iter().copied().filter(|e| e.0 != id).collect();
+                    if let Some(v) = value {
+                        edited.push((id, v));
+                        edited.sort_unstable();
+                    }
+                    assert_eq!(
+                        set_in_field(&field, low_bits, id, value),
+                        encode(&edited, low_bits),
+                        "id {id} value {value:?} low bits {low_bits}"
+                    );
+                }
+            }
+        }
+        assert_eq!(set_in_field(b"", 0, 3, Some(0)), encode(&[(3, 0)], 0));
+        assert_eq!(set_in_field(b"", 0, 3, None), b"");
     }
 }

@@ -89,7 +89,16 @@ pub fn shard_file(n: usize, terms: &[(Term, Box<[u8]>)]) -> String {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&json(&term.text()));
+        // Terms are letters, digits, `#` and Han characters: JSON needs no escapes
+        // (still checked, so the file stays valid whatever a term holds).
+        let text = term.text();
+        if text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+            out.push_str(&json(&text));
+        } else {
+            out.push('"');
+            out.push_str(&text);
+            out.push('"');
+        }
         out.push_str(":\"");
         // ALPHABET is ASCII.
         out.push_str(std::str::from_utf8(postings).unwrap_or(""));
