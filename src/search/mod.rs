@@ -1,9 +1,12 @@
 //! The client-side search index: Chinese full text that works from file://, sharded so
 //! a query loads only what it needs (design and figures: docs/search.md).
 //!
-//! The build calls [`SearchIndex::add`] once per document, then [`SearchIndex::write`],
-//! which writes plain `<script>` files under `<output>/search/`; the theme's
-//! `assets/search.js` loads them with `<script>` tags (no fetch, works from file://).
+//! The build calls [`SearchIndex::add`] once per document, then [`SearchIndex::finish`]
+//! and [`BuiltIndex::write`], which writes plain `<script>` files under
+//! `<output>/search/`; the theme's `assets/search.js` loads them with `<script>` tags (no
+//! fetch, works from file://). `serve` keeps the [`BuiltIndex`] and, when a document
+//! changes, [`BuiltIndex::replace_document`] and [`BuiltIndex::write_changed`] rewrite
+//! only the files that hold what changed.
 //!
 //! Files written (all deterministic, see [`format`]):
 //! - `search/core.js`: document count, shard count, 机构 names, and per document its
