@@ -85,18 +85,6 @@ impl Preview {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         builder.rebuild(changed).map(|(summary, _)| summary)
     }
-
-    /// Brings the search index up to date after a rebuild that left it behind; `true`
-    /// when it had to.
-    pub fn refresh_search(&self) -> Result<bool, Diagnostics> {
-        let mut builder = self
-            .builder
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let stale = builder.search_is_stale();
-        builder.refresh_search()?;
-        Ok(stale)
-    }
 }
 
 /// The outcome of the latest build, as pages and the event stream see it.
@@ -396,21 +384,7 @@ fn watch_and_rebuild(
             }
         );
         let outcome = timed_rebuild(preview, &changed);
-        let built = outcome.is_ok();
         state.send_modify(|s| report(&outcome, s));
-        // The pages are served and reloading; the search index follows.
-        if built {
-            let t = Instant::now();
-            match preview.refresh_search() {
-                Ok(true) => eprintln!("search index updated in {:.1} s", t.elapsed().as_secs_f64()),
-                Ok(false) => {}
-                Err(errors) => {
-                    for e in errors.iter() {
-                        eprintln!("{e}");
-                    }
-                }
-            }
-        }
     }
 }
 

@@ -338,6 +338,18 @@ fn changes_are_served_and_a_broken_build_keeps_the_last_good_one() {
     });
     eprintln!("change visible after {} ms", t.elapsed().as_millis());
     assert!(next_event().contains("\"generation\":2"), "no reload event");
+    // The search index is current when the reload is sent: the new title is in the
+    // document's record and its terms in the shards.
+    let search_text = |sub: &str| -> String {
+        walkdir::WalkDir::new(server.output.join("search").join(sub))
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| std::fs::read_to_string(e.path()).unwrap())
+            .collect()
+    };
+    assert!(search_text("d").contains("\"title\":\"改过的通知\""));
+    assert!(search_text("t").contains("\"改过\":"));
 
     // Broken front matter: the error shows over the last good page.
     std::fs::write(

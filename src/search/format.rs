@@ -8,6 +8,7 @@
 //! `gap << TF_BITS | tf_code(count)`. Most body entries are one byte.
 
 use super::SearchDocument;
+use super::tokenize::Term;
 
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -79,16 +80,25 @@ fn json(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// `gongkaiSearch.shard(n,{"term":"postings",…});` with terms sorted.
-pub fn shard_file(n: usize, terms: &[(String, Vec<u8>)]) -> String {
-    let size: usize = terms.iter().map(|(t, p)| t.len() + p.len() + 6).sum();
+/// `gongkaiSearch.shard(n,{"term":"postings",…});`, the terms given in text order.
+pub fn shard_file(n: usize, terms: &[(Term, Box<[u8]>)]) -> String {
+    let size: usize = terms.iter().map(|(t, p)| t.text_len() + p.len() + 6).sum();
     let mut out = String::with_capacity(size + 32);
     out.push_str(&format!("gongkaiSearch.shard({n},{{"));
     for (i, (term, postings)) in terms.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&json(term));
+        // Terms are letters, digits, `#` and Han characters: JSON needs no escapes
+        // (still checked, so the file stays valid whatever a term holds).
+        let text = term.text();
+        if text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+            out.push_str(&json(&text));
+        } else {
+            out.push('"');
+            out.push_str(&text);
+            out.push('"');
+        }
         out.push_str(":\"");
         // ALPHABET is ASCII.
         out.push_str(std::str::from_utf8(postings).unwrap_or(""));

@@ -1,9 +1,12 @@
 //! The client-side search index: Chinese full text that works from file://, sharded so
 //! a query loads only what it needs (design and figures: docs/search.md).
 //!
-//! The build calls [`SearchIndex::add`] once per document, then [`SearchIndex::write`],
-//! which writes plain `<script>` files under `<output>/search/`; the theme's
-//! `assets/search.js` loads them with `<script>` tags (no fetch, works from file://).
+//! The build calls [`SearchIndex::add`] once per document, then [`SearchIndex::finish`]
+//! and [`BuiltIndex::write`], which writes plain `<script>` files under
+//! `<output>/search/`; the theme's `assets/search.js` loads them with `<script>` tags (no
+//! fetch, works from file://). `serve` keeps the [`BuiltIndex`] and, when a document
+//! changes, [`BuiltIndex::replace_document`] and [`BuiltIndex::write_changed`] rewrite
+//! only the files that hold what changed.
 //!
 //! Files written (all deterministic, see [`format`]):
 //! - `search/core.js`: document count, shard count, 机构 names, and per document its
@@ -12,16 +15,18 @@
 //! - `search/d/<k>/<chunk>.js`: per document (8 to a file) its title, 机构, dates, numbers, link and a
 //!   short text excerpt for the snippet.
 
+mod built;
 mod engine;
 pub mod format;
 pub mod tokenize;
 
+pub use built::BuiltIndex;
 pub use engine::{ElasticlunrIndex, HanBigram, elasticlunr_index};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use std::fs;
-use std::io::{self, BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use tokenize::{Term, for_each_term, id_term};
@@ -42,7 +47,7 @@ pub struct SearchDocument<'a> {
     pub text: &'a str,
 }
 
-/// What [`SearchIndex::write`] wrote.
+/// What [`SearchIndex::write`] or [`BuiltIndex::write_changed`] wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SearchStats {
     pub documents: usize,
@@ -51,7 +56,7 @@ pub struct SearchStats {
 }
 
 /// Where a term occurs in one document: body count and title/meta flags.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 struct Occurrence {
     body: u32,
     flags: u8,
@@ -99,6 +104,7 @@ impl Postings {
 }
 
 /// Per document, what the core file needs.
+#[derive(Clone, PartialEq, Eq)]
 struct DocFacts {
     agency: u32,
     year: Option<i32>,
@@ -265,28 +271,40 @@ impl SearchIndex {
     /// Writes the index files under `<output_root>/search/` (never outside it);
     /// returns what it wrote. Replaces the index folders of an earlier build.
     pub fn write(self, output_root: &Path) -> io::Result<SearchStats> {
-        let dir = output_root.join("search");
-        for sub in ["t", "d"] {
-            let p = dir.join(sub);
-            if p.is_dir() {
-                fs::remove_dir_all(&p)?;
+        self.finish().write(output_root)
+    }
+
+    /// The index with every document added, in the form the files take: each term's
+    /// postings joined and sorted into its shard. [`BuiltIndex::write`] writes it; `serve`
+    /// keeps it to update only what a changed document touches.
+    pub fn finish(self) -> BuiltIndex {
+        let total: usize = self
+            .postings
+            .iter()
+            .flatten()
+            .map(|(t, p)| {
+                p.body.encoded.len()
+                    + p.title.encoded.len()
+                    + p.meta.encoded.len()
+                    + t.text_len()
+                    + 8
+            })
+            .sum();
+        let shard_count = format::shard_count(total);
+        let mut shards: Vec<Vec<(Term, Box<[u8]>)>> =
+            (0..shard_count).map(|_| Vec::new()).collect();
+        // A partition's map is freed before the next is moved: the peak stays near one
+        // copy of the postings.
+        for part in self.postings {
+            for (term, p) in part {
+                let shard = (tokenize::hash_term(&term) as usize) & (shard_count - 1);
+                let joined = format::join_fields(p.body.encoded, &p.title.encoded, &p.meta.encoded);
+                shards[shard].push((term, joined.into_boxed_slice()));
             }
         }
-        fs::create_dir_all(dir.join("t"))?;
-        let mut stats = SearchStats {
-            documents: self.facts.len(),
-            ..SearchStats::default()
-        };
-        let mut put = |rel: &str, text: &str| -> io::Result<()> {
-            let path = dir.join(rel);
-            if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent)?;
-            }
-            fs::write(&path, text)?;
-            stats.files += 1;
-            stats.bytes += text.len() as u64;
-            Ok(())
-        };
+        shards
+            .par_iter_mut()
+            .for_each(|terms| terms.sort_unstable_by(|a, b| a.0.cmp_text(&b.0)));
 
         // 机构 ids in name order, so the core file does not depend on document order
         // beyond the ids themselves.
@@ -296,84 +314,40 @@ impl SearchIndex {
         for (rank, &old) in order.iter().enumerate() {
             remap[old as usize + 1] = rank as u32 + 1;
         }
-        let agencies: Vec<&str> = order
+        let agencies: Vec<String> = order
             .iter()
-            .map(|&i| self.agencies[i as usize].as_str())
+            .map(|&i| self.agencies[i as usize].clone())
             .collect();
-
-        let total: usize = self
-            .postings
-            .iter()
-            .flatten()
-            .map(|(t, p)| {
-                p.body.encoded.len()
-                    + p.title.encoded.len()
-                    + p.meta.encoded.len()
-                    + t.text().len()
-                    + 8
-            })
-            .sum();
-        let shard_count = format::shard_count(total);
-        let mut shards: Vec<Vec<(String, Vec<u8>)>> =
-            (0..shard_count).map(|_| Vec::new()).collect();
-        for (term, p) in self.postings.into_iter().flatten() {
-            let shard = (tokenize::hash_term(&term) as usize) & (shard_count - 1);
-            shards[shard].push((
-                term.text(),
-                format::join_fields(p.body.encoded, &p.title.encoded, &p.meta.encoded),
-            ));
-        }
-        for (n, mut terms) in shards.into_iter().enumerate() {
-            terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            put(&format!("t/{n}.js"), &format::shard_file(n, &terms))?;
-        }
-
-        let facts: Vec<format::CoreDoc> = self
+        let docs: Vec<DocFacts> = self
             .facts
-            .iter()
-            .map(|f| format::CoreDoc {
+            .into_iter()
+            .map(|f| DocFacts {
                 agency: remap[f.agency as usize],
-                year: f.year,
-                title_terms: f.title_terms,
-                body_terms: f.body_terms,
+                ..f
             })
             .collect();
-        put(
-            "core.js",
-            &format::core_file(shard_count, &agencies, &facts),
-        )?;
-        let mut lines = self.records.into_lines()?;
-        let mut chunk = 0u32;
-        loop {
-            let records: Vec<String> = lines
-                .by_ref()
-                .take(format::DOCS_PER_FILE as usize)
-                .collect::<io::Result<_>>()?;
-            if records.is_empty() {
-                break;
-            }
-            put(
-                &format::doc_file_path(chunk),
-                &format::doc_file(chunk, &records),
-            )?;
-            chunk += 1;
-        }
-        Ok(stats)
+        BuiltIndex::new(shards, total, docs, agencies, self.records.finish())
     }
 }
 
 /// The per-document records, kept in an unnamed temporary file while documents are
 /// added (a record holds an excerpt: at 100,000 documents they are about 200 MB the
-/// build need not hold). An error is kept and reported by [`SearchIndex::write`],
+/// build need not hold). An error is kept and reported when the index is written,
 /// since `add` cannot fail.
 #[derive(Default)]
 struct RecordSpool {
     file: Option<BufWriter<fs::File>>,
+    /// Where each record starts in the file (8 bytes a document), so one can be read
+    /// again without the others.
+    starts: Vec<u64>,
+    end: u64,
     error: Option<io::Error>,
 }
 
 impl RecordSpool {
     fn push(&mut self, record: &str) {
+        self.starts.push(self.end);
+        self.end += record.len() as u64 + 1;
         if self.error.is_some() {
             return;
         }
@@ -397,19 +371,96 @@ impl RecordSpool {
         }
     }
 
-    fn into_lines(self) -> io::Result<Box<dyn Iterator<Item = io::Result<String>>>> {
-        if let Some(e) = self.error {
-            return Err(io::Error::new(
+    fn finish(self) -> Records {
+        let file = match (self.error, self.file) {
+            (Some(e), _) => Err(e),
+            (None, None) => Ok(None),
+            (None, Some(w)) => w.into_inner().map(Some).map_err(|e| e.into_error()),
+        };
+        Records {
+            file,
+            starts: self.starts,
+            end: self.end,
+            replaced: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+/// The records of a finished index: the spooled file, and the records that replaced
+/// some of its lines since.
+struct Records {
+    file: io::Result<Option<fs::File>>,
+    starts: Vec<u64>,
+    end: u64,
+    replaced: std::collections::BTreeMap<u32, String>,
+}
+
+impl Records {
+    fn file(&self) -> io::Result<Option<&fs::File>> {
+        match &self.file {
+            Ok(f) => Ok(f.as_ref()),
+            Err(e) => Err(io::Error::new(
                 e.kind(),
                 format!("cannot keep the search records in a temporary file: {e}"),
-            ));
+            )),
         }
-        let Some(writer) = self.file else {
-            return Ok(Box::new(std::iter::empty()));
+    }
+
+    /// The records of documents `ids`, in order.
+    fn read(&self, ids: std::ops::Range<u32>) -> io::Result<Vec<String>> {
+        let file = self.file()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(r) = self.replaced.get(&id) {
+                out.push(r.clone());
+                continue;
+            }
+            let (Some(mut file), Some(&start)) = (file, self.starts.get(id as usize)) else {
+                return Err(io::Error::other(format!("no search record {id}")));
+            };
+            let end = self
+                .starts
+                .get(id as usize + 1)
+                .copied()
+                .unwrap_or(self.end);
+            let mut bytes = vec![0u8; (end - start).saturating_sub(1) as usize];
+            file.seek(SeekFrom::Start(start))?;
+            file.read_exact(&mut bytes)?;
+            out.push(String::from_utf8(bytes).map_err(io::Error::other)?);
+        }
+        Ok(out)
+    }
+
+    /// Every record in order, a chunk of [`format::DOCS_PER_FILE`] at a time, read in one
+    /// pass.
+    fn for_each_chunk(
+        &self,
+        mut f: impl FnMut(u32, &[String]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let Some(mut file) = self.file()? else {
+            return Ok(());
         };
-        let mut file = writer.into_inner().map_err(|e| e.into_error())?;
         file.seek(SeekFrom::Start(0))?;
-        Ok(Box::new(BufReader::new(file).lines()))
+        let mut lines = BufReader::new(file).lines();
+        let mut id = 0u32;
+        let mut chunk = 0u32;
+        loop {
+            let mut records = Vec::with_capacity(format::DOCS_PER_FILE as usize);
+            for line in lines.by_ref().take(format::DOCS_PER_FILE as usize) {
+                let line = line?;
+                records.push(self.replaced.get(&id).cloned().unwrap_or(line));
+                id += 1;
+            }
+            if records.is_empty() {
+                return Ok(());
+            }
+            f(chunk, &records)?;
+            chunk += 1;
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.starts.len()
     }
 }
 

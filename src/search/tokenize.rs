@@ -47,6 +47,33 @@ impl Term {
             Term::Word(w) => w.clone(),
         }
     }
+
+    /// `self.text().len()`, without building the string.
+    pub fn text_len(&self) -> usize {
+        match self {
+            Term::Han(packed) => [packed >> 21, packed & 0x1F_FFFF]
+                .into_iter()
+                .filter(|&cp| cp != 0)
+                .filter_map(|cp| char::from_u32(cp as u32))
+                .map(char::len_utf8)
+                .sum(),
+            Term::Word(w) => w.len(),
+        }
+    }
+
+    /// The order of [`text`](Self::text) (the order of a shard file's keys), without
+    /// building the strings: a word starts with an ASCII byte (a letter, a digit or
+    /// `#`), so words come before Han terms, whose packed code points sort as their
+    /// UTF-8 does.
+    pub fn cmp_text(&self, other: &Term) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        match (self, other) {
+            (Term::Han(a), Term::Han(b)) => a.cmp(b),
+            (Term::Word(a), Term::Word(b)) => a.cmp(b),
+            (Term::Word(_), Term::Han(_)) => Ordering::Less,
+            (Term::Han(_), Term::Word(_)) => Ordering::Greater,
+        }
+    }
 }
 
 /// Full-width ASCII to ASCII, ideographic space to space, ASCII upper to lower case.
@@ -183,6 +210,30 @@ mod tests {
         assert_eq!(Term::bigram('零', '次').text(), "零次");
         assert_eq!(Term::unigram('〇').text(), "〇");
         assert_eq!(Term::bigram('𠀀', '学').text(), "𠀀学");
+    }
+
+    #[test]
+    fn text_order_and_length_need_no_strings() {
+        let mut terms = vec![
+            Term::Word("#青教20227号".into()),
+            Term::Word("2021".into()),
+            Term::Word("ab".into()),
+            Term::Word("a".into()),
+            Term::unigram('〇'),
+            Term::unigram('学'),
+            Term::bigram('学', '位'),
+            Term::bigram('学', '𠀀'),
+            Term::unigram('𠀀'),
+            Term::bigram('位', '学'),
+            Term::unigram('位'),
+        ];
+        for t in &terms {
+            assert_eq!(t.text_len(), t.text().len(), "{}", t.text());
+        }
+        let mut by_text = terms.clone();
+        by_text.sort_by_key(Term::text);
+        terms.sort_by(Term::cmp_text);
+        assert_eq!(terms, by_text);
     }
 
     #[test]

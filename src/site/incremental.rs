@@ -1,6 +1,8 @@
 //! Incremental rebuilds, for `serve`: after one full build, a change to documents that
 //! leaves the site's shape alone (same 机构, 主题分类 and dates) re-renders only those
-//! documents' pages, the lists, and the search index — not every page.
+//! documents' pages and the lists, and rewrites only the search files holding what
+//! changed in them (the terms whose postings changed, the document's record, the core
+//! file) — not every page, not the whole index.
 //!
 //! Anything else (a new or removed document, a moved date, site.toml, a template, a
 //! static file) is a full build. Either way the output is byte-identical to what a full
@@ -14,20 +16,16 @@ use rayon::prelude::*;
 use super::model::sort_date;
 use super::output::write_under;
 use super::pages::{DocSummary, Renderer, description};
-use super::{
-    BuildOptions, BuildState, BuildSummary, add_to_index, full_build, render_document,
-    search_order, write_index,
-};
+use super::{BuildOptions, BuildState, BuildSummary, full_build, render_document, search_document};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::document::Document;
-use crate::search::SearchIndex;
 
 /// What a rebuild did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rebuilt {
     /// The whole site was built again.
     Full,
-    /// Only these many documents' pages, the lists and the search index.
+    /// Only these many documents' pages, the lists and the search files they touch.
     Documents(usize),
 }
 
@@ -35,33 +33,21 @@ pub enum Rebuilt {
 pub struct Incremental {
     opts: BuildOptions,
     state: Option<BuildState>,
-    /// The search index lags behind the pages (see [`Incremental::refresh_search`]).
-    search_stale: bool,
 }
 
 impl Incremental {
     /// Nothing is built until the first [`Incremental::rebuild`].
     pub fn new(opts: BuildOptions) -> Incremental {
-        Incremental {
-            opts,
-            state: None,
-            search_stale: false,
-        }
+        Incremental { opts, state: None }
     }
 
-    /// Brings the pages up to date after `changed` (paths relative to the root, or
-    /// absolute). The first call, or one the state cannot serve, is a full build. On
-    /// error the previous output stays as it was.
-    ///
-    /// After a document change the pages are current at once and the search index is
-    /// not: re-indexing every text costs more than the pages, so it is left to
-    /// [`Incremental::refresh_search`], which the preview calls once the browser has
-    /// been told to reload.
+    /// Brings the site, search index included, up to date after `changed` (paths
+    /// relative to the root, or absolute). The first call, or one the state cannot
+    /// serve, is a full build. On error the previous output stays as it was.
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<(BuildSummary, Rebuilt), Diagnostics> {
         if let Some(state) = self.state.as_mut() {
             if let Some(paths) = document_changes(&self.opts.root, changed) {
                 if let Some(outcome) = update(&self.opts, state, &paths)? {
-                    self.search_stale = true;
                     return Ok(outcome);
                 }
             }
@@ -70,31 +56,7 @@ impl Incremental {
         self.state = None;
         let (summary, state) = full_build(&self.opts, true)?;
         self.state = state;
-        self.search_stale = false;
         Ok((summary, Rebuilt::Full))
-    }
-
-    /// Whether the search index lags behind the pages.
-    pub fn search_is_stale(&self) -> bool {
-        self.search_stale && self.state.is_some()
-    }
-
-    /// Rewrites the search index from the documents as they are now, if it lags.
-    pub fn refresh_search(&mut self) -> Result<(), Diagnostics> {
-        let Some(state) = self.state.as_ref().filter(|_| self.search_stale) else {
-            return Ok(());
-        };
-        let mut index = SearchIndex::new();
-        for chunk in search_order(&state.site).chunks(super::CHUNK) {
-            let pairs: Vec<(&Document, &str)> = chunk
-                .iter()
-                .map(|&i| (&state.site.documents[i], state.texts[i].as_str()))
-                .collect();
-            add_to_index(&mut index, &pairs);
-        }
-        replace_index(index, &state.output)?;
-        self.search_stale = false;
-        Ok(())
     }
 }
 
@@ -246,11 +208,36 @@ fn update(
         }
         return Err(errors.sorted());
     }
+    timer.lap("pages");
+    // The search index, from each changed document as it was indexed and as it is now.
+    for (i, was) in &previous {
+        let Some((_, text)) = texts.iter().find(|(j, _)| j == i) else {
+            continue;
+        };
+        let (was, now) = (
+            DocSummary::of(was),
+            DocSummary::of(&state.site.documents[*i]),
+        );
+        state.search.replace_document(
+            state.search_ids[*i],
+            &search_document(&was, &state.texts[*i]),
+            &search_document(&now, text),
+        );
+    }
     for (i, text) in texts {
         state.texts[i] = text;
     }
     state.descriptions = descriptions;
-    timer.lap("pages");
+    // On error the index in memory is current and keeps what it has not written: the
+    // next rebuild writes it.
+    state.search.write_changed(out).map_err(|e| {
+        Diagnostic::error(
+            out.join("search"),
+            None,
+            format!("cannot update the search index: {e}"),
+        )
+    })?;
+    timer.lap("search index");
     Ok(Some((
         BuildSummary {
             documents: state.site.documents.len(),
@@ -276,41 +263,6 @@ fn write_replacing(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Diagnosti
         let _ = std::fs::remove_file(&from);
         Diagnostic::error(&to, None, format!("cannot replace: {e}"))
     })
-}
-
-/// Writes a new search index beside the live one, then moves each of its entries into
-/// `root/search/` (the search page itself is left alone).
-fn replace_index(index: SearchIndex, root: &Path) -> Result<usize, Diagnostic> {
-    let fail = |e: std::io::Error| {
-        Diagnostic::error(
-            root.join("search"),
-            None,
-            format!("cannot replace the search index: {e}"),
-        )
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".search-new-")
-        .tempdir_in(root)
-        .map_err(fail)?;
-    let files = write_index(index, tmp.path())?;
-    let fresh = tmp.path().join("search");
-    let live = root.join("search");
-    std::fs::create_dir_all(&live).map_err(fail)?;
-    let mut entries: Vec<_> = std::fs::read_dir(&fresh)
-        .map_err(fail)?
-        .filter_map(Result::ok)
-        .map(|e| e.file_name())
-        .collect();
-    entries.sort();
-    for name in entries {
-        let (from, to) = (fresh.join(&name), live.join(&name));
-        if to.is_dir() {
-            let parked = tmp.path().join(format!("old-{}", name.to_string_lossy()));
-            std::fs::rename(&to, &parked).map_err(fail)?;
-        }
-        std::fs::rename(&from, &to).map_err(fail)?;
-    }
-    Ok(files)
 }
 
 #[cfg(test)]
@@ -363,17 +315,16 @@ mod tests {
         });
         assert_eq!(inc.rebuild(&[]).unwrap().1, Rebuilt::Full);
 
-        // A new body and a new title: only documents, lists and search change.
+        let search_before = tree(&out.join("search"));
+        // A new body (new terms) and a new title: only documents, lists and search change.
         write(
             &root,
             "content/2024/d1.md",
-            &doc("新标题", "2024-02-01", "新正文 双减"),
+            &doc("新标题", "2024-02-01", "新正文 双减 课后服务"),
         );
         let (_, how) = inc.rebuild(&[PathBuf::from("content/2024/d1.md")]).unwrap();
         assert_eq!(how, Rebuilt::Documents(1));
-        assert!(inc.search_is_stale());
-        inc.refresh_search().unwrap();
-        assert!(!inc.search_is_stale());
+        assert_ne!(tree(&out.join("search")), search_before);
         let fresh = dir.path().join("fresh");
         // What the preview serves is what a full build of the same sources writes.
         let same_as_full_build = || {
@@ -395,7 +346,36 @@ mod tests {
         );
         let (_, how) = inc.rebuild(&[PathBuf::from("content/2024/d2.md")]).unwrap();
         assert_eq!(how, Rebuilt::Documents(1));
-        inc.refresh_search().unwrap();
+        same_as_full_build();
+
+        // Terms removed: some were only in this document.
+        write(
+            &root,
+            "content/2024/d1.md",
+            &doc("新标题", "2024-02-01", "正文"),
+        );
+        let (_, how) = inc.rebuild(&[PathBuf::from("content/2024/d1.md")]).unwrap();
+        assert_eq!(how, Rebuilt::Documents(1));
+        same_as_full_build();
+
+        // Two documents at once, one with a new title.
+        write(
+            &root,
+            "content/2024/d0.md",
+            &doc("文件0", "2024-01-01", "课后服务 暂停 通知"),
+        );
+        write(
+            &root,
+            "content/2024/d3.md",
+            &doc("预算公开", "2024-04-01", "旧正文 预算"),
+        );
+        let (_, how) = inc
+            .rebuild(&[
+                PathBuf::from("content/2024/d0.md"),
+                PathBuf::from("content/2024/d3.md"),
+            ])
+            .unwrap();
+        assert_eq!(how, Rebuilt::Documents(2));
         same_as_full_build();
 
         // A broken front matter is an error, and the served pages stay as they were.

@@ -20,7 +20,7 @@ use crate::config::SiteConfig;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::document::Document;
 use crate::render::templates::Theme;
-use crate::search::{SearchDocument, SearchIndex};
+use crate::search::{BuiltIndex, SearchDocument, SearchIndex};
 
 /// Documents rendered together before their text goes to the search index.
 const CHUNK: usize = 512;
@@ -67,7 +67,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Diagnostics> {
 }
 
 /// What a build computed that a later, incremental build can reuse (see
-/// [`incremental`]): the parsed site, the theme, and each document's plain text.
+/// [`incremental`]): the parsed site, the theme, each document's plain text and the
+/// finished search index.
 pub(crate) struct BuildState {
     pub config: SiteConfig,
     pub base_url: String,
@@ -78,6 +79,9 @@ pub(crate) struct BuildState {
     pub texts: Vec<String>,
     /// The summary of each document (its feed entry, its Description).
     pub descriptions: Vec<String>,
+    pub search: BuiltIndex,
+    /// Each document's id in the search index, by its index in `site.documents`.
+    pub search_ids: Vec<u32>,
 }
 
 /// Renders document `i` of the site, its body read again from its file (the site holds
@@ -122,7 +126,7 @@ fn settings(opts: &BuildOptions) -> Result<(SiteConfig, String, PathBuf), Diagno
 }
 
 /// A whole build. With `keep`, the state is returned for incremental rebuilds, which
-/// costs the memory of every document's plain text.
+/// costs the memory of every document's plain text and of the search index.
 pub(crate) fn full_build(
     opts: &BuildOptions,
     keep: bool,
@@ -158,7 +162,8 @@ pub(crate) fn full_build(
         Vec::new()
     };
     let mut descriptions = vec![String::new(); site.documents.len()];
-    for chunk in search_order(&site).chunks(CHUNK) {
+    let order = search_order(&site);
+    for chunk in order.chunks(CHUNK) {
         let results: Vec<Result<String, Vec<Diagnostic>>> = chunk
             .par_iter()
             .map(|&i| {
@@ -214,7 +219,8 @@ pub(crate) fn full_build(
         staging.write(rel, &bytes)?;
         files += 1;
     }
-    files += write_index(index, staging.path())?;
+    let mut search = index.finish();
+    files += write_index(&mut search, staging.path())?;
     timer.lap("search index");
 
     if opts.offline || config.offline {
@@ -230,14 +236,22 @@ pub(crate) fn full_build(
         files,
         output: output.clone(),
     };
-    let state = keep.then(|| BuildState {
-        config,
-        base_url,
-        output,
-        theme,
-        site,
-        texts: kept_texts,
-        descriptions,
+    let state = keep.then(|| {
+        let mut search_ids = vec![0u32; order.len()];
+        for (id, &i) in order.iter().enumerate() {
+            search_ids[i] = id as u32;
+        }
+        BuildState {
+            config,
+            base_url,
+            output,
+            theme,
+            site,
+            texts: kept_texts,
+            descriptions,
+            search,
+            search_ids,
+        }
     });
     Ok((summary, state))
 }
@@ -253,29 +267,34 @@ fn search_order(site: &model::Site) -> Vec<usize> {
 /// Adds documents with their plain text to the index, as one batch (the index counts
 /// a batch's terms in parallel).
 fn add_to_index(index: &mut SearchIndex, batch: &[(&Document, &str)]) {
-    let owned: Vec<(pages::DocSummary, String)> = batch
+    let summaries: Vec<pages::DocSummary> = batch
         .iter()
-        .map(|(d, _)| (pages::DocSummary::of(d), d.url_path()))
+        .map(|(d, _)| pages::DocSummary::of(d))
         .collect();
-    let docs: Vec<SearchDocument<'_>> = owned
+    let docs: Vec<SearchDocument<'_>> = summaries
         .iter()
         .zip(batch)
-        .map(|((summary, url_path), (_, text))| SearchDocument {
-            url_path,
-            title: &summary.title,
-            agency: &summary.agency,
-            published: &summary.published,
-            year: summary.year,
-            index_no: &summary.index_no,
-            doc_no: &summary.doc_no,
-            text,
-        })
+        .map(|(summary, (_, text))| search_document(summary, text))
         .collect();
     index.add_batch(&docs);
 }
 
+/// A document as the search index takes it.
+fn search_document<'a>(summary: &'a pages::DocSummary, text: &'a str) -> SearchDocument<'a> {
+    SearchDocument {
+        url_path: &summary.url_path,
+        title: &summary.title,
+        agency: &summary.agency,
+        published: &summary.published,
+        year: summary.year,
+        index_no: &summary.index_no,
+        doc_no: &summary.doc_no,
+        text,
+    }
+}
+
 /// Writes the search index under `root/search/`; returns the number of files.
-fn write_index(index: SearchIndex, root: &Path) -> Result<usize, Diagnostic> {
+fn write_index(index: &mut BuiltIndex, root: &Path) -> Result<usize, Diagnostic> {
     let stats = index.write(root).map_err(|e| {
         Diagnostic::error(
             root.join("search"),

@@ -1,0 +1,738 @@
+//! A finished index, kept by `serve` between rebuilds: a changed document updates the
+//! postings of the terms whose entries for it changed, and only the files holding them
+//! are written again, with the bytes a full build of the new texts writes.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
+
+use super::tokenize::{self, Term};
+use super::{DocFacts, Occurrence, Records, SearchDocument, SearchStats, count_terms, format};
+
+/// The index as its files hold it: per term shard, its terms in file order with their
+/// postings (`body.title.meta`, as written), about the size of `search/t/`.
+pub struct BuiltIndex {
+    shards: Vec<Vec<(Term, Box<[u8]>)>>,
+    /// The size estimate that fixes the shard count, kept as a full build computes it.
+    total_bytes: usize,
+    /// `agency`: 1-based into `agencies` (sorted), 0 for none.
+    docs: Vec<DocFacts>,
+    agencies: Vec<String>,
+    records: Records,
+    pending: Pending,
+}
+
+/// What differs between the index in memory and its files.
+#[derive(Default)]
+struct Pending {
+    shards: BTreeSet<usize>,
+    chunks: BTreeSet<u32>,
+    core: bool,
+    /// The shard count of the files written (0: none yet). When it differs from the
+    /// current count, every shard is written and the surplus removed.
+    written_shards: usize,
+}
+
+/// What a document's entry in one term's postings says.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    /// The body's [`format::tf_code`], when the body has the term.
+    body: Option<u32>,
+    title: bool,
+    meta: bool,
+}
+
+impl Entry {
+    fn of(o: Occurrence) -> Entry {
+        Entry {
+            body: (o.body > 0).then(|| format::tf_code(o.body)),
+            title: o.flags & format::FLAG_TITLE != 0,
+            meta: o.flags & format::FLAG_META != 0,
+        }
+    }
+}
+
+impl BuiltIndex {
+    pub(super) fn new(
+        shards: Vec<Vec<(Term, Box<[u8]>)>>,
+        total_bytes: usize,
+        docs: Vec<DocFacts>,
+        agencies: Vec<String>,
+        records: Records,
+    ) -> BuiltIndex {
+        BuiltIndex {
+            shards,
+            total_bytes,
+            docs,
+            agencies,
+            records,
+            pending: Pending::default(),
+        }
+    }
+
+    /// Number of documents.
+    pub fn documents(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Writes every index file under `<output_root>/search/` (never outside it),
+    /// replacing the index folders of an earlier build; returns what it wrote.
+    pub fn write(&mut self, output_root: &Path) -> io::Result<SearchStats> {
+        let dir = output_root.join("search");
+        for sub in ["t", "d"] {
+            let p = dir.join(sub);
+            if p.is_dir() {
+                fs::remove_dir_all(&p)?;
+            }
+        }
+        fs::create_dir_all(dir.join("t"))?;
+        let mut stats = SearchStats {
+            documents: self.docs.len(),
+            ..SearchStats::default()
+        };
+        let mut put = |rel: &str, text: &str| -> io::Result<()> {
+            let path = dir.join(rel);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::write(&path, text)?;
+            stats.files += 1;
+            stats.bytes += text.len() as u64;
+            Ok(())
+        };
+        for (n, terms) in self.shards.iter().enumerate() {
+            put(&format!("t/{n}.js"), &format::shard_file(n, terms))?;
+        }
+        put("core.js", &self.core_file())?;
+        self.records.for_each_chunk(|chunk, records| {
+            put(
+                &format::doc_file_path(chunk),
+                &format::doc_file(chunk, records),
+            )
+        })?;
+        self.pending = Pending {
+            written_shards: self.shards.len(),
+            ..Pending::default()
+        };
+        Ok(stats)
+    }
+
+    /// Replaces document `id` (its place in the order the documents were added) as
+    /// `old` was indexed by `new`, in memory; [`write_changed`](Self::write_changed)
+    /// then writes the files it changed. `old` must be the document as the index has
+    /// it. Ids out of range are ignored.
+    pub fn replace_document(
+        &mut self,
+        id: u32,
+        old: &SearchDocument<'_>,
+        new: &SearchDocument<'_>,
+    ) {
+        let Some(agency) = self.docs.get(id as usize).map(|f| f.agency) else {
+            return;
+        };
+        let (before, after) = (count_terms(old), count_terms(new));
+        let mut entries: HashMap<Term, (Option<Entry>, Option<Entry>)> = HashMap::default();
+        for (term, occ) in before.parts.into_iter().flatten() {
+            entries.entry(term).or_default().0 = Some(Entry::of(occ));
+        }
+        for (term, occ) in after.parts.into_iter().flatten() {
+            entries.entry(term).or_default().1 = Some(Entry::of(occ));
+        }
+        for (term, (was, now)) in entries {
+            if was != now {
+                self.set_entry(term, id, was, now);
+            }
+        }
+        let wanted = format::shard_count(self.total_bytes);
+        if wanted != self.shards.len() {
+            self.reshard(wanted);
+        }
+
+        let mut new_facts = DocFacts {
+            agency,
+            year: new.year,
+            title_terms: after.title_terms,
+            body_terms: after.body_terms,
+        };
+        if old.agency != new.agency {
+            new_facts.agency = self.set_agency(id, new.agency);
+        }
+        if self.docs[id as usize] != new_facts {
+            self.docs[id as usize] = new_facts;
+            self.pending.core = true;
+        }
+
+        let record = format::doc_record(new);
+        if record != format::doc_record(old) {
+            self.records.replaced.insert(id, record);
+            self.pending.chunks.insert(id / format::DOCS_PER_FILE);
+        }
+    }
+
+    /// Writes what changed since the last write (term shards, record files, the core
+    /// file), each file replaced whole so a reader sees the old bytes or the new; the
+    /// files then equal what [`write`](Self::write) writes. On error what is left is
+    /// written by the next call.
+    pub fn write_changed(&mut self, output_root: &Path) -> io::Result<SearchStats> {
+        let dir = output_root.join("search");
+        let mut stats = SearchStats {
+            documents: self.docs.len(),
+            ..SearchStats::default()
+        };
+        let resharded = self.pending.written_shards != self.shards.len();
+        let shards: Vec<usize> = if resharded {
+            (0..self.shards.len()).collect()
+        } else {
+            self.pending.shards.iter().copied().collect()
+        };
+        // A change of most of a document's text touches most shards: written in
+        // parallel, each shard file is formatted and replaced on its own.
+        let written: Vec<io::Result<usize>> = shards
+            .par_iter()
+            .map(|&n| {
+                let text = format::shard_file(n, &self.shards[n]);
+                replace_file(&dir, &format!("t/{n}.js"), text.as_bytes()).map(|()| text.len())
+            })
+            .collect();
+        let mut failed = None;
+        for (n, r) in shards.into_iter().zip(written) {
+            match r {
+                Ok(bytes) => {
+                    stats.files += 1;
+                    stats.bytes += bytes as u64;
+                    self.pending.shards.remove(&n);
+                }
+                Err(e) => failed = failed.or(Some(e)),
+            }
+        }
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let mut put = |rel: &str, text: &str| -> io::Result<()> {
+            replace_file(&dir, rel, text.as_bytes())?;
+            stats.files += 1;
+            stats.bytes += text.len() as u64;
+            Ok(())
+        };
+        while let Some(chunk) = self.pending.chunks.first().copied() {
+            let first = chunk * format::DOCS_PER_FILE;
+            let last = (first + format::DOCS_PER_FILE).min(self.records.len() as u32);
+            let records = self.records.read(first..last)?;
+            put(
+                &format::doc_file_path(chunk),
+                &format::doc_file(chunk, &records),
+            )?;
+            self.pending.chunks.remove(&chunk);
+        }
+        if self.pending.core || resharded {
+            put("core.js", &self.core_file())?;
+            self.pending.core = false;
+        }
+        // The core file names the new count before the surplus shards go.
+        for n in self.shards.len()..self.pending.written_shards {
+            match fs::remove_file(dir.join(format!("t/{n}.js"))) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+        self.pending.written_shards = self.shards.len();
+        Ok(stats)
+    }
+
+    fn core_file(&self) -> String {
+        let agencies: Vec<&str> = self.agencies.iter().map(String::as_str).collect();
+        let facts: Vec<format::CoreDoc> = self
+            .docs
+            .iter()
+            .map(|f| format::CoreDoc {
+                agency: f.agency,
+                year: f.year,
+                title_terms: f.title_terms,
+                body_terms: f.body_terms,
+            })
+            .collect();
+        format::core_file(self.shards.len(), &agencies, &facts)
+    }
+
+    /// Changes document `id`'s entry in `term`'s postings from `was` to `now` (`None`:
+    /// no entry).
+    fn set_entry(&mut self, term: Term, id: u32, was: Option<Entry>, now: Option<Entry>) {
+        let shard = (tokenize::hash_term(&term) as usize) & (self.shards.len() - 1);
+        let terms = &mut self.shards[shard];
+        let text_len = term.text_len();
+        let found = terms.binary_search_by(|(t, _)| t.cmp_text(&term));
+        let old: &[u8] = match found {
+            Ok(pos) => &terms[pos].1,
+            Err(_) => b"",
+        };
+        let mut fields = old.split(|&b| b == b'.');
+        let (body, title, meta) = (
+            fields.next().unwrap_or_default(),
+            fields.next().unwrap_or_default(),
+            fields.next().unwrap_or_default(),
+        );
+        // Only the fields whose entry changed are walked.
+        let field = |part: &[u8], low_bits: u32, value: fn(Entry) -> Option<u32>| {
+            let (a, b) = (was.and_then(value), now.and_then(value));
+            if a == b {
+                part.to_vec()
+            } else {
+                set_in_field(part, low_bits, id, b)
+            }
+        };
+        let body = field(body, format::TF_BITS, |e| e.body);
+        let title = field(title, 0, |e| e.title.then_some(0));
+        let meta = field(meta, 0, |e| e.meta.then_some(0));
+        let new_size = body.len() + title.len() + meta.len();
+        let joined = format::join_fields(body, &title, &meta);
+        if let Ok(pos) = found {
+            self.total_bytes -= field_bytes(&terms[pos].1) + text_len + 8;
+        }
+        match (found, new_size) {
+            (Ok(pos), 0) => {
+                terms.remove(pos);
+            }
+            (Ok(pos), _) => terms[pos].1 = joined.into_boxed_slice(),
+            (Err(_), 0) => {}
+            (Err(pos), _) => terms.insert(pos, (term, joined.into_boxed_slice())),
+        }
+        if new_size > 0 {
+            self.total_bytes += new_size + text_len + 8;
+        }
+        self.pending.shards.insert(shard);
+    }
+
+    /// Sorts every term into `count` shards again.
+    fn reshard(&mut self, count: usize) {
+        let mut shards: Vec<Vec<(Term, Box<[u8]>)>> = (0..count).map(|_| Vec::new()).collect();
+        for (term, postings) in std::mem::take(&mut self.shards).into_iter().flatten() {
+            let n = (tokenize::hash_term(&term) as usize) & (count - 1);
+            shards[n].push((term, postings));
+        }
+        for terms in &mut shards {
+            terms.sort_unstable_by(|a, b| a.0.cmp_text(&b.0));
+        }
+        self.shards = shards;
+        self.pending.shards.clear();
+    }
+
+    /// Gives document `id` the 机构 `name` ("" for none): the sorted list of names the
+    /// documents use is made again, and every document's number for it. Returns the
+    /// document's new number.
+    fn set_agency(&mut self, id: u32, name: &str) -> u32 {
+        let mut names: Vec<&str> = self
+            .docs
+            .iter()
+            .map(|d| {
+                d.agency
+                    .checked_sub(1)
+                    .and_then(|a| self.agencies.get(a as usize))
+                    .map_or("", String::as_str)
+            })
+            .collect();
+        names[id as usize] = name;
+        let mut agencies: Vec<&str> = names.iter().copied().filter(|n| !n.is_empty()).collect();
+        agencies.sort_unstable();
+        agencies.dedup();
+        let numbers: Vec<u32> = names
+            .iter()
+            .map(|n| match agencies.binary_search(n) {
+                Ok(i) if !n.is_empty() => i as u32 + 1,
+                _ => 0,
+            })
+            .collect();
+        let agencies: Vec<String> = agencies.into_iter().map(str::to_string).collect();
+        for (d, number) in self.docs.iter_mut().zip(numbers) {
+            if d.agency != number {
+                d.agency = number;
+                self.pending.core = true;
+            }
+        }
+        if agencies != self.agencies {
+            self.agencies = agencies;
+            self.pending.core = true;
+        }
+        self.docs[id as usize].agency
+    }
+}
+
+/// The bytes of a term's fields without the separating dots, as the shard count counts
+/// them.
+fn field_bytes(joined: &[u8]) -> usize {
+    joined.iter().filter(|&&b| b != b'.').count()
+}
+
+/// The value of one character of [`format::ALPHABET`].
+fn digit(c: u8) -> u32 {
+    match c {
+        b'A'..=b'Z' => u32::from(c - b'A'),
+        b'a'..=b'z' => u32::from(c - b'a') + 26,
+        b'0'..=b'9' => u32::from(c - b'0') + 52,
+        b'-' => 62,
+        _ => 63,
+    }
+}
+
+/// The varint at `at` in `field` and the position after it.
+fn read_varint(field: &[u8], mut at: usize) -> (u32, usize) {
+    let (mut v, mut shift) = (0u32, 0u32);
+    while let Some(&c) = field.get(at) {
+        at += 1;
+        let d = digit(c);
+        v |= (d & 31) << shift;
+        if d < 32 {
+            break;
+        }
+        shift += 5;
+    }
+    (v, at)
+}
+
+/// `field` with document `id`'s entry set to `value` (or removed), encoded as a build
+/// that added the documents in id order encodes it: the entries before it are copied,
+/// it and the next one (whose gap it changes) encoded again, the rest copied.
+fn set_in_field(field: &[u8], low_bits: u32, id: u32, value: Option<u32>) -> Vec<u8> {
+    let mask = (1u32 << low_bits) - 1;
+    let entry = |gap: u32, v: u32| (gap << low_bits) | v;
+    let mut out = Vec::with_capacity(field.len() + 8);
+    // The entry at `start..end` is the first with an id at or past `id`; `base` is the
+    // id after the one before it.
+    let (mut base, mut start) = (0u32, 0usize);
+    while start < field.len() {
+        let (v, end) = read_varint(field, start);
+        let at = base + (v >> low_bits);
+        if at < id {
+            base = at + 1;
+            start = end;
+            continue;
+        }
+        out.extend_from_slice(&field[..start]);
+        if let Some(value) = value {
+            format::push_varint(&mut out, entry(id - base, value));
+        }
+        let rest = if at == id {
+            // Replaced or removed: the next entry's gap is from the new previous.
+            if end >= field.len() {
+                return out;
+            }
+            let (next, after) = read_varint(field, end);
+            let next_at = id + 1 + (next >> low_bits);
+            (next_at, next & mask, after)
+        } else {
+            (at, v & mask, end)
+        };
+        let prev = if value.is_some() { id + 1 } else { base };
+        format::push_varint(&mut out, entry(rest.0 - prev, rest.1));
+        out.extend_from_slice(&field[rest.2..]);
+        return out;
+    }
+    out.extend_from_slice(field);
+    if let Some(value) = value {
+        format::push_varint(&mut out, entry(id - base, value));
+    }
+    out
+}
+
+/// Writes `dir/rel` through a temporary name and a rename.
+fn replace_file(dir: &Path, rel: &str, bytes: &[u8]) -> io::Result<()> {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let tmp = dir.join(format!("{rel}.gongkai-new"));
+    fs::write(&tmp, bytes)?;
+    fs::rename(&tmp, &path).inspect_err(|_| {
+        let _ = fs::remove_file(&tmp);
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::SearchIndex;
+    use super::*;
+
+    /// A document owning its strings.
+    #[derive(Clone, Default)]
+    struct Doc {
+        url: String,
+        title: String,
+        agency: String,
+        published: String,
+        year: Option<i32>,
+        doc_no: String,
+        text: String,
+    }
+
+    impl Doc {
+        fn new(n: usize, title: &str, agency: &str, text: &str) -> Doc {
+            Doc {
+                url: format!("2024/d{n:02}/"),
+                title: title.into(),
+                agency: agency.into(),
+                published: "2024-03-01".into(),
+                year: Some(2024),
+                doc_no: format!("测发〔2024〕{n}号"),
+                text: text.into(),
+            }
+        }
+
+        fn search(&self) -> SearchDocument<'_> {
+            SearchDocument {
+                url_path: &self.url,
+                title: &self.title,
+                agency: &self.agency,
+                published: &self.published,
+                year: self.year,
+                index_no: "",
+                doc_no: &self.doc_no,
+                text: &self.text,
+            }
+        }
+    }
+
+    fn index(docs: &[Doc]) -> SearchIndex {
+        let mut index = SearchIndex::new();
+        let docs: Vec<SearchDocument<'_>> = docs.iter().map(Doc::search).collect();
+        index.add_batch(&docs);
+        index
+    }
+
+    fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
+        crate::render::templates::files_under(&root.join("search"))
+            .into_iter()
+            .map(|(rel, p)| (rel, fs::read(p).unwrap()))
+            .collect()
+    }
+
+    /// The files a full build of `docs` writes.
+    fn fresh(docs: &[Doc]) -> Vec<(String, Vec<u8>)> {
+        let dir = tempfile::tempdir().unwrap();
+        index(docs).write(dir.path()).unwrap();
+        tree(dir.path())
+    }
+
+    fn shards_in(root: &Path) -> usize {
+        let core = fs::read_to_string(root.join("search/core.js")).unwrap();
+        let at = core.find("\"shards\":").unwrap() + 9;
+        core[at..].split(',').next().unwrap().parse().unwrap()
+    }
+
+    /// Replaces documents of `docs` by `changes` in the live index and on disk.
+    fn apply(built: &mut BuiltIndex, root: &Path, docs: &mut [Doc], changes: &[(usize, Doc)]) {
+        for (id, new) in changes {
+            built.replace_document(*id as u32, &docs[*id].search(), &new.search());
+            docs[*id] = new.clone();
+        }
+        built.write_changed(root).unwrap();
+    }
+
+    #[test]
+    fn replaced_documents_write_what_a_fresh_index_writes() {
+        let mut docs = vec![
+            Doc::new(
+                0,
+                "关于双减政策的通知",
+                "教育局",
+                "学校课后服务 双减 工作安排",
+            ),
+            Doc::new(1, "年度报告", "教育局", "政府信息公开工作年度报告 2023"),
+            Doc::new(2, "招生方案", "财政局", "义务教育招生 入学 方案"),
+            Doc::new(3, "预算公开", "财政局", "部门预算 三公经费 公开"),
+        ];
+        docs.extend((4..19).map(|n| Doc::new(n, &format!("文件{n}"), "人社局", "就业 社保")));
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mut built = index(&docs).finish();
+        built.write(root).unwrap();
+        assert_eq!(tree(root), fresh(&docs));
+
+        let steps: Vec<Vec<(usize, Doc)>> = vec![
+            // New terms in the body (and one that was only in another document).
+            vec![(
+                1,
+                Doc {
+                    text: "年度报告 新增 公开目录 预算 abc2024".into(),
+                    ..docs[1].clone()
+                },
+            )],
+            // Terms removed, one of them the last document holding it.
+            vec![(
+                1,
+                Doc {
+                    text: "年度".into(),
+                    ..docs[1].clone()
+                },
+            )],
+            // A new title; and a body that repeats a term (a new frequency code).
+            vec![(
+                2,
+                Doc {
+                    title: "新的招生方案".into(),
+                    text: "招生 招生 招生 招生 入学".into(),
+                    ..docs[2].clone()
+                },
+            )],
+            // Two documents at once, in two record files.
+            vec![
+                (
+                    0,
+                    Doc {
+                        text: "课后服务 暂停".into(),
+                        ..docs[0].clone()
+                    },
+                ),
+                (
+                    17,
+                    Doc {
+                        title: "人社通知".into(),
+                        doc_no: "人社〔2024〕1号".into(),
+                        ..docs[17].clone()
+                    },
+                ),
+            ],
+            // 机构 and 年份 too (a full build in `serve`, but the index stays right):
+            // a new 机构, then the last document of one moving away.
+            vec![(
+                3,
+                Doc {
+                    agency: "审计局".into(),
+                    year: Some(2019),
+                    ..docs[3].clone()
+                },
+            )],
+            vec![(
+                2,
+                Doc {
+                    agency: "".into(),
+                    year: None,
+                    published: "".into(),
+                    ..docs[2].clone()
+                },
+            )],
+            // An empty document.
+            vec![(
+                18,
+                Doc {
+                    title: "".into(),
+                    text: "".into(),
+                    doc_no: "".into(),
+                    ..docs[18].clone()
+                },
+            )],
+        ];
+        for changes in steps {
+            apply(&mut built, root, &mut docs, &changes);
+            assert_eq!(tree(root), fresh(&docs));
+        }
+        // Nothing changed, nothing written.
+        assert_eq!(built.write_changed(root).unwrap().files, 0);
+        let same = docs[5].clone();
+        built.replace_document(5, &docs[5].search(), &same.search());
+        assert_eq!(built.write_changed(root).unwrap().files, 0);
+    }
+
+    /// Han text from a fixed pseudo-random sequence: nearly every bigram distinct.
+    fn random_han(seed: u64, chars: usize) -> String {
+        let mut x = seed;
+        (0..chars)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                char::from_u32(0x4E00 + ((x >> 33) % 3000) as u32).unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_change_of_shard_count_rewrites_every_shard_and_removes_the_surplus() {
+        let mut docs: Vec<Doc> = (0..6)
+            .map(|n| Doc::new(n, &format!("文件{n}"), "统计局", &random_han(n as u64, 300)))
+            .collect();
+        docs[0].text = random_han(99, 20_000);
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mut built = index(&docs).finish();
+        built.write(root).unwrap();
+        let many = shards_in(root);
+
+        // A small edit touches a few shards, not all of them.
+        let edit = Doc {
+            text: format!("{}统计", docs[3].text),
+            ..docs[3].clone()
+        };
+        built.replace_document(3, &docs[3].search(), &edit.search());
+        docs[3] = edit;
+        let stats = built.write_changed(root).unwrap();
+        assert!(stats.files < many, "{} files of {many} shards", stats.files);
+        assert_eq!(tree(root), fresh(&docs));
+
+        // The big document emptied: fewer shards.
+        let small = Doc {
+            text: "".into(),
+            ..docs[0].clone()
+        };
+        apply(&mut built, root, &mut docs, &[(0, small)]);
+        let few = shards_in(root);
+        assert!(few < many, "{few} shards, was {many}");
+        assert_eq!(tree(root), fresh(&docs));
+
+        // And back.
+        let big = Doc {
+            text: random_han(7, 20_000),
+            ..docs[0].clone()
+        };
+        apply(&mut built, root, &mut docs, &[(0, big)]);
+        assert!(shards_in(root) > few);
+        assert_eq!(tree(root), fresh(&docs));
+    }
+
+    fn encode(entries: &[(u32, u32)], low_bits: u32) -> Vec<u8> {
+        let mut field = Vec::new();
+        let mut base = 0;
+        for &(id, v) in entries {
+            format::push_varint(&mut field, ((id - base) << low_bits) | v);
+            base = id + 1;
+        }
+        field
+    }
+
+    #[test]
+    fn setting_an_entry_encodes_as_a_build_would() {
+        let entries = [(0u32, 3u32), (1, 0), (40, 2), (1000, 1), (1001, 0)];
+        // Every id around the entries, set to each value or removed, in both fields'
+        // layouts: the splice equals encoding the edited list.
+        for low_bits in [0, format::TF_BITS] {
+            // A title or meta entry has no value.
+            let entries: Vec<(u32, u32)> = entries
+                .iter()
+                .map(|&(id, v)| (id, v & ((1 << low_bits) - 1)))
+                .collect();
+            let field = encode(&entries, low_bits);
+            let values: Vec<Option<u32>> = std::iter::once(None)
+                .chain((0..(1 << low_bits)).map(Some))
+                .collect();
+            for id in [0, 1, 2, 39, 40, 41, 999, 1000, 1001, 1002, 5000] {
+                for &value in &values {
+                    let mut edited: Vec<(u32, u32)> =
+                        entries.iter().copied().filter(|e| e.0 != id).collect();
+                    if let Some(v) = value {
+                        edited.push((id, v));
+                        edited.sort_unstable();
+                    }
+                    assert_eq!(
+                        set_in_field(&field, low_bits, id, value),
+                        encode(&edited, low_bits),
+                        "id {id} value {value:?} low bits {low_bits}"
+                    );
+                }
+            }
+        }
+        assert_eq!(set_in_field(b"", 0, 3, Some(0)), encode(&[(3, 0)], 0));
+        assert_eq!(set_in_field(b"", 0, 3, None), b"");
+    }
+}
