@@ -33,18 +33,36 @@ pub enum Rebuilt {
 pub struct Incremental {
     opts: BuildOptions,
     state: Option<BuildState>,
+    /// Changes the output does not show yet because their rebuild failed: they are
+    /// tried again with the next change, so a file left broken keeps being reported
+    /// (as a full build would refuse it) instead of being served in its last good form.
+    pending: Vec<PathBuf>,
 }
 
 impl Incremental {
     /// Nothing is built until the first [`Incremental::rebuild`].
     pub fn new(opts: BuildOptions) -> Incremental {
-        Incremental { opts, state: None }
+        Incremental {
+            opts,
+            state: None,
+            pending: Vec::new(),
+        }
     }
 
     /// Brings the site, search index included, up to date after `changed` (paths
     /// relative to the root, or absolute). The first call, or one the state cannot
     /// serve, is a full build. On error the previous output stays as it was.
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<(BuildSummary, Rebuilt), Diagnostics> {
+        let mut all = std::mem::take(&mut self.pending);
+        all.extend_from_slice(changed);
+        let outcome = self.rebuild_all(&all);
+        if outcome.is_err() && self.state.is_some() {
+            self.pending = all;
+        }
+        outcome
+    }
+
+    fn rebuild_all(&mut self, changed: &[PathBuf]) -> Result<(BuildSummary, Rebuilt), Diagnostics> {
         if let Some(state) = self.state.as_mut() {
             if let Some(paths) = document_changes(&self.opts.root, changed) {
                 if let Some(outcome) = update(&self.opts, state, &paths)? {
@@ -387,6 +405,27 @@ mod tests {
         let before = tree(&out);
         assert!(inc.rebuild(&[PathBuf::from("content/2024/d1.md")]).is_err());
         assert_eq!(tree(&out), before);
+        // While it stays broken, a change to another document is refused with its error,
+        // as a full build would be: the preview never shows a site the build refuses.
+        write(
+            &root,
+            "content/2024/d2.md",
+            &doc("文件2", "2024-03-01", "又一段新正文"),
+        );
+        let e = inc
+            .rebuild(&[PathBuf::from("content/2024/d2.md")])
+            .unwrap_err();
+        assert!(e.to_string().contains("d1.md"), "{e}");
+        assert_eq!(tree(&out), before);
+        // Fixed: both changes are served, as a full build writes them.
+        write(
+            &root,
+            "content/2024/d1.md",
+            &doc("新标题", "2024-02-01", "修好的正文"),
+        );
+        let (_, how) = inc.rebuild(&[PathBuf::from("content/2024/d1.md")]).unwrap();
+        assert_eq!(how, Rebuilt::Documents(2));
+        same_as_full_build();
 
         // A moved date changes the lists: a full build.
         write(
