@@ -137,41 +137,41 @@ fn document_rules(d: &Document, content_dir: &Path) -> Vec<Diagnostic> {
             ));
         }
     }
-    if let Some(n) = &f.doc_no {
-        if !n.is_standard() {
-            out.push(Diagnostic::warning(
-                &file,
-                Some(d.line_of(Key::DocNo)),
-                format!(
-                    "`文号` `{n}` is not in the form 机关代字〔年份〕序号号 (e.g. 青教〔2024〕7号, \
+    if let Some(n) = &f.doc_no
+        && !n.is_standard()
+    {
+        out.push(Diagnostic::warning(
+            &file,
+            Some(d.line_of(Key::DocNo)),
+            format!(
+                "`文号` `{n}` is not in the form 机关代字〔年份〕序号号 (e.g. 青教〔2024〕7号, \
                      GB/T 9704-2012); check it against the original"
-                ),
-            ));
-        }
+            ),
+        ));
     }
-    if let Some(v) = &f.validity {
-        if !VALIDITY_VALUES.contains(&v.as_str()) {
-            out.push(Diagnostic::error(
-                &file,
-                Some(d.line_of(Key::Validity)),
-                format!(
-                    "`有效性` is `{v}`; write one of {}",
-                    VALIDITY_VALUES.join(", ")
-                ),
-            ));
-        }
+    if let Some(v) = &f.validity
+        && !VALIDITY_VALUES.contains(&v.as_str())
+    {
+        out.push(Diagnostic::error(
+            &file,
+            Some(d.line_of(Key::Validity)),
+            format!(
+                "`有效性` is `{v}`; write one of {}",
+                VALIDITY_VALUES.join(", ")
+            ),
+        ));
     }
-    if let Some(v) = &f.disclosure {
-        if !DISCLOSURE_VALUES.contains(&v.as_str()) {
-            out.push(Diagnostic::warning(
-                &file,
-                Some(d.line_of(Key::Disclosure)),
-                format!(
-                    "`公开方式` is `{v}`; usually one of {}",
-                    DISCLOSURE_VALUES.join(", ")
-                ),
-            ));
-        }
+    if let Some(v) = &f.disclosure
+        && !DISCLOSURE_VALUES.contains(&v.as_str())
+    {
+        out.push(Diagnostic::warning(
+            &file,
+            Some(d.line_of(Key::Disclosure)),
+            format!(
+                "`公开方式` is `{v}`; usually one of {}",
+                DISCLOSURE_VALUES.join(", ")
+            ),
+        ));
     }
     if f.completeness == crate::document::Completeness::Incomplete && f.completeness_note.is_none()
     {

@@ -5,6 +5,7 @@
 
 pub mod archive;
 pub mod check;
+pub mod collation;
 pub mod config;
 pub mod diagnostic;
 pub mod document;

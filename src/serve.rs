@@ -205,10 +205,10 @@ async fn serve(opts: &ServeOptions) -> Result<(), Diagnostics> {
             addr.ip()
         );
     }
-    if opts.open {
-        if let Err(e) = open::that_detached(&base_url) {
-            eprintln!("cannot open a browser ({e}); open {base_url} yourself");
-        }
+    if opts.open
+        && let Err(e) = open::that_detached(&base_url)
+    {
+        eprintln!("cannot open a browser ({e}); open {base_url} yourself");
     }
 
     let app = Router::new()

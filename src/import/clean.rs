@@ -140,10 +140,10 @@ pub fn clean(x: &Extracted, rules: &Rules) -> Cleaned {
             // A header or tail rule whose line sits inside the body: just the line.
             Scope::AndBefore | Scope::AndAfter => removed[i] = Some(rule.reason.clone()),
         }
-        if rule.title {
-            if let Some(t) = rule.pattern.captures(text).and_then(|c| c.get(1)) {
-                titles.push((i, t.as_str().trim().to_string()));
-            }
+        if rule.title
+            && let Some(t) = rule.pattern.captures(text).and_then(|c| c.get(1))
+        {
+            titles.push((i, t.as_str().trim().to_string()));
         }
         if let Some(note) = &rule.incomplete {
             gaps.push(Gap {

@@ -717,10 +717,10 @@ fn heading_styles(xml: &str) -> BTreeMap<String, u8> {
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().as_ref() {
                 "style" => current = attr(&e, "styleId"),
                 "name" => {
-                    if let (Some(id), Some(name)) = (&current, attr(&e, "val")) {
-                        if let Some(level) = heading_level(&name) {
-                            out.insert(id.clone(), level);
-                        }
+                    if let (Some(id), Some(name)) = (&current, attr(&e, "val"))
+                        && let Some(level) = heading_level(&name)
+                    {
+                        out.insert(id.clone(), level);
                     }
                 }
                 _ => {}

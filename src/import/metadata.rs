@@ -76,11 +76,12 @@ pub fn parse_date(s: &str) -> Option<String> {
     let (y, m, d) = (num(1)?, num(2)?, num(3)?);
     chrono::NaiveDate::from_ymd_opt(y as i32, m, d)?;
     let mut out = format!("{y:04}-{m:02}-{d:02}");
-    if let (Some(h), Some(mi)) = (num(4), num(5)) {
-        if h < 24 && mi < 60 {
-            let sec = num(6).filter(|s| *s < 60).unwrap_or(0);
-            out.push_str(&format!(" {h:02}:{mi:02}:{sec:02}"));
-        }
+    if let (Some(h), Some(mi)) = (num(4), num(5))
+        && h < 24
+        && mi < 60
+    {
+        let sec = num(6).filter(|s| *s < 60).unwrap_or(0);
+        out.push_str(&format!(" {h:02}:{mi:02}:{sec:02}"));
     }
     Some(out)
 }
@@ -249,15 +250,15 @@ pub fn gather(
     if let Some(a) = meta("contentsource") {
         md.set("机构", a.to_string(), "<meta name=\"ContentSource\">");
     }
-    if let Some(ct) = page.wechat_ct {
-        if let Some(t) = chrono::DateTime::from_timestamp(ct, 0) {
-            let bj = t.naive_utc() + chrono::Duration::hours(8);
-            md.set(
-                "发布时间",
-                bj.format("%Y-%m-%d %H:%M:%S").to_string(),
-                "WeChat publish time (var ct)",
-            );
-        }
+    if let Some(ct) = page.wechat_ct
+        && let Some(t) = chrono::DateTime::from_timestamp(ct, 0)
+    {
+        let bj = t.naive_utc() + chrono::Duration::hours(8);
+        md.set(
+            "发布时间",
+            bj.format("%Y-%m-%d %H:%M:%S").to_string(),
+            "WeChat publish time (var ct)",
+        );
     }
     if let Some(u) = meta("url").or(meta("og:url")) {
         md.set("原文链接", u.to_string(), "<meta name=\"Url\">");
@@ -465,11 +466,11 @@ pub fn gather(
     for w in (1..pieces.len()).rev() {
         let a = x.text[pieces[w - 1].start..pieces[w - 1].end].trim();
         let d = x.text[pieces[w].start..pieces[w].end].trim();
-        if let Some(date) = is_date_line(d) {
-            if is_agency_name(a, rules) {
-                signature = Some((a.to_string(), date, line_no(pieces[w - 1].start)));
-                break;
-            }
+        if let Some(date) = is_date_line(d)
+            && is_agency_name(a, rules)
+        {
+            signature = Some((a.to_string(), date, line_no(pieces[w - 1].start)));
+            break;
         }
     }
     if let Some((_, date, line)) = &signature {
@@ -553,12 +554,12 @@ fn fields_of(t: &str, kind: LineKind, rules: &Rules) -> Vec<(&'static str, Strin
                 continue;
             }
             let label = c.trim_end_matches([':', '：']);
-            if let Some(key) = rules.key_of(label) {
-                if let Some(v) = cells.get(i + 1) {
-                    out.push((key, label.to_string(), v.to_string()));
-                    i += 2;
-                    continue;
-                }
+            if let Some(key) = rules.key_of(label)
+                && let Some(v) = cells.get(i + 1)
+            {
+                out.push((key, label.to_string(), v.to_string()));
+                i += 2;
+                continue;
             }
             i += 1;
         }

@@ -116,10 +116,10 @@ impl Theme {
         // Each template is parsed on its own first, so every broken one is reported.
         for (name, (text, origin)) in &sources {
             let mut probe = Tera::default();
-            if let Err(e) = probe.add_raw_template(name, text) {
-                if let Some(d) = syntax_error(&e, origin) {
-                    errors.push(d);
-                }
+            if let Err(e) = probe.add_raw_template(name, text)
+                && let Some(d) = syntax_error(&e, origin)
+            {
+                errors.push(d);
             }
         }
         for required in REQUIRED {

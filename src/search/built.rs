@@ -336,14 +336,18 @@ impl BuiltIndex {
             .collect();
         names[id as usize] = name;
         let mut agencies: Vec<&str> = names.iter().copied().filter(|n| !n.is_empty()).collect();
+        // Distinct names first (cheap), then the collation order a full build uses.
         agencies.sort_unstable();
         agencies.dedup();
+        agencies.sort_by(|a, b| crate::collation::compare_names(a, b));
         let numbers: Vec<u32> = names
             .iter()
-            .map(|n| match agencies.binary_search(n) {
-                Ok(i) if !n.is_empty() => i as u32 + 1,
-                _ => 0,
-            })
+            .map(
+                |n| match agencies.binary_search_by(|a| crate::collation::compare_names(a, n)) {
+                    Ok(i) if !n.is_empty() => i as u32 + 1,
+                    _ => 0,
+                },
+            )
             .collect();
         let agencies: Vec<String> = agencies.into_iter().map(str::to_string).collect();
         for (d, number) in self.docs.iter_mut().zip(numbers) {

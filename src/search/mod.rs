@@ -306,10 +306,12 @@ impl SearchIndex {
             .par_iter_mut()
             .for_each(|terms| terms.sort_unstable_by(|a, b| a.0.cmp_text(&b.0)));
 
-        // 机构 ids in name order, so the core file does not depend on document order
-        // beyond the ids themselves.
+        // 机构 ids in name (pinyin) order, so the core file does not depend on document
+        // order beyond the ids themselves, and the search filter lists them in that order.
         let mut order: Vec<u32> = (0..self.agencies.len() as u32).collect();
-        order.sort_by(|&a, &b| self.agencies[a as usize].cmp(&self.agencies[b as usize]));
+        order.sort_by(|&a, &b| {
+            crate::collation::compare_names(&self.agencies[a as usize], &self.agencies[b as usize])
+        });
         let mut remap = vec![0u32; self.agencies.len() + 1];
         for (rank, &old) in order.iter().enumerate() {
             remap[old as usize + 1] = rank as u32 + 1;
@@ -478,6 +480,25 @@ mod tests {
         assert!(core.contains("\"documents\":0,\"shards\":1,"), "{core}");
         let shard = fs::read_to_string(dir.path().join("search/t/0.js")).unwrap();
         assert_eq!(shard, "gongkaiSearch.shard(0,{});\n");
+    }
+
+    #[test]
+    fn agencies_are_listed_in_pinyin_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = SearchIndex::new();
+        for (url_path, agency) in [("a/", "青溪县人民政府办公室"), ("b/", "青溪县教育局")]
+        {
+            index.add(&SearchDocument {
+                url_path,
+                title: "通知",
+                agency,
+                ..Default::default()
+            });
+        }
+        index.write(dir.path()).unwrap();
+        let core = fs::read_to_string(dir.path().join("search/core.js")).unwrap();
+        let (jiao, ren) = (core.find("教育局").unwrap(), core.find("人民政府").unwrap());
+        assert!(jiao < ren, "{core}");
     }
 
     #[test]

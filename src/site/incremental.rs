@@ -63,12 +63,11 @@ impl Incremental {
     }
 
     fn rebuild_all(&mut self, changed: &[PathBuf]) -> Result<(BuildSummary, Rebuilt), Diagnostics> {
-        if let Some(state) = self.state.as_mut() {
-            if let Some(paths) = document_changes(&self.opts.root, changed) {
-                if let Some(outcome) = update(&self.opts, state, &paths)? {
-                    return Ok(outcome);
-                }
-            }
+        if let Some(state) = self.state.as_mut()
+            && let Some(paths) = document_changes(&self.opts.root, changed)
+            && let Some(outcome) = update(&self.opts, state, &paths)?
+        {
+            return Ok(outcome);
         }
         // A failed full build leaves no state: the next change builds from scratch.
         self.state = None;

@@ -201,7 +201,7 @@ impl Site {
 }
 
 /// Terms named by free text get a short hash as their folder name: stable as long as
-/// the name is, ASCII, and safe on FAT32. Sorted by document count, then name.
+/// the name is, ASCII, and safe on FAT32. Sorted by document count, then name (pinyin).
 fn hashed_terms(kind: TaxonomyKind, groups: BTreeMap<String, Vec<usize>>) -> Vec<Term> {
     let mut used: BTreeMap<String, String> = BTreeMap::new();
     let mut terms: Vec<Term> = groups
@@ -227,7 +227,7 @@ fn hashed_terms(kind: TaxonomyKind, groups: BTreeMap<String, Vec<usize>>) -> Vec
         b.documents
             .len()
             .cmp(&a.documents.len())
-            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| crate::collation::compare_names(&a.name, &b.name))
     });
     terms
 }

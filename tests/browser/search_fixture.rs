@@ -136,22 +136,22 @@ pub fn check(q: &FixtureQuery, total: u64, urls: &[String], how: &str) -> Result
         "{how}: query {:?} (机构 {:?}, 年份 {:?})",
         q.q, q.agency, q.year
     );
-    if let Some(first) = &q.first {
-        if urls.first() != Some(first) {
-            return Err(format!("{label}: expected {first} first, got {urls:?}"));
-        }
+    if let Some(first) = &q.first
+        && urls.first() != Some(first)
+    {
+        return Err(format!("{label}: expected {first} first, got {urls:?}"));
     }
     for want in &q.top10 {
         if !urls.contains(want) {
             return Err(format!("{label}: {want} missing from the top 10 {urls:?}"));
         }
     }
-    if let Some(t) = q.total {
-        if t != total {
-            return Err(format!(
-                "{label}: expected {t} results, got {total} ({urls:?})"
-            ));
-        }
+    if let Some(t) = q.total
+        && t != total
+    {
+        return Err(format!(
+            "{label}: expected {t} results, got {total} ({urls:?})"
+        ));
     }
     Ok(())
 }

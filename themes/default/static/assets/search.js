@@ -480,10 +480,11 @@
     var facets = {
       agencies: Object.keys(agencyCount)
         .map(function (k) {
-          return { name: core.agencies[k - 1], count: agencyCount[k] };
+          return { id: Number(k), name: core.agencies[k - 1], count: agencyCount[k] };
         })
         .sort(function (x, y) {
-          return y.count - x.count || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0);
+          // core.agencies is in Chinese (pinyin) order: ties keep it.
+          return y.count - x.count || x.id - y.id;
         }),
       years: Object.keys(yearCount)
         .map(function (k) {
