@@ -4,9 +4,10 @@
 //!
 //! Builds the archive once, then edits one document three times (a paragraph added to
 //! its body), then three times replaces its whole body by another document's (most of
-//! its terms change, so most term shards are written again), and prints how long each incremental rebuild took — pages and search index
-//! — next to the full build. The edited file is put back afterwards. With
-//! `GONGKAI_PROFILE=1` each rebuild's pages and search index are timed apart on stderr.
+//! its terms change, so most term shards are written again), and prints how long each
+//! incremental rebuild took (pages and search index) next to the full build. The edited
+//! file is put back afterwards. With `GONGKAI_PROFILE=1` each rebuild's pages and
+//! search index are timed apart on stderr.
 
 use std::path::PathBuf;
 use std::time::Instant;
