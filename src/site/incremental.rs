@@ -331,15 +331,20 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(inc.rebuild(&[]).unwrap().1, Rebuilt::Full);
+        // Writes one document under content/ and rebuilds for that change.
+        let edit = |inc: &mut Incremental, rel: &str, text: &str| {
+            write(&root, &format!("content/{rel}"), text);
+            inc.rebuild(&[PathBuf::from(format!("content/{rel}"))])
+        };
 
         let search_before = tree(&out.join("search"));
         // A new body (new terms) and a new title: only documents, lists and search change.
-        write(
-            &root,
-            "content/2024/d1.md",
+        let (_, how) = edit(
+            &mut inc,
+            "2024/d1.md",
             &doc("新标题", "2024-02-01", "新正文 双减 课后服务"),
-        );
-        let (_, how) = inc.rebuild(&[PathBuf::from("content/2024/d1.md")]).unwrap();
+        )
+        .unwrap();
         assert_eq!(how, Rebuilt::Documents(1));
         assert_ne!(tree(&out.join("search")), search_before);
         let fresh = dir.path().join("fresh");
@@ -356,22 +361,17 @@ mod tests {
         same_as_full_build();
 
         // A body-only change: the lists stay, the page, the feed and the index change.
-        write(
-            &root,
-            "content/2024/d2.md",
+        let (_, how) = edit(
+            &mut inc,
+            "2024/d2.md",
             &doc("文件2", "2024-03-01", "另一段新正文"),
-        );
-        let (_, how) = inc.rebuild(&[PathBuf::from("content/2024/d2.md")]).unwrap();
+        )
+        .unwrap();
         assert_eq!(how, Rebuilt::Documents(1));
         same_as_full_build();
 
         // Terms removed: some were only in this document.
-        write(
-            &root,
-            "content/2024/d1.md",
-            &doc("新标题", "2024-02-01", "正文"),
-        );
-        let (_, how) = inc.rebuild(&[PathBuf::from("content/2024/d1.md")]).unwrap();
+        let (_, how) = edit(&mut inc, "2024/d1.md", &doc("新标题", "2024-02-01", "正文")).unwrap();
         assert_eq!(how, Rebuilt::Documents(1));
         same_as_full_build();
 
@@ -417,30 +417,25 @@ mod tests {
         assert!(e.to_string().contains("d1.md"), "{e}");
         assert_eq!(tree(&out), before);
         // Fixed: both changes are served, as a full build writes them.
-        write(
-            &root,
-            "content/2024/d1.md",
+        let (_, how) = edit(
+            &mut inc,
+            "2024/d1.md",
             &doc("新标题", "2024-02-01", "修好的正文"),
-        );
-        let (_, how) = inc.rebuild(&[PathBuf::from("content/2024/d1.md")]).unwrap();
+        )
+        .unwrap();
         assert_eq!(how, Rebuilt::Documents(2));
         same_as_full_build();
 
         // A moved date changes the lists: a full build.
-        write(
-            &root,
-            "content/2024/d1.md",
+        let (_, how) = edit(
+            &mut inc,
+            "2024/d1.md",
             &doc("新标题", "2023-02-01", "新正文"),
-        );
-        let (_, how) = inc.rebuild(&[PathBuf::from("content/2024/d1.md")]).unwrap();
+        )
+        .unwrap();
         assert_eq!(how, Rebuilt::Full);
         // A new document too.
-        write(
-            &root,
-            "content/2024/d9.md",
-            &doc("新文件", "2024-05-01", "正文"),
-        );
-        let (_, how) = inc.rebuild(&[PathBuf::from("content/2024/d9.md")]).unwrap();
+        let (_, how) = edit(&mut inc, "2024/d9.md", &doc("新文件", "2024-05-01", "正文")).unwrap();
         assert_eq!(how, Rebuilt::Full);
     }
 }
