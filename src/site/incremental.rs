@@ -237,12 +237,12 @@ fn update(
         );
         state.search.replace_document(
             state.search_ids[*i],
-            &search_document(&was, &state.texts[*i]),
+            &search_document(&was, &state.texts.get(*i)),
             &search_document(&now, text),
         );
     }
     for (i, text) in texts {
-        state.texts[i] = text;
+        state.texts.set(i, &text);
     }
     state.descriptions = descriptions;
     // On error the index in memory is current and keeps what it has not written: the

@@ -76,12 +76,40 @@ pub(crate) struct BuildState {
     pub theme: Theme,
     pub site: model::Site,
     /// Plain text of each document's body, by its index in `site.documents`.
-    pub texts: Vec<String>,
+    pub texts: KeptTexts,
     /// The summary of each document (its feed entry, its Description).
     pub descriptions: Vec<String>,
     pub search: BuiltIndex,
     /// Each document's id in the search index, by its index in `site.documents`.
     pub search_ids: Vec<u32>,
+}
+
+/// Every document's plain text, kept by the preview: a changed document's old text says
+/// which search postings to take it out of. Compressed (lz4), as at 100,000 documents
+/// the plain texts are the largest part of the kept state.
+#[derive(Default)]
+pub(crate) struct KeptTexts(Vec<Box<[u8]>>);
+
+impl KeptTexts {
+    fn with_len(n: usize) -> KeptTexts {
+        KeptTexts(vec![Box::default(); n])
+    }
+
+    fn pack(text: &str) -> Box<[u8]> {
+        lz4_flex::compress_prepend_size(text.as_bytes()).into_boxed_slice()
+    }
+
+    pub fn set(&mut self, i: usize, text: &str) {
+        self.0[i] = Self::pack(text);
+    }
+
+    /// Document `i`'s text ("" for one never set).
+    pub fn get(&self, i: usize) -> String {
+        lz4_flex::decompress_size_prepended(&self.0[i])
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default()
+    }
 }
 
 /// Renders document `i` of the site, its body read again from its file (the site holds
@@ -156,10 +184,10 @@ pub(crate) fn full_build(
     // Document pages, rendered in parallel a chunk at a time, in the order the search
     // index takes them; unless kept, only one chunk's plain text is held at once.
     let mut index = SearchIndex::new();
-    let mut kept_texts: Vec<String> = if keep {
-        vec![String::new(); site.documents.len()]
+    let mut kept_texts = if keep {
+        KeptTexts::with_len(site.documents.len())
     } else {
-        Vec::new()
+        KeptTexts::default()
     };
     let mut descriptions = vec![String::new(); site.documents.len()];
     let order = search_order(&site);
@@ -190,8 +218,12 @@ pub(crate) fn full_build(
             .collect();
         add_to_index(&mut index, &pairs);
         if keep {
-            for (i, text) in batch {
-                kept_texts[i] = text;
+            let packed: Vec<(usize, Box<[u8]>)> = batch
+                .par_iter()
+                .map(|(i, text)| (*i, KeptTexts::pack(text)))
+                .collect();
+            for (i, bytes) in packed {
+                kept_texts.0[i] = bytes;
             }
         }
     }
@@ -340,4 +372,22 @@ fn check_output_location(root: &Path, output: &Path) -> Result<(), Diagnostic> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeptTexts;
+
+    #[test]
+    fn kept_texts_come_back_as_they_were_put() {
+        let mut texts = KeptTexts::with_len(3);
+        let long = "各乡镇人民政府，县直各部门：现将有关事项通知如下。".repeat(200);
+        texts.set(0, &long);
+        texts.set(2, "短");
+        assert_eq!(texts.get(0), long);
+        assert_eq!(texts.get(1), "");
+        assert_eq!(texts.get(2), "短");
+        // Repetitive Chinese text is kept in a fraction of its size.
+        assert!(texts.0[0].len() * 4 < long.len());
+    }
 }
