@@ -10,7 +10,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
-use super::tokenize::{self, Term};
+use super::tokenize::Term;
 use super::{DocFacts, Occurrence, Records, SearchDocument, SearchStats, count_terms, format};
 
 /// The index as its files hold it: per term shard, its terms in file order with their
@@ -261,7 +261,7 @@ impl BuiltIndex {
     /// Changes document `id`'s entry in `term`'s postings from `was` to `now` (`None`:
     /// no entry).
     fn set_entry(&mut self, term: Term, id: u32, was: Option<Entry>, now: Option<Entry>) {
-        let shard = (tokenize::hash_term(&term) as usize) & (self.shards.len() - 1);
+        let shard = format::shard_of(&term, self.shards.len());
         let terms = &mut self.shards[shard];
         let text_len = term.text_len();
         let found = terms.binary_search_by(|(t, _)| t.cmp_text(&term));
@@ -308,15 +308,10 @@ impl BuiltIndex {
 
     /// Sorts every term into `count` shards again.
     fn reshard(&mut self, count: usize) {
-        let mut shards: Vec<Vec<(Term, Box<[u8]>)>> = (0..count).map(|_| Vec::new()).collect();
-        for (term, postings) in std::mem::take(&mut self.shards).into_iter().flatten() {
-            let n = (tokenize::hash_term(&term) as usize) & (count - 1);
-            shards[n].push((term, postings));
-        }
-        for terms in &mut shards {
-            terms.sort_unstable_by(|a, b| a.0.cmp_text(&b.0));
-        }
-        self.shards = shards;
+        self.shards = into_shards(
+            std::mem::take(&mut self.shards).into_iter().flatten(),
+            count,
+        );
         self.pending.shards.clear();
     }
 
@@ -364,36 +359,25 @@ impl BuiltIndex {
     }
 }
 
+/// Terms and their postings into `count` shards, each in file order.
+pub(super) fn into_shards(
+    terms: impl Iterator<Item = (Term, Box<[u8]>)>,
+    count: usize,
+) -> Vec<Vec<(Term, Box<[u8]>)>> {
+    let mut shards: Vec<Vec<(Term, Box<[u8]>)>> = (0..count).map(|_| Vec::new()).collect();
+    for (term, postings) in terms {
+        shards[format::shard_of(&term, count)].push((term, postings));
+    }
+    shards
+        .par_iter_mut()
+        .for_each(|terms| terms.sort_unstable_by(|a, b| a.0.cmp_text(&b.0)));
+    shards
+}
+
 /// The bytes of a term's fields without the separating dots, as the shard count counts
 /// them.
 fn field_bytes(joined: &[u8]) -> usize {
     joined.iter().filter(|&&b| b != b'.').count()
-}
-
-/// The value of one character of [`format::ALPHABET`].
-fn digit(c: u8) -> u32 {
-    match c {
-        b'A'..=b'Z' => u32::from(c - b'A'),
-        b'a'..=b'z' => u32::from(c - b'a') + 26,
-        b'0'..=b'9' => u32::from(c - b'0') + 52,
-        b'-' => 62,
-        _ => 63,
-    }
-}
-
-/// The varint at `at` in `field` and the position after it.
-fn read_varint(field: &[u8], mut at: usize) -> (u32, usize) {
-    let (mut v, mut shift) = (0u32, 0u32);
-    while let Some(&c) = field.get(at) {
-        at += 1;
-        let d = digit(c);
-        v |= (d & 31) << shift;
-        if d < 32 {
-            break;
-        }
-        shift += 5;
-    }
-    (v, at)
 }
 
 /// `field` with document `id`'s entry set to `value` (or removed), encoded as a build
@@ -407,7 +391,7 @@ fn set_in_field(field: &[u8], low_bits: u32, id: u32, value: Option<u32>) -> Vec
     // id after the one before it.
     let (mut base, mut start) = (0u32, 0usize);
     while start < field.len() {
-        let (v, end) = read_varint(field, start);
+        let (v, end) = format::read_varint(field, start);
         let at = base + (v >> low_bits);
         if at < id {
             base = at + 1;
@@ -423,7 +407,7 @@ fn set_in_field(field: &[u8], low_bits: u32, id: u32, value: Option<u32>) -> Vec
             if end >= field.len() {
                 return out;
             }
-            let (next, after) = read_varint(field, end);
+            let (next, after) = format::read_varint(field, end);
             let next_at = id + 1 + (next >> low_bits);
             (next_at, next & mask, after)
         } else {

@@ -40,6 +40,32 @@ pub fn push_varint(out: &mut Vec<u8>, mut v: u32) {
     out.push(ALPHABET[v as usize]);
 }
 
+/// The varint at `at` in `field` (as [`push_varint`] writes it) and the position after it.
+pub fn read_varint(field: &[u8], mut at: usize) -> (u32, usize) {
+    let (mut v, mut shift) = (0u32, 0u32);
+    while let Some(&c) = field.get(at) {
+        at += 1;
+        let d = digit(c);
+        v |= (d & 31) << shift;
+        if d < 32 {
+            break;
+        }
+        shift += 5;
+    }
+    (v, at)
+}
+
+/// The value of one character of [`ALPHABET`].
+fn digit(c: u8) -> u32 {
+    match c {
+        b'A'..=b'Z' => u32::from(c - b'A'),
+        b'a'..=b'z' => u32::from(c - b'a') + 26,
+        b'0'..=b'9' => u32::from(c - b'0') + 52,
+        b'-' => 62,
+        _ => 63,
+    }
+}
+
 /// Low bits of a body entry that hold its [`tf_code`].
 pub const TF_BITS: u32 = 2;
 
@@ -65,6 +91,12 @@ pub fn join_fields(mut body: Vec<u8>, title: &[u8], meta: &[u8]) -> Vec<u8> {
         body.extend_from_slice(meta);
     }
     body
+}
+
+/// The term shard (of `shards`, a [`shard_count`]) that holds `term`; search.js finds it
+/// the same way.
+pub fn shard_of(term: &Term, shards: usize) -> usize {
+    (super::tokenize::hash_term(term) as usize) & (shards - 1)
 }
 
 /// A power of two, so the browser finds a term's shard with a mask.

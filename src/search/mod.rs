@@ -290,21 +290,15 @@ impl SearchIndex {
                     + 8
             })
             .sum();
-        let shard_count = format::shard_count(total);
-        let mut shards: Vec<Vec<(Term, Box<[u8]>)>> =
-            (0..shard_count).map(|_| Vec::new()).collect();
-        // A partition's map is freed before the next is moved: the peak stays near one
+        // A partition's map is freed once its terms are moved: the peak stays near one
         // copy of the postings.
-        for part in self.postings {
-            for (term, p) in part {
-                let shard = (tokenize::hash_term(&term) as usize) & (shard_count - 1);
-                let joined = format::join_fields(p.body.encoded, &p.title.encoded, &p.meta.encoded);
-                shards[shard].push((term, joined.into_boxed_slice()));
-            }
-        }
-        shards
-            .par_iter_mut()
-            .for_each(|terms| terms.sort_unstable_by(|a, b| a.0.cmp_text(&b.0)));
+        let joined = self.postings.into_iter().flat_map(|part| {
+            part.into_iter().map(|(term, p)| {
+                let fields = format::join_fields(p.body.encoded, &p.title.encoded, &p.meta.encoded);
+                (term, fields.into_boxed_slice())
+            })
+        });
+        let shards = built::into_shards(joined, format::shard_count(total));
 
         // 机构 ids in name (pinyin) order, so the core file does not depend on document
         // order beyond the ids themselves, and the search filter lists them in that order.
