@@ -241,9 +241,7 @@ fn update(
             &search_document(&now, text),
         );
     }
-    for (i, text) in texts {
-        state.texts.set(i, &text);
-    }
+    state.texts.set_all(&texts);
     state.descriptions = descriptions;
     // On error the index in memory is current and keeps what it has not written: the
     // next rebuild writes it.

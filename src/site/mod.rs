@@ -95,12 +95,18 @@ impl KeptTexts {
         KeptTexts(vec![Box::default(); n])
     }
 
-    fn pack(text: &str) -> Box<[u8]> {
-        lz4_flex::compress_prepend_size(text.as_bytes()).into_boxed_slice()
-    }
-
-    pub fn set(&mut self, i: usize, text: &str) {
-        self.0[i] = Self::pack(text);
+    /// Keeps each `(i, text)` as document `i`'s text (compressed in parallel).
+    pub fn set_all(&mut self, texts: &[(usize, String)]) {
+        let packed: Vec<(usize, Box<[u8]>)> = texts
+            .par_iter()
+            .map(|(i, text)| {
+                let bytes = lz4_flex::compress_prepend_size(text.as_bytes());
+                (*i, bytes.into_boxed_slice())
+            })
+            .collect();
+        for (i, bytes) in packed {
+            self.0[i] = bytes;
+        }
     }
 
     /// Document `i`'s text ("" for one never set).
@@ -218,13 +224,7 @@ pub(crate) fn full_build(
             .collect();
         add_to_index(&mut index, &pairs);
         if keep {
-            let packed: Vec<(usize, Box<[u8]>)> = batch
-                .par_iter()
-                .map(|(i, text)| (*i, KeptTexts::pack(text)))
-                .collect();
-            for (i, bytes) in packed {
-                kept_texts.0[i] = bytes;
-            }
+            kept_texts.set_all(&batch);
         }
     }
     timer.lap("document pages");
@@ -382,8 +382,7 @@ mod tests {
     fn kept_texts_come_back_as_they_were_put() {
         let mut texts = KeptTexts::with_len(3);
         let long = "各乡镇人民政府，县直各部门：现将有关事项通知如下。".repeat(200);
-        texts.set(0, &long);
-        texts.set(2, "短");
+        texts.set_all(&[(0, long.clone()), (2, "短".to_string())]);
         assert_eq!(texts.get(0), long);
         assert_eq!(texts.get(1), "");
         assert_eq!(texts.get(2), "短");
