@@ -7,7 +7,7 @@
 //! - front_matter: a document that parses writes back (`Document::to_text`) to text that
 //!   parses to the same front matter and body; an error names a line of the file.
 //! - text_import: an imported .txt gives a document that parses back, and nothing is
-//!   lost: every CJK character of the text is in the body unless the report lists the
+//!   lost: every Han character of the text is in the body unless the report lists the
 //!   span that removed it (and the span's text is the text at that span).
 //! - html_import: an imported page gives a document that parses back, whose rendered
 //!   body runs nothing.
@@ -20,6 +20,7 @@ use std::sync::LazyLock;
 use gongkai::document::Document;
 use gongkai::import::{self, Prepared, extract, read, rules::Rules};
 use gongkai::render::markdown::{NoRewrite, is_unsafe_url, render};
+use gongkai::search::tokenize::is_han;
 
 /// What the importer is given as the raw file's digest (the checks do not hash).
 const SHA256: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -104,10 +105,6 @@ fn written_back_parses(front: &gongkai::document::FrontMatter, body: &str) {
     );
 }
 
-fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FFFF}' | '〇')
-}
-
 fn nothing_lost(raw: &str, prepared: &Prepared) {
     let mut spans: Vec<(usize, usize, &str)> = prepared
         .report
@@ -125,8 +122,8 @@ fn nothing_lost(raw: &str, prepared: &Prepared) {
         at = end;
     }
     kept.push_str(&raw[at..]);
-    let mut body = prepared.body.chars().filter(|&c| is_cjk(c));
-    for (i, c) in kept.chars().filter(|&c| is_cjk(c)).enumerate() {
+    let mut body = prepared.body.chars().filter(|&c| is_han(c));
+    for (i, c) in kept.chars().filter(|&c| is_han(c)).enumerate() {
         assert!(
             body.any(|b| b == c),
             "character {i} `{c}` of the kept text is not in the body\n--- raw:\n{raw}\n--- body:\n{}",
