@@ -94,11 +94,13 @@ pub fn render(markdown: &str, links: &dyn LinkResolver) -> RenderedBody {
                 text.push_str(&h);
                 out_events.push(Event::Text(h));
             }
+            // `{key=value}` after a heading would become an attribute of any name
+            // (`onclick=…`, `style=…`): a body sets none of them, so `attrs` is dropped.
             Event::Start(Tag::Heading {
                 level,
                 id,
                 classes,
-                attrs,
+                attrs: _,
             }) => {
                 let level = if shift { deeper(level) } else { level };
                 // The id comes from the heading's own text, so links to it stay stable.
@@ -114,9 +116,6 @@ pub fn render(markdown: &str, links: &dyn LinkResolver) -> RenderedBody {
                     Some(id) => ids.claim(&id),
                     None => ids.claim(&heading_text),
                 };
-                // `{key=value}` after a heading becomes an attribute of any name
-                // (`onclick=…`, `style=…`): a body sets none of them.
-                let _ = attrs;
                 out_events.push(Event::Start(Tag::Heading {
                     level,
                     id: Some(CowStr::from(id)),
