@@ -19,6 +19,7 @@ use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 use crate::config::SiteConfig;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::site::offline::list_files;
+use crate::site::output::resolved;
 use crate::site::{BuildOptions, build};
 
 /// The manifest: `<sha256 hex>  <path>` per file, the format of `sha256sum -c`.
@@ -76,10 +77,9 @@ const FAT32_MAX_FILE: u64 = 0xFFFF_FFFF;
 /// On error nothing is written (an existing zip stays as it was).
 pub fn create(opts: &ArchiveOptions) -> Result<ArchiveSummary, Diagnostics> {
     let config = SiteConfig::load(&opts.root)?;
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let out_abs = abs(&opts.output);
+    let (out_abs, root_abs) = (resolved(&opts.output), resolved(&opts.root));
     for dir in crate::serve::WATCHED_DIRS {
-        if out_abs.starts_with(abs(&opts.root).join(dir)) {
+        if out_abs.starts_with(root_abs.join(dir)) {
             return Err(Diagnostic::error(
                 &opts.output,
                 None,

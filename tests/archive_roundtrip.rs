@@ -262,9 +262,23 @@ fn the_zip_may_not_land_among_the_sources() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("site");
     mini_archive(&root, "/");
-    let zip = root.join("content").join("a.zip");
-    let o = pack(&root, &zip);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("content/"), "{}", stderr(&o));
-    assert!(!zip.exists());
+    // However the path is spelled: through a folder that does not exist and `..`, or a
+    // link into content/.
+    let mut zips = vec![
+        root.join("content").join("a.zip"),
+        root.join("nope/../content/b.zip"),
+    ];
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(root.join("content"), dir.path().join("link")).unwrap();
+        zips.push(dir.path().join("link/c.zip"));
+    }
+    for zip in &zips {
+        let o = pack(&root, zip);
+        assert!(!o.status.success(), "{} was accepted", zip.display());
+        assert!(stderr(&o).contains("content/"), "{}", stderr(&o));
+    }
+    for name in ["a.zip", "b.zip", "c.zip"] {
+        assert!(!root.join("content").join(name).exists(), "{name}");
+    }
 }

@@ -379,6 +379,7 @@ fn an_output_that_would_swallow_the_archive_is_refused_however_it_is_spelled() {
         root.join("content"),
         root.join("content/new"),
         root.join("sub/.."),
+        root.join("nope/../content/new"),
         root.join("sub/../.."),
         dir.path().to_path_buf(),
     ];

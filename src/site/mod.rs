@@ -337,31 +337,9 @@ fn write_index(index: &mut BuiltIndex, root: &Path) -> Result<usize, Diagnostic>
     Ok(stats.files)
 }
 
-/// `p` as an absolute path with `..` and symbolic links resolved as far as it exists
-/// (`--output archive/..` and a link to the archive are the archive's parent and the
-/// archive, not folders of their own).
-fn resolved(p: &Path) -> PathBuf {
-    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut existing = abs.as_path();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(mut real) = existing.canonicalize() {
-            real.extend(rest.iter().rev());
-            return real;
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent;
-            }
-            _ => return abs,
-        }
-    }
-}
-
 /// Refuses outputs that would swallow the archive itself when the old output is replaced.
 fn check_output_location(root: &Path, output: &Path) -> Result<(), Diagnostic> {
-    let (root_abs, out_abs) = (resolved(root), resolved(output));
+    let (root_abs, out_abs) = (output::resolved(root), output::resolved(output));
     let content = root_abs.join("content");
     if root_abs.starts_with(&out_abs) || out_abs.starts_with(&content) {
         return Err(Diagnostic::error(

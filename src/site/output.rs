@@ -1,7 +1,7 @@
 //! Writing the site all-or-nothing: pages go into a fresh folder beside the output,
 //! which replaces the old output only once everything is written.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
 
@@ -143,6 +143,28 @@ pub fn write_under(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Diagnosti
         .map_err(|e| Diagnostic::error(&path, None, format!("cannot write: {e}")))
 }
 
+/// `p` as the absolute path the system will reach: symbolic links resolved as far as the
+/// path exists, `..` taken out (after a link, from where the link points). An output
+/// spelled `archive/..`, `archive/new/../content` or a link to the archive is then seen
+/// for what it is.
+pub(crate) fn resolved(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut out = PathBuf::new();
+    for part in abs.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+        if let Ok(real) = out.canonicalize() {
+            out = real;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +191,32 @@ mod tests {
         // Nothing is left beside the output.
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(left.len(), 1);
+    }
+
+    #[test]
+    fn resolved_sees_through_dot_dot_and_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("archive/content")).unwrap();
+        let archive = root.join("archive");
+        assert_eq!(
+            resolved(&archive.join("sub/../content/x")),
+            archive.join("content/x")
+        );
+        assert_eq!(resolved(&archive.join("..")), root);
+        assert_eq!(
+            resolved(&archive.join("./content/./")),
+            archive.join("content")
+        );
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(archive.join("content"), root.join("link")).unwrap();
+            assert_eq!(
+                resolved(&root.join("link/new")),
+                archive.join("content/new")
+            );
+            // `..` after a link goes up from where the link points.
+            assert_eq!(resolved(&root.join("link/..")), archive);
+        }
     }
 }
