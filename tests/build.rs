@@ -155,10 +155,15 @@ fn two_builds_are_byte_identical() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     build(&repo(), a.path(), &[]);
     build(&repo(), b.path(), &[]);
-    let (ta, tb) = (tree(a.path()), tree(b.path()));
+    assert_same_tree(a.path(), b.path(), "between builds");
+}
+
+/// The two folders hold the same files with the same bytes.
+fn assert_same_tree(a: &Path, b: &Path, what: &str) {
+    let (ta, tb) = (tree(a), tree(b));
     assert_eq!(ta.keys().collect::<Vec<_>>(), tb.keys().collect::<Vec<_>>());
     for (k, v) in &ta {
-        assert!(v == &tb[k], "{k} differs between builds");
+        assert!(v == &tb[k], "{k} differs {what}");
     }
 }
 
@@ -356,11 +361,7 @@ fn parallel_output_is_the_same_as_single_threaded() {
     };
     run(one.path(), "1");
     run(many.path(), "4");
-    let (a, b) = (tree(one.path()), tree(many.path()));
-    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
-    for (k, v) in &a {
-        assert!(v == &b[k], "{k} differs between 1 and 4 threads");
-    }
+    assert_same_tree(one.path(), many.path(), "between 1 and 4 threads");
 }
 
 #[test]
