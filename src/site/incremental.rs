@@ -16,7 +16,10 @@ use rayon::prelude::*;
 use super::model::sort_date;
 use super::output::write_under;
 use super::pages::{DocSummary, Renderer, description};
-use super::{BuildOptions, BuildState, BuildSummary, full_build, render_document, search_document};
+use super::{
+    BuildOptions, BuildState, BuildSummary, full_build, render_document, render_read_document,
+    search_document,
+};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::document::Document;
 
@@ -133,10 +136,7 @@ fn update(
         let Some(&i) = index_of.get(rel.as_str()) else {
             return Ok(None);
         };
-        let file = content_dir.join(rel);
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| Diagnostic::error(&file, None, format!("cannot read: {e}")))?;
-        match Document::parse(&file, rel, &text) {
+        match super::load::read_document(&content_dir.join(rel), rel) {
             Ok(doc) => replaced.push((i, doc)),
             Err(e) => errors.extend(e),
         }
@@ -162,13 +162,22 @@ fn update(
     let count = replaced.len();
     let mut neighbours: Vec<usize> = Vec::new();
     let mut previous: Vec<(usize, Document)> = Vec::new();
+    // The changed documents as just read, so their pages need not read them again.
+    let mut read: HashMap<usize, Document> = HashMap::new();
     for (i, mut doc) in replaced {
         if lists_changed {
             neighbours.extend(i.checked_sub(1));
             neighbours.push(i + 1);
         }
         // The site holds front matter only; pages read their bodies from the files.
-        doc.body = String::new();
+        let body = std::mem::take(&mut doc.body);
+        read.insert(
+            i,
+            Document {
+                body,
+                ..doc.clone()
+            },
+        );
         previous.push((i, std::mem::replace(&mut state.site.documents[i], doc)));
         neighbours.push(i);
     }
@@ -187,7 +196,10 @@ fn update(
     let results: Vec<Result<(usize, String), Vec<Diagnostic>>> = neighbours
         .par_iter()
         .map(|&i| {
-            let (path, html, text) = render_document(&renderer, i, &content_dir)?;
+            let (path, html, text) = match read.get(&i) {
+                Some(full) => render_read_document(&renderer, i, full)?,
+                None => render_document(&renderer, i, &content_dir)?,
+            };
             write_replacing(out, &path, html.as_bytes()).map_err(|e| vec![e])?;
             Ok((i, text))
         })

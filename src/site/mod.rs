@@ -127,7 +127,17 @@ pub(crate) fn render_document(
 ) -> Result<(String, String, String), Vec<Diagnostic>> {
     let doc = &renderer.site.documents[i];
     let full = load::read_document(&doc.file(content_dir), &doc.path)?;
-    let body = renderer.body(&full);
+    render_read_document(renderer, i, &full)
+}
+
+/// [`render_document`] for a document already read in full (`full` is document `i`
+/// with its body).
+pub(crate) fn render_read_document(
+    renderer: &pages::Renderer<'_>,
+    i: usize,
+    full: &Document,
+) -> Result<(String, String, String), Vec<Diagnostic>> {
+    let body = renderer.body(full);
     let page = renderer.document_page(i, &body).map_err(|e| vec![e])?;
     Ok((page.path, page.html, body.text))
 }
