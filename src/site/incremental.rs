@@ -58,6 +58,9 @@ impl Incremental {
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<(BuildSummary, Rebuilt), Diagnostics> {
         let mut all = std::mem::take(&mut self.pending);
         all.extend_from_slice(changed);
+        // A file saved again and again while broken is tried once.
+        all.sort();
+        all.dedup();
         let outcome = self.rebuild_all(&all);
         if outcome.is_err() && self.state.is_some() {
             self.pending = all;
