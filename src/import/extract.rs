@@ -8,6 +8,7 @@ use std::io::Read;
 use quick_xml::events::Event;
 use scraper::{ElementRef, Html, Node};
 
+use super::classify::SourceFormat;
 use super::rules::Rules;
 
 /// What a line is, as far as the source format says.
@@ -63,6 +64,8 @@ pub struct Extracted {
     pub text: String,
     pub lines: Vec<Line>,
     pub page: PageMeta,
+    /// The container the text came in (plain text, a web page, an office document).
+    pub format: SourceFormat,
 }
 
 impl Extracted {
@@ -104,6 +107,7 @@ pub fn text(t: String) -> Extracted {
         text: t,
         lines,
         page: PageMeta::default(),
+        format: SourceFormat::Text,
     }
 }
 
@@ -264,6 +268,7 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
     let mut out = w.out;
     page.attachments = w.attachments;
     out.page = page;
+    out.format = SourceFormat::Html;
     out
 }
 
@@ -755,7 +760,10 @@ fn parse_document_xml(
     headings: &BTreeMap<String, u8>,
     numbering: &Numbering,
 ) -> Result<Extracted, String> {
-    let mut out = Extracted::default();
+    let mut out = Extracted {
+        format: SourceFormat::Office,
+        ..Extracted::default()
+    };
     // numId, ilvl of the paragraph; counters per numId and level.
     let (mut num_id, mut ilvl) = (None::<String>, 0u8);
     let mut counters: BTreeMap<String, [u32; 9]> = BTreeMap::new();

@@ -20,6 +20,7 @@
 //! (byte spans into the extracted text — for .txt the decoded file with LF line
 //! ends — with line, reason and text), `warnings` (spinning), `duplicate_of`, `error`.
 
+pub mod classify;
 pub mod clean;
 pub mod extract;
 pub mod metadata;
@@ -258,7 +259,8 @@ pub fn prepare(
     sha256: String,
     encoding: &str,
 ) -> Result<Prepared, String> {
-    let cleaned = clean::clean(&x, rules);
+    let class = classify::classify(&x, rules);
+    let cleaned = clean::clean(&x, rules, &class);
     let mut removals = Vec::new();
     let mut pieces = Vec::new();
     for (i, (l, why)) in x.lines.iter().zip(&cleaned.removed).enumerate() {
@@ -322,7 +324,7 @@ pub fn prepare(
                 .into(),
         );
     }
-    let mut warnings = Vec::new();
+    let mut warnings = cleaned.warnings.clone();
     // A copy that stops mid-sentence: its last block is a paragraph that has no end.
     if let Some(last) = pieces.last().filter(|p| p.kind == LineKind::Para) {
         let after_gap = gaps.iter().any(|(at, _)| *at >= last.end);
@@ -377,6 +379,9 @@ pub fn prepare(
     let report = FileReport {
         input: source_file,
         encoding: encoding.to_string(),
+        source_kind: Some(class.kind),
+        source_kinds: class.kinds.clone(),
+        source_evidence: class.evidence.clone(),
         status: String::new(),
         output: None,
         fields: md

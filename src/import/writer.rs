@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::classify::SourceKind;
 use super::{ImportOptions, ImportSummary, Prepared, hex};
 use crate::diagnostic::Diagnostic;
 use crate::document::{Completeness, Document, FrontMatter};
@@ -33,6 +34,12 @@ pub struct Removed {
 pub struct FileReport {
     pub input: String,
     pub encoding: String,
+    /// The kind of source (portal, sharing, blog, wechat, office, notice) and every kind
+    /// with evidence; the rules of these kinds were applied.
+    pub source_kind: Option<SourceKind>,
+    pub source_kinds: Vec<SourceKind>,
+    /// What was seen that made the kinds, e.g. `sharing: 下载文档 (line 3)`.
+    pub source_evidence: Vec<String>,
     /// imported, unchanged, duplicate or failed.
     pub status: String,
     pub output: Option<String>,
@@ -51,6 +58,9 @@ impl FileReport {
         FileReport {
             input: input.to_string_lossy().replace('\\', "/"),
             encoding: String::new(),
+            source_kind: None,
+            source_kinds: Vec::new(),
+            source_evidence: Vec::new(),
             status: "failed".into(),
             output: None,
             fields: BTreeMap::new(),
