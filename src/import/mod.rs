@@ -26,6 +26,7 @@ pub mod extract;
 pub mod metadata;
 mod nesting;
 pub mod read;
+pub mod repair;
 pub mod rules;
 pub mod structure;
 pub mod writer;
@@ -349,13 +350,16 @@ pub fn prepare(
         notes.push(locate(&x, &pieces, &g.1));
         blocks.push(Block::Gap(g.1.clone()));
     }
-    let converted = structure::conversion_brackets(&x.text);
-    let body_text = converted.as_deref().unwrap_or(&x.text);
-    let body = structure::body(body_text, &pieces, &blocks, &x.page.attachments);
+    // The conversion artifacts of the copy are the only characters changed.
+    let repairer = repair::Repairer::for_text(&x.text);
+    let mut repairs = repair::Repairs::default();
+    let body = structure::body(&x.text, &pieces, &blocks, &x.page.attachments);
+    let body = repairer.apply(&body, &mut repairs).into_owned();
     if let Some(w) = spinning_warning(&x, &pieces, rules) {
         warnings.push(w);
     }
     let mut front = front_matter(&md, &notes, source_file.clone(), sha256)?;
+    front.title = repairer.apply(&front.title, &mut repairs).into_owned();
     front.attachments = x
         .page
         .attachments
@@ -411,6 +415,7 @@ pub fn prepare(
             })
             .collect(),
         warnings,
+        repairs: repairs.to_report(),
         duplicate_of: None,
         error: None,
     };
@@ -494,7 +499,8 @@ fn front_matter(
     file: String,
     sha256: String,
 ) -> Result<FrontMatter, String> {
-    let get = |k: &str| md.get(k).map(crate::document::numbers::fullwidth_to_ascii);
+    // As the source writes them: dates, 索引号 and 文号 normalise for themselves.
+    let get = |k: &str| md.get(k).map(str::to_string);
     let date = |k: &str| get(k).and_then(|s| s.parse::<DisclosureDate>().ok());
     let title = get("标题").unwrap_or_default();
     if title.is_empty() {

@@ -49,6 +49,8 @@ pub struct FileReport {
     pub completeness_note: Option<String>,
     pub removed: Vec<Removed>,
     pub warnings: Vec<String>,
+    /// Conversion artifacts repaired (the only characters import changes), by kind.
+    pub repairs: BTreeMap<String, usize>,
     pub duplicate_of: Option<String>,
     pub error: Option<String>,
 }
@@ -69,6 +71,7 @@ impl FileReport {
             completeness_note: None,
             removed: Vec::new(),
             warnings: Vec::new(),
+            repairs: BTreeMap::new(),
             duplicate_of: None,
             error: Some(error),
         }
