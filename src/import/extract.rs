@@ -172,6 +172,8 @@ struct HtmlWalk<'a> {
     cell_open: bool,
     tables: usize,
     table_stack: Vec<usize>,
+    /// Per open `<table>`: whether it only lays the page out (see [`is_layout_table`]).
+    layout_stack: Vec<bool>,
     ct_regex: &'a regex::Regex,
     content_name: String,
     base_url: Option<String>,
@@ -239,6 +241,7 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
         cell_open: false,
         tables: 0,
         table_stack: Vec::new(),
+        layout_stack: Vec::new(),
         ct_regex: &WECHAT_CT,
         content_name: page.content_selector.clone().unwrap_or_default(),
         base_url: page.meta.get("url").cloned(),
@@ -439,10 +442,26 @@ impl HtmlWalk<'_> {
             }
             "table" => {
                 self.flush();
-                self.tables += 1;
-                self.table_stack.push(self.tables);
+                // A table that only lays the page out is unwrapped into the flow: its
+                // cells are blocks of text, not a table of data.
+                let layout = is_layout_table(e);
+                if !layout {
+                    self.tables += 1;
+                    self.table_stack.push(self.tables);
+                }
+                self.layout_stack.push(layout);
                 self.walk(e);
-                self.table_stack.pop();
+                self.layout_stack.pop();
+                if !layout {
+                    self.table_stack.pop();
+                }
+                self.flush();
+            }
+            "tr" | "td" | "th" | "caption"
+                if !self.in_row && self.layout_stack.last() == Some(&true) =>
+            {
+                self.flush();
+                self.walk(e);
                 self.flush();
             }
             "tr" if !self.in_row => {
@@ -525,6 +544,88 @@ impl HtmlWalk<'_> {
             self.in_content = false;
         }
     }
+}
+
+/// Block elements that make a table cell hold a document's text rather than a value.
+const CELL_BLOCKS: [&str; 11] = [
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "blockquote",
+];
+/// A cell with several blocks and more text than this holds running text.
+const CELL_TEXT: usize = 150;
+
+/// Whether a table lays the page out rather than holding data: one column of content
+/// (every row has at most one cell that is not empty), a table inside one of its cells,
+/// or a cell holding several paragraphs of running text. Nested tables are judged on
+/// their own when the walk reaches them.
+fn is_layout_table(table: ElementRef<'_>) -> bool {
+    fn cell_is_text(cell: ElementRef<'_>) -> (bool, bool) {
+        let mut blocks = 0;
+        let mut nested = false;
+        for d in cell.descendants().filter_map(ElementRef::wrap) {
+            let name = d.value().name();
+            if name == "table" {
+                // The walk judges the inner table; the outer one is layout already.
+                nested = true;
+                break;
+            } else if CELL_BLOCKS.contains(&name) {
+                blocks += 1;
+            }
+        }
+        let long = || {
+            cell.text()
+                .map(|t| t.chars().filter(|c| !c.is_whitespace()).count())
+                .sum::<usize>()
+                > CELL_TEXT
+        };
+        (nested, blocks >= 2 && long())
+    }
+    fn rows(e: ElementRef<'_>, widths: &mut Vec<usize>, layout: &mut bool) {
+        for child in e.children().filter_map(ElementRef::wrap) {
+            match child.value().name() {
+                "table" => *layout = true,
+                "tr" => {
+                    let mut filled = 0;
+                    for cell in child.children().filter_map(ElementRef::wrap) {
+                        if !matches!(cell.value().name(), "td" | "th") {
+                            continue;
+                        }
+                        let (nested, text) = cell_is_text(cell);
+                        if nested || text {
+                            *layout = true;
+                            return;
+                        }
+                        let empty = cell.text().all(|t| t.trim().is_empty())
+                            && !cell
+                                .descendants()
+                                .filter_map(ElementRef::wrap)
+                                .any(|d| d.value().name() == "img");
+                        if !empty {
+                            filled += 1;
+                        }
+                    }
+                    widths.push(filled);
+                }
+                _ => rows(child, widths, layout),
+            }
+            if *layout {
+                return;
+            }
+        }
+    }
+    let mut widths = Vec::new();
+    let mut layout = false;
+    rows(table, &mut widths, &mut layout);
+    layout || widths.iter().all(|&w| w <= 1)
 }
 
 /// Whether a link points at an attached file rather than a page.
@@ -1024,6 +1125,44 @@ mod tests {
         assert_eq!(&x.line_text(p)[s..e], "加粗");
         assert!(!x.text.contains("脚本"));
         assert_eq!(x.page.title_tag.as_deref(), Some("标题页"));
+    }
+
+    #[test]
+    fn layout_tables_are_unwrapped_data_tables_kept() {
+        let para = "各乡镇人民政府，县直各单位：现将有关事项通知如下，请结合实际认真贯彻落实，确保各项工作按时完成。";
+        let page = format!(
+            "<html><body><table><tr><td width=\"10\"></td><td>\
+             <p>青政办发〔2024〕5号</p><p>{para}</p><p>{para}</p>\
+             <table><tr><th>项目</th><th>金额</th></tr><tr><td>公用经费</td><td>12.5</td></tr></table>\
+             <table><tr><td><a href=\"/f/名单.xls\">附件：名单.xls</a></td></tr></table>\
+             </td><td></td></tr></table></body></html>"
+        );
+        let x = html(&page, &rules());
+        let lines: Vec<(&str, LineKind)> =
+            x.lines.iter().map(|l| (x.line_text(l), l.kind)).collect();
+        assert_eq!(lines[0], ("青政办发〔2024〕5号", LineKind::Para));
+        assert_eq!(lines[1], (para, LineKind::Para));
+        assert_eq!(lines[3], ("项目\t金额", LineKind::TableRow { table: 1 }));
+        assert_eq!(
+            lines[4],
+            ("公用经费\t12.5", LineKind::TableRow { table: 1 })
+        );
+        assert_eq!(lines[5], ("附件：名单.xls", LineKind::Attachment(0)));
+        assert_eq!(lines.len(), 6);
+    }
+
+    #[test]
+    fn a_one_row_table_of_values_is_data() {
+        let x = html(
+            "<div class=\"article_content\"><table><tr><td>索引号：</td><td>K1/2024-1</td></tr>\
+             <tr><td>结果<p>维持</p></td><td>3</td></tr></table></div>",
+            &rules(),
+        );
+        assert!(
+            x.lines
+                .iter()
+                .all(|l| matches!(l.kind, LineKind::TableRow { .. }))
+        );
     }
 
     #[test]
