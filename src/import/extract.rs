@@ -50,7 +50,8 @@ pub struct PageMeta {
     /// `<meta name|property=… content=…>`, names lower-cased.
     pub meta: BTreeMap<String, String>,
     pub title_tag: Option<String>,
-    pub h1: Option<String>,
+    /// The text of every `<h1>`, in order (a portal's logo is often one of them).
+    pub h1s: Vec<String>,
     /// A WeChat article's publish time (`var ct = "…"`), Unix seconds.
     pub wechat_ct: Option<i64>,
     /// The content element that was found, e.g. `div.article_content`.
@@ -211,10 +212,11 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
             .filter(|t| !t.is_empty());
     }
     if let Ok(sel) = scraper::Selector::parse("h1") {
-        page.h1 = doc
+        page.h1s = doc
             .select(&sel)
             .map(|t| squeeze(&t.text().collect::<String>()))
-            .find(|t| !t.is_empty());
+            .filter(|t| !t.is_empty())
+            .collect();
     }
     let mut content = None;
     for (sel, name) in rules

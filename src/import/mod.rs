@@ -561,6 +561,133 @@ mod tests {
         .unwrap()
     }
 
+    fn prepare_html(page: &str) -> Prepared {
+        let rules = Rules::load(None, None).unwrap();
+        prepare(
+            extract::html(page, &rules),
+            &rules,
+            "t.html".into(),
+            "0".into(),
+            "UTF-8",
+        )
+        .unwrap()
+    }
+
+    fn field<'a>(p: &'a Prepared, key: &str) -> (&'a str, &'a str) {
+        p.report
+            .fields
+            .get(key)
+            .map_or(("", ""), |f| (f.value.as_str(), f.from.as_str()))
+    }
+
+    const BODY: &str = "为切实做好今年汛期各项工作，确保人民群众生命财产安全，经县政府同意，现将有关事项通知如下，请认真贯彻执行。";
+
+    #[test]
+    fn a_red_header_notice_saved_as_text() {
+        let p = prepare_text(&format!(
+            "青禾县人民政府办公室文件\n\n青政办发〔2024〕12号　　　签发人：李明\n\n\
+             青禾县人民政府办公室关于印发青禾县2024年\n防汛抗旱应急预案的通知\n\n\
+             各乡镇人民政府，县政府各部门：\n{BODY}\n\n附件：青禾县2024年防汛抗旱应急预案\n\n\
+             青禾县人民政府办公室\n2024年4月2日\n（此件公开发布）\n\n\
+             抄送：县委办公室，县人大常委会办公室。\n青禾县人民政府办公室　　2024年4月3日印发"
+        ));
+        assert_eq!(
+            p.front.title,
+            "青禾县人民政府办公室关于印发青禾县2024年防汛抗旱应急预案的通知"
+        );
+        assert!(field(&p, "标题").1.contains("joined from lines"));
+        assert_eq!(
+            p.front.doc_no.as_ref().map(|d| d.as_str()),
+            Some("青政办发〔2024〕12号")
+        );
+        assert_eq!(
+            p.front.written.map(|d| d.to_string()).as_deref(),
+            Some("2024-04-02")
+        );
+        assert_eq!(
+            p.front.agency.as_ref().map(Agency::as_str),
+            Some("青禾县人民政府办公室")
+        );
+        assert!(
+            field(&p, "机构").1.contains("masthead"),
+            "{:?}",
+            field(&p, "机构")
+        );
+        // The masthead and the 版记 are the document's own text.
+        assert!(p.body.contains("青禾县人民政府办公室文件"));
+        assert!(p.body.contains("抄送：县委办公室"));
+    }
+
+    #[test]
+    fn a_button_label_is_never_the_title() {
+        let p = prepare_text(&format!(
+            "原创力文档\n点击下载完整版文档\n收藏 举报\n青禾县统计局2023年统计工作总结\n{BODY}"
+        ));
+        assert_eq!(p.front.title, "青禾县统计局2023年统计工作总结");
+    }
+
+    #[test]
+    fn a_source_naming_a_unit_or_a_site_gives_way_to_the_documents_organ() {
+        let p = prepare_text(&format!(
+            "青禾县财政局关于做好2024年预算公开工作的通知\n发布时间：2024-03-02　来源：青禾县人民政府办公室秘书科\n{BODY}\n青禾县财政局\n2024年3月1日"
+        ));
+        assert_eq!(
+            p.front.agency.as_ref().map(Agency::as_str),
+            Some("青禾县财政局")
+        );
+        let (_, from) = field(&p, "机构");
+        assert!(from.starts_with("落款"), "{from}");
+        assert!(from.contains("秘书科"), "{from}");
+        let p = prepare_text(&format!(
+            "关于做好2024年预算公开工作的通知\n发布时间：2024-03-02　来源：青禾县人民政府网\n{BODY}"
+        ));
+        assert_eq!(p.front.agency, None);
+        // A unit with no other evidence: the organ it belongs to.
+        let p = prepare_text(&format!(
+            "关于做好2024年预算公开工作的通知\n发布时间：2024-03-02　来源：青禾县人民政府办公室秘书科\n{BODY}"
+        ));
+        assert_eq!(
+            p.front.agency.as_ref().map(Agency::as_str),
+            Some("青禾县人民政府办公室")
+        );
+    }
+
+    #[test]
+    fn a_closing_date_standing_alone_after_the_attachments() {
+        let p = prepare_text(&format!(
+            "关于开展2024年防汛检查的通知\n{BODY}\n附件：1.检查表.docx\n2.名单.xls\n2024年5月6日"
+        ));
+        assert_eq!(
+            p.front.written.map(|d| d.to_string()).as_deref(),
+            Some("2024-05-06")
+        );
+        let p = prepare_text(&format!(
+            "关于开展2024年防汛检查的通知\n{BODY}\n二〇二四年五月六日\n附件：检查表"
+        ));
+        assert_eq!(
+            p.front.written.map(|d| d.to_string()).as_deref(),
+            Some("2024-05-06")
+        );
+    }
+
+    #[test]
+    fn a_page_title_where_its_sources_agree_and_times_in_meta() {
+        let p = prepare_html(&format!(
+            "<html><head><title>关于开展2024年防汛检查的通知_青禾县人民政府</title>\
+             <meta name=\"SiteName\" content=\"青禾县人民政府\">\
+             <meta name=\"firstpublishedtime\" content=\"2024-05-07 10:20:00\"></head>\
+             <body><h1>青禾县人民政府</h1><div id=\"zoom\"><h1>关于开展2024年防汛检查的通知</h1>\
+             <p>{BODY}</p><p>责任编辑：王芳</p><p>审核：张强</p></div></body></html>"
+        ));
+        assert_eq!(p.front.title, "关于开展2024年防汛检查的通知");
+        assert!(field(&p, "标题").1.contains("agreeing"));
+        assert_eq!(
+            p.front.published.map(|d| d.to_string()).as_deref(),
+            Some("2024-05-07 10:20:00")
+        );
+        assert!(!p.body.contains("责任编辑") && !p.body.contains("审核"));
+    }
+
     #[test]
     fn a_meeting_time_below_the_title_is_text() {
         let p = prepare_text(
