@@ -49,6 +49,10 @@ enum Command {
         /// Overwrite documents that already exist.
         #[arg(long)]
         force: bool,
+        /// Fill a front-matter field where a report names none, e.g.
+        /// `--set 机构=青溪县教育局` (repeatable; wins over [import.defaults] in site.toml).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
     },
     /// Render content/ into a static site.
     Build {
@@ -220,7 +224,15 @@ fn main() -> ExitCode {
             out,
             report,
             force,
+            set,
         } => {
+            let defaults = match gongkai::import::defaults::from_args(&set) {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("gongkai import: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             // site.toml is optional for import: raw reports can be normalised before
             // an archive exists. When it is there but broken, say so.
             let config = if root.join(gongkai::config::FILE_NAME).exists() {
@@ -239,6 +251,7 @@ fn main() -> ExitCode {
                 site_rules: config.map(|c| c.import),
                 site_toml: Some(root.join(gongkai::config::FILE_NAME)),
                 progress: std::io::stderr().is_terminal(),
+                defaults,
             };
             match gongkai::import::run(&opts) {
                 Ok(summary) => {

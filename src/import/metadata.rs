@@ -27,7 +27,8 @@ pub struct Metadata {
 }
 
 impl Metadata {
-    fn set(&mut self, key: &'static str, value: String, from: impl Into<String>) -> bool {
+    /// Sets a field unless it has a value already; `true` when it was set.
+    pub fn set(&mut self, key: &'static str, value: String, from: impl Into<String>) -> bool {
         let value = value.trim().to_string();
         if value.is_empty() || value == "无" || self.fields.contains_key(key) {
             return false;

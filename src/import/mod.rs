@@ -22,6 +22,7 @@
 
 pub mod classify;
 pub mod clean;
+pub mod defaults;
 pub mod extract;
 pub mod metadata;
 mod nesting;
@@ -63,6 +64,8 @@ pub struct ImportOptions {
     pub site_toml: Option<PathBuf>,
     /// Show a progress bar (stderr is a terminal).
     pub progress: bool,
+    /// `--set KEY=VALUE`: values for fields a report does not name.
+    pub defaults: Vec<defaults::FieldDefault>,
 }
 
 /// The counts shown at the end of an import, and the files behind them.
@@ -112,7 +115,10 @@ impl fmt::Display for ImportSummary {
         for p in &self.missing_agency {
             writeln!(
                 f,
-                "{}: no 机构 in the raw report; add `机构: <发布机构全称>` before building",
+                "{}: no 机构 in the raw report; `build` needs one: import again with \
+                 `--set 机构=<发布机构全称> --force` (fills it only where it is missing), set it for \
+                 the whole archive under [import.defaults] in site.toml, or add \
+                 `机构: <发布机构全称>` to the file",
                 crate::diagnostic::display_path(p)
             )?;
         }
@@ -167,7 +173,8 @@ fn kind_of(path: &Path) -> Option<&'static str> {
 
 /// Imports every raw report under `opts.inputs`.
 pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
-    let rules = Rules::load(opts.site_rules.as_ref(), opts.site_toml.as_deref())?;
+    let mut rules = Rules::load(opts.site_rules.as_ref(), opts.site_toml.as_deref())?;
+    rules.add_defaults(&opts.defaults);
     let mut summary = ImportSummary::default();
     let mut files = Vec::new();
     for input in &opts.inputs {
@@ -317,7 +324,10 @@ pub fn prepare(
         .iter()
         .map(|g| (x.lines[g.before].start, g.note.clone()))
         .collect();
-    let md = metadata::gather(&x, &mut pieces, &mut removals, &cleaned.titles, rules);
+    let mut md = metadata::gather(&x, &mut pieces, &mut removals, &cleaned.titles, rules);
+    for d in &rules.defaults {
+        md.set(d.key, d.value.clone(), d.from.clone());
+    }
     if pieces.is_empty() {
         return Err(
             "no body text is left once the page's chrome and metadata are taken out; \

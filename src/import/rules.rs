@@ -214,6 +214,9 @@ pub struct Rules {
     pub sub_unit_suffixes: Vec<String>,
     /// What marks a name as a web site's rather than an organ's.
     pub website_markers: Regex,
+    /// Values for fields the raw report does not name (`--set`, `[import.defaults]`),
+    /// the first given for a key winning.
+    pub defaults: Vec<super::defaults::FieldDefault>,
 }
 
 impl Rules {
@@ -369,7 +372,14 @@ impl Rules {
             weak_agency_labels: rules.weak_agency_labels,
             sub_unit_suffixes: rules.sub_unit_suffixes,
             website_markers: any_of(&rules.website_markers, "website_markers", &site_err)?,
+            defaults: super::defaults::from_site(site, &file)?,
         })
+    }
+
+    /// Puts `--set` values before the site's `[import.defaults]`: the command line wins.
+    pub fn add_defaults(&mut self, first: &[super::defaults::FieldDefault]) {
+        let site = std::mem::take(&mut self.defaults);
+        self.defaults = first.iter().cloned().chain(site).collect();
     }
 
     /// The canonical key of a label as written (spaces inside allowed), "" for a known
