@@ -133,28 +133,21 @@ pub fn classify(x: &Extracted, rules: &Rules) -> Classification {
             "WeChat article markup (js_content / var ct)".into(),
         );
     }
-    for signals in &rules.kind_signals {
-        let mut strong_seen = vec![false; signals.strong.len()];
-        let mut weak_seen = vec![false; signals.weak.len()];
-        for l in &x.lines {
-            // Chrome known from the markup counts too: a portal's footer sits outside
-            // its content element.
-            let t = x.line_text(l).trim();
-            if t.is_empty() || t.chars().count() > SIGNAL_LINE {
+    // Each signal counts once, at the first line that shows it; one pass over the
+    // lines with every signal in one set.
+    let mut seen = vec![false; rules.signal_of.len()];
+    for l in &x.lines {
+        let t = x.line_text(l).trim();
+        if t.is_empty() || t.chars().count() > SIGNAL_LINE {
+            continue;
+        }
+        for i in rules.signal_set.matches(t).iter() {
+            if std::mem::replace(&mut seen[i], true) {
                 continue;
             }
-            for (seen, (list, strong)) in [
-                (&mut strong_seen, (&signals.strong, true)),
-                (&mut weak_seen, (&signals.weak, false)),
-            ] {
-                for (i, re) in list.iter().enumerate() {
-                    if !seen[i] && re.is_match(t) {
-                        seen[i] = true;
-                        let line = crate::diagnostic::line_of(&x.text, l.start);
-                        note(signals.kind, strong, format!("{} (line {line})", short(t)));
-                    }
-                }
-            }
+            let (kind, strong) = rules.signal_of[i];
+            let line = crate::diagnostic::line_of(&x.text, l.start);
+            note(kind, strong, format!("{} (line {line})", short(t)));
         }
     }
     let mut kinds: Vec<(SourceKind, usize)> = found

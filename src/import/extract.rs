@@ -175,6 +175,9 @@ struct HtmlWalk<'a> {
     table_stack: Vec<usize>,
     /// Per open `<table>`: whether it only lays the page out (see [`is_layout_table`]).
     layout_stack: Vec<bool>,
+    /// The page marks its text with comments or `<meta>` tags instead of an element
+    /// (大汉 Hanweb: `<!--ZJEG_RSS.content.begin-->` … `end`, `<meta name="ContentStart">`).
+    markers: bool,
     ct_regex: &'a regex::Regex,
     content_name: String,
     base_url: Option<String>,
@@ -219,6 +222,7 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
             .collect();
     }
     let mut content = None;
+    let mut markers = false;
     for (sel, name) in rules
         .content_selectors
         .iter()
@@ -230,6 +234,11 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
             break;
         }
     }
+    if content.is_none() && (source.contains(MARKER_BEGIN) || has_meta_marker(&doc)) {
+        markers = true;
+        page.content_selector =
+            Some("<!--ZJEG_RSS.content--> / <meta name=\"ContentStart\">".into());
+    }
     let mut w = HtmlWalk {
         out: Extracted::default(),
         buf: String::new(),
@@ -237,13 +246,14 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
         bold_depth: 0,
         kind: LineKind::Para,
         content,
-        in_content: content.is_none(),
+        in_content: content.is_none() && !markers,
         furniture: None,
         in_row: false,
         cell_open: false,
         tables: 0,
         table_stack: Vec::new(),
         layout_stack: Vec::new(),
+        markers,
         ct_regex: &WECHAT_CT,
         content_name: page.content_selector.clone().unwrap_or_default(),
         base_url: page.meta.get("url").cloned(),
@@ -275,6 +285,17 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
     out.page = page;
     out.format = SourceFormat::Html;
     out
+}
+
+/// The comments 大汉 Hanweb pages put around their text.
+const MARKER_BEGIN: &str = "ZJEG_RSS.content.begin";
+const MARKER_END: &str = "ZJEG_RSS.content.end";
+
+/// Whether the page's body marks its text with `<meta name="ContentStart">`.
+fn has_meta_marker(doc: &Html) -> bool {
+    scraper::Selector::parse("body meta[name=ContentStart], body meta[name=contentstart]")
+        .ok()
+        .is_some_and(|s| doc.select(&s).next().is_some())
 }
 
 /// A WeChat article's publish time in its page script: `var ct = "1706745600"`.
@@ -317,6 +338,7 @@ impl HtmlWalk<'_> {
         // With no known content element, a short line that is nothing but a link to
         // another page is a menu entry.
         let menu_entry = self.content.is_none()
+            && !self.markers
             && self.line_chars > 0
             && self.link_chars == self.line_chars
             && t.chars().count() <= 30;
@@ -374,6 +396,15 @@ impl HtmlWalk<'_> {
         for child in node.children() {
             match child.value() {
                 Node::Text(t) => self.text(t),
+                Node::Comment(c) if self.markers => {
+                    if c.contains(MARKER_BEGIN) {
+                        self.flush();
+                        self.in_content = true;
+                    } else if c.contains(MARKER_END) {
+                        self.flush();
+                        self.in_content = false;
+                    }
+                }
                 Node::Element(_) => {
                     if let Some(e) = ElementRef::wrap(child) {
                         self.element(e);
@@ -400,6 +431,20 @@ impl HtmlWalk<'_> {
         if let Some(f) = furniture {
             self.flush();
             self.furniture.get_or_insert(f);
+        }
+        if self.markers && name == "meta" {
+            match e.value().attr("name") {
+                Some(n) if n.eq_ignore_ascii_case("ContentStart") => {
+                    self.flush();
+                    self.in_content = true;
+                }
+                Some(n) if n.eq_ignore_ascii_case("ContentEnd") => {
+                    self.flush();
+                    self.in_content = false;
+                }
+                _ => {}
+            }
+            return;
         }
         let is_bold = matches!(name, "b" | "strong");
         let attachment = (name == "a" && !self.in_row)
@@ -1151,6 +1196,31 @@ mod tests {
         );
         assert_eq!(lines[5], ("附件：名单.xls", LineKind::Attachment(0)));
         assert_eq!(lines.len(), 6);
+    }
+
+    #[test]
+    fn text_between_hanweb_markers_is_the_content() {
+        for (begin, end) in [
+            (
+                "<!--ZJEG_RSS.content.begin-->",
+                "<!--ZJEG_RSS.content.end-->",
+            ),
+            ("<meta name=\"ContentStart\">", "<meta name=\"ContentEnd\">"),
+        ] {
+            let page = format!(
+                "<html><body><div class=\"nav\">网站首页 政务公开</div><div class=\"bt\">\
+                 {begin}<p>第一段正文。</p><p>第二段正文。</p>{end}<p>【打印本页】</p></div></body></html>"
+            );
+            let x = html(&page, &rules());
+            let content: Vec<&str> = x
+                .lines
+                .iter()
+                .filter(|l| l.region == Region::Content)
+                .map(|l| x.line_text(l))
+                .collect();
+            assert_eq!(content, ["第一段正文。", "第二段正文。"], "{begin}");
+            assert!(x.page.content_selector.is_some());
+        }
     }
 
     #[test]

@@ -30,7 +30,11 @@ impl Metadata {
     /// Sets a field unless it has a value already; `true` when it was set.
     pub fn set(&mut self, key: &'static str, value: String, from: impl Into<String>) -> bool {
         let value = value.trim().to_string();
-        if value.is_empty() || value == "无" || self.fields.contains_key(key) {
+        // `无`, or a placeholder of dashes and slashes (`—  —`, `/`): no value.
+        let placeholder = value
+            .chars()
+            .all(|c| c.is_whitespace() || "—-－/／_".contains(c));
+        if placeholder || value == "无" || self.fields.contains_key(key) {
             return false;
         }
         self.fields.insert(
@@ -53,7 +57,7 @@ const HEAD_END: usize = 60;
 const TITLE_MAX: usize = 64;
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?")
+    Regex::new(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:(?:\s*|[T-])(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?")
         .expect("constant pattern")
 });
 static CN_DATE: LazyLock<Regex> = LazyLock::new(|| {
@@ -1002,6 +1006,11 @@ mod tests {
             Some("2021-01-12 16:15:50")
         );
         assert_eq!(parse_date("2021年1月8日").as_deref(), Some("2021-01-08"));
+        // gov.cn's firstpublishedtime, with a hyphen before the time.
+        assert_eq!(
+            parse_date("2024-05-07-10:20:00").as_deref(),
+            Some("2024-05-07 10:20:00")
+        );
         assert_eq!(
             parse_date("２０２３-０４-１９").as_deref(),
             Some("2023-04-19")

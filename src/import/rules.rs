@@ -199,6 +199,10 @@ pub struct Rules {
     pub title_agency_followers: Regex,
     /// Signals of each source kind (see [`super::classify`]).
     pub kind_signals: Vec<KindSignals>,
+    /// Every signal in one set, tried once per line; `signal_of[i]` says whose it is:
+    /// (kind, strong).
+    pub signal_set: regex::RegexSet,
+    pub signal_of: Vec<(SourceKind, bool)>,
     /// `<meta>` names (lower case) that carry a field, by canonical key, in order.
     pub meta_fields: Vec<(&'static str, Vec<String>)>,
     /// The shapes of a 公文's title (关于…的通知, …工作总结); any of them.
@@ -364,6 +368,21 @@ impl Rules {
                     "[import].title_agency_followers: not a regular expression: {e}"
                 ))
             })?,
+            signal_set: regex::RegexSet::new(
+                rules
+                    .kind_signals
+                    .iter()
+                    .flat_map(|k| k.strong.iter().chain(&k.weak).map(Regex::as_str)),
+            )
+            .map_err(|e| site_err(format!("[import.kinds]: {e}")))?,
+            signal_of: rules
+                .kind_signals
+                .iter()
+                .flat_map(|k| {
+                    (k.strong.iter().map(move |_| (k.kind, true)))
+                        .chain(k.weak.iter().map(move |_| (k.kind, false)))
+                })
+                .collect(),
             kind_signals: rules.kind_signals,
             meta_fields: rules.meta_fields,
             title_shape: any_of(&rules.title_shapes, "title_shapes", &site_err)?,
