@@ -95,7 +95,8 @@ pub fn check(root: &Path) -> CheckReport {
         crate::site::load::load_content(&content_dir, crate::site::load::Bodies::Keep);
     found.extend(errors);
     let documents = content.documents.len();
-    found.extend(Site::refusals(&content.documents, &content_dir));
+    let columns = crate::site::columns::Columns::from_config(&config.columns);
+    found.extend(Site::refusals(&content.documents, &content_dir, &columns));
     for d in &content.documents {
         found.extend(document_rules(d, &content_dir));
     }
