@@ -242,7 +242,12 @@ impl<'a> Renderer<'a> {
             base,
             base_path,
             abs_base,
-            known_documents: site.documents.iter().map(|d| d.path.as_str()).collect(),
+            known_documents: site
+                .documents
+                .iter()
+                .chain(&site.pages)
+                .map(|d| d.path.as_str())
+                .collect(),
         }
     }
 
