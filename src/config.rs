@@ -163,7 +163,9 @@ impl SiteConfig {
             let name = c.name.get_ref();
             let fail = |msg: String| Err(Diagnostic::error(path, line, msg));
             if name.trim().is_empty() {
-                return fail("a column's `name` is empty; give the name shown in the navigation".into());
+                return fail(
+                    "a column's `name` is empty; give the name shown in the navigation".into(),
+                );
             }
             if let Some(p) = columns::slug_problem(&c.slug) {
                 return fail(format!("the `slug` of column `{name}` {p}"));

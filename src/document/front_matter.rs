@@ -220,7 +220,6 @@ impl FrontMatter {
         (fm, seen, errors)
     }
 
-
     fn set(&mut self, key: Key, v: &MarkedYamlOwned) -> Result<(), FieldError> {
         let at = line(v);
         let err = |message: String| FieldError { line: at, message };

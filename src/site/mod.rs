@@ -197,12 +197,11 @@ pub(crate) fn full_build(
     let mut site = model::Site::new(content.documents, &content_dir, columns)?;
     // The pages of the columns are few: their bodies are read once, here.
     for page in &mut site.pages {
-        *page = load::read_document(&page.file(&content_dir), &page.path)
-            .map_err(|e| {
-                let mut all = Diagnostics::new();
-                all.extend(e);
-                all
-            })?;
+        *page = load::read_document(&page.file(&content_dir), &page.path).map_err(|e| {
+            let mut all = Diagnostics::new();
+            all.extend(e);
+            all
+        })?;
     }
     timer.lap("load");
     let renderer = pages::Renderer::new(&mut theme, &site, &config, &base_url);

@@ -84,8 +84,7 @@ impl Renderer<'_> {
             let steps = trail(columns, Some(i));
             match c.kind {
                 ColumnKind::List => {
-                    for (path, paginator, chunk) in paginate(&c.url_path, &c.documents, per_page)
-                    {
+                    for (path, paginator, chunk) in paginate(&c.url_path, &c.documents, per_page) {
                         let mut ctx = self.context("column", &path);
                         ctx.insert("column", &column);
                         ctx.insert("trail", &steps);
