@@ -150,6 +150,8 @@ pub fn check_with(root: &Path, opts: &CheckOptions) -> CheckReport {
     } else {
         None
     };
+    // The page checks need rendered pages: only when the site can be built.
+    let buildable = theme_ok && !found.has_errors();
     if opts.gov {
         let today = opts.today.unwrap_or_else(gov::beijing_today);
         found.extend(gov::settings(root, &config));
@@ -159,8 +161,7 @@ pub fn check_with(root: &Path, opts: &CheckOptions) -> CheckReport {
         found.extend(gov::script_links(&all, &content_dir));
     }
 
-    // The page checks need rendered pages: only when the site can be built.
-    if theme_ok && !found.has_errors() {
+    if buildable {
         match Rendered::build(root, &content.documents, &content_dir) {
             Ok(pages) => {
                 found.extend(lint_rendered(&pages));
@@ -439,7 +440,18 @@ impl Rendered {
 
     /// The template a page that is not a document's was made from.
     pub fn template_of(&self, rel: &str) -> PathBuf {
-        let name = match rel {
+        let name = self.template_name(rel);
+        self.theme
+            .as_ref()
+            .map(|t| t.origin(name))
+            .unwrap_or_else(|| PathBuf::from(name))
+    }
+
+    fn template_name(&self, rel: &str) -> &'static str {
+        if self.by_page.contains_key(rel) {
+            return "document.html";
+        }
+        match rel {
             "index.html" => "index.html",
             "404.html" => "404.html",
             "search/index.html" => "search.html",
@@ -460,31 +472,35 @@ impl Rendered {
                 Some((_, false)) => "column.html",
                 None => "term.html",
             },
-        };
-        self.theme
-            .as_ref()
-            .map(|t| t.origin(name))
-            .unwrap_or_else(|| PathBuf::from(name))
+        }
     }
 
-    /// The template page `rel` was made from, a document's page too.
-    pub fn template_for(&self, rel: &str) -> PathBuf {
-        match (self.by_page.contains_key(rel), &self.theme) {
-            (true, Some(t)) => t.origin("document.html"),
-            (true, None) => PathBuf::from("document.html"),
-            (false, _) => self.template_of(rel),
-        }
+    /// The template file that wrote `needle` on page `rel`: the page's template or one
+    /// it extends.
+    fn template_holding(&self, rel: &str, needle: &str) -> PathBuf {
+        let name = self.template_name(rel);
+        self.theme
+            .as_ref()
+            .map(|t| t.origin_of_text(name, needle))
+            .unwrap_or_else(|| PathBuf::from(name))
     }
 
     /// The file a finding on page `rel` belongs to, and its line: the document's own file
     /// (at the body line holding `needle`), else the page's template.
     pub fn source(&self, rel: &str, needle: Option<&str>) -> (PathBuf, Option<usize>) {
         match self.by_page.get(rel) {
+            // What the body does not hold came from the template around it.
+            Some(d) if needle.is_some_and(|n| !d.body.contains(n)) => {
+                (self.template_holding(rel, needle.unwrap_or("")), None)
+            }
             Some(d) => (
                 d.file(&self.content_dir),
                 Some(needle.map_or(d.body_line, |n| body_line(d, n))),
             ),
-            None => (self.template_of(rel), None),
+            None => match needle {
+                Some(n) => (self.template_holding(rel, n), None),
+                None => (self.template_of(rel), None),
+            },
         }
     }
 }

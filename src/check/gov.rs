@@ -381,7 +381,7 @@ pub fn pages(site: &Rendered, config: &SiteConfig) -> Vec<Diagnostic> {
         for (label, value) in &wanted {
             if !html.contains(value.as_str()) {
                 *unlabelled
-                    .entry((site.template_for(&rel), label))
+                    .entry((site.template_of(&rel), label))
                     .or_default() += 1;
             }
         }
