@@ -139,10 +139,7 @@ fn columns_are_in_the_nav_lists_and_breadcrumbs() {
         ["首页", ">法定主动公开内容", ">政策文件"]
     );
     let current = Selector::parse(".site-nav a[aria-current]").unwrap();
-    let marked: Vec<String> = first
-        .select(&current)
-        .map(|a| a.text().collect())
-        .collect();
+    let marked: Vec<String> = first.select(&current).map(|a| a.text().collect()).collect();
     assert_eq!(marked, ["法定主动公开内容"]);
     // The parent lists its children's documents and links them.
     let parent = page(&out, "fdzdgknr/index.html");
@@ -211,8 +208,14 @@ fn mistakes_in_the_tree_name_their_file_and_line() {
             "{}:4: `栏目` is `人事信息`, which no column of site.toml is called",
             x.display()
         ),
-        format!("{}:2: this is a column's page: it needs `更新时间", zhinan.display()),
-        format!("{}:3: this is a column's page, not a disclosure document", zhinan.display()),
+        format!(
+            "{}:2: this is a column's page: it needs `更新时间",
+            zhinan.display()
+        ),
+        format!(
+            "{}:3: this is a column's page, not a disclosure document",
+            zhinan.display()
+        ),
     ] {
         assert!(err.contains(&want), "missing {want}\n{err}");
     }
