@@ -50,60 +50,32 @@ fn the_demo_passes_on_a_day_it_is_up_to_date() {
     assert!(out.contains(" 1 error"), "{out}");
 }
 
-const SITE: &str = r#"title = "青禾县人民政府信息公开"
-organizer = "青禾县人民政府办公室"
-site_id_code = "3399000088"
-
-[office]
-name = "青禾县人民政府办公室"
-address = "青禾县禾兴路2号"
-
-[[columns]]
-name = "政府信息公开指南"
-slug = "zhinan"
-kind = "page"
-role = "指南"
-
-[[columns]]
-name = "政府信息公开制度"
-slug = "zhidu"
-role = "制度"
-
-[[columns]]
-name = "法定主动公开内容"
-slug = "fdzdgknr"
-role = "法定主动公开内容"
-
-  [[columns.children]]
-  name = "政策文件"
-  slug = "zcwj"
-  genres = ["通知"]
-  update_days = 180
-
-[[columns]]
-name = "政府信息公开年报"
-slug = "ndbg"
-role = "年报"
-
-[[columns]]
-name = "依申请公开"
-slug = "ysqgk"
-kind = "page"
-role = "依申请公开"
-"#;
-
 fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, text).unwrap();
 }
 
-/// A county archive with one of each problem: no ICP备案号 or 公网安备号, a blank 制度
-/// column, no 依申请公开 page, the office without phone, postcode, hours or email, a
-/// 年报 missing for 2024, an old 指南, a body link to `javascript:` and a template with
-/// a broken link.
-fn flawed(root: &Path) {
-    write(root, "site.toml", SITE);
+/// `gongkai init`'s archive with one of each problem: no ICP备案号 or 公网安备号 (init
+/// leaves them commented out), blank columns, no 依申请公开 page, the office without
+/// postcode, phone, hours or email, a 年报 missing for 2024, an old 指南, a body link to
+/// `javascript:` and a template with a broken link. Returns site.toml's text.
+fn flawed(root: &Path) -> String {
+    let o = gongkai(&["init", root.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let toml: String = std::fs::read_to_string(root.join("site.toml"))
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            !["postcode", "phone", "hours", "email"]
+                .iter()
+                .any(|k| l.starts_with(k))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    write(root, "site.toml", &toml);
+    std::fs::remove_file(root.join("content/ysqgk.md")).unwrap();
+    std::fs::remove_dir_all(root.join("content/2026")).unwrap();
     write(
         root,
         "content/zhinan.md",
@@ -111,9 +83,9 @@ fn flawed(root: &Path) {
     );
     write(
         root,
-        "content/2023/tz-1.md",
+        "content/fdzdgknr/zcwj/tz-1.md",
         "---\n标题: 青禾县人民政府办公室关于某事项的通知\n机构: 青禾县人民政府办公室\n\
-         发布时间: 2023-04-01\n体裁分类: 通知\n---\n\n正文。\n\n[点此](javascript:alert(1))\n",
+         发布时间: 2023-04-01\n---\n\n正文。\n\n[点此](javascript:alert(1))\n",
     );
     write(
         root,
@@ -129,18 +101,22 @@ fn flawed(root: &Path) {
             "<p><a href=\"{{ url(path='lianxi/') }}\">联系我们</a></p><p class=\"footer-small\">",
         );
     write(root, "templates/base.html", &base);
+    toml
 }
 
 #[test]
 fn finds_each_indicator_with_its_place() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    flawed(root);
+    let site = flawed(root);
     let (code, out) = check_gov(root, "2025-06-01", false);
     assert_eq!(code, Some(1), "{out}");
     let toml = root.join("site.toml").display().to_string();
-    let line_of = |needle: &str| SITE.lines().position(|l| l.contains(needle)).unwrap() + 1;
-    let doc = root.join("content/2023/tz-1.md").display().to_string();
+    let line_of = |needle: &str| site.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let doc = root
+        .join("content/fdzdgknr/zcwj/tz-1.md")
+        .display()
+        .to_string();
     let guide = root.join("content/zhinan.md").display().to_string();
     let base = root.join("templates/base.html").display().to_string();
     for want in [
@@ -166,7 +142,7 @@ fn finds_each_indicator_with_its_place() {
         format!(
             "{toml}: error: [指南] the office taking applications lacks 邮编、电话、办公时间、电子邮箱"
         ),
-        format!("{doc}:10: error: [错链] a `javascript:` link"),
+        format!("{doc}:9: error: [错链] a `javascript:` link"),
         format!("{base}: error: [错链] `/lianxi/` leads to no file of the built site (on "),
     ] {
         assert!(out.contains(&want), "missing {want}\n{out}");

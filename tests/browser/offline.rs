@@ -230,16 +230,9 @@ fn http_get(port: &str, path: &str) -> String {
     }
 }
 
-/// JS: the first link inside <main> whose target is a document page (not a list).
-const DOC_LINK: &str = "[...document.querySelectorAll('main a[href]')].find(a => \
-    a.href.startsWith('file://') && a.href.endsWith('/index.html') && \
-    !/\\/(year|agency|topic|search|page)\\//.test(a.href) && \
-    a.href !== new URL('../../index.html', location.href).href)";
-
-#[test]
-fn offline_copy_works_from_file_urls() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("offline");
+/// The demo built as an offline copy published at a base URL, in `dir`.
+fn demo_offline(dir: &std::path::Path) -> std::path::PathBuf {
+    let out = dir.join("offline");
     common::build(
         &common::repo(),
         &out,
@@ -249,6 +242,34 @@ fn offline_copy_works_from_file_urls() {
             "https://www.example.gov.cn/xxgk/",
         ],
     );
+    out
+}
+
+/// Nothing was fetched from the network and no script failed.
+fn assert_offline_and_quiet(b: &Browser) {
+    let network: Vec<&String> = b
+        .requests
+        .iter()
+        .filter(|u| !u.starts_with("file://") && !u.starts_with("data:"))
+        .collect();
+    assert!(network.is_empty(), "fetched from the network: {network:?}");
+    assert!(
+        b.exceptions.is_empty(),
+        "script errors: {:#?}",
+        b.exceptions
+    );
+}
+
+/// JS: the first link inside <main> whose target is a document page (not a list).
+const DOC_LINK: &str = "[...document.querySelectorAll('main a[href]')].find(a => \
+    a.href.startsWith('file://') && a.href.endsWith('/index.html') && \
+    !/\\/(year|agency|topic|search|page)\\//.test(a.href) && \
+    a.href !== new URL('../../index.html', location.href).href)";
+
+#[test]
+fn offline_copy_works_from_file_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = demo_offline(dir.path());
     let Some(mut b) = Browser::launch() else {
         return;
     };
@@ -332,17 +353,7 @@ fn offline_copy_works_from_file_urls() {
         eprintln!("search not in this build yet: the search step was skipped");
     }
 
-    let network: Vec<&String> = b
-        .requests
-        .iter()
-        .filter(|u| !u.starts_with("file://") && !u.starts_with("data:"))
-        .collect();
-    assert!(network.is_empty(), "fetched from the network: {network:?}");
-    assert!(
-        b.exceptions.is_empty(),
-        "script errors: {:#?}",
-        b.exceptions
-    );
+    assert_offline_and_quiet(&b);
 }
 
 /// Saves the page as a PNG under the test's temporary target folder, to look at.
@@ -388,16 +399,7 @@ fn base64_decode(s: &str) -> Vec<u8> {
 #[test]
 fn the_column_tree_works_from_file_urls() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("offline");
-    common::build(
-        &common::repo(),
-        &out,
-        &[
-            "--offline",
-            "--base-url",
-            "https://www.example.gov.cn/xxgk/",
-        ],
-    );
+    let out = demo_offline(dir.path());
     let Some(mut b) = Browser::launch() else {
         return;
     };
@@ -473,15 +475,5 @@ fn the_column_tree_works_from_file_urls() {
         "{footer}"
     );
 
-    let network: Vec<&String> = b
-        .requests
-        .iter()
-        .filter(|u| !u.starts_with("file://") && !u.starts_with("data:"))
-        .collect();
-    assert!(network.is_empty(), "fetched from the network: {network:?}");
-    assert!(
-        b.exceptions.is_empty(),
-        "script errors: {:#?}",
-        b.exceptions
-    );
+    assert_offline_and_quiet(&b);
 }
