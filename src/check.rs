@@ -134,13 +134,13 @@ pub fn check_with(root: &Path, opts: &CheckOptions) -> CheckReport {
         .iter()
         .map(|c| c.url_path.trim_end_matches('/'))
         .collect();
+    let known = Known {
+        docs: &docs,
+        assets: &assets,
+        statics: &statics,
+        columns: &column_paths,
+    };
     for d in &all {
-        let known = Known {
-            docs: &docs,
-            assets: &assets,
-            statics: &statics,
-            columns: &column_paths,
-        };
         found.extend(broken_links(d, &content_dir, &known));
     }
     let site = if opts.gov && readable && !found.has_errors() {
