@@ -96,6 +96,12 @@ pub struct FrontMatter {
     pub source: Source,
     /// 附件
     pub attachments: Vec<Attachment>,
+    /// 栏目: the column (by name, or `父栏目/子栏目`) the document is listed in, besides
+    /// the columns whose rules in site.toml take it.
+    pub column: Option<String>,
+    /// 更新时间: when a page that is not a disclosure document (指南, 依申请公开) was
+    /// last revised; such pages carry it instead of 索引号 and 发布时间.
+    pub updated: Option<DisclosureDate>,
 }
 
 /// The line of each key given in a front matter (within the YAML text).
@@ -128,27 +134,43 @@ impl FrontMatter {
     /// Like [`FrontMatter::from_yaml`], also returning the line of each key given, for
     /// messages about a value (a duplicated 索引号, dates out of order).
     pub fn from_yaml_with_lines(yaml: &str) -> Result<(FrontMatter, KeyLines), Vec<FieldError>> {
-        let root = load_yaml(yaml)?;
-        let mut errors = Vec::new();
+        let (fm, lines, errors) = FrontMatter::from_yaml_partial(yaml);
+        if errors.is_empty() {
+            Ok((fm, lines))
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Reads what can be read: the fields that are valid, their lines, and every
+    /// problem found. `check` uses it to report a file's other findings (a duplicate
+    /// 索引号) next to a bad date, instead of only the first kind.
+    pub fn from_yaml_partial(yaml: &str) -> (FrontMatter, KeyLines, Vec<FieldError>) {
         let mut fm = FrontMatter::default();
+        let mut seen = KeyLines::default();
+        let root = match load_yaml(yaml) {
+            Ok(root) => root,
+            Err(errors) => return (fm, seen, errors),
+        };
+        let mut errors = Vec::new();
         let mut title_seen = false;
         let map = match &root.data {
             YamlDataOwned::Mapping(m) => m,
             // An empty front matter block is an empty mapping.
             YamlDataOwned::Value(saphyr::ScalarOwned::Null) => {
-                return Err(vec![missing_title(1)]);
+                return (fm, seen, vec![missing_title(1)]);
             }
             YamlDataOwned::Representation(s, ..) if s.trim().is_empty() || s == "~" => {
-                return Err(vec![missing_title(1)]);
+                return (fm, seen, vec![missing_title(1)]);
             }
             _ => {
-                return Err(vec![FieldError {
+                let e = FieldError {
                     line: line(&root),
                     message: "front matter must be `key: value` lines".into(),
-                }]);
+                };
+                return (fm, seen, vec![e]);
             }
         };
-        let mut seen = KeyLines::default();
         for (k, v) in map.iter() {
             let Some(name) = scalar(k) else {
                 errors.push(FieldError {
@@ -194,12 +216,8 @@ impl FrontMatter {
         {
             errors.push(missing_title(line(&root)));
         }
-        if errors.is_empty() {
-            Ok((fm, seen))
-        } else {
-            errors.sort_by_key(|e| e.line);
-            Err(errors)
-        }
+        errors.sort_by_key(|e| e.line);
+        (fm, seen, errors)
     }
 
     fn set(&mut self, key: Key, v: &MarkedYamlOwned) -> Result<(), FieldError> {
@@ -223,7 +241,7 @@ impl FrontMatter {
                 None => return Err(err("`标题` is empty; every document needs a title".into())),
             },
             Key::Agency => self.agency = text()?.map(Agency),
-            Key::Published | Key::Written => {
+            Key::Published | Key::Written | Key::Updated => {
                 let date = match text()? {
                     Some(s) => Some(
                         s.parse::<DisclosureDate>()
@@ -231,15 +249,16 @@ impl FrontMatter {
                     ),
                     None => None,
                 };
-                if key == Key::Published {
-                    self.published = date;
-                } else {
-                    self.written = date;
+                match key {
+                    Key::Published => self.published = date,
+                    Key::Written => self.written = date,
+                    _ => self.updated = date,
                 }
             }
             Key::IndexNo => self.index_no = text()?.and_then(|s| IndexNumber::new(&s)),
             Key::DocNo => self.doc_no = text()?.and_then(|s| DocNumber::new(&s)),
             Key::Topic => self.topic = text()?,
+            Key::Column => self.column = text()?,
             Key::Genre => self.genre = text()?,
             Key::Validity => self.validity = text()?,
             Key::Disclosure => self.disclosure = text()?,
@@ -344,13 +363,20 @@ impl FrontMatter {
         if let Some(d) = &self.written {
             line(Key::Written.canonical(), &d.to_string());
         }
+        if let Some(d) = &self.updated {
+            line(Key::Updated.canonical(), &d.to_string());
+        }
         if let Some(n) = &self.index_no {
             line(Key::IndexNo.canonical(), n.as_str());
         }
         if let Some(n) = &self.doc_no {
             line(Key::DocNo.canonical(), n.as_str());
         }
-        for (key, value) in [(Key::Topic, &self.topic), (Key::Genre, &self.genre)] {
+        for (key, value) in [
+            (Key::Topic, &self.topic),
+            (Key::Genre, &self.genre),
+            (Key::Column, &self.column),
+        ] {
             if let Some(v) = value {
                 line(key.canonical(), v);
             }
@@ -648,6 +674,8 @@ mod tests {
                     url: Some("a.pdf".into()),
                 },
             ],
+            column: Some("法定主动公开内容/政策文件".into()),
+            updated: "2024-05-06".parse().ok(),
         };
         let y = fm.to_yaml();
         assert_eq!(parse(&y).unwrap(), fm, "{y}");

@@ -34,42 +34,59 @@ pub struct Document {
 impl Document {
     /// Parses a document's text. `path` is how messages name the file.
     pub fn parse(path: &Path, rel: &str, text: &str) -> Result<Document, Vec<Diagnostic>> {
+        match Document::parse_partial(path, rel, text) {
+            (Some(doc), errors) if errors.is_empty() => Ok(doc),
+            (_, errors) => Err(errors),
+        }
+    }
+
+    /// Parses what can be parsed: the document with its valid fields (when it has a
+    /// front matter block at all) and every problem found, so a caller can report a
+    /// file's other findings next to its front-matter errors.
+    pub fn parse_partial(
+        path: &Path,
+        rel: &str,
+        text: &str,
+    ) -> (Option<Document>, Vec<Diagnostic>) {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let diag = |line, msg: String| Diagnostic::error(path.to_path_buf(), Some(line), msg);
         let Some((yaml, body, body_line)) = split_front_matter(text) else {
-            return Err(vec![diag(
+            let e = diag(
                 1,
                 "no front matter: a document starts with a `---` line, then `标题: …` and \
                  `机构: …`, then a closing `---` line"
                     .into(),
-            )]);
+            );
+            return (None, vec![e]);
         };
         // YAML counts a lone CR as a line break and the rest of the file does not: the
         // line numbers of every message would be off, so such a file is refused.
         if let Some(at) = yaml.find('\r') {
-            return Err(vec![diag(
+            let e = diag(
                 yaml[..at].matches('\n').count() + 2,
                 "a carriage return (CR) without a line feed is in the front matter; \
                  save the file with LF or CRLF line ends"
                     .into(),
-            )]);
+            );
+            return (None, vec![e]);
         }
-        let (front, mut key_lines) = FrontMatter::from_yaml_with_lines(&yaml).map_err(|errs| {
-            errs.into_iter()
-                .map(|e| diag(e.line + 1, e.message))
-                .collect::<Vec<_>>()
-        })?;
+        let (front, mut key_lines, errors) = FrontMatter::from_yaml_partial(&yaml);
+        let errors: Vec<Diagnostic> = errors
+            .into_iter()
+            .map(|e| diag(e.line + 1, e.message))
+            .collect();
         // Lines within the YAML become lines of the file, below the opening `---`.
         for (_, l) in &mut key_lines.0 {
             *l += 1;
         }
-        Ok(Document {
+        let doc = Document {
             path: rel.to_string(),
             front,
             body: body.to_string(),
             body_line,
             key_lines,
-        })
+        };
+        (Some(doc), errors)
     }
 
     /// The document as file text: front matter, then the body.

@@ -527,6 +527,7 @@ fn front_matter(
             site: get("站点"),
         },
         attachments: Vec::new(),
+        ..Default::default()
     })
 }
 

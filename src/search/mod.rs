@@ -16,12 +16,10 @@
 //!   short text excerpt for the snippet.
 
 mod built;
-mod engine;
 pub mod format;
 pub mod tokenize;
 
 pub use built::BuiltIndex;
-pub use engine::{ElasticlunrIndex, HanBigram, elasticlunr_index};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;

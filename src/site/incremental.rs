@@ -157,6 +157,9 @@ fn update(
             || was.front.agency != new.front.agency
             || was.front.topic != new.front.topic
             || was.front.year() != new.front.year()
+            // The column tree takes documents by 栏目 and 体裁分类 too.
+            || was.front.column != new.front.column
+            || was.front.genre != new.front.genre
         {
             return Ok(None);
         }

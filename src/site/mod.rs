@@ -3,6 +3,7 @@
 //! load ([`load`]) → order and group ([`model`]) → render pages in parallel ([`pages`])
 //! and index them ([`crate::search`]) → write all-or-nothing ([`output`]).
 
+pub mod columns;
 pub mod incremental;
 pub mod load;
 pub mod model;
@@ -192,7 +193,16 @@ pub(crate) fn full_build(
     let Some(mut theme) = theme.filter(|_| !errors.has_errors()) else {
         return Err(errors.sorted());
     };
-    let site = model::Site::new(content.documents, &content_dir)?;
+    let columns = columns::Columns::from_config(&config.columns);
+    let mut site = model::Site::new(content.documents, &content_dir, columns)?;
+    // The pages of the columns are few: their bodies are read once, here.
+    for page in &mut site.pages {
+        *page = load::read_document(&page.file(&content_dir), &page.path).map_err(|e| {
+            let mut all = Diagnostics::new();
+            all.extend(e);
+            all
+        })?;
+    }
     timer.lap("load");
     let renderer = pages::Renderer::new(&mut theme, &site, &config, &base_url);
     let staging = output::Staging::new(&output)?;
