@@ -225,31 +225,14 @@ fn broken_links(
             if path.is_empty() {
                 return None;
             }
-            let joined = match path.strip_prefix('/') {
-                Some(abs) => abs.to_string(),
-                None => format!("{}{path}", self.dir),
-            };
-            let mut parts: Vec<&str> = Vec::new();
-            for seg in joined.split('/') {
-                match seg {
-                    "" | "." => {}
-                    ".." => {
-                        if parts.pop().is_none() {
-                            // Leaves the archive: never a file of it.
-                            return Some(format!("../{path}"));
-                        }
-                    }
-                    s => parts.push(s),
-                }
-            }
-            Some(
-                percent_encoding::percent_decode_str(&parts.join("/"))
-                    .decode_utf8_lossy()
-                    .into_owned(),
-            )
+            // Leaving the archive: never a file of it.
+            Some(crate::document::content_path(self.dir, path).map_or_else(
+                || format!("../{path}"),
+                |p| p.trim_end_matches('/').to_string(),
+            ))
         }
     }
-    let dir = d.path.rfind('/').map(|i| &d.path[..=i]).unwrap_or("");
+    let dir = d.folder();
     let body = markdown::render(&d.body, &Collect { dir });
     let mut out = Vec::new();
     for dest in &body.links {

@@ -160,6 +160,11 @@ fn update(
         {
             return Ok(None);
         }
+        // A document whose search entry holds attachments' text (read from other
+        // files, not kept here) is indexed again by a full build.
+        if super::bundle::has_texts(was) || super::bundle::has_texts(new) {
+            return Ok(None);
+        }
         lists_changed |= summary_differs(was, new);
     }
     let count = replaced.len();
@@ -252,8 +257,8 @@ fn update(
         );
         state.search.replace_document(
             state.search_ids[*i],
-            &search_document(&was, &state.texts.get(*i)),
-            &search_document(&now, text),
+            &search_document(&was, &state.texts.get(*i), &[]),
+            &search_document(&now, text, &[]),
         );
     }
     state.texts.set_all(&texts);
