@@ -435,7 +435,7 @@ impl HtmlWalk<'_> {
         if let Some(f) = furniture {
             self.flush();
             self.furniture.get_or_insert(f);
-            if f == "form" && is_search_form(e) {
+            if f == "form" && self.in_content && is_search_form(e) {
                 self.links.search_form = true;
             }
         }

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::extract::{Extracted, LinkStats};
+use super::extract::{Extracted, LineKind, LinkStats, Region};
 
 /// A pager's words, on a short line of their own.
 static PAGER: LazyLock<Regex> = LazyLock::new(|| {
@@ -49,9 +49,16 @@ pub fn list_page(x: &Extracted, path: &Path) -> Option<String> {
     let all_links = stats.links >= 2 * MIN_LINKS && stats.link_chars * 3 >= stats.text_chars * 2;
     let no_paragraph = stats.longest_plain_line < PARAGRAPH;
     let name_hint = list_name(path);
+    // Attachments in its text make a page a document, however little else it says.
+    let attaches = x
+        .lines
+        .iter()
+        .any(|l| l.region == Region::Content && matches!(l.kind, LineKind::Attachment(_)));
     let kind = if !pager.is_empty() && (mostly_links || (no_paragraph && stats.links >= MIN_LINKS))
     {
         "list page"
+    } else if attaches {
+        return None;
     } else if stats.search_form && (no_paragraph || mostly_links) {
         "search page"
     } else if all_links && no_paragraph {
@@ -189,6 +196,15 @@ mod tests {
              <p>根据国务院办公厅通知，2月10日至17日放假调休，共8天。</p>"
         ));
         assert_eq!(list_page(&x, Path::new("mirror/t20240120_3.html")), None);
+    }
+
+    #[test]
+    fn a_notice_that_is_only_its_attachment_is_a_document() {
+        let x = page(
+            "<form action=\"/search.jsp\"><input type=\"text\" name=\"keyword\"></form>\
+             <h1>2024年第一季度检查情况公示</h1><p><a href=\"./W0201.xls\">2024年第一季度检查情况公示.xls</a></p>",
+        );
+        assert_eq!(list_page(&x, Path::new("mirror/t20240407_5.html")), None);
     }
 
     #[test]
