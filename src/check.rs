@@ -108,6 +108,7 @@ pub fn check(root: &Path) -> CheckReport {
     let docs: HashSet<&str> = content.documents.iter().map(|d| d.path.as_str()).collect();
     for d in &content.documents {
         found.extend(broken_links(d, &content_dir, &docs, &assets, &statics));
+        found.extend(crate::site::bundle::missing_files(d, &content_dir, &assets));
     }
 
     // The accessibility lint needs rendered pages: only when the site can be built.
@@ -244,6 +245,7 @@ fn broken_links(
             || assets.contains(target.as_str())
             || statics.contains(&target)
             || docs.contains(format!("{t}.md").as_str())
+            || docs.contains(format!("{t}/index.md").as_str())
             || site_page(t);
         if !ok {
             out.push(Diagnostic::error(

@@ -59,9 +59,10 @@ pub fn list_page(x: &Extracted, path: &Path) -> Option<String> {
         "list page"
     } else if attaches {
         return None;
-    } else if stats.search_form && (no_paragraph || mostly_links) {
+    } else if stats.search_form && (no_paragraph || mostly_links) && (!all_links || search_named(path)) {
         "search page"
     } else if all_links && no_paragraph {
+        // A home page has a search box too: only a search page's own name says search.
         if name_hint.is_some() {
             "list page"
         } else {
@@ -97,6 +98,12 @@ fn links_said(stats: &LinkStats) -> String {
         stats.links,
         if stats.links == 1 { "" } else { "s" }
     )
+}
+
+/// A page saved under a search address (`search/index.html`, `search.jsp@q=…`).
+fn search_named(path: &Path) -> bool {
+    let p = path.to_string_lossy().to_ascii_lowercase();
+    p.contains("search") || p.contains("sousuo") || p.contains("jsearch")
 }
 
 /// The saved name of a list page: `list_2.html`, `index_3.htm`, `…?page=2`, `…@page=2`.
