@@ -81,6 +81,9 @@ pub struct LinkStats {
     pub link_chars: usize,
     /// Links to other pages.
     pub links: usize,
+    /// Of them, links whose text is long enough to be a document's title (a list's
+    /// entries), not a menu's word.
+    pub title_links: usize,
     /// Characters of the longest line without link text.
     pub longest_plain_line: usize,
     /// The page has a search form (a text box named or labelled for searching).
@@ -178,6 +181,9 @@ const BLOCKS: [&str; 32] = [
     "figcaption",
     "address",
 ];
+
+/// Characters of link text from which a link reads as a document's title.
+const TITLE_LINK: usize = 10;
 
 /// How deep the HTML walk follows elements before it takes the rest as plain text; the
 /// walk recurses, and a crafted page nests tens of thousands of levels.
@@ -555,6 +561,10 @@ impl HtmlWalk<'_> {
                     self.link_depth += 1;
                     if self.counts_for_links() {
                         self.links.links += 1;
+                        let chars = e.text().flat_map(str::chars).filter(|c| !c.is_whitespace());
+                        if chars.take(TITLE_LINK).count() == TITLE_LINK {
+                            self.links.title_links += 1;
+                        }
                     }
                 }
                 self.walk(e);

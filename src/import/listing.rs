@@ -27,6 +27,8 @@ const PAGER_LINE: usize = 80;
 const PARAGRAPH: usize = 40;
 /// Fewer links to other pages than this are not a list.
 const MIN_LINKS: usize = 5;
+/// A list has at least this many entries that read as titles.
+const MIN_ENTRIES: usize = 3;
 
 /// Why the page at `path` is a list page and not a document, or `None` for a document.
 pub fn list_page(x: &Extracted, path: &Path) -> Option<String> {
@@ -44,8 +46,9 @@ pub fn list_page(x: &Extracted, path: &Path) -> Option<String> {
             found
         });
     let mostly_links = stats.links >= MIN_LINKS && stats.link_chars * 2 >= stats.text_chars;
-    // Without a pager or a search form, more is asked: a short notice under a menu the
-    // page does not mark as <nav> is a document.
+    // Without a pager, more is asked: entries that read as titles (a short notice under
+    // a menu the page does not mark as <nav> is a document), or nothing but links.
+    let entries = stats.title_links >= MIN_ENTRIES;
     let all_links = stats.links >= 2 * MIN_LINKS && stats.link_chars * 3 >= stats.text_chars * 2;
     let no_paragraph = stats.longest_plain_line < PARAGRAPH;
     let name_hint = list_name(path);
@@ -59,10 +62,10 @@ pub fn list_page(x: &Extracted, path: &Path) -> Option<String> {
         "list page"
     } else if attaches {
         return None;
-    } else if stats.search_form && (no_paragraph || mostly_links) && (!all_links || search_named(path)) {
+    } else if stats.search_form && search_named(path) && (no_paragraph || mostly_links) {
+        // Every page of a portal may have a search box: a search page is saved as one.
         "search page"
-    } else if all_links && no_paragraph {
-        // A home page has a search box too: only a search page's own name says search.
+    } else if no_paragraph && (all_links || (mostly_links && entries)) {
         if name_hint.is_some() {
             "list page"
         } else {
@@ -94,9 +97,10 @@ fn links_said(stats: &LinkStats) -> String {
         .checked_div(stats.text_chars)
         .unwrap_or(0);
     format!(
-        "{} link{} ({share}% of its text)",
+        "{} link{} to pages ({share}% of its text, {} reading as titles)",
         stats.links,
-        if stats.links == 1 { "" } else { "s" }
+        if stats.links == 1 { "" } else { "s" },
+        stats.title_links
     )
 }
 
@@ -106,10 +110,11 @@ fn search_named(path: &Path) -> bool {
     p.contains("search") || p.contains("sousuo") || p.contains("jsearch")
 }
 
-/// The saved name of a list page: `list_2.html`, `index_3.htm`, `…?page=2`, `…@page=2`.
+/// The saved name of a list page: `list.html`, `list_2.html`, `index_3.htm`, `…?page=2`,
+/// `…@page=2` (a plain `index.html` is any channel's, or the home page's).
 fn list_name(path: &Path) -> Option<String> {
     static NAME: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)^(?:list|index|more|search)(?:_\d+)?\.s?html?$|[?@&](?:page|pageno|pagenum|p|cpage)=\d+")
+        Regex::new(r"(?i)^(?:list|more)(?:_\d+)?\.s?html?$|^index_\d+\.s?html?$|[?@&](?:page|pageno|pagenum|p|cpage)=\d+")
             .expect("constant pattern")
     });
     let name = path.file_name()?.to_string_lossy();
@@ -159,13 +164,23 @@ mod tests {
             items(6),
             items(6)
         ));
-        let why = list_page(&x, Path::new("mirror/zwgk/index.html")).unwrap();
+        let why = list_page(&x, Path::new("mirror/zwgk/list_2.html")).unwrap();
         assert!(
-            why.starts_with("list page") || why.starts_with("channel"),
+            why.starts_with("list page") && why.ends_with("(list_2.html)"),
             "{why}"
         );
         let why = list_page(&x, Path::new("mirror/zwgk/lanmu.html")).unwrap();
         assert!(why.starts_with("channel or home page: 12 links"), "{why}");
+        // A home page's search box does not make it a search page.
+        let home = page(&format!(
+            "<form action=\"/search.jsp\"><input name=\"keyword\"></form><h2>最新信息</h2><ul>{}</ul>",
+            items(6)
+        ));
+        let why = list_page(&home, Path::new("mirror/index.html")).unwrap();
+        assert!(
+            why.starts_with("channel or home page: a search form"),
+            "{why}"
+        );
     }
 
     #[test]
@@ -174,6 +189,7 @@ mod tests {
             "<form action=\"/search.jsp\"><input type=\"text\" name=\"keyword\"><input type=\"submit\" value=\"检索\"></form>\
              <p>请输入关键词检索本站信息。</p>",
         );
+        assert_eq!(list_page(&x, Path::new("mirror/about.html")), None);
         let why = list_page(&x, Path::new("mirror/search.html")).unwrap();
         assert!(why.starts_with("search page: a search form"), "{why}");
     }
