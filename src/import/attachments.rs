@@ -59,10 +59,21 @@ pub struct BundleFile {
 /// The attachments of one page, once looked for.
 #[derive(Debug, Default)]
 pub struct Found {
-    /// By index into the page's attachments: (name in the bundle, its text file's name).
-    copies: Vec<Option<(String, Option<String>)>>,
+    /// By index into the page's attachments, those copied.
+    copies: Vec<Option<Copied>>,
     files: Vec<BundleFile>,
     reports: Vec<AttachmentReport>,
+}
+
+/// An attachment copied into the bundle.
+#[derive(Debug, Clone)]
+struct Copied {
+    /// Its name in the bundle.
+    name: String,
+    /// Its text file's name there.
+    text: Option<String>,
+    /// The address the page had for it.
+    url: String,
 }
 
 /// Where a link leads in the imported folder.
@@ -131,13 +142,12 @@ pub fn find(x: &mut Extracted, page: &Path, tree: &Path, rules: &Rules) -> Found
                 report.status = "copied".into();
                 report.file = Some(name.clone());
                 report.text = text.as_ref().map(|t| t.0.clone());
-                found.copies[i] = Some((name.clone(), report.text.clone()));
-                found.files.push(BundleFile {
-                    source,
+                found.copies[i] = Some(Copied {
                     name: name.clone(),
-                    text,
+                    text: report.text.clone(),
+                    url: std::mem::replace(&mut a.url, name.clone()),
                 });
-                a.url = name;
+                found.files.push(BundleFile { source, name, text });
             }
             Located::Missing(why) => report.note = Some(why),
             Located::Outside => {
@@ -155,12 +165,11 @@ impl Found {
     /// Makes `p` a page bundle holding the copies, and records the attachments in its
     /// front matter and report.
     pub fn apply(self, p: &mut Prepared) {
-        for (a, copy) in p.front.attachments.iter_mut().zip(&self.copies) {
-            if let Some((name, text)) = copy {
-                a.source_url = Some(std::mem::replace(&mut a.url, Some(name.clone())))
-                    .flatten()
-                    .filter(|u| u != name);
-                a.text = text.clone();
+        for (a, copy) in p.front.attachments.iter_mut().zip(self.copies) {
+            if let Some(c) = copy {
+                a.url = Some(c.name);
+                a.source_url = Some(c.url);
+                a.text = c.text;
             }
         }
         if !self.files.is_empty() {

@@ -247,13 +247,16 @@ fn kind_of(path: &Path) -> Option<&'static str> {
     })
 }
 
+/// A file to import, and the imported folder it is in.
+type InTree = (PathBuf, PathBuf);
+
 /// Imports every raw report under `opts.inputs`.
 pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
     let rules = Rules::load(opts.site_rules.as_ref(), opts.site_toml.as_deref())?;
     let mut summary = ImportSummary::default();
     // Each file with the folder it was found in: its attachments are looked for there
     // and nowhere else.
-    let mut files: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut files: Vec<InTree> = Vec::new();
     for input in &opts.inputs {
         if input.is_dir() {
             for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
@@ -273,7 +276,7 @@ pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
             files.push((input.clone(), tree));
         }
     }
-    let (mut known, other): (Vec<(PathBuf, PathBuf)>, Vec<(PathBuf, PathBuf)>) = files
+    let (mut known, other): (Vec<InTree>, Vec<InTree>) = files
         .into_iter()
         .partition(|(p, _)| kind_of(p).is_some() || !p.exists());
     summary.skipped_files = other.into_iter().map(|(p, _)| p).collect();
@@ -302,7 +305,11 @@ pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
             let results: Vec<(PathBuf, Result<Outcome, String>)> = batch
                 .par_iter()
                 .map(|(path, tree)| {
-                    let r = match path.canonicalize().ok().and_then(|c| attached.get(&c)) {
+                    let page = (!attached.is_empty())
+                        .then(|| path.canonicalize().ok())
+                        .flatten()
+                        .and_then(|c| attached.get(&c));
+                    let r = match page {
                         Some(page) => Ok(Outcome::AttachmentOf(page.clone())),
                         None => import_file(path, tree, &rules),
                     };
