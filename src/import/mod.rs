@@ -12,7 +12,8 @@
 //!
 //! Output: `<out>/<year of 发布时间, else 成文日期, else undated>/<slug>.md`, the slug
 //! the 索引号 made ASCII (`002658260-2021-17205`), else the date and 10 hex digits of
-//! the body's SHA-256, else 12 hex digits. Same input, same path and bytes.
+//! the body's SHA-256, else 12 hex digits; a document with attachment files copied is
+//! the page bundle `<year>/<slug>/index.md` beside them. Same input, same path and bytes.
 //!
 //! The JSON report (`--report`) has a `summary` and one entry per file: `input`,
 //! `encoding`, `status` (imported, unchanged, duplicate, failed, list page,
