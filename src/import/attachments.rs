@@ -24,6 +24,9 @@ use super::{Prepared, read_file};
 
 /// The most text kept from one attachment for search (bytes of UTF-8).
 const MAX_TEXT: usize = 4 << 20;
+/// Attachments larger than this are copied but not read for their text: reading holds
+/// the whole file in memory.
+const MAX_READ: u64 = 64 << 20;
 
 /// What became of one attachment link, as the report tells it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -130,9 +133,16 @@ pub fn find(x: &mut Extracted, page: &Path, tree: &Path, rules: &Rules) -> Found
         ) {
             Located::File(source) => {
                 let name = unique(&mut taken, &bundle_name(&source, &a.href));
-                let text = read_text(&source, &name, rules);
-                let text = match text {
-                    Ok(Some(t)) => Some((unique(&mut taken, &format!("{name}.txt")), t)),
+                let text = match read_text(&source, &name, rules) {
+                    Ok(Some((t, cut))) => {
+                        if cut {
+                            report.note = Some(format!(
+                                "copied; only its first {} MB of text are kept for search",
+                                MAX_TEXT >> 20
+                            ));
+                        }
+                        Some((unique(&mut taken, &format!("{name}.txt")), t))
+                    }
                     Ok(None) => None,
                     Err(e) => {
                         report.note = Some(format!("copied; its text was not read: {e}"));
@@ -189,27 +199,38 @@ impl Found {
     }
 }
 
-/// Reads an attachment's text with the reader of its kind: `None` for kinds import does
-/// not read (images, archives) and for files without text.
-fn read_text(source: &Path, name: &str, rules: &Rules) -> Result<Option<String>, String> {
+/// Reads an attachment's text with the reader of its kind, and whether it was cut at
+/// [`MAX_TEXT`]: `None` for kinds import does not read (images, archives) and for files
+/// without text.
+fn read_text(source: &Path, name: &str, rules: &Rules) -> Result<Option<(String, bool)>, String> {
     if super::kind_of(Path::new(name)).is_none() {
         return Ok(None);
+    }
+    let size = std::fs::metadata(source).map_or(0, |m| m.len());
+    if size > MAX_READ {
+        return Err(format!(
+            "it is {} MB, over the {} MB read for text",
+            size >> 20,
+            MAX_READ >> 20
+        ));
     }
     let bytes = std::fs::read(source).map_err(|e| format!("cannot read it: {e}"))?;
     let (x, _) = read_file(Path::new(name), &bytes, rules)?;
     let mut text = String::new();
+    let mut cut = false;
     for l in x.lines.iter().filter(|l| l.region == Region::Content) {
         let t = x.line_text(l).trim();
         if t.is_empty() {
             continue;
         }
         if text.len() + t.len() >= MAX_TEXT {
+            cut = true;
             break;
         }
         text.push_str(t);
         text.push('\n');
     }
-    Ok((!text.is_empty()).then_some(text))
+    Ok((!text.is_empty()).then_some((text, cut)))
 }
 
 /// `(host, path, query)` of a full web address (`//host/…` too).

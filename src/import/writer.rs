@@ -336,7 +336,7 @@ fn write_one(
         }
     }
     write_bundle(target, bundle, force)?;
-    persist(target, text.as_bytes(), force)?;
+    persist(target, |w| w.write_all(text.as_bytes()), force)?;
     if let Some(old) = existing.filter(|e| *e != target) {
         std::fs::remove_file(old).map_err(|e| {
             format!(
@@ -349,41 +349,83 @@ fn write_one(
     Ok(Written::New)
 }
 
-/// Copies a bundle's files beside its `index.md` and writes their text files.
+/// Copies a bundle's files beside its `index.md` and writes their text files. A file
+/// there already with the same bytes is left; other bytes need `--force`.
 fn write_bundle(target: &Path, bundle: &[BundleFile], force: bool) -> Result<(), String> {
     let dir = target.parent().unwrap_or(Path::new("."));
+    let open =
+        |p: &Path| std::fs::File::open(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
     for f in bundle {
-        let bytes = std::fs::read(&f.source)
-            .map_err(|e| format!("cannot read the attachment {}: {e}", f.source.display()))?;
-        put(&dir.join(&f.name), &bytes, force)?;
+        let copy = dir.join(&f.name);
+        if !same_bytes(
+            &copy,
+            || open(&f.source).map(std::io::BufReader::new),
+            force,
+        )? {
+            let mut from = open(&f.source)?;
+            persist(&copy, |w| std::io::copy(&mut from, w).map(|_| ()), force)?;
+        }
         if let Some((name, text)) = &f.text {
-            put(&dir.join(name), text.as_bytes(), force)?;
+            let path = dir.join(name);
+            if !same_bytes(&path, || Ok(text.as_bytes()), force)? {
+                persist(&path, |w| w.write_all(text.as_bytes()), force)?;
+            }
         }
     }
     Ok(())
 }
 
-/// Writes a bundle file unless it is there with these bytes; other bytes need `--force`.
-fn put(path: &Path, bytes: &[u8], force: bool) -> Result<(), String> {
-    match std::fs::read(path) {
-        Ok(existing) if existing == bytes => Ok(()),
-        Ok(_) if !force => Err(format!(
+/// Whether `path` holds what `new` reads (compared a block at a time: attachments may be
+/// large); an existing file with other bytes is an error without `--force`.
+fn same_bytes<R: std::io::Read>(
+    path: &Path,
+    new: impl FnOnce() -> Result<R, String>,
+    force: bool,
+) -> Result<bool, String> {
+    let Ok(old) = std::fs::File::open(path) else {
+        return Ok(false);
+    };
+    let (mut old, mut new) = (std::io::BufReader::new(old), new()?);
+    let (mut a, mut b) = ([0u8; 8192], [0u8; 8192]);
+    let same = loop {
+        let n = std::io::Read::read(&mut new, &mut b).map_err(|e| e.to_string())?;
+        let mut got = 0;
+        while got < n {
+            match std::io::Read::read(&mut old, &mut a[got..n]) {
+                Ok(0) | Err(_) => break,
+                Ok(k) => got += k,
+            }
+        }
+        if got != n || a[..n] != b[..n] {
+            break false;
+        }
+        if n == 0 {
+            // Both ended, unless the old file goes on.
+            break matches!(std::io::Read::read(&mut old, &mut a[..1]), Ok(0));
+        }
+    };
+    if !same && !force {
+        return Err(format!(
             "{} already exists with other content; pass --force to overwrite it",
             path.display()
-        )),
-        _ => persist(path, bytes, force),
+        ));
     }
+    Ok(same)
 }
 
-/// Writes `bytes` to `target` through a temporary file in its folder and a rename.
-fn persist(target: &Path, bytes: &[u8], force: bool) -> Result<(), String> {
+/// Writes `target` through a temporary file in its folder (filled by `fill`) and a
+/// rename, so it is whole or absent.
+fn persist(
+    target: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+    force: bool,
+) -> Result<(), String> {
     let dir = target.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)
         .map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
-    tmp.write_all(bytes)
-        .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    fill(tmp.as_file_mut()).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
     let persisted = if force {
         tmp.persist(target).map(|_| ())
     } else {
@@ -444,6 +486,22 @@ pub fn write_report(
 mod tests {
     use super::*;
     use crate::document::IndexNumber;
+
+    #[test]
+    fn bundle_files_are_compared_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.docx");
+        let same = |bytes: &'static [u8], force| same_bytes(&p, || Ok(bytes), force);
+        assert_eq!(same(b"abc", false), Ok(false), "absent");
+        std::fs::write(&p, b"abc").unwrap();
+        assert_eq!(same(b"abc", false), Ok(true));
+        assert!(same(b"ab", false).is_err(), "the old file is longer");
+        assert!(same(b"abcd", false).unwrap_err().contains("--force"));
+        assert_eq!(same(b"abd", true), Ok(false));
+        let long = vec![7u8; 20_000];
+        std::fs::write(&p, &long).unwrap();
+        assert_eq!(same_bytes(&p, || Ok(long.as_slice()), false), Ok(true));
+    }
 
     #[test]
     fn paths_are_ascii_and_deterministic() {
