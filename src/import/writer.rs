@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -185,7 +186,15 @@ impl Output {
         summary: &mut ImportSummary,
     ) {
         results.sort_by(|a, b| a.0.cmp(&b.0));
-        for (path, r) in results {
+        // What identifies each document, hashed in parallel; writing stays in order.
+        let ids: Vec<Vec<(String, String)>> = results
+            .par_iter()
+            .map(|(_, r)| match r {
+                Ok(Outcome::Document(p)) => identities(p),
+                _ => Vec::new(),
+            })
+            .collect();
+        for ((path, r), ids) in results.into_iter().zip(ids) {
             let p = match r {
                 Ok(Outcome::Document(p)) => *p,
                 Ok(Outcome::ListPage { reason, encoding }) => {
@@ -216,7 +225,7 @@ impl Output {
                     continue;
                 }
             };
-            let report = self.write_document(&path, p, opts, summary);
+            let report = self.write_document(&path, p, ids, opts, summary);
             self.reports.push(report);
         }
     }
@@ -225,12 +234,12 @@ impl Output {
         &mut self,
         path: &Path,
         p: Prepared,
+        ids: Vec<(String, String)>,
         opts: &ImportOptions,
         summary: &mut ImportSummary,
     ) -> FileReport {
         let mut report = p.report.clone();
         report.output = Some(p.rel_path.clone());
-        let ids = identities(&p);
         if let Some((first, why)) = ids
             .iter()
             .find_map(|(id, why)| self.written.get(id).map(|f| (f, why)))
