@@ -63,6 +63,15 @@ fn a_mirror_imports_each_document_once_with_its_attachments() {
     assert!(reason(&format!("{HOST}/index.html")).starts_with("channel or home page"));
     assert_eq!(report["summary"]["list_pages"], 7);
 
+    // The portal's assets and wget's robots.txt are no documents.
+    let skipped: Vec<&str> = report["summary"]["skipped_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f.as_str()?.split(&format!("{HOST}/")).nth(1))
+        .collect();
+    assert_eq!(skipped, ["css/style.css", "robots.txt"]);
+
     // Five documents; the page saved twice and the page saved as text are one each.
     assert_eq!(report["summary"]["imported"], 5);
     let dup = entry(&report, "t20240305_101.html");

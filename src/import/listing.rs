@@ -104,6 +104,18 @@ fn links_said(stats: &LinkStats) -> String {
     )
 }
 
+/// A file a mirroring tool writes for itself, not a page of the site: wget's copy of the
+/// site's `robots.txt`, HTTrack's cache and logs.
+pub fn mirror_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase());
+    matches!(
+        name.as_deref(),
+        Some("robots.txt" | "hts-log.txt" | "hts-err.txt" | "hts-ioinfo.txt")
+    ) || path.components().any(|c| c.as_os_str() == "hts-cache")
+}
+
 /// A page saved under a search address (`search/index.html`, `search.jsp@q=…`).
 fn search_named(path: &Path) -> bool {
     let p = path.to_string_lossy().to_ascii_lowercase();
@@ -181,6 +193,14 @@ mod tests {
             why.starts_with("channel or home page: a search form"),
             "{why}"
         );
+    }
+
+    #[test]
+    fn a_mirroring_tools_own_files_are_not_pages() {
+        assert!(mirror_file(Path::new("m/www.qingxi.example/robots.txt")));
+        assert!(mirror_file(Path::new("m/hts-cache/new.txt")));
+        assert!(mirror_file(Path::new("m/hts-log.txt")));
+        assert!(!mirror_file(Path::new("m/www.qingxi.example/zwgk/t1.txt")));
     }
 
     #[test]

@@ -122,7 +122,7 @@ impl fmt::Display for ImportSummary {
                 .collect();
             writeln!(
                 f,
-                "skipped (not .txt, .html, .htm or .docx): {}",
+                "skipped (not .txt, .html, .htm or .docx, or a mirroring tool's own file): {}",
                 names.join(", ")
             )?;
         }
@@ -279,7 +279,7 @@ pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
     }
     let (mut known, other): (Vec<InTree>, Vec<InTree>) = files
         .into_iter()
-        .partition(|(p, _)| kind_of(p).is_some() || !p.exists());
+        .partition(|(p, _)| (kind_of(p).is_some() && !listing::mirror_file(p)) || !p.exists());
     summary.skipped_files = other.into_iter().map(|(p, _)| p).collect();
 
     let bar = opts.progress.then(|| {
