@@ -71,6 +71,8 @@ pub struct Found {
 /// An attachment copied into the bundle.
 #[derive(Debug, Clone)]
 struct Copied {
+    /// The file in the imported folder.
+    source: PathBuf,
     /// Its name in the bundle.
     name: String,
     /// Its text file's name there.
@@ -132,6 +134,24 @@ pub fn find(x: &mut Extracted, page: &Path, tree: &Path, rules: &Rules) -> Found
             tree_canon.as_deref(),
         ) {
             Located::File(source) => {
+                // Two links to one file (written two ways): one copy.
+                let earlier = found
+                    .copies
+                    .iter()
+                    .flatten()
+                    .find(|c| c.source == source)
+                    .cloned();
+                if let Some(c) = earlier {
+                    report.status = "copied".into();
+                    report.file = Some(c.name.clone());
+                    report.text = c.text.clone();
+                    found.copies[i] = Some(Copied {
+                        url: std::mem::replace(&mut a.url, c.name.clone()),
+                        ..c
+                    });
+                    found.reports.push(report);
+                    continue;
+                }
                 let name = unique(&mut taken, &bundle_name(&source, &a.href));
                 let text = match read_text(&source, &name, rules) {
                     Ok(Some((t, cut))) => {
@@ -153,6 +173,7 @@ pub fn find(x: &mut Extracted, page: &Path, tree: &Path, rules: &Rules) -> Found
                 report.file = Some(name.clone());
                 report.text = text.as_ref().map(|t| t.0.clone());
                 found.copies[i] = Some(Copied {
+                    source: source.clone(),
                     name: name.clone(),
                     text: report.text.clone(),
                     url: std::mem::replace(&mut a.url, name.clone()),
@@ -567,6 +588,26 @@ mod tests {
             locate("upload/secret.pdf", &page, &tree, None, Some(&canon)),
             Located::Outside
         );
+    }
+
+    #[test]
+    fn a_file_linked_twice_is_copied_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let tree = dir.path().join("mirror");
+        touch(&tree, "zwgk/P0201.txt");
+        let rules = Rules::load(None, None).unwrap();
+        let mut x = crate::import::extract::html(
+            "<div class=\"article_content\"><p>正文。</p><p><a href=\"P0201.txt\">附件</a></p>\
+             <p><a href=\"/zwgk/P0201.txt\">附件（另一处链接）</a></p></div>",
+            &rules,
+        );
+        let found = find(&mut x, &tree.join("zwgk/t1.html"), &tree, &rules);
+        assert_eq!(found.files.len(), 1);
+        assert_eq!(found.files[0].name, "P0201.txt");
+        assert_eq!(found.files[0].text.as_ref().unwrap().0, "P0201.txt.txt");
+        let urls: Vec<&str> = x.page.attachments.iter().map(|a| a.url.as_str()).collect();
+        assert_eq!(urls, ["P0201.txt", "P0201.txt"]);
+        assert!(found.reports.iter().all(|r| r.status == "copied"));
     }
 
     #[test]

@@ -255,28 +255,7 @@ type InTree = (PathBuf, PathBuf);
 pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
     let rules = Rules::load(opts.site_rules.as_ref(), opts.site_toml.as_deref())?;
     let mut summary = ImportSummary::default();
-    // Each file with the folder it was found in: its attachments are looked for there
-    // and nowhere else.
-    let mut files: Vec<InTree> = Vec::new();
-    for input in &opts.inputs {
-        if input.is_dir() {
-            for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
-                match entry {
-                    Ok(e) if e.file_type().is_file() => files.push((e.into_path(), input.clone())),
-                    Ok(_) => {}
-                    Err(e) => summary.failures.push(Diagnostic::error(
-                        e.path().unwrap_or(input).to_path_buf(),
-                        None,
-                        format!("cannot read this folder entry: {e}"),
-                    )),
-                }
-            }
-        } else {
-            let tree = input.parent().filter(|p| !p.as_os_str().is_empty());
-            let tree = tree.map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-            files.push((input.clone(), tree));
-        }
-    }
+    let files = gather(&opts.inputs, &mut summary.failures);
     let (mut known, other): (Vec<InTree>, Vec<InTree>) = files
         .into_iter()
         .partition(|(p, _)| (kind_of(p).is_some() && !listing::mirror_file(p)) || !p.exists());
@@ -336,10 +315,12 @@ pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
         b.finish_and_clear();
     }
     // A copied attachment of a kind import does not read is no longer "skipped".
-    summary.skipped_files.retain(|p| {
-        p.canonicalize()
-            .map_or(true, |c| !attached.contains_key(&c))
-    });
+    if !attached.is_empty() {
+        summary.skipped_files.retain(|p| {
+            p.canonicalize()
+                .map_or(true, |c| !attached.contains_key(&c))
+        });
+    }
     summary.skipped = summary.skipped_files.len();
     let reports = output.reports;
     summary.failed = summary.failures.len();
@@ -347,6 +328,33 @@ pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
         writer::write_report(report, &reports, &summary)?;
     }
     Ok(summary)
+}
+
+/// Every file of `inputs` (folders read recursively), each with the folder it was found
+/// in (a file given alone: its own folder): its attachments are looked for there and
+/// nowhere else.
+fn gather(inputs: &[PathBuf], failures: &mut Vec<Diagnostic>) -> Vec<InTree> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if !input.is_dir() {
+            let tree = input.parent().filter(|p| !p.as_os_str().is_empty());
+            let tree = tree.map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            files.push((input.clone(), tree));
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
+            match entry {
+                Ok(e) if e.file_type().is_file() => files.push((e.into_path(), input.clone())),
+                Ok(_) => {}
+                Err(e) => failures.push(Diagnostic::error(
+                    e.path().unwrap_or(input).to_path_buf(),
+                    None,
+                    format!("cannot read this folder entry: {e}"),
+                )),
+            }
+        }
+    }
+    files
 }
 
 /// Reads one raw file with the reader of its kind, into the text and lines every later
