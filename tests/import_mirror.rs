@@ -82,6 +82,7 @@ fn a_mirror_imports_each_document_once_with_its_attachments() {
             .unwrap()
             .ends_with("t20240305_101.htm")
     );
+    assert_eq!(dup["duplicate_by"], "the same 索引号 QX0301/2024-00101");
     let text_copy = entry(&report, "t20240220_88.txt");
     assert_eq!(text_copy["status"], "duplicate", "{text_copy:#}");
     assert_eq!(text_copy["duplicate_by"], "the same title and text");

@@ -116,10 +116,6 @@ fn other_form(rel: &str) -> String {
 /// What makes two raw files one document (see the module's comment).
 fn identities(p: &Prepared) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    out.push((
-        format!("page:{}", crate::document::url_path_of(&p.rel_path)),
-        "the same output path".to_string(),
-    ));
     if let Some(n) = &p.front.index_no {
         out.push((format!("索引号:{n}"), format!("the same 索引号 {n}")));
     }
@@ -139,6 +135,10 @@ fn identities(p: &Prepared) -> Vec<(String, String)> {
     out.push((
         format!("text:{}", hex(&h.finalize())),
         "the same title and text".to_string(),
+    ));
+    out.push((
+        format!("page:{}", crate::document::url_path_of(&p.rel_path)),
+        "the same output path".to_string(),
     ));
     out
 }
@@ -495,6 +495,45 @@ pub fn write_report(
 mod tests {
     use super::*;
     use crate::document::IndexNumber;
+
+    #[test]
+    fn a_bundle_and_a_file_of_the_same_document_are_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let flat = dir.path().join("2024/a.md");
+        let target = dir.path().join("2024/a/index.md");
+        std::fs::create_dir_all(flat.parent().unwrap()).unwrap();
+        let source = dir.path().join("raw.docx");
+        std::fs::write(&source, b"docx").unwrap();
+        let bundle = [BundleFile {
+            source,
+            name: "a.docx".into(),
+            text: Some(("a.docx.txt".into(), "附件文字".into())),
+        }];
+        let text = |body: &str| format!("---\n标题: 通知\n机构: 局\n---\n\n{body}\n");
+        std::fs::write(&flat, text("正文")).unwrap();
+        // The same document already written without its attachments: not again.
+        let w = write_one(&target, &flat, &text("正文"), "正文", &bundle, false).unwrap();
+        assert!(matches!(w, Written::SameDocument(p) if p == flat));
+        assert!(!target.exists());
+        // Another text: only with --force, which leaves one page, the bundle.
+        let e = write_one(&target, &flat, &text("新"), "新", &bundle, false)
+            .err()
+            .unwrap();
+        assert!(e.contains("--force"), "{e}");
+        let w = write_one(&target, &flat, &text("新"), "新", &bundle, true).unwrap();
+        assert!(matches!(w, Written::New));
+        assert!(!flat.exists());
+        assert_eq!(
+            std::fs::read(dir.path().join("2024/a/a.docx")).unwrap(),
+            b"docx"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("2024/a/a.docx.txt")).unwrap(),
+            "附件文字"
+        );
+        let w = write_one(&target, &flat, &text("新"), "新", &bundle, false).unwrap();
+        assert!(matches!(w, Written::Unchanged));
+    }
 
     #[test]
     fn bundle_files_are_compared_whole() {
