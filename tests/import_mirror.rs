@@ -95,8 +95,19 @@ fn a_mirror_imports_each_document_once_with_its_attachments() {
     );
 
     // The attachment files travel in their documents' bundles, not as documents.
-    let attached = files_with_status(&report, "attachment");
-    assert_eq!(attached.len(), 3, "{attached:?}");
+    // (The PDF is one as well once import reads PDFs: until then it is a file of no
+    // kind import reads, copied all the same.)
+    let mut attached = files_with_status(&report, "attachment");
+    attached.retain(|f| !f.ends_with(".pdf"));
+    attached.sort();
+    assert_eq!(
+        attached,
+        [
+            "upload/2024/01/课后服务统计表.docx",
+            "upload/2024/03/W020240305398765432100.txt",
+            "zwgk/tzgg/202403/P020240305512345678901.docx",
+        ]
+    );
     let content = tree(&dir.path().join("content"));
     let names: Vec<&str> = content.keys().map(String::as_str).collect();
     for f in [
