@@ -116,10 +116,14 @@ pub fn mirror_file(path: &Path) -> bool {
     ) || path.components().any(|c| c.as_os_str() == "hts-cache")
 }
 
-/// A page saved under a search address (`search/index.html`, `search.jsp@q=…`).
+/// A page saved under a search address (`search/index.html`, `search.jsp@q=…`): its
+/// name or its folder's says so (not a folder further up, `research/` say).
 fn search_named(path: &Path) -> bool {
-    let p = path.to_string_lossy().to_ascii_lowercase();
-    p.contains("search") || p.contains("sousuo") || p.contains("jsearch")
+    let named = |p: Option<&std::ffi::OsStr>| {
+        p.map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .is_some_and(|n| n.contains("search") || n.contains("sousuo"))
+    };
+    named(path.file_name()) || named(path.parent().and_then(Path::file_name))
 }
 
 /// The saved name of a list page: `list.html`, `list_2.html`, `index_3.htm`, `…?page=2`,
@@ -210,6 +214,7 @@ mod tests {
              <p>请输入关键词检索本站信息。</p>",
         );
         assert_eq!(list_page(&x, Path::new("mirror/about.html")), None);
+        assert_eq!(list_page(&x, Path::new("research/mirror/about.html")), None);
         let why = list_page(&x, Path::new("mirror/search.html")).unwrap();
         assert!(why.starts_with("search page: a search form"), "{why}");
     }
