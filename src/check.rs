@@ -142,6 +142,7 @@ pub fn check_with(root: &Path, opts: &CheckOptions) -> CheckReport {
     };
     for d in &all {
         found.extend(broken_links(d, &content_dir, &known));
+        found.extend(crate::site::bundle::missing_files(d, &content_dir, &assets));
     }
     let site = if opts.gov && readable && !found.has_errors() {
         Site::new(content.documents.clone(), &content_dir, columns)
@@ -302,31 +303,14 @@ fn broken_links(d: &Document, content_dir: &Path, known: &Known<'_>) -> Vec<Diag
             if path.is_empty() {
                 return None;
             }
-            let joined = match path.strip_prefix('/') {
-                Some(abs) => abs.to_string(),
-                None => format!("{}{path}", self.dir),
-            };
-            let mut parts: Vec<&str> = Vec::new();
-            for seg in joined.split('/') {
-                match seg {
-                    "" | "." => {}
-                    ".." => {
-                        if parts.pop().is_none() {
-                            // Leaves the archive: never a file of it.
-                            return Some(format!("../{path}"));
-                        }
-                    }
-                    s => parts.push(s),
-                }
-            }
-            Some(
-                percent_encoding::percent_decode_str(&parts.join("/"))
-                    .decode_utf8_lossy()
-                    .into_owned(),
-            )
+            // Leaving the archive: never a file of it.
+            Some(crate::document::content_path(self.dir, path).map_or_else(
+                || format!("../{path}"),
+                |p| p.trim_end_matches('/').to_string(),
+            ))
         }
     }
-    let dir = d.path.rfind('/').map(|i| &d.path[..=i]).unwrap_or("");
+    let dir = d.folder();
     let body = markdown::render(&d.body, &Collect { dir });
     let mut out = Vec::new();
     for dest in &body.links {
@@ -338,6 +322,7 @@ fn broken_links(d: &Document, content_dir: &Path, known: &Known<'_>) -> Vec<Diag
             || known.assets.contains(target.as_str())
             || known.statics.contains(&target)
             || known.docs.contains(format!("{t}.md").as_str())
+            || known.docs.contains(format!("{t}/index.md").as_str())
             || known.columns.contains(t)
             || site_page(t);
         if !ok {

@@ -109,6 +109,7 @@ fn index_a_generated_corpus() {
                 index_no: &o.5,
                 doc_no: &o.6,
                 text: &o.7,
+                attachments: &[],
             })
             .collect();
         let t = Instant::now();

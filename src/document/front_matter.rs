@@ -56,10 +56,20 @@ impl Source {
 }
 
 /// An attachment (附件): a name, and a link when one is known.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// An attachment copied into the document's bundle (`content/2024/slug/index.md` and its
+/// files) links to its copy (`链接: a.docx`, relative to the document's folder), keeps
+/// the link the page had as `原文链接`, and names the plain text read from it as `文本`
+/// (`a.docx.txt`, written by `import`): the build indexes that text for search without
+/// reading PDFs or Word files itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Attachment {
     pub name: String,
     pub url: Option<String>,
+    /// The link as the original page had it, when `url` points at a copy.
+    pub source_url: Option<String>,
+    /// The file holding the attachment's text, relative to the document's folder.
+    pub text: Option<String>,
 }
 
 /// The metadata of a disclosure item.
@@ -317,7 +327,7 @@ impl FrontMatter {
                         return Ok(());
                     }
                     return Err(err(
-                        "`附件` is a list: `- 名称` or `- {名称: …, 链接: …}`".into()
+                        "`附件` is a list: `- 名称` or `- {名称: …, 链接: …, 原文链接: …, 文本: …}`".into()
                     ));
                 };
                 for item in items {
@@ -332,12 +342,14 @@ impl FrontMatter {
                         self.attachments.push(Attachment {
                             name,
                             url: f[1].clone(),
+                            source_url: f[2].clone(),
+                            text: f[3].clone(),
                         });
                     } else if let Some(name) = scalar(item).map(str::trim).filter(|s| !s.is_empty())
                     {
                         self.attachments.push(Attachment {
                             name: name.to_string(),
-                            url: None,
+                            ..Attachment::default()
                         });
                     }
                 }
@@ -422,13 +434,21 @@ impl FrontMatter {
         if !self.attachments.is_empty() {
             let _ = writeln!(out, "{}:", Key::Attachments.canonical());
             for a in &self.attachments {
-                match &a.url {
-                    None => {
-                        let _ = writeln!(out, "  - {}", yaml_scalar(&a.name));
-                    }
-                    Some(u) => {
-                        let _ = writeln!(out, "  - 名称: {}", yaml_scalar(&a.name));
-                        let _ = writeln!(out, "    链接: {}", yaml_scalar(u));
+                let fields = [&a.url, &a.source_url, &a.text];
+                if fields.iter().all(|f| f.is_none()) {
+                    let _ = writeln!(out, "  - {}", yaml_scalar(&a.name));
+                    continue;
+                }
+                let _ = writeln!(
+                    out,
+                    "  - {}: {}",
+                    ATTACHMENT_KEYS[0].0,
+                    yaml_scalar(&a.name)
+                );
+                for (i, v) in fields.into_iter().enumerate() {
+                    if let Some(v) = v {
+                        let _ =
+                            writeln!(out, "    {}: {}", ATTACHMENT_KEYS[i + 1].0, yaml_scalar(v));
                     }
                 }
             }
@@ -591,7 +611,7 @@ mod tests {
             "标题: 关于印发工作要点的通知\n机构: 青溪县教育局\n发布时间: 2021-01-12 16:15:50\n\
              成文日期: 2021-01-08\n索引号: 002658260/2021-17205\n文号: 青教[2021]5号\n\
              主题词: [教育, 通知]\n完整性: 不完整\n来源:\n  文件: a.txt\n  原文链接: https://x.gov.cn/a\n\
-             附件:\n  - 附件1.docx\n  - {名称: 附件2, 链接: f/2.pdf}\n",
+             附件:\n  - 附件1.docx\n  - {名称: 附件2, 链接: f/2.pdf}\n  - {名称: 附件3, 链接: 3.docx, 原文链接: /upload/3.docx, 文本: 3.docx.txt}\n",
         )
         .unwrap();
         assert_eq!(fm.title, "关于印发工作要点的通知");
@@ -601,8 +621,13 @@ mod tests {
         assert_eq!(fm.keywords, ["教育", "通知"]);
         assert_eq!(fm.completeness, Completeness::Incomplete);
         assert_eq!(fm.source.url.as_deref(), Some("https://x.gov.cn/a"));
-        assert_eq!(fm.attachments.len(), 2);
+        assert_eq!(fm.attachments.len(), 3);
         assert_eq!(fm.attachments[1].url.as_deref(), Some("f/2.pdf"));
+        assert_eq!(
+            fm.attachments[2].source_url.as_deref(),
+            Some("/upload/3.docx")
+        );
+        assert_eq!(fm.attachments[2].text.as_deref(), Some("3.docx.txt"));
     }
 
     #[test]
@@ -667,11 +692,18 @@ mod tests {
             attachments: vec![
                 Attachment {
                     name: "附件1".into(),
-                    url: None,
+                    ..Attachment::default()
                 },
                 Attachment {
                     name: "- 附件2".into(),
                     url: Some("a.pdf".into()),
+                    ..Attachment::default()
+                },
+                Attachment {
+                    name: "附件3：统计表".into(),
+                    url: Some("w0201.xls".into()),
+                    source_url: Some("/upload/w0201.xls?id=3".into()),
+                    text: Some("w0201.xls.txt".into()),
                 },
             ],
             column: Some("法定主动公开内容/政策文件".into()),

@@ -161,8 +161,13 @@ pub const SOURCE_KEYS: [(&str, &[&str]); 4] = [
     ("站点", &["site"]),
 ];
 
-/// The keys of an `附件` entry written as a map.
-pub const ATTACHMENT_KEYS: [(&str, &[&str]); 2] = [("名称", &["name"]), ("链接", &["url"])];
+/// The keys of an `附件` entry written as a map (see [`super::Attachment`]).
+pub const ATTACHMENT_KEYS: [(&str, &[&str]); 4] = [
+    ("名称", &["name"]),
+    ("链接", &["url"]),
+    ("原文链接", &["source_url"]),
+    ("文本", &["text"]),
+];
 
 #[cfg(test)]
 mod tests {

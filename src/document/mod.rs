@@ -108,16 +108,71 @@ impl Document {
     }
 
     /// The site path of the document's page: the path of the `.md` without its
-    /// extension, as a folder (`2021/notice/`).
+    /// extension, as a folder (`2021/notice/`); see [`url_path_of`].
     pub fn url_path(&self) -> String {
-        let stem = self.path.strip_suffix(".md").unwrap_or(&self.path);
-        format!("{stem}/")
+        url_path_of(&self.path)
+    }
+
+    /// The folder of the document's file under content/ (`2021/notice/` for the bundle
+    /// `2021/notice/index.md`, `2021/` for `2021/a.md`): relative links start there.
+    pub fn folder(&self) -> &str {
+        match self.path.rfind('/') {
+            Some(i) => &self.path[..=i],
+            None => "",
+        }
     }
 
     /// The content file, under `content_dir`.
     pub fn file(&self, content_dir: &Path) -> PathBuf {
         content_dir.join(&self.path)
     }
+}
+
+/// The site path of the page of the document at `path` (relative to content/): the
+/// path without `.md`, as a folder (`2021/notice.md` → `2021/notice/`). A page bundle,
+/// a folder holding `index.md` and the document's files (Hugo's and Zola's layout), is
+/// the folder itself (`2021/notice/index.md` → `2021/notice/`), so its files are
+/// published beside its page.
+pub fn url_path_of(path: &str) -> String {
+    if path == "index.md" {
+        return String::new();
+    }
+    if let Some(folder) = path.strip_suffix("/index.md") {
+        return format!("{folder}/");
+    }
+    let stem = path.strip_suffix(".md").unwrap_or(path);
+    format!("{stem}/")
+}
+
+/// A path written in a document whose file is in `folder` (see [`Document::folder`]),
+/// as a path under content/: relative to the folder, or to content/ when it starts with
+/// `/`; `.` and `..` resolved, percent-encoding decoded, a trailing `/` kept. `None` when
+/// it climbs out of content/ (`../../etc/passwd`): nothing outside is ever a file of the
+/// archive. Query and fragment are the caller's to split off.
+pub fn content_path(folder: &str, path: &str) -> Option<String> {
+    let joined = match path.strip_prefix('/') {
+        Some(abs) => abs.to_string(),
+        None => format!("{folder}{path}"),
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in joined.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    let mut normal = parts.join("/");
+    if joined.ends_with('/') && !normal.is_empty() {
+        normal.push('/');
+    }
+    Some(
+        percent_encoding::percent_decode_str(&normal)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
 }
 
 /// Splits `---\nYAML\n---\nbody`, with LF or CRLF line ends. Returns the YAML (LF line
@@ -155,6 +210,32 @@ mod tests {
         assert_eq!(d.body.trim(), "正文");
         assert_eq!(d.body_line, 5);
         assert_eq!(d.url_path(), "2021/a/");
+        assert_eq!(d.folder(), "2021/");
+    }
+
+    #[test]
+    fn content_paths_stay_in_content() {
+        assert_eq!(
+            content_path("2024/a/", "附件%201.docx").as_deref(),
+            Some("2024/a/附件 1.docx")
+        );
+        assert_eq!(
+            content_path("2024/a/", "../b/x.pdf").as_deref(),
+            Some("2024/b/x.pdf")
+        );
+        assert_eq!(content_path("2024/a/", "/year/").as_deref(), Some("year/"));
+        assert_eq!(content_path("2024/a/", "../../../etc/passwd"), None);
+    }
+
+    #[test]
+    fn a_bundle_is_its_folder() {
+        assert_eq!(url_path_of("2024/qx-001/index.md"), "2024/qx-001/");
+        assert_eq!(url_path_of("2024/qx-001.md"), "2024/qx-001/");
+        assert_eq!(
+            url_path_of("2024/index-of-things.md"),
+            "2024/index-of-things/"
+        );
+        assert_eq!(url_path_of("index.md"), "");
     }
 
     #[test]

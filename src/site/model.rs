@@ -183,7 +183,14 @@ impl Site {
             }
             let first = d.path.split('/').next().unwrap_or("");
             let first = first.strip_suffix(".md").unwrap_or(first);
-            if RESERVED.contains(&first) {
+            if d.path == "index.md" {
+                errors.push(Diagnostic::error(
+                    &file,
+                    None,
+                    "content/index.md would be the home page, which the site writes itself; \
+                     give the document a folder of its own (e.g. content/2024/<name>/index.md)",
+                ));
+            } else if RESERVED.contains(&first) {
                 errors.push(Diagnostic::error(
                     &file,
                     None,
@@ -194,6 +201,7 @@ impl Site {
                 ));
             }
         }
+        errors.extend(same_page_twice(documents, content_dir));
         errors
     }
 
@@ -219,6 +227,31 @@ impl Site {
             .map_or_else(|| UNDATED.to_string(), |y| y.to_string());
         self.term_of(TaxonomyKind::Year, &name)
     }
+}
+
+/// Two documents with one page: `2024/a.md` and the bundle `2024/a/index.md`.
+fn same_page_twice(documents: &[Document], content_dir: &std::path::Path) -> Diagnostics {
+    let mut by_page: BTreeMap<String, Vec<&Document>> = BTreeMap::new();
+    for d in documents {
+        by_page.entry(d.url_path()).or_default().push(d);
+    }
+    let mut errors = Diagnostics::new();
+    for (page, docs) in by_page {
+        if let [first, rest @ ..] = docs.as_slice() {
+            for d in rest {
+                errors.push(Diagnostic::error(
+                    d.file(content_dir),
+                    None,
+                    format!(
+                        "this document and content/{} would both be the page /{page}; \
+                         keep one of them (a bundle folder's index.md, or the .md beside it)",
+                        first.path
+                    ),
+                ));
+            }
+        }
+    }
+    errors
 }
 
 /// Terms named by free text get a short hash as their folder name: stable as long as
@@ -317,5 +350,26 @@ mod tests {
         assert_eq!(errs.len(), 2, "{errs}");
         assert!(errs.to_string().contains("机构"));
         assert!(errs.to_string().contains("search/"));
+    }
+
+    #[test]
+    fn a_bundle_and_a_file_of_the_same_page_are_refused() {
+        let errs = Site::new(
+            vec![
+                doc("2024/a.md", "局", None, None),
+                doc("2024/a/index.md", "局", None, None),
+                doc("2024/b/index.md", "局", None, None),
+                doc("index.md", "局", None, None),
+            ],
+            Path::new("content"),
+            Columns::default(),
+        )
+        .unwrap_err();
+        assert_eq!(errs.len(), 2, "{errs}");
+        let text = errs.to_string();
+        assert!(
+            text.contains("/2024/a/") && text.contains("home page"),
+            "{text}"
+        );
     }
 }

@@ -288,12 +288,8 @@ impl<'a> Renderer<'a> {
 
     /// Resolves the links written in `doc` (its body, its 原文链接 and attachments).
     fn body_links<'s>(&'s self, doc: &'s Document) -> BodyLinks<'s> {
-        let dir = match doc.path.rfind('/') {
-            Some(i) => &doc.path[..=i],
-            None => "",
-        };
         BodyLinks {
-            dir,
+            dir: doc.folder(),
             base_path: &self.base_path,
             known: &self.known_documents,
         }
@@ -629,31 +625,9 @@ impl LinkResolver for BodyLinks<'_> {
         if path.is_empty() {
             return None;
         }
-        let joined = if let Some(abs) = path.strip_prefix('/') {
-            abs.to_string()
-        } else {
-            format!("{}{path}", self.dir)
-        };
-        let mut parts: Vec<&str> = Vec::new();
-        for seg in joined.split('/') {
-            match seg {
-                "" | "." => {}
-                ".." => {
-                    parts.pop()?;
-                }
-                s => parts.push(s),
-            }
-        }
-        let mut normal = parts.join("/");
-        if joined.ends_with('/') && !normal.is_empty() {
-            normal.push('/');
-        }
-        let decoded = percent_encoding::percent_decode_str(&normal)
-            .decode_utf8_lossy()
-            .into_owned();
+        let decoded = crate::document::content_path(self.dir, path)?;
         let target = if self.known.contains(decoded.as_str()) {
-            let stem = decoded.strip_suffix(".md").unwrap_or(&decoded);
-            format!("{stem}/")
+            crate::document::url_path_of(&decoded)
         } else {
             decoded
         };
@@ -667,7 +641,9 @@ mod tests {
 
     #[test]
     fn body_links_resolve_against_the_document_folder() {
-        let known: HashSet<&str> = ["2021/b.md", "2020/通知.md"].into_iter().collect();
+        let known: HashSet<&str> = ["2021/b.md", "2020/通知.md", "2021/c/index.md"]
+            .into_iter()
+            .collect();
         let l = BodyLinks {
             dir: "2021/",
             base_path: "/gk/",
@@ -684,6 +660,7 @@ mod tests {
             Some("/gk/2021/files/%E9%99%84%E4%BB%B6.pdf")
         );
         assert_eq!(l.resolve("/year/2021/").as_deref(), Some("/gk/year/2021/"));
+        assert_eq!(l.resolve("c/index.md").as_deref(), Some("/gk/2021/c/"));
         assert_eq!(l.resolve("../../../etc/passwd"), None);
     }
 
