@@ -6,8 +6,10 @@
 #   tests/fresh-clone.sh                 # cargo test in the clone (a full build)
 #   tests/fresh-clone.sh --test import_corpus   # arguments go to cargo test
 #
-# FRESH_CLONE_TARGET_DIR=DIR reuses a cargo target folder between runs (the clone's
-# sources are still compiled from the clone). The clone is deleted at the end.
+# FRESH_CLONE_TARGET_DIR=DIR reuses a cargo target folder between runs of this script
+# (the clone's sources are still compiled from the clone). Not a checkout's own target/:
+# test binaries keep the clone's path (CARGO_MANIFEST_DIR), and cargo may then run them
+# there unrebuilt. The clone is deleted at the end.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
