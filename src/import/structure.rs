@@ -191,7 +191,7 @@ pub fn body(
     text: &str,
     pieces: &[Piece],
     blocks: &[Block],
-    attachments: &[(String, String)],
+    attachments: &[super::extract::PageAttachment],
 ) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut k = 0;
@@ -245,8 +245,8 @@ pub fn body(
                         }
                     }
                     LineKind::Attachment(a) => match attachments.get(a) {
-                        Some((_, url)) => {
-                            out.push(format!("[{}]({})", escape(t, false), link_target(url)))
+                        Some(a) => {
+                            out.push(format!("[{}]({})", escape(t, false), link_target(&a.url)))
                         }
                         None => out.push(inline(t, &p.bold)),
                     },

@@ -221,10 +221,14 @@ pub fn doc_file(chunk: u32, records: &[String]) -> String {
     format!("gongkaiSearch.docs({chunk},[{}]);\n", records.join(",\n"))
 }
 
-/// One document's JSON object: what a result shows.
+/// Attachments whose excerpt a record carries (the first ones of the document).
+pub const RECORD_ATTACHMENTS: usize = 8;
+
+/// One document's JSON object: what a result shows. A document with attachment text also
+/// has `"attachments":[{"name":…,"excerpt":…}]`, for a snippet labelled `附件：名称`.
 pub fn doc_record(d: &SearchDocument<'_>) -> String {
-    format!(
-        "{{\"url\":{},\"title\":{},\"agency\":{},\"published\":{},\"indexNo\":{},\"docNo\":{},\"excerpt\":{}}}",
+    let mut record = format!(
+        "{{\"url\":{},\"title\":{},\"agency\":{},\"published\":{},\"indexNo\":{},\"docNo\":{},\"excerpt\":{}",
         json(d.url_path),
         json(d.title),
         json(d.agency),
@@ -232,7 +236,24 @@ pub fn doc_record(d: &SearchDocument<'_>) -> String {
         json(d.index_no),
         json(d.doc_no),
         json(&excerpt(d.text)),
-    )
+    );
+    if !d.attachments.is_empty() {
+        let items: Vec<String> = d
+            .attachments
+            .iter()
+            .take(RECORD_ATTACHMENTS)
+            .map(|a| {
+                format!(
+                    "{{\"name\":{},\"excerpt\":{}}}",
+                    json(&a.name),
+                    json(&excerpt(&a.text))
+                )
+            })
+            .collect();
+        record.push_str(&format!(",\"attachments\":[{}]", items.join(",")));
+    }
+    record.push('}');
+    record
 }
 
 #[cfg(test)]
@@ -273,6 +294,34 @@ mod tests {
         assert_eq!(shard_count(0), 1);
         assert_eq!(shard_count(SHARD_TARGET_BYTES * 3), 4);
         assert_eq!(shard_count(usize::MAX / 2), 1 << 16);
+    }
+
+    #[test]
+    fn a_record_carries_its_attachments_excerpts() {
+        let plain = SearchDocument {
+            url_path: "2024/a/",
+            title: "通知",
+            text: "正文",
+            ..Default::default()
+        };
+        assert!(!doc_record(&plain).contains("attachments"));
+        let attachments = [super::super::AttachmentText {
+            name: "附件1：补贴标准表".into(),
+            text: "  青苗  补贴\n标准 ".into(),
+        }];
+        let with = SearchDocument {
+            attachments: &attachments,
+            ..plain
+        };
+        let record = doc_record(&with);
+        assert!(
+            record.ends_with(
+                r#""excerpt":"正文","attachments":[{"name":"附件1：补贴标准表","excerpt":"青苗 补贴 标准"}]}"#
+            ),
+            "{record}"
+        );
+        let value: serde_json::Value = serde_json::from_str(&record).unwrap();
+        assert_eq!(value["attachments"][0]["name"], "附件1：补贴标准表");
     }
 
     #[test]

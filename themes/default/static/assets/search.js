@@ -561,6 +561,26 @@
     };
   }
 
+  /**
+   * The snippet of a result: from the document's text, else from the first of its
+   * attachments (`record.attachments`) whose text has a match, then named in
+   * `attachment` so the page can say 附件：名称.
+   */
+  function resultSnippet(record, list) {
+    var sn = snippet(record.excerpt || "", list);
+    sn.attachment = "";
+    if (sn.matched || !record.attachments) return sn;
+    for (var i = 0; i < record.attachments.length; i++) {
+      var a = record.attachments[i];
+      var found = snippet(a.excerpt || "", list);
+      if (found.matched) {
+        found.attachment = a.name;
+        return found;
+      }
+    }
+    return sn;
+  }
+
   function docUrl(record) {
     return new URL(record.url + "index.html", siteRoot).href;
   }
@@ -589,6 +609,7 @@
     search: search,
     loadDocs: loadDocs,
     snippet: snippet,
+    resultSnippet: resultSnippet,
     highlightPieces: highlightPieces,
     markRanges: markRanges,
     docUrl: docUrl,
@@ -675,10 +696,19 @@
     function renderItem(r, id, list) {
       var link = el("a", { href: docUrl(r) }, rangesToNodes(markRanges(r.title, list)));
       var meta = [r.agency, r.published, r.docNo].filter(Boolean).join(" · ");
-      var sn = snippet(r.excerpt, list);
+      var sn = resultSnippet(r, list);
       var p = el("p", { class: "search-snippet" }, rangesToNodes(sn.ranges));
       if (sn.before) p.insertBefore(doc.createTextNode("…"), p.firstChild);
       if (sn.after) p.appendChild(doc.createTextNode("…"));
+      if (sn.attachment) {
+        // The match is in an attachment's text: say which, before the words.
+        p.insertBefore(
+          el("span", { class: "search-attachment" }, [
+            /^附件/.test(sn.attachment) ? sn.attachment : "附件：" + sn.attachment,
+          ]),
+          p.firstChild
+        );
+      }
       results.appendChild(
         el("li", { "data-doc": String(id) }, [
           el("h2", { class: "search-title" }, [link]),
