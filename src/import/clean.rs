@@ -60,6 +60,56 @@ fn split_at(t: &str, marks: &[char]) -> Vec<(usize, usize)> {
 const SENTENCE_END: [char; 5] = ['。', '！', '？', '!', '?'];
 const CLAUSE_END: [char; 10] = ['。', '！', '？', '!', '?', '，', ',', '；', ';', '\u{3000}'];
 
+/// A sentence whose clauses other than the advert's hold no more than this many
+/// characters goes whole (`…注册即送38元彩金，天天返水。`).
+const ADVERT_REST: usize = 12;
+
+/// The spans (relative to `text`) of the adverts in a line, with the rule's reason.
+fn advert_spans(text: &str, cutters: &[&NoiseRule]) -> Vec<(usize, usize, String)> {
+    let mut spans = Vec::new();
+    let trimmed = |a: usize, b: usize| {
+        let seg = &text[a..b];
+        let a = a + (seg.len() - seg.trim_start().len());
+        (a, a + seg.trim().len())
+    };
+    for (sa, sb) in split_at(text, &SENTENCE_END) {
+        let clauses: Vec<(usize, usize)> = split_at(&text[sa..sb], &CLAUSE_END)
+            .into_iter()
+            .map(|(a, b)| (sa + a, sa + b))
+            .collect();
+        let hits: Vec<Option<&NoiseRule>> = clauses
+            .iter()
+            .map(|&(a, b)| {
+                cutters
+                    .iter()
+                    .copied()
+                    .find(|r| r.matches(text[a..b].trim()))
+            })
+            .collect();
+        let Some(rule) = hits.iter().flatten().next() else {
+            continue;
+        };
+        let rest: usize = clauses
+            .iter()
+            .zip(&hits)
+            .filter(|(_, h)| h.is_none())
+            .map(|(&(a, b), _)| text[a..b].chars().filter(|c| c.is_alphanumeric()).count())
+            .sum();
+        if rest <= ADVERT_REST {
+            let (a, b) = trimmed(sa, sb);
+            spans.push((a, b, rule.reason.clone()));
+        } else {
+            for (&(a, b), h) in clauses.iter().zip(&hits) {
+                if let Some(r) = h {
+                    let (a, b) = trimmed(a, b);
+                    spans.push((a, b, r.reason.clone()));
+                }
+            }
+        }
+    }
+    spans
+}
+
 /// Whether a line is structure its source marked (and so out of the line rules' reach).
 fn protected(x: &Extracted, kind: LineKind, region: &Region) -> bool {
     let structure = matches!(
@@ -119,6 +169,19 @@ pub fn clean(x: &Extracted, rules: &Rules, class: &Classification) -> Cleaned {
         .iter()
         .map(|l| x.line_text(l).chars().count() > BODY_LINE)
         .collect();
+    // How much text each line holds (chrome known from the markup holds none).
+    let weight: Vec<usize> = x
+        .lines
+        .iter()
+        .zip(&from_markup)
+        .map(|(l, m)| {
+            if *m {
+                0
+            } else {
+                x.line_text(l).trim().chars().count()
+            }
+        })
+        .collect();
     let mut i = 0;
     while i < n {
         let line = &x.lines[i];
@@ -130,33 +193,23 @@ pub fn clean(x: &Extracted, rules: &Rules, class: &Classification) -> Cleaned {
         }
         let raw = x.line_text(line);
         let lead = raw.len() - raw.trim_start().len();
-        // Spliced-in advertising: only its clauses go, on a line of any length.
-        if line.kind == LineKind::Para {
-            let mut spans = Vec::new();
-            for rule in &cutters {
-                if !rule.pattern.is_match(text) {
-                    continue;
-                }
-                for (a, b) in split_at(text, &CLAUSE_END) {
-                    let clause = text[a..b].trim();
-                    if rule.matches(clause) {
-                        let a = a + (text[a..b].len() - text[a..b].trim_start().len());
-                        spans.push((
-                            line.start + lead + a,
-                            line.start + lead + a + clause.len(),
-                            rule.reason.clone(),
-                        ));
-                    }
-                }
-            }
+        // Spliced-in advertising: on a line of any length, its sentence goes when the
+        // advert is most of it, else only the clauses that carry it.
+        if line.kind == LineKind::Para && cutters.iter().any(|r| r.pattern.is_match(text)) {
+            let base = line.start + lead;
+            let spans = advert_spans(text, &cutters);
             if !spans.is_empty() {
-                spans.sort();
-                spans.dedup_by(|b, a| b.0 < a.1);
                 let cut: usize = spans.iter().map(|s| s.1 - s.0).sum();
-                if cut >= text.len() {
+                if cut >= text.trim_end().len() {
                     removed[i] = Some(spans[0].2.clone());
                 } else {
-                    cuts.insert(i, spans);
+                    cuts.insert(
+                        i,
+                        spans
+                            .into_iter()
+                            .map(|(a, b, r)| (base + a, base + b, r))
+                            .collect(),
+                    );
                 }
                 i += 1;
                 continue;
@@ -166,11 +219,25 @@ pub fn clean(x: &Extracted, rules: &Rules, class: &Classification) -> Cleaned {
             i += 1;
             continue;
         }
-        let Some(rule) = line_rules.iter().find(|r| rule_matches(r, text, line.kind)) else {
+        // The next line with text, for rules that ask (`unless_next`).
+        let next = || {
+            x.lines[i + 1..]
+                .iter()
+                .map(|l| x.line_text(l).trim())
+                .find(|t| !t.is_empty())
+        };
+        let Some(rule) = line_rules.iter().find(|r| {
+            rule_matches(r, text, line.kind)
+                && !r
+                    .unless_next
+                    .as_ref()
+                    .is_some_and(|u| next().is_some_and(|n| u.is_match(n)))
+        }) else {
             i += 1;
             continue;
         };
         let mut last = i;
+        let mut ended = false;
         let take = |k: usize, removed: &mut Vec<Option<String>>| {
             if removed[k].is_none() && !guarded[k] {
                 removed[k] = Some(rule.reason.clone());
@@ -223,17 +290,29 @@ pub fn clean(x: &Extracted, rules: &Rules, class: &Classification) -> Cleaned {
                     }
                 }
             }
-            // Only a header: never reach back over the body.
-            Scope::AndBefore if !long[..i].iter().any(|&b| b) => {
+            // Only a header: never reach back over the body, nor take more than
+            // stays below it.
+            Scope::AndBefore
+                if !long[..i].iter().any(|&b| b)
+                    && weight[..i].iter().sum::<usize>()
+                        <= weight[i + 1..].iter().sum::<usize>() =>
+            {
                 for k in 0..=i {
                     take(k, &mut removed);
                 }
             }
-            Scope::AndAfter if !long[i + 1..].iter().any(|&b| b) => {
+            // Only a tail: the text after the line must be less than the text before
+            // it (a preview notice at the top of a copy is no end of it).
+            Scope::AndAfter
+                if !long[i + 1..].iter().any(|&b| b)
+                    && weight[i + 1..].iter().sum::<usize>()
+                        <= weight[..i].iter().sum::<usize>() =>
+            {
                 for k in i..n {
                     take(k, &mut removed);
                 }
                 last = n;
+                ended = true;
             }
             Scope::Block => {
                 let end = rule.end.as_ref();
@@ -254,7 +333,14 @@ pub fn clean(x: &Extracted, rules: &Rules, class: &Classification) -> Cleaned {
         {
             titles.push((i, t.as_str().trim().to_string()));
         }
-        if let Some(note) = &rule.incomplete {
+        // A loss of text is where the copy ends, or where a block (a paywall) was cut out;
+        // a notice of the preview somewhere else in the text is just chrome.
+        let at_end = ended || (i + 1..n).all(|k| removed[k].is_some() || weight[k] == 0);
+        if let Some(note) = rule
+            .incomplete
+            .as_ref()
+            .filter(|_| at_end || rule.scope == Scope::Block)
+        {
             gaps.push(Gap {
                 before: i,
                 note: note.clone(),
@@ -452,8 +538,8 @@ mod tests {
     #[test]
     fn many_lines_removed_by_one_rule_are_reported() {
         let rules = Rules::load(None, None).unwrap();
-        let t =
-            "网站首页\n机构概况\n政务公开\n办事服务\n互动交流\n当前位置：首页 > 通知\n正文第一段。";
+        let t = "网站首页\n机构概况\n政务公开\n办事服务\n互动交流\n当前位置：首页 > 通知\n\
+                 正文第一段，各单位要按时报送材料。\n正文第二段，逾期不报的予以通报。";
         let x = extract::text(t.to_string());
         let c = clean(&x, &rules, &classify(&x, &rules));
         assert!(

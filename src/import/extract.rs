@@ -325,6 +325,12 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
     out
 }
 
+/// A label in front of an attachment link, kept on the link's line.
+static ATTACHMENT_LABEL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"^(相关)?附\s*件\s*[0-9０-９一二三四五六七八九十]{0,3}\s*[:：]?$")
+        .expect("constant pattern")
+});
+
 /// The comments 大汉 Hanweb pages put around their text.
 const MARKER_BEGIN: &str = "ZJEG_RSS.content.begin";
 const MARKER_END: &str = "ZJEG_RSS.content.end";
@@ -510,9 +516,13 @@ impl HtmlWalk<'_> {
                 // A link to a file is a line of its own: the body links to it and
                 // the front matter lists it under 附件.
                 let href = attachment.unwrap_or_default();
-                self.flush();
+                // A label before the link (`附件：`, `附件2：`) stays on its line.
+                if !ATTACHMENT_LABEL.is_match(self.buf.trim()) {
+                    self.flush();
+                }
+                let before = self.buf.len();
                 self.walk(e);
-                let label = squeeze(&self.buf);
+                let label = squeeze(&self.buf[before.min(self.buf.len())..]);
                 let url = resolve(self.base_url.as_deref(), href);
                 let idx = match self.attachments.iter().position(|a| a.url == url) {
                     Some(i) => i,
@@ -863,10 +873,9 @@ pub fn docx(bytes: &[u8]) -> Result<Extracted, String> {
     };
     let document = read_part("word/document.xml")?
         .ok_or("not a .docx: it has no word/document.xml; save the report from Word as .docx")?;
-    let styles = read_part("word/styles.xml")?.unwrap_or_default();
-    let headings = heading_styles(&styles);
+    let styles = docx_styles(&read_part("word/styles.xml")?.unwrap_or_default());
     let numbering = Numbering::parse(&read_part("word/numbering.xml")?.unwrap_or_default());
-    parse_document_xml(&document, &headings, &numbering)
+    parse_document_xml(&document, &styles, &numbering)
 }
 
 /// Automatic numbering of DOCX paragraphs (word/numbering.xml): the markers Word
@@ -971,19 +980,45 @@ fn format_counter(fmt: &str, n: u32) -> String {
 }
 
 /// styleId → heading level, from the style names (`heading 2`, `标题 2`, `Title`).
-fn heading_styles(xml: &str) -> BTreeMap<String, u8> {
-    let mut out = BTreeMap::new();
+/// What the paragraph styles of word/styles.xml say: heading levels, and the numbering
+/// a style brings (Word's `List Number` style numbers its paragraphs without a numPr of
+/// their own).
+#[derive(Debug, Default)]
+struct DocxStyles {
+    headings: BTreeMap<String, u8>,
+    /// style id → (numId, ilvl)
+    numbering: BTreeMap<String, (String, u8)>,
+}
+
+fn docx_styles(xml: &str) -> DocxStyles {
+    let mut out = DocxStyles::default();
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut current: Option<String> = None;
+    let mut ilvl = 0u8;
     loop {
         match reader.read_event() {
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().as_ref() {
-                "style" => current = attr(&e, "styleId"),
+                "style" => {
+                    current = attr(&e, "styleId");
+                    ilvl = 0;
+                }
                 "name" => {
                     if let (Some(id), Some(name)) = (&current, attr(&e, "val"))
                         && let Some(level) = heading_level(&name)
                     {
-                        out.insert(id.clone(), level);
+                        out.headings.insert(id.clone(), level);
+                    }
+                }
+                "ilvl" => {
+                    ilvl = attr(&e, "val")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0)
+                        .min(8)
+                }
+                "numId" => {
+                    if let (Some(id), Some(num)) = (&current, attr(&e, "val").filter(|v| v != "0"))
+                    {
+                        out.numbering.insert(id.clone(), (num, ilvl));
                     }
                 }
                 _ => {}
@@ -1015,9 +1050,10 @@ fn attr(e: &quick_xml::events::BytesStart<'_>, local: &str) -> Option<String> {
 
 fn parse_document_xml(
     xml: &str,
-    headings: &BTreeMap<String, u8>,
+    styles: &DocxStyles,
     numbering: &Numbering,
 ) -> Result<Extracted, String> {
+    let headings = &styles.headings;
     let mut out = Extracted {
         format: SourceFormat::Office,
         ..Extracted::default()
@@ -1071,10 +1107,19 @@ fn parse_document_xml(
             Event::Empty(e) => match e.local_name().as_ref() {
                 "b" if in_rpr => run_bold = !is_off(&e),
                 "pStyle" => {
-                    if let Some(level) = attr(&e, "val")
-                        .and_then(|v| headings.get(&v).copied().or_else(|| heading_level(&v)))
+                    let style = attr(&e, "val");
+                    if let Some(level) = style
+                        .as_ref()
+                        .and_then(|v| headings.get(v).copied().or_else(|| heading_level(v)))
                     {
                         kind = LineKind::Heading(level);
+                    } else if let Some((num, level)) =
+                        style.as_ref().and_then(|v| styles.numbering.get(v))
+                    {
+                        // Numbered by its style; a numPr of the paragraph's own wins.
+                        kind = LineKind::ListItem;
+                        num_id = Some(num.clone());
+                        ilvl = *level;
                     }
                 }
                 "numPr" if kind == LineKind::Para => kind = LineKind::ListItem,
@@ -1233,6 +1278,16 @@ fn number_paragraph(
     if marker.trim().is_empty() {
         return;
     }
+    // A Word list numbered `1.` or `1)` stays a list (an ordered one); other markers
+    // (`一、`, `（一）`) are the outline the later stages read as headings.
+    let ordered = fmt == "decimal"
+        && marker.trim_end().ends_with(['.', ')'])
+        && marker.trim_end()[..marker.trim_end().len() - 1]
+            .bytes()
+            .all(|b| b.is_ascii_digit());
+    if ordered {
+        marker = format!("{} ", marker.trim_end());
+    }
     let lead = para.len() - para.trim_start().len();
     para.replace_range(..lead, &marker);
     let shift = marker.len() as isize - lead as isize;
@@ -1240,7 +1295,9 @@ fn number_paragraph(
         b.0 = (b.0 as isize + shift).max(0) as usize;
         b.1 = (b.1 as isize + shift).max(0) as usize;
     }
-    if *kind == LineKind::ListItem {
+    if ordered {
+        *kind = LineKind::ListItem;
+    } else if *kind == LineKind::ListItem {
         *kind = LineKind::Para;
     }
 }
@@ -1385,7 +1442,7 @@ mod tests {
             p(1, "对象"),
             p(0, "措施")
         );
-        let x = parse_document_xml(&xml, &BTreeMap::new(), &numbering).unwrap();
+        let x = parse_document_xml(&xml, &DocxStyles::default(), &numbering).unwrap();
         assert_eq!(x.text, "一、目标\n（一）范围\n（二）对象\n二、措施");
         assert!(x.lines.iter().all(|l| l.kind == LineKind::Para));
     }
@@ -1397,7 +1454,7 @@ mod tests {
             <w:p><w:r><w:rPr><w:b/></w:rPr><w:t>重点</w:t></w:r><w:r><w:t>内容&amp;说明</w:t></w:r></w:p>
             <w:tbl><w:tr><w:tc><w:p><w:r><w:t>项目</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>金额</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
             </w:body></w:document>"#;
-        let x = parse_document_xml(xml, &BTreeMap::new(), &Numbering::default()).unwrap();
+        let x = parse_document_xml(xml, &DocxStyles::default(), &Numbering::default()).unwrap();
         assert_eq!(x.text, "总则\n重点内容&说明\n项目\t金额");
         assert_eq!(x.lines[0].kind, LineKind::Heading(1));
         assert_eq!(x.lines[1].bold, vec![(0, "重点".len())]);

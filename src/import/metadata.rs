@@ -24,6 +24,9 @@ pub struct Metadata {
     /// By canonical key (标题, 机构, …), plus 原文链接 and 站点.
     pub fields: BTreeMap<&'static str, Field>,
     pub title_derived: bool,
+    /// Values that count only when the document itself says nothing (a 生成日期 beside
+    /// the 落款 date).
+    deferred: Vec<(&'static str, Field)>,
 }
 
 impl Metadata {
@@ -368,6 +371,11 @@ pub fn gather(
                 no.to_string(),
                 format!("文号 line (line {})", line_no(p.start)),
             );
+            // A line that is the 文号 and nothing else moves into the front matter;
+            // one with 签发人 beside it stays, for the name.
+            if no == t && md.get("文号") == Some(no) {
+                consumed[i] = Some("the 文号 line, moved into the front matter (文号)".into());
+            }
         } else if masthead.is_none()
             && let Some(organ) = masthead_organ(t, rules)
         {
@@ -377,6 +385,9 @@ pub fn gather(
     if let Some((i, organ)) = &masthead {
         let from = format!("the 红头 masthead (line {})", line_no(pieces[*i].start));
         organs.add(organ, from, Rank::Document, rules);
+        consumed[*i] = Some(format!(
+            "the 红头 masthead (发文机关标志 of {organ}), evidence for the front matter (机构)"
+        ));
     }
 
     // The title.
@@ -458,6 +469,26 @@ pub fn gather(
         if let Some((a, l)) = organ {
             organs.add(a, format!("落款 (line {l})"), Rank::Document, rules);
         }
+    }
+    // A `来源：` line closing the text (a WeChat or portal article names the organ it
+    // came from there): evidence for 机构, and into the front matter with it.
+    for &i in live.iter().rev().take(6) {
+        let t = text_of(i);
+        if let [(key, label, value)] = fields_of(t, pieces[i].kind, rules).as_slice()
+            && *key == "机构"
+            && is_agency_name(value.trim(), rules)
+        {
+            let from = format!(
+                "{label} at the end of the text (line {})",
+                line_no(pieces[i].start)
+            );
+            organs.add(value, from, Rank::Source, rules);
+            consumed[i] = Some("来源 line, moved into the front matter (机构)".into());
+            break;
+        }
+    }
+    for (key, f) in std::mem::take(&mut md.deferred) {
+        md.set(key, f.value, f.from);
     }
     if let Some(t) = md.get("标题")
         && let Some(a) = agency_in_title(t, rules)
@@ -552,10 +583,19 @@ fn choose_title(
             && matches!(pieces[i].kind, LineKind::Para | LineKind::Heading(_))
             && !never_title(text_of(i), rules)
     };
+    // An organ's name alone may open a title broken after it (`青溪县人民政府办公室` /
+    // `关于印发…的通知`), though it is never a title by itself.
+    let opens = |i: usize| {
+        consumed[i].is_none()
+            && matches!(pieces[i].kind, LineKind::Para | LineKind::Heading(_))
+            && is_agency_name(text_of(i), rules)
+            && masthead_organ(text_of(i), rules).is_none()
+    };
     let mut shaped = None;
     let mut plain = None;
     'head: for i in 0..head {
-        if !usable(i) || !title_like(text_of(i)) {
+        let alone = usable(i) && title_like(text_of(i));
+        if !alone && !opens(i) {
             continue;
         }
         // One line, or the title broken over the next one or two.
@@ -565,12 +605,14 @@ fn choose_title(
                 break;
             }
             joined.push_str(text_of(j));
-            if rules.title_shape.is_match(&joined) && title_like(&joined) {
+            if (alone || j > i) && rules.title_shape.is_match(&joined) && title_like(&joined) {
                 shaped = Some((joined.clone(), i, j));
                 break 'head;
             }
         }
-        plain.get_or_insert((text_of(i).to_string(), i));
+        if alone {
+            plain.get_or_insert((text_of(i).to_string(), i));
+        }
     }
     if x.format == super::classify::SourceFormat::Html
         && let Some((t, from)) = page_title(x, shaped.as_ref().map(|s| s.0.as_str()), rules)
@@ -771,13 +813,27 @@ fn breadcrumb_organ(x: &Extracted, rules: &Rules) -> Option<(String, usize)> {
     })
 }
 
+/// Whether `short` is a shortened form of the organ name `long`: the same last character
+/// (局, 办公室 …) and its characters in `long` in order (县人力社保局 of
+/// 青溪县人力资源和社会保障局, 县教育局 of 庆元县教育局).
+fn abbreviates(short: &str, long: &str) -> bool {
+    if short.len() >= long.len()
+        || short.chars().count() < 2
+        || short.chars().last() != long.chars().last()
+    {
+        return false;
+    }
+    let mut rest = long.chars();
+    short.chars().all(|c| rest.any(|l| l == c))
+}
+
 /// How much a piece of evidence for 机构 weighs, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Rank {
+    /// `<meta name="ContentSource">` (GB/T 42147): the full name, as a rule.
+    Meta,
     /// 发布机构, 发文机关, 公开主体 … : the page's disclosure metadata.
     Label,
-    /// `<meta name="ContentSource">` (GB/T 42147).
-    Meta,
     /// The document itself: its 落款, masthead, the organ its title opens with.
     Document,
     /// 来源： and the like: where the page came from.
@@ -843,7 +899,7 @@ impl Organs {
         if let Some(full) = self
             .found
             .iter()
-            .filter(|f| f.0.len() > value.len() && f.0.ends_with(&value))
+            .filter(|f| abbreviates(&value, &f.0))
             .max_by_key(|f| f.0.len())
         {
             from = format!("{from}, full name from {}", full.1);
@@ -854,7 +910,7 @@ impl Organs {
             .found
             .iter()
             .filter(|f| f.1 != best.1 && Some(f.1.as_str()) != full_from)
-            .filter(|f| value.ends_with(&f.0) || f.0.ends_with(&value))
+            .filter(|f| f.0 == value || abbreviates(&f.0, &value))
             .map(|f| f.1.as_str())
             .collect();
         agreeing.dedup();
@@ -864,7 +920,7 @@ impl Organs {
         let differing: Vec<String> = self
             .found
             .iter()
-            .filter(|f| !(value.ends_with(&f.0) || f.0.ends_with(&value)))
+            .filter(|f| !(f.0 == value || abbreviates(&f.0, &value)))
             .map(|f| format!("{} says “{}”", f.1, f.0))
             .collect();
         if !differing.is_empty() {
@@ -923,6 +979,23 @@ fn apply_field(
     let v = value.trim();
     match key {
         "" => false,
+        "成文日期"
+            if rules
+                .weak_written_labels
+                .iter()
+                .any(|w| *w == squeeze_label(label)) =>
+        {
+            // The document's 落款 date, when it has one, is the better 成文日期.
+            let Some(d) = parse_date(v) else { return false };
+            md.deferred.push((
+                key,
+                Field {
+                    value: d,
+                    from: format!("{from} (no 落款 date in the text)"),
+                },
+            ));
+            true
+        }
         "发布时间" | "成文日期" => parse_date(v).is_some_and(|d| md.set(key, d, from)),
         "机构" => {
             let weak = rules

@@ -798,9 +798,17 @@ mod tests {
             "{:?}",
             field(&p, "机构")
         );
-        // The masthead and the 版记 are the document's own text.
-        assert!(p.body.contains("青禾县人民政府办公室文件"));
+        // The masthead and the 文号 line went into the front matter, and say so; the
+        // 版记 is the document's own text and does not make the copy look cut.
+        assert!(!p.body.contains("青禾县人民政府办公室文件"));
+        assert!(
+            p.report
+                .removed
+                .iter()
+                .any(|r| r.reason.contains("红头 masthead"))
+        );
         assert!(p.body.contains("抄送：县委办公室"));
+        assert_eq!(p.front.completeness, Completeness::Complete);
     }
 
     #[test]

@@ -64,6 +64,8 @@ struct RulesFile {
     #[serde(default)]
     weak_agency_labels: Vec<String>,
     #[serde(default)]
+    weak_written_labels: Vec<String>,
+    #[serde(default)]
     sub_unit_suffixes: Vec<String>,
     #[serde(default)]
     website_markers: Vec<String>,
@@ -109,6 +111,7 @@ struct NoiseFile {
     #[serde(default)]
     kinds: Vec<String>,
     unless: Option<String>,
+    unless_next: Option<String>,
     continues: Option<String>,
 }
 
@@ -144,6 +147,9 @@ pub struct NoiseRule {
     /// The lines right after the matching one that go with it while they match this
     /// (the numbered points of a 温馨提示).
     pub continues: Option<Regex>,
+    /// The line is the document's own when the next line with text matches this (a
+    /// `附件：` label over the attachments it introduces).
+    pub unless_next: Option<Regex>,
 }
 
 impl NoiseRule {
@@ -214,6 +220,8 @@ pub struct Rules {
     /// Labels of 机构 that name where a page came from rather than who issued it
     /// (`来源：`): the document's own evidence wins over them.
     pub weak_agency_labels: Vec<String>,
+    /// Labels of 成文日期 whose value gives way to the document's 落款 date.
+    pub weak_written_labels: Vec<String>,
     /// How the name of a unit inside an organ ends (秘书科, 综合股).
     pub sub_unit_suffixes: Vec<String>,
     /// What marks a name as a web site's rather than an organ's.
@@ -288,6 +296,7 @@ impl Rules {
         rules.masthead = masthead;
         rules.not_titles.extend(more.not_titles);
         rules.weak_agency_labels.extend(more.weak_agency_labels);
+        rules.weak_written_labels.extend(more.weak_written_labels);
         rules.sub_unit_suffixes.extend(more.sub_unit_suffixes);
         rules.website_markers.extend(more.website_markers);
         if more.spinning_min_pairs_set {
@@ -389,6 +398,7 @@ impl Rules {
             masthead: rules.masthead,
             not_title: any_of(&rules.not_titles, "not_titles", &site_err)?,
             weak_agency_labels: rules.weak_agency_labels,
+            weak_written_labels: rules.weak_written_labels,
             sub_unit_suffixes: rules.sub_unit_suffixes,
             website_markers: any_of(&rules.website_markers, "website_markers", &site_err)?,
             defaults: super::defaults::from_site(site, &file)?,
@@ -445,10 +455,10 @@ fn words_regex(pairs: &[(String, String)]) -> Result<Regex, regex::Error> {
 
 /// The keys of the `[import]` table, for messages.
 const SITE_KEYS: &str = "content_selectors, agency_suffixes, weak_labels, agency_followers, \
-    title_agency_followers, title_shapes, masthead, not_titles, weak_agency_labels, \
+    title_agency_followers, title_shapes, masthead, not_titles, weak_agency_labels, weak_written_labels, \
     sub_unit_suffixes, website_markers, [import.fields], [import.meta_fields], [import.kinds.<kind>], \
     [import.other_labels], [import.spinning], [import.defaults] and [[import.noise]] \
-    (pattern, reason, scope, end, incomplete, title, kinds, unless)";
+    (pattern, reason, scope, end, incomplete, title, kinds, unless, unless_next, continues)";
 
 /// Reads a site's `[import]` table key by key, so a message names the key at fault.
 fn site_file(t: &toml::Table, err: &dyn Fn(String) -> Diagnostic) -> Result<RulesFile, Diagnostic> {
@@ -478,6 +488,7 @@ fn site_file(t: &toml::Table, err: &dyn Fn(String) -> Diagnostic) -> Result<Rule
             "masthead" => f.masthead = one(v, key, err)?,
             "not_titles" => f.not_titles = one(v, key, err)?,
             "weak_agency_labels" => f.weak_agency_labels = one(v, key, err)?,
+            "weak_written_labels" => f.weak_written_labels = one(v, key, err)?,
             "sub_unit_suffixes" => f.sub_unit_suffixes = one(v, key, err)?,
             "website_markers" => f.website_markers = one(v, key, err)?,
             // Values for missing fields, read by the importer itself (see `Defaults`).
@@ -521,6 +532,7 @@ struct Compiled {
     masthead: Vec<Regex>,
     not_titles: Vec<String>,
     weak_agency_labels: Vec<String>,
+    weak_written_labels: Vec<String>,
     sub_unit_suffixes: Vec<String>,
     website_markers: Vec<String>,
 }
@@ -607,6 +619,14 @@ fn compile(
                 "{at}.reason is empty; say why these lines are noise (it goes in the report)"
             )));
         }
+        let unless_next = match &n.unless_next {
+            Some(c) => Some(Regex::new(c).map_err(|x| {
+                err(format!(
+                    "{at}.unless_next: `{c}` is not a regular expression: {x}"
+                ))
+            })?),
+            None => None,
+        };
         let continues = match &n.continues {
             Some(c) => Some(Regex::new(c).map_err(|x| {
                 err(format!(
@@ -633,6 +653,7 @@ fn compile(
             kinds: kinds_of(&n.kinds, &at, err)?,
             unless,
             continues,
+            unless_next,
         });
     }
     let mut labels = Vec::new();
@@ -715,6 +736,7 @@ fn compile(
         masthead,
         not_titles: f.not_titles,
         weak_agency_labels: f.weak_agency_labels,
+        weak_written_labels: f.weak_written_labels,
         sub_unit_suffixes: f.sub_unit_suffixes,
         website_markers: f.website_markers,
         content_selector_names: f.content_selectors,

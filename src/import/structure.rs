@@ -21,6 +21,10 @@ static OUTLINE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("constant pattern")
 });
 
+/// An escaped ordered-list marker at the start of an item (`1\. `, `2\) `).
+static ORDERED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{1,9})\\([.)]) ").expect("constant pattern"));
+
 /// The marker paragraph left in the body where a copy lost text.
 pub fn gap_marker(note: &str) -> String {
     format!("〔此处原文不完整：{note}〕")
@@ -232,7 +236,13 @@ pub fn body(
                         out.push(format!("{hashes} {}", inline(t, &p.bold)));
                     }
                     LineKind::ListItem => {
-                        let item = format!("- {}", inline(t, &p.bold));
+                        // An item a Word list numbered (`1. `) is an ordered item; any
+                        // other is a bullet.
+                        let text = inline(t, &p.bold);
+                        let item = match ORDERED.captures(&text) {
+                            Some(c) => format!("{}{} {}", &c[1], &c[2], &text[c[0].len()..]),
+                            None => format!("- {text}"),
+                        };
                         // Consecutive items make one tight list.
                         let prev_item = k > 0
                             && matches!(&blocks[k - 1], Block::Piece(j) if pieces[*j].kind == LineKind::ListItem);
@@ -245,8 +255,21 @@ pub fn body(
                         }
                     }
                     LineKind::Attachment(a) => match attachments.get(a) {
+                        // The label before the link (`附件：`) stays text.
                         Some(a) => {
-                            out.push(format!("[{}]({})", escape(t, false), link_target(&a.url)))
+                            match t.strip_suffix(a.name.as_str()).filter(|p| !p.is_empty()) {
+                                Some(label) => out.push(format!(
+                                    "{}[{}]({})",
+                                    escape(label, true),
+                                    escape(&a.name, false),
+                                    link_target(&a.url)
+                                )),
+                                None => out.push(format!(
+                                    "[{}]({})",
+                                    escape(t, false),
+                                    link_target(&a.url)
+                                )),
+                            }
                         }
                         None => out.push(inline(t, &p.bold)),
                     },
@@ -328,8 +351,14 @@ pub fn cut_mid_sentence(t: &str) -> bool {
     if last == '\u{FFFD}' {
         return true;
     }
+    // The 版记 that closes a 公文 (抄送：…, ××办公室 2024年4月3日印发) ends without a stop.
+    static IMPRINT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(^(抄\s*送|抄\s*报|分\s*送|主\s*送)\s*[:：]|印\s*发$|翻\s*印$)")
+            .expect("constant pattern")
+    });
     t.chars().count() > 40
         && (('\u{4e00}'..='\u{9fff}').contains(&last) || matches!(last, '，' | ',' | '、'))
+        && !IMPRINT.is_match(t)
 }
 
 #[cfg(test)]
