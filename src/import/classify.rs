@@ -90,6 +90,8 @@ impl Classification {
 
 /// Lines longer than this are body text; signals are looked for in shorter ones.
 const SIGNAL_LINE: usize = 160;
+/// How many lines with text at each end of a report are searched for signals.
+const SIGNAL_LINES: usize = 40;
 
 /// `<meta>` names that government pages carry (GB/T 42147-2022) and WeChat's page
 /// markers; each is evidence of its kind on its own.
@@ -133,21 +135,48 @@ pub fn classify(x: &Extracted, rules: &Rules) -> Classification {
             "WeChat article markup (js_content / var ct)".into(),
         );
     }
-    // Each signal counts once, at the first line that shows it; one pass over the
-    // lines with every signal in one set.
-    let mut seen = vec![false; rules.signal_of.len()];
-    for l in &x.lines {
+    // Each signal counts once, at the first line that shows it. Each is tried on its
+    // own: small patterns with literals the regex engine finds fast (one union of them
+    // all makes its lazy DFA thrash).
+    let mut seen: Vec<(Vec<bool>, Vec<bool>)> = rules
+        .kind_signals
+        .iter()
+        .map(|k| (vec![false; k.strong.len()], vec![false; k.weak.len()]))
+        .collect();
+    // A site's chrome sits above and below the document's text: the first and last
+    // lines with text are where its signals are.
+    let with_text: Vec<&super::extract::Line> = x
+        .lines
+        .iter()
+        .filter(|l| !x.line_text(l).trim().is_empty())
+        .collect();
+    let ends = if with_text.len() > 2 * SIGNAL_LINES {
+        [
+            &with_text[..SIGNAL_LINES],
+            &with_text[with_text.len() - SIGNAL_LINES..],
+        ]
+        .concat()
+    } else {
+        with_text
+    };
+    for l in ends {
         let t = x.line_text(l).trim();
-        if t.is_empty() || t.chars().count() > SIGNAL_LINE {
+        if t.chars().count() > SIGNAL_LINE || super::clean::running_text(t) {
             continue;
         }
-        for i in rules.signal_set.matches(t).iter() {
-            if std::mem::replace(&mut seen[i], true) {
-                continue;
+        for (signals, (strong_seen, weak_seen)) in rules.kind_signals.iter().zip(&mut seen) {
+            for (list, seen, strong) in [
+                (&signals.strong, strong_seen, true),
+                (&signals.weak, weak_seen, false),
+            ] {
+                for (re, seen) in list.iter().zip(seen.iter_mut()) {
+                    if !*seen && re.is_match(t) {
+                        *seen = true;
+                        let line = crate::diagnostic::line_of(&x.text, l.start);
+                        note(signals.kind, strong, format!("{} (line {line})", short(t)));
+                    }
+                }
             }
-            let (kind, strong) = rules.signal_of[i];
-            let line = crate::diagnostic::line_of(&x.text, l.start);
-            note(kind, strong, format!("{} (line {line})", short(t)));
         }
     }
     let mut kinds: Vec<(SourceKind, usize)> = found

@@ -60,6 +60,16 @@ fn split_at(t: &str, marks: &[char]) -> Vec<(usize, usize)> {
 const SENTENCE_END: [char; 5] = ['。', '！', '？', '!', '?'];
 const CLAUSE_END: [char; 10] = ['。', '！', '？', '!', '?', '，', ',', '；', ';', '\u{3000}'];
 
+/// Whether a line reads as the document's running text: longer than any chrome line,
+/// clauses with commas, closed by a full stop. Line rules are not tried on it (spliced
+/// adverts still are): it is most of a report's lines and never chrome.
+pub(super) fn running_text(t: &str) -> bool {
+    t.len() > 3 * 60
+        && t.ends_with('。')
+        && t.matches(['，', ',']).nth(1).is_some()
+        && t.chars().count() > 60
+}
+
 /// A sentence whose clauses other than the advert's hold no more than this many
 /// characters goes whole (`…注册即送38元彩金，天天返水。`).
 const ADVERT_REST: usize = 12;
@@ -219,6 +229,9 @@ pub fn clean(x: &Extracted, rules: &Rules, class: &Classification) -> Cleaned {
             i += 1;
             continue;
         }
+        // The built-in rules are for chrome, never running text; a site's own rules
+        // are tried as written.
+        let prose = running_text(text);
         // The next line with text, for rules that ask (`unless_next`).
         let next = || {
             x.lines[i + 1..]
@@ -227,7 +240,8 @@ pub fn clean(x: &Extracted, rules: &Rules, class: &Classification) -> Cleaned {
                 .find(|t| !t.is_empty())
         };
         let Some(rule) = line_rules.iter().find(|r| {
-            rule_matches(r, text, line.kind)
+            (!prose || r.from_site)
+                && rule_matches(r, text, line.kind)
                 && !r
                     .unless_next
                     .as_ref()
@@ -335,11 +349,11 @@ pub fn clean(x: &Extracted, rules: &Rules, class: &Classification) -> Cleaned {
         }
         // A loss of text is where the copy ends, or where a block (a paywall) was cut out;
         // a notice of the preview somewhere else in the text is just chrome.
-        let at_end = ended || (i + 1..n).all(|k| removed[k].is_some() || weight[k] == 0);
+        let at_end = || ended || (i + 1..n).all(|k| removed[k].is_some() || weight[k] == 0);
         if let Some(note) = rule
             .incomplete
             .as_ref()
-            .filter(|_| at_end || rule.scope == Scope::Block)
+            .filter(|_| rule.scope == Scope::Block || at_end())
         {
             gaps.push(Gap {
                 before: i,

@@ -784,6 +784,9 @@ fn closing_date(x: &Extracted, pieces: &[Piece], live: &[usize], rules: &Rules) 
     })
 }
 
+/// How many lines from the top a breadcrumb is looked for in.
+const BREADCRUMB_LINES: usize = 60;
+
 /// A department named in a breadcrumb (`当前位置：首页 > 部门信息公开 > 青溪县教育局 >
 /// 通知公告`): the last crumb that is an organ's name.
 fn breadcrumb_organ(x: &Extracted, rules: &Rules) -> Option<(String, usize)> {
@@ -793,7 +796,8 @@ fn breadcrumb_organ(x: &Extracted, rules: &Rules) -> Option<(String, usize)> {
         )
         .expect("constant pattern")
     });
-    x.lines.iter().find_map(|l| {
+    // Breadcrumbs sit at the top of a page.
+    x.lines.iter().take(BREADCRUMB_LINES).find_map(|l| {
         let t = x.line_text(l).trim();
         let t = t
             .split_once(['：', ':'])

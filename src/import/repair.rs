@@ -70,7 +70,7 @@ impl Repairer {
                 out = Cow::Owned(fixed);
             }
         }
-        if out.contains(['O', 'o', 'О']) && YEAR_WITH_O.is_match(&out) {
+        if has_letter_o_in_numerals(&out) && YEAR_WITH_O.is_match(&out) {
             let mut n = 0;
             let fixed = YEAR_WITH_O
                 .replace_all(&out, |c: &regex::Captures<'_>| {
@@ -98,6 +98,17 @@ impl Repairer {
         }
         out
     }
+}
+
+/// Whether a letter O stands next to a Chinese numeral anywhere: one pass over the
+/// characters, so the pattern runs only where it can match.
+fn has_letter_o_in_numerals(s: &str) -> bool {
+    let numeral = |c: Option<char>| c.is_some_and(|c| "〇零一二三四五六七八九".contains(c));
+    let near = |at: usize, len: usize| {
+        numeral(s[..at].chars().next_back()) || numeral(s[at + len..].chars().next())
+    };
+    memchr::memchr2_iter(b'O', b'o', s.as_bytes()).any(|at| near(at, 1))
+        || s.match_indices('О').any(|(at, o)| near(at, o.len()))
 }
 
 /// 〔…〕 around anything but a year (the year of a 文号, `〔2021〕`) becomes （…）.

@@ -150,6 +150,8 @@ pub struct NoiseRule {
     /// The line is the document's own when the next line with text matches this (a
     /// `附件：` label over the attachments it introduces).
     pub unless_next: Option<Regex>,
+    /// Written in the site's site.toml: tried on every line, running text included.
+    pub from_site: bool,
 }
 
 impl NoiseRule {
@@ -205,10 +207,6 @@ pub struct Rules {
     pub title_agency_followers: Regex,
     /// Signals of each source kind (see [`super::classify`]).
     pub kind_signals: Vec<KindSignals>,
-    /// Every signal in one set, tried once per line; `signal_of[i]` says whose it is:
-    /// (kind, strong).
-    pub signal_set: regex::RegexSet,
-    pub signal_of: Vec<(SourceKind, bool)>,
     /// `<meta>` names (lower case) that carry a field, by canonical key, in order.
     pub meta_fields: Vec<(&'static str, Vec<String>)>,
     /// The shapes of a 公文's title (关于…的通知, …工作总结); any of them.
@@ -251,7 +249,10 @@ impl Rules {
         let mut rules = compile(base, "rules.toml (embedded)", &|m| {
             Diagnostic::error("src/import/rules.toml", None, m)
         })?;
-        let more = compile(extra, "[import]", &site_err)?;
+        let mut more = compile(extra, "[import]", &site_err)?;
+        for rule in &mut more.noise {
+            rule.from_site = true;
+        }
         // Site rules come first: a site knows its own chrome best.
         let mut sel = more.content_selectors;
         sel.extend(rules.content_selectors);
@@ -377,21 +378,6 @@ impl Rules {
                     "[import].title_agency_followers: not a regular expression: {e}"
                 ))
             })?,
-            signal_set: regex::RegexSet::new(
-                rules
-                    .kind_signals
-                    .iter()
-                    .flat_map(|k| k.strong.iter().chain(&k.weak).map(Regex::as_str)),
-            )
-            .map_err(|e| site_err(format!("[import.kinds]: {e}")))?,
-            signal_of: rules
-                .kind_signals
-                .iter()
-                .flat_map(|k| {
-                    (k.strong.iter().map(move |_| (k.kind, true)))
-                        .chain(k.weak.iter().map(move |_| (k.kind, false)))
-                })
-                .collect(),
             kind_signals: rules.kind_signals,
             meta_fields: rules.meta_fields,
             title_shape: any_of(&rules.title_shapes, "title_shapes", &site_err)?,
@@ -654,6 +640,7 @@ fn compile(
             unless,
             continues,
             unless_next,
+            from_site: false,
         });
     }
     let mut labels = Vec::new();

@@ -131,11 +131,21 @@ fn identities(p: &Prepared) -> Vec<(String, String)> {
     let text = |s: &str| -> String {
         // Link addresses differ between copies (a local file, the portal's address).
         let without_targets = LINK_TARGET.replace_all(s, "");
-        without_targets
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
+        let mut out = String::with_capacity(without_targets.len());
+        for c in without_targets.chars() {
+            // Letters and digits, lower case; the common cases first, without the
+            // Unicode tables (Han characters have no case).
+            if c.is_ascii() {
+                if c.is_ascii_alphanumeric() {
+                    out.push(c.to_ascii_lowercase());
+                }
+            } else if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+                out.push(c);
+            } else if c.is_alphanumeric() {
+                out.extend(c.to_lowercase());
+            }
+        }
+        out
     };
     let mut h = Sha256::new();
     h.update(text(&p.front.title).as_bytes());
