@@ -50,6 +50,8 @@ struct Expectation {
     fields: toml::Table,
     has: Vec<String>,
     lacks: Vec<String>,
+    /// Attachments the document keeps: named in its front matter (附件) or its body.
+    attachments: Vec<String>,
     chrome: Vec<String>,
     chrome_lines: Vec<(usize, usize)>,
     front: Vec<String>,
@@ -126,7 +128,7 @@ impl Expectation {
         let lines = table(t, "lines", what).unwrap_or(&empty);
         for key in body.keys() {
             assert!(
-                ["has", "lacks"].contains(&key.as_str()),
+                ["has", "lacks", "attachments"].contains(&key.as_str()),
                 "{what}: unknown key `body.{key}`"
             );
         }
@@ -141,6 +143,7 @@ impl Expectation {
             fields,
             has: strings(body, "has", what),
             lacks: strings(body, "lacks", what),
+            attachments: strings(body, "attachments", what),
             chrome: strings(lines, "chrome", what),
             chrome_lines: strings(lines, "chrome_lines", what)
                 .iter()
@@ -480,6 +483,19 @@ fn judge(
             Ok(())
         };
         check(format!("lacks: {p}"), r);
+    }
+    // A page may list its attachments outside the text (北京's 相关附件): they travel
+    // with the document in its front matter, or stay as links in its body.
+    for name in &exp.attachments {
+        let listed = d
+            .as_ref()
+            .is_some_and(|d| d.front.attachments.iter().any(|a| a.name == *name));
+        let r = if listed || body.contains(name.as_str()) {
+            Ok(())
+        } else {
+            Err("neither in 附件 nor in the body".into())
+        };
+        check(format!("attachment: {name}"), r);
     }
     // No content line removed: each line that is not chrome or front matter (once
     // spliced spam is cut out of it) is in the body. Lines of the title
