@@ -22,8 +22,11 @@
 
 pub mod clean;
 pub mod extract;
+pub mod layout;
 pub mod metadata;
 mod nesting;
+pub mod ocr;
+pub mod pdf;
 pub mod read;
 pub mod rules;
 pub mod structure;
@@ -61,6 +64,16 @@ pub struct ImportOptions {
     pub site_toml: Option<PathBuf>,
     /// Show a progress bar (stderr is a terminal).
     pub progress: bool,
+    /// When to recognise the text of scans and images (`--ocr`).
+    pub ocr: ocr::OcrMode,
+}
+
+/// How one file is read, besides the rules.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    pub ocr: ocr::OcrMode,
+    /// The import's bar, which also counts OCR pages.
+    pub progress: ocr::Progress,
 }
 
 /// The counts shown at the end of an import, and the files behind them.
@@ -103,7 +116,7 @@ impl fmt::Display for ImportSummary {
                 .collect();
             writeln!(
                 f,
-                "skipped (not .txt, .html, .htm or .docx): {}",
+                "skipped (not .txt, .html, .htm, .docx, .pdf or an image): {}",
                 names.join(", ")
             )?;
         }
@@ -159,6 +172,8 @@ fn kind_of(path: &Path) -> Option<&'static str> {
         "txt" => Some("txt"),
         "html" | "htm" => Some("html"),
         "docx" => Some("docx"),
+        "pdf" => Some("pdf"),
+        "png" | "jpg" | "jpeg" | "tif" | "tiff" => Some("image"),
         _ => None,
     }
 }
@@ -204,12 +219,16 @@ pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
     // in input order.
     let mut known = known;
     known.sort();
+    let read_opts = ReadOptions {
+        ocr: opts.ocr,
+        progress: ocr::Progress(bar.clone()),
+    };
     let mut output = writer::Output::default();
     for batch in known.chunks(BATCH) {
         let results: Vec<(PathBuf, Result<Prepared, String>)> = batch
             .par_iter()
             .map(|path| {
-                let r = prepare_file(path, &rules);
+                let r = prepare_file_with(path, &rules, &read_opts);
                 if let Some(b) = &bar {
                     b.inc(1);
                 }
@@ -231,8 +250,33 @@ pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
 
 /// Reads, cleans and structures one raw report.
 pub fn prepare_file(path: &Path, rules: &Rules) -> Result<Prepared, String> {
+    prepare_file_with(path, rules, &ReadOptions::default())
+}
+
+/// [`prepare_file`] with OCR settings and a progress bar.
+pub fn prepare_file_with(
+    path: &Path,
+    rules: &Rules,
+    opts: &ReadOptions,
+) -> Result<Prepared, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read this file: {e}"))?;
-    let kind = kind_of(path).ok_or("not a .txt, .html, .htm or .docx file")?;
+    let kind = kind_of(path).ok_or("not a .txt, .html, .htm, .docx, .pdf or image file")?;
+    if kind == "pdf" || kind == "image" {
+        let name = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().to_string());
+        let r = if kind == "pdf" {
+            pdf::extract(&bytes, &name, opts.ocr, &opts.progress)?
+        } else {
+            ocr::extract_image(path, &bytes, opts.ocr, &opts.progress)?
+        };
+        let source_file = path.to_string_lossy().replace('\\', "/");
+        let sha = hex(&Sha256::digest(&bytes));
+        let mut p = prepare(r.extracted, rules, source_file, sha, &r.method)?;
+        p.front.source.ocr = r.ocr;
+        p.report.warnings.extend(r.warnings);
+        return Ok(p);
+    }
     let (x, encoding) = match kind {
         "docx" => (extract::docx(&bytes)?, "docx"),
         k => {
@@ -525,6 +569,7 @@ fn front_matter(
             sha256: Some(sha256),
             url: get("原文链接"),
             site: get("站点"),
+            ocr: None,
         },
         attachments: Vec::new(),
     })
