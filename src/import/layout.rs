@@ -621,10 +621,13 @@ mod tests {
     #[test]
     fn a_paragraph_runs_across_lines_and_pages_and_footers_go() {
         let full = "一".repeat(40);
+        // First lines indented two characters, all lines ending at the right edge.
+        let first = format!("这是第一段的开头{}", "甲".repeat(30));
+        let second = format!("第二段开头，{}", "乙".repeat(32));
         let p1 = page(vec![
-            line("这是第一段的开头", 120.0, 100.0, 10.0),
+            line(&first, 120.0, 100.0, 10.0),
             line(&full, 100.0, 115.0, 10.0),
-            line("第二段开头，", 120.0, 140.0, 10.0),
+            line(&second, 120.0, 140.0, 10.0),
             line(&full, 100.0, 155.0, 10.0),
             line("— 1 —", 280.0, 760.0, 10.0),
         ]);
@@ -644,14 +647,14 @@ mod tests {
             body,
             vec![
                 "序言。",
-                &format!("这是第一段的开头{full}"),
-                &format!("第二段开头，{full}接着上一页。"),
+                &format!("{first}{full}"),
+                &format!("{second}{full}接着上一页。"),
             ]
         );
         let chrome: Vec<&str> = t.iter().filter(|l| l.2).map(|l| l.0.as_str()).collect();
         assert_eq!(
             chrome,
-            vec!["青溪县年度报告", "— 1 —", "青溪县年度报告", "— 2 —"]
+            vec!["青溪县年度报告", "—1—", "青溪县年度报告", "—2—"]
         );
     }
 
