@@ -451,6 +451,29 @@ mod tests {
     }
 
     #[test]
+    fn a_simple_font_with_a_tounicode_map_reads_as_chinese() {
+        let bytes = include_bytes!("../../tests/fixtures/formats/pdf/minimal.pdf");
+        let r =
+            extract(bytes, "minimal.pdf", OcrMode::Never, &Progress::default()).expect("readable");
+        let x = &r.extracted;
+        let lines: Vec<&str> = x.lines.iter().map(|l| x.line_text(l)).collect();
+        assert_eq!(lines, ["青溪县通知", "青溪县2024年3月20日", "- 1 -"]);
+        assert!(matches!(
+            x.lines[2].region,
+            super::super::extract::Region::Chrome(ref why) if why.starts_with("PDF page number")
+        ));
+        assert_eq!(r.method, "pdf");
+        assert!(r.ocr.is_none() && r.warnings.is_empty());
+        // The glyphs' sizes are the type sizes set in the file.
+        let page = &read(bytes).expect("readable").pages[0];
+        assert!(
+            (page.items[0].size - 22.0).abs() < 0.01,
+            "{:?}",
+            page.items[0]
+        );
+    }
+
+    #[test]
     fn image_caps_keep_the_aspect() {
         assert_eq!(capped(1000, 1000), None);
         let (w, h) = capped(20_000, 20_000).expect("capped");
