@@ -304,7 +304,12 @@ fn chrome(pages: &[Page], lines: &[Vec<TextLine>]) -> ChromeLines {
         };
         if on_pages >= 2 && on_pages * 2 >= page_count {
             let what = if top { "header" } else { "footer" };
+            // A title on the first page that repeats the running header is set larger.
+            let size = median(at.iter().map(|&(p, i)| lines[p][i].size));
             for a in at {
+                if lines[a.0][a.1].size > 1.3 * size {
+                    continue;
+                }
                 found.insert(
                     a,
                     format!("PDF running {what}, repeated on {on_pages} pages"),

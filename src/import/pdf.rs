@@ -39,6 +39,8 @@ pub struct PdfText {
     pub page_count: usize,
     /// What was left out and why (pages past the cap, glyphs past the cap).
     pub notes: Vec<String>,
+    /// Glyphs whose font gives no Unicode text (no ToUnicode map): left out.
+    pub unmapped: usize,
 }
 
 /// A page with fewer visible characters than this, and a picture over most of it, is
@@ -70,6 +72,13 @@ pub fn extract(
 ) -> Result<Reading, String> {
     let mut text = read(bytes)?;
     let mut warnings = std::mem::take(&mut text.notes);
+    if text.unmapped > 0 {
+        warnings.push(format!(
+            "{} characters were left out: the PDF's fonts do not say which characters they are \
+             (no ToUnicode map); --ocr always recognises pages that are pictures",
+            text.unmapped
+        ));
+    }
     let no_text = text
         .pages
         .iter()
@@ -137,7 +146,13 @@ pub fn extract(
     }
     let extracted = layout::extract(&text.pages);
     if extracted.lines.is_empty() {
-        return Err(if text.scanned.is_empty() {
+        return Err(if text.unmapped > 0 {
+            format!(
+                "the PDF's fonts do not say which characters they draw (no ToUnicode map, \
+                 {} characters); print it to a new PDF with embedded fonts, or import a scan of it",
+                text.unmapped
+            )
+        } else if text.scanned.is_empty() {
             "the PDF has no text to import (its pages draw no characters)".into()
         } else {
             "OCR found no text on the PDF's scanned pages".into()
@@ -207,6 +222,7 @@ pub fn read(bytes: &[u8]) -> Result<PdfText, String> {
         );
         interpret_page(page, &mut ctx, &mut dev);
         glyphs += dev.items.len();
+        out.unmapped += dev.unmapped;
         let visible: usize = dev
             .items
             .iter()
@@ -265,6 +281,7 @@ pub fn page_images(bytes: &[u8], pages: &[usize]) -> Result<Vec<Option<PageImage
 struct Collector {
     items: Vec<Placed>,
     room: usize,
+    unmapped: usize,
     truncated: bool,
     decode: bool,
     largest_image_area: f64,
@@ -276,6 +293,7 @@ impl Collector {
         Collector {
             items: Vec::new(),
             room,
+            unmapped: 0,
             truncated: false,
             decode,
             largest_image_area: 0.0,
@@ -358,7 +376,10 @@ impl<'a> Device<'a> for Collector {
             let text = match g.as_unicode() {
                 Some(BfString::Char(c)) => c.to_string(),
                 Some(BfString::String(s)) => s,
-                None => continue,
+                None => {
+                    self.unmapped += 1;
+                    continue;
+                }
             };
             let bold = *bold.get_or_insert_with(|| {
                 stroked
