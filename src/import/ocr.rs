@@ -87,14 +87,14 @@ pub fn extract_image(
     Ok(Reading {
         extracted,
         method: "ocr".into(),
-        ocr: Some(ocr_note(&pages, &t.version)),
-        warnings: doubt_warning(&r).into_iter().collect(),
+        ocr: Some(ocr_note(&pages)),
+        warnings: doubt_warning(&r, t).into_iter().collect(),
     })
 }
 
-/// The value of `来源.文字识别`: which pages were recognised, by what.
-pub fn ocr_note(pages: &[usize], _version: &str) -> String {
-    // The version stays out: the same scan imports to the same bytes on any machine.
+/// The value of `来源.文字识别`: which pages were recognised, by what. Tesseract's
+/// version stays out, so the same scan imports to the same bytes on any machine.
+pub fn ocr_note(pages: &[usize]) -> String {
     format!(
         "第{}页由 Tesseract 识别（{LANGUAGES}），可能有识别错误",
         layout::page_ranges(pages)
@@ -102,11 +102,12 @@ pub fn ocr_note(pages: &[usize], _version: &str) -> String {
 }
 
 /// The report's word on the recognised text.
-pub fn doubt_warning(r: &Recognised) -> Option<String> {
+pub fn doubt_warning(r: &Recognised, t: &Tesseract) -> Option<String> {
     (r.words > 0).then(|| {
         format!(
-            "ocr: the text was recognised from images ({} words, {} of them below {DOUBTFUL}% confidence); check it against the original",
-            r.words, r.doubtful
+            "ocr: the text was recognised from images by {} ({} words, {} of them below \
+             {DOUBTFUL}% confidence); check it against the original",
+            t.version, r.words, r.doubtful
         )
     })
 }

@@ -104,6 +104,7 @@ pub fn extract(
     }
     let mut recognised = Vec::new();
     let mut words = Recognised::default();
+    let mut reader = None;
     if !wanted.is_empty() {
         match ocr::tesseract() {
             Err(e) if no_text || mode == OcrMode::Always => {
@@ -119,6 +120,7 @@ pub fn extract(
                 scans()
             )),
             Ok(t) => {
+                reader = Some(t);
                 let images = page_images(bytes, &wanted)?;
                 progress.add(images.iter().flatten().count());
                 let results: Vec<(usize, Result<Recognised, String>)> = wanted
@@ -158,7 +160,9 @@ pub fn extract(
             "OCR found no text on the PDF's scanned pages".into()
         });
     }
-    warnings.extend(ocr::doubt_warning(&words));
+    if let Some(t) = reader {
+        warnings.extend(ocr::doubt_warning(&words, t));
+    }
     Ok(Reading {
         extracted,
         method: if recognised.is_empty() {
@@ -168,8 +172,7 @@ pub fn extract(
         } else {
             "pdf (text layer and ocr)".into()
         },
-        ocr: (!recognised.is_empty())
-            .then(|| ocr::ocr_note(&recognised, ocr::tesseract().map_or("", |t| &t.version))),
+        ocr: (!recognised.is_empty()).then(|| ocr::ocr_note(&recognised)),
         warnings,
     })
 }
