@@ -121,26 +121,31 @@ pub fn extract(
             )),
             Ok(t) => {
                 reader = Some(t);
-                let images = page_images(bytes, &wanted)?;
-                progress.add(images.iter().flatten().count());
-                let results: Vec<(usize, Result<Recognised, String>)> = wanted
-                    .par_iter()
-                    .zip(images.into_par_iter())
-                    .filter_map(|(&i, img)| {
-                        let img = img?;
-                        let r = t.recognise_image(&img);
-                        progress.page_done(&format!("{name} page {}", i + 1));
-                        Some((i, r))
-                    })
-                    .collect();
-                for (i, r) in results {
-                    let r = r.map_err(|e| format!("page {}: {e}", i + 1))?;
-                    words.words += r.words;
-                    words.doubtful += r.doubtful;
-                    if let Some(page) = r.pages.into_iter().next() {
-                        let target = &mut text.pages[i];
-                        target.items = scaled(page, target.width, target.height);
-                        recognised.push(i + 1);
+                progress.add(wanted.len());
+                // A few pages at a time: decoded pictures are up to 16 MB each, and a
+                // scanned PDF may have hundreds of pages.
+                let batch = rayon::current_num_threads().max(1) * 2;
+                for pages in wanted.chunks(batch) {
+                    let images = page_images(bytes, pages)?;
+                    let results: Vec<(usize, Option<Result<Recognised, String>>)> = pages
+                        .par_iter()
+                        .zip(images.into_par_iter())
+                        .map(|(&i, img)| {
+                            let r = img.map(|img| t.recognise_image(&img));
+                            progress.page_done(&format!("{name} page {}", i + 1));
+                            (i, r)
+                        })
+                        .collect();
+                    for (i, r) in results {
+                        let Some(r) = r else { continue };
+                        let r = r.map_err(|e| format!("page {}: {e}", i + 1))?;
+                        words.words += r.words;
+                        words.doubtful += r.doubtful;
+                        if let Some(page) = r.pages.into_iter().next() {
+                            let target = &mut text.pages[i];
+                            target.items = scaled(page, target.width, target.height);
+                            recognised.push(i + 1);
+                        }
                     }
                 }
             }
