@@ -12,6 +12,8 @@
 //! - html_import: an imported page gives a document that parses back, whose rendered
 //!   body runs nothing.
 //! - markdown_render: a rendered body runs nothing, whatever Markdown it comes from.
+//! - pdf_import: a PDF (OCR off) gives a document that parses back, and nothing of its
+//!   text layer is lost but what the report lists (page furniture included).
 #![allow(dead_code)]
 
 use std::path::Path;
@@ -74,6 +76,26 @@ pub fn html_import(data: &[u8]) {
     };
     written_back_parses(&prepared.front, &prepared.body);
     assert_inert(&render(&prepared.body, &NoRewrite).html);
+}
+
+pub fn pdf_import(data: &[u8]) {
+    let progress = import::ocr::Progress::default();
+    let Ok(read) = import::pdf::extract(data, "fuzz.pdf", import::ocr::OcrMode::Never, &progress)
+    else {
+        return;
+    };
+    let raw = read.extracted.text.clone();
+    let Ok(prepared) = import::prepare(
+        read.extracted,
+        &RULES,
+        "fuzz.pdf".into(),
+        SHA256.into(),
+        "pdf",
+    ) else {
+        return;
+    };
+    written_back_parses(&prepared.front, &prepared.body);
+    nothing_lost(&raw, &prepared);
 }
 
 pub fn markdown_render(data: &[u8]) {

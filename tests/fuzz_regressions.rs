@@ -46,6 +46,11 @@ fn html_import_regressions() {
 }
 
 #[test]
+fn pdf_import_regressions() {
+    replay("pdf_import", checks::pdf_import);
+}
+
+#[test]
 fn markdown_render_regressions() {
     replay("markdown_render", checks::markdown_render);
 }
