@@ -21,13 +21,17 @@
 //! ends — with line, reason and text), `warnings` (spinning), `duplicate_of`, `error`.
 
 pub mod clean;
+pub mod doc;
 pub mod extract;
 pub mod metadata;
 mod nesting;
+pub mod office;
 pub mod read;
 pub mod rules;
+pub mod sheet;
 pub mod structure;
 pub mod writer;
+mod zipped;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -73,7 +77,7 @@ pub struct ImportSummary {
     pub failed: usize,
     /// One line per failed file: the file and the reason.
     pub failures: Vec<Diagnostic>,
-    /// Files that are not .txt/.html/.htm/.docx.
+    /// Files of a kind import does not read.
     pub skipped_files: Vec<PathBuf>,
     /// (duplicate, the file it duplicates).
     pub duplicate_files: Vec<(PathBuf, PathBuf)>,
@@ -103,7 +107,7 @@ impl fmt::Display for ImportSummary {
                 .collect();
             writeln!(
                 f,
-                "skipped (not .txt, .html, .htm or .docx): {}",
+                "skipped (not .txt, .html, .htm, .docx, .doc, .wps, .xls, .xlsx, .et or .csv): {}",
                 names.join(", ")
             )?;
         }
@@ -159,6 +163,7 @@ fn kind_of(path: &Path) -> Option<&'static str> {
         "txt" => Some("txt"),
         "html" | "htm" => Some("html"),
         "docx" => Some("docx"),
+        e if office::EXTENSIONS.contains(&e) => Some("office"),
         _ => None,
     }
 }
@@ -233,8 +238,18 @@ pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
 pub fn prepare_file(path: &Path, rules: &Rules) -> Result<Prepared, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read this file: {e}"))?;
     let kind = kind_of(path).ok_or("not a .txt, .html, .htm or .docx file")?;
+    let mut office = None;
     let (x, encoding) = match kind {
         "docx" => (extract::docx(&bytes)?, "docx"),
+        "office" => {
+            let ext = path
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase());
+            let r = office::read(&bytes, ext.as_deref().unwrap_or_default(), rules)?;
+            let x = r.extracted;
+            office = Some((r.warnings, r.cut));
+            (x, r.encoding)
+        }
         k => {
             let d = read::decode(&bytes, k == "html").map_err(|e| e.to_string())?;
             let x = if k == "html" {
@@ -247,7 +262,11 @@ pub fn prepare_file(path: &Path, rules: &Rules) -> Result<Prepared, String> {
     };
     let source_file = path.to_string_lossy().replace('\\', "/");
     let sha = hex(&Sha256::digest(&bytes));
-    prepare(x, rules, source_file, sha, encoding)
+    let mut prepared = prepare(x, rules, source_file, sha, encoding)?;
+    if let Some((warnings, cut)) = office {
+        office::note(&mut prepared, warnings, cut);
+    }
+    Ok(prepared)
 }
 
 /// The pipeline after extraction (separate so tests can feed text directly).
