@@ -6,8 +6,8 @@
 //! the document's title when the file has no other; trailing one-cell rows (`注：…`)
 //! are paragraphs below it. Empty rows and columns are dropped. Numbers are written
 //! as the sheet shows them: with the cell's number format where the file gives it
-//! (.xlsx), else as Excel's General format does (15 significant digits, so a sum
-//! stored as 3250.5999999999995 is `3250.6`). Dates are dates.
+//! (.xlsx), else as Excel's General format does (12 significant digits, so a sum
+//! stored as 3250.6000000000004 is `3250.6`). Dates are dates.
 //!
 //! Bounded: at most [`MAX_ROWS`] rows and [`MAX_CELLS`] cells are read from a file;
 //! the rest is left out and said so ([`Workbook::cut`]).
@@ -592,8 +592,13 @@ fn first_section(code: &str) -> &str {
     code
 }
 
-/// Excel's General format: the shortest text that shows the number to 15 significant
-/// digits, which is all a cell holds (a float sum's noise is below it).
+/// Significant digits a number without a format is shown with: Excel's General shows
+/// fewer still in a column of standard width, and the noise of a float sum or
+/// difference (2050.4 − 1980 = 70.40000000000009) sits below it.
+const GENERAL_DIGITS: usize = 12;
+
+/// Excel's General format: the shortest text that shows the number to
+/// [`GENERAL_DIGITS`] significant digits; whole numbers in full.
 fn general(v: f64) -> String {
     if !v.is_finite() {
         return "#NUM!".into();
@@ -601,7 +606,7 @@ fn general(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         return format!("{}", v as i64);
     }
-    let rounded: f64 = format!("{v:.14e}").parse().unwrap_or(v);
+    let rounded: f64 = format!("{v:.*e}", GENERAL_DIGITS - 1).parse().unwrap_or(v);
     let s = format!("{rounded}");
     if s == "-0" { "0".into() } else { s }
 }
@@ -649,6 +654,8 @@ mod tests {
         assert_eq!(general(1200.0), "1200");
         assert_eq!(general(-0.0), "0");
         assert_eq!(general(12.345), "12.345");
+        assert_eq!(general(2050.4 - 1980.0), "70.4");
+        assert_eq!(general(0.0905951840072695), "0.0905951840073");
     }
 
     #[test]
