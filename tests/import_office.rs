@@ -291,10 +291,31 @@ fn files_that_are_not_what_their_name_says_are_read_by_what_they_are() {
         "青溪县气象局关于做好春季防雷工作的通知\n各乡镇：进入春季以后雷电活动逐渐频繁，请各乡镇加强防雷设施检查，确保安全。\n",
     )
     .unwrap();
+    // Word's RTF with the text as GBK bytes (a title, a paragraph, a table row).
+    let mut rtf = String::from(
+        "{\\rtf1\\ansi\\ansicpg936{\\fonttbl{\\f0\\fnil\\fcharset134 \\'cb\\'ce\\'cc\\'e5;}}\\f0 ",
+    );
+    let gbk_escaped = |s: &str| -> String {
+        let (b, _, _) = encoding_rs::GBK.encode(s);
+        b.iter().map(|x| format!("\\'{x:02x}")).collect()
+    };
+    for p in [
+        "青溪县民政局关于发放2024年第一季度低保金的通知",
+        "各乡镇民政办：第一季度低保金已于3月25日拨付到位，请及时核对发放名册。",
+    ] {
+        rtf.push_str(&gbk_escaped(p));
+        rtf.push_str("\\par ");
+    }
+    rtf.push_str(&format!(
+        "\\trowd\\intbl {}\\cell 4620\\cell\\row\\pard }}",
+        gbk_escaped("东岭镇")
+    ));
+    std::fs::write(raw.join("saved-as-rtf.doc"), rtf).unwrap();
     let (out, report) = import(&[&raw], dir.path(), &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     for (name, really, phrase) in [
+        ("saved-as-rtf.doc", "an RTF file", "请及时核对发放名册"),
         ("page.doc", "an HTML page", "苗木调运和现场指导工作"),
         ("export.xls", "an HTML page", "| 东岭镇 | 312.4 |"),
         (
@@ -313,6 +334,12 @@ fn files_that_are_not_what_their_name_says_are_read_by_what_they_are() {
     }
     let d = document(dir.path(), entry(&report, "page.doc"));
     assert_eq!(d.front.title, "青溪县林业局关于开展春季植树活动的通知");
+    let d = document(dir.path(), entry(&report, "saved-as-rtf.doc"));
+    assert_eq!(
+        d.front.title,
+        "青溪县民政局关于发放2024年第一季度低保金的通知"
+    );
+    assert!(d.body.contains("| 东岭镇 | 4620 |"), "{}", d.body);
 }
 
 /// A minimal .docx (zip of word/document.xml) with one title and one paragraph.
@@ -511,7 +538,6 @@ fn bad_office_files_are_one_line_errors() {
     // A real .doc cut short (a broken download); RTF and PDF under a Word name.
     let doc = std::fs::read(office("notice.doc")).unwrap();
     std::fs::write(raw.join("cut.doc"), &doc[..doc.len() / 3]).unwrap();
-    std::fs::write(raw.join("rtf.doc"), "{\\rtf1\\ansi 青溪县}").unwrap();
     std::fs::write(raw.join("pdf.doc"), "%PDF-1.4\n%\u{e2}\u{e3}").unwrap();
     let started = std::time::Instant::now();
     let (out, report) = import(&[&raw], dir.path(), &[]);
@@ -525,7 +551,6 @@ fn bad_office_files_are_one_line_errors() {
         ("corrupt.doc", "OLE container is damaged"),
         ("corrupt.xls", "OLE container is damaged"),
         ("cut.doc", "OLE container is damaged"),
-        ("rtf.doc", "RTF"),
         ("pdf.doc", "PDF"),
     ] {
         let lines: Vec<&str> = stderr

@@ -27,6 +27,7 @@ pub mod metadata;
 mod nesting;
 pub mod office;
 pub mod read;
+pub mod rtf;
 pub mod rules;
 pub mod sheet;
 pub mod structure;

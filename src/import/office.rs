@@ -7,7 +7,7 @@ use std::io::Cursor;
 
 use super::extract::{self, Extracted};
 use super::rules::Rules;
-use super::{doc, read, sheet};
+use super::{doc, read, rtf, sheet};
 
 /// The office extensions this module reads (lower case).
 pub const EXTENSIONS: [&str; 6] = ["doc", "wps", "xls", "xlsx", "et", "csv"];
@@ -104,11 +104,7 @@ pub fn read(bytes: &[u8], ext: &str, rules: &Rules) -> Result<Reading, String> {
                 "this .{ext} is a PDF file; rename it to .pdf to import it"
             ));
         }
-        Container::Rtf => {
-            return Err(format!(
-                "this .{ext} is an RTF file, which import does not read; open it in Word or WPS and save it as .docx"
-            ));
-        }
+        Container::Rtf => Reading::of(rtf::read(bytes)?, "rtf"),
         Container::Mime => {
             return Err(format!(
                 "this .{ext} is a Word \"single file web page\" (MHT); open it in Word or WPS and save it as .docx, or as .html"
@@ -147,6 +143,7 @@ pub fn read(bytes: &[u8], ext: &str, rules: &Rules) -> Result<Reading, String> {
                 Container::Ole => "an OLE (Office 97–2003) file",
                 Container::Zip => "an Office Open XML (zip) file",
                 Container::Html => "an HTML page",
+                Container::Rtf => "an RTF file",
                 Container::Text => "plain text",
                 _ => "another format",
             }
