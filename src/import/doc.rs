@@ -321,17 +321,24 @@ fn heading_styles(table: &[u8], stsh: (u32, u32)) -> BTreeMap<u16, u8> {
 
 /// Reads a Word binary document out of its compound file.
 pub fn read(bytes: &[u8]) -> Result<Extracted, String> {
-    let mut file = cfb::CompoundFile::open(Cursor::new(bytes))
-        .map_err(|e| format!("not a readable Word document (the OLE container is damaged: {e}); open it in Word or WPS and save it as .docx"))?;
-    let word = stream(&mut file, "WordDocument")?;
-    let fib = Fib::parse(&word)?;
+    // The compound file reader is third-party code on untrusted bytes: contained.
+    let streams = super::office::contained(|| -> Result<_, String> {
+        let mut file = cfb::CompoundFile::open(Cursor::new(bytes))
+            .map_err(|e| format!("not a readable Word document (the OLE container is damaged: {e}); open it in Word or WPS and save it as .docx"))?;
+        let word = stream(&mut file, "WordDocument")?;
+        let fib = Fib::parse(&word)?;
+        let table = stream(&mut file, if fib.table_1 { "1Table" } else { "0Table" });
+        Ok((word, fib, table))
+    })
+    .unwrap_or_else(|| Err(damaged("the OLE container")))?;
+    let (word, fib, table) = streams;
     if fib.encrypted {
         return Err(
             "not imported: the document is password-protected; open it, remove the password and save it again"
                 .into(),
         );
     }
-    let table = stream(&mut file, if fib.table_1 { "1Table" } else { "0Table" })?;
+    let table = table?;
     let pieces = pieces(&table, fib.clx)?;
     let props = paragraph_props(&word, &table, fib.papx);
     let headings = heading_styles(&table, fib.stsh);

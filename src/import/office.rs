@@ -3,7 +3,10 @@
 //! plain text as .doc and .xls, and a .docx renamed .doc is common; the report says
 //! when the content was not what its name claims.
 
+use std::cell::Cell;
 use std::io::Cursor;
+use std::panic::AssertUnwindSafe;
+use std::sync::Once;
 
 use super::extract::{self, Extracted};
 use super::rules::Rules;
@@ -122,9 +125,7 @@ pub fn read(bytes: &[u8], ext: &str, rules: &Rules) -> Result<Reading, String> {
         }
         Container::Text => {
             let d = read::decode(bytes, false).map_err(|e| match e {
-                read::ReadError::Binary => format!(
-                    "not a Word document (neither the Word binary format nor text); open it in Word or WPS and save it as .docx"
-                ),
+                read::ReadError::Binary => "not a Word document (neither the Word binary format nor text); open it in Word or WPS and save it as .docx".to_string(),
                 e => e.to_string(),
             })?;
             Reading::of(extract::text(d.text), d.encoding)
@@ -172,11 +173,35 @@ pub fn note(p: &mut super::Prepared, warnings: Vec<String>, cut: Option<String>)
     }
 }
 
+thread_local!(static CONTAINED: Cell<bool> = const { Cell::new(false) });
+
+/// Runs a third-party reader on untrusted bytes; None if it panicked. The readers of
+/// the old binary formats (calamine's BIFF parser among them) index into records
+/// whose lengths a damaged file gets wrong, and a damaged file must be one error, not
+/// a crash. The panic's message is kept quiet: the caller reports the file.
+pub(crate) fn contained<T>(f: impl FnOnce() -> T) -> Option<T> {
+    static QUIET_HOOK: Once = Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CONTAINED.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let outer = CONTAINED.with(|c| c.replace(true));
+    let r = std::panic::catch_unwind(AssertUnwindSafe(f));
+    CONTAINED.with(|c| c.set(outer));
+    r.ok()
+}
+
 /// An OLE compound file: a Word document or a workbook, by the streams inside.
 fn ole(bytes: &[u8], ext: &str) -> Result<Reading, String> {
-    let file = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(|e| {
-        format!("not a readable .{ext} (the OLE container is damaged: {e}); open it in its program and save it again")
-    })?;
+    let file = contained(|| cfb::CompoundFile::open(Cursor::new(bytes)))
+        .unwrap_or_else(|| Err(std::io::Error::other("inconsistent sector chains")))
+        .map_err(|e| {
+            format!("not a readable .{ext} (the OLE container is damaged: {e}); open it in its program and save it again")
+        })?;
     let has = |name: &str| file.is_stream(name);
     if has("EncryptedPackage") {
         return Err(

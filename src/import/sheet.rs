@@ -76,6 +76,17 @@ fn cut_note() -> String {
 /// An .xlsx workbook (also a WPS .et saved in the Office Open XML layout).
 pub fn xlsx(bytes: &[u8]) -> Result<Workbook, String> {
     super::zipped::open(bytes, ".xlsx")?;
+    super::office::contained(|| read_xlsx(bytes)).unwrap_or_else(|| Err(inconsistent(".xlsx")))
+}
+
+/// The message for a workbook whose reader stopped at an inconsistency.
+fn inconsistent(what: &str) -> String {
+    format!(
+        "not a readable {what} (the workbook is damaged: its records contradict each other); open it in Excel or WPS and save it again"
+    )
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Workbook, String> {
     let mut book = calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| match e {
         calamine::XlsxError::Password => password_error(),
         e => format!("not a readable .xlsx ({e}); open it in Excel or WPS and save it again"),
@@ -177,6 +188,10 @@ fn shown_ref(v: &DataRef<'_>, format: &NumberFormat) -> String {
 /// A BIFF .xls workbook (Excel 97–2003; WPS 表格 writes .et files in this layout).
 /// `what` names the extension for messages.
 pub fn xls(bytes: &[u8], what: &str) -> Result<Workbook, String> {
+    super::office::contained(|| read_xls(bytes, what)).unwrap_or_else(|| Err(inconsistent(what)))
+}
+
+fn read_xls(bytes: &[u8], what: &str) -> Result<Workbook, String> {
     let mut book = calamine::Xls::new(Cursor::new(bytes)).map_err(|e| match e {
         calamine::XlsError::Password => password_error(),
         e => format!(
