@@ -5,8 +5,9 @@
 //! 预决算 table, `单位：万元`) are paragraphs above its table, so the first becomes
 //! the document's title when the file has no other; trailing one-cell rows (`注：…`)
 //! are paragraphs below it. Empty rows and columns are dropped. Numbers are written
-//! as the sheet shows them: with the cell's number format where the file gives it
-//! (.xlsx), else as Excel's General format does (12 significant digits, so a sum
+//! as the sheet shows them: with the cell's number format (from the styles of an
+//! .xlsx, from the BIFF records of an .xls, which calamine does not pass on), else as
+//! Excel's General format does (12 significant digits, so a sum
 //! stored as 3250.6000000000004 is `3250.6`). Dates are dates.
 //!
 //! Bounded: at most [`MAX_ROWS`] rows and [`MAX_CELLS`] cells are read from a file;
@@ -199,6 +200,8 @@ fn read_xls(bytes: &[u8], what: &str) -> Result<Workbook, String> {
         ),
     })?;
     let general = NumberFormat::parse("General");
+    // calamine gives .xls numbers without their formats: those come from the records.
+    let formats = super::office::contained(|| biff_formats(bytes)).flatten();
     let mut out = Workbook::default();
     let mut budget = Budget::new();
     for meta in book.sheets_metadata().to_vec() {
@@ -209,13 +212,17 @@ fn read_xls(bytes: &[u8], what: &str) -> Result<Workbook, String> {
             .worksheet_range(&meta.name)
             .map_err(|e| format!("not a readable {what} (sheet {}: {e})", meta.name))?;
         let (r0, c0) = range.start().unwrap_or((0, 0));
+        let cell_xf = formats.as_ref().and_then(|f| f.cells.get(&meta.name));
         let mut rows: BTreeMap<u32, Vec<(u32, String)>> = BTreeMap::new();
         for (r, c, v) in range.used_cells() {
-            let shown = shown_data(v, &general);
+            let (r, c) = (r0 + r as u32, c0 + c as u32);
+            let format = cell_xf
+                .and_then(|cells| cells.get(&(r, c)))
+                .and_then(|&xf| formats.as_ref()?.xf.get(xf as usize))
+                .unwrap_or(&general);
+            let shown = shown_data(v, format);
             if !shown.is_empty() {
-                rows.entry(r0 + r as u32)
-                    .or_default()
-                    .push((c0 + c as u32, shown));
+                rows.entry(r).or_default().push((c, shown));
             }
         }
         let mut sheet = Sheet {
@@ -235,6 +242,134 @@ fn read_xls(bytes: &[u8], what: &str) -> Result<Workbook, String> {
         }
     }
     Ok(out)
+}
+
+/// The number formats of a BIFF8 workbook's numeric cells, read from its records
+/// ([MS-XLS] 2.4): FORMAT (code by id), XF (id by style), BOUNDSHEET8 (where each
+/// sheet's records start) and the NUMBER, RK, MULRK and FORMULA cells (style by cell).
+struct BiffFormats {
+    /// The number format of each XF (cell style), by index.
+    xf: Vec<NumberFormat>,
+    /// Per sheet name: (row, column) → XF index, for numeric cells.
+    cells: HashMap<String, HashMap<(u32, u32), u16>>,
+}
+
+/// Records of a BIFF stream from `at`: (type, data) until EOF or the end.
+fn biff_records(stream: &[u8], mut at: usize) -> impl Iterator<Item = (u16, &[u8])> {
+    std::iter::from_fn(move || {
+        let head = stream.get(at..at + 4)?;
+        let kind = u16::from_le_bytes([head[0], head[1]]);
+        let len = u16::from_le_bytes([head[2], head[3]]) as usize;
+        let data = stream.get(at + 4..at + 4 + len)?;
+        at += 4 + len;
+        (kind != 0x000A).then_some((kind, data))
+    })
+}
+
+fn biff_formats(bytes: &[u8]) -> Option<BiffFormats> {
+    use std::io::Read;
+    let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).ok()?;
+    let mut stream = Vec::new();
+    file.open_stream("Workbook")
+        .ok()?
+        .read_to_end(&mut stream)
+        .ok()?;
+    let u16_at = |d: &[u8], at: usize| d.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let mut codes: HashMap<u16, String> = HashMap::new();
+    let mut xf_formats: Vec<u16> = Vec::new();
+    let mut sheets: Vec<(usize, String)> = Vec::new();
+    for (kind, d) in biff_records(&stream, 0) {
+        match kind {
+            // FORMAT: an id and an XLUnicodeString.
+            0x041E => {
+                if let (Some(id), Some(cch)) = (u16_at(d, 0), u16_at(d, 2)) {
+                    codes.insert(id, biff_string(d.get(4..)?, cch as usize));
+                }
+            }
+            0x00E0 => xf_formats.push(u16_at(d, 2).unwrap_or(0)),
+            // BOUNDSHEET8: the offset of the sheet's BOF and a ShortXLUnicodeString.
+            0x0085 => {
+                let at = d
+                    .get(0..4)
+                    .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))?;
+                let cch = *d.get(6)? as usize;
+                sheets.push((at as usize, biff_string(d.get(7..)?, cch)));
+            }
+            _ => {}
+        }
+    }
+    let xf = xf_formats
+        .iter()
+        .map(|id| {
+            let code = codes.get(id).map(String::as_str).or(builtin_format(*id));
+            NumberFormat::parse(code.unwrap_or("General"))
+        })
+        .collect();
+    let mut cells = HashMap::new();
+    for (at, name) in sheets {
+        let mut by_cell = HashMap::new();
+        // The sheet's own BOF first, then its records.
+        for (kind, d) in biff_records(&stream, at).skip(1) {
+            let (Some(row), Some(col)) = (u16_at(d, 0), u16_at(d, 2)) else {
+                continue;
+            };
+            let (row, col) = (u32::from(row), u32::from(col));
+            match kind {
+                0x0203 | 0x027E | 0x0006 => {
+                    if let Some(xf) = u16_at(d, 4) {
+                        by_cell.insert((row, col), xf);
+                    }
+                }
+                // MULRK: several RK cells of a row, six bytes each.
+                0x00BD => {
+                    for (i, rk) in d
+                        .get(4..d.len().saturating_sub(2))?
+                        .chunks_exact(6)
+                        .enumerate()
+                    {
+                        by_cell.insert((row, col + i as u32), u16::from_le_bytes([rk[0], rk[1]]));
+                    }
+                }
+                _ => {}
+            }
+        }
+        cells.insert(name, by_cell);
+    }
+    Some(BiffFormats { xf, cells })
+}
+
+/// An XLUnicodeString's characters after its count: a flags byte, then 8-bit or
+/// UTF-16 characters.
+fn biff_string(d: &[u8], cch: usize) -> String {
+    let Some((&flags, chars)) = d.split_first() else {
+        return String::new();
+    };
+    if flags & 1 == 0 {
+        chars.iter().take(cch).map(|&b| b as char).collect()
+    } else {
+        let units = chars
+            .chunks_exact(2)
+            .take(cch)
+            .map(|u| u16::from_le_bytes([u[0], u[1]]));
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or('\u{FFFD}'))
+            .collect()
+    }
+}
+
+/// The built-in number formats a BIFF file refers to by id only (as Excel shows
+/// them; the currency formats 5–8 and 41–44 without their locale's symbol).
+fn builtin_format(id: u16) -> Option<&'static str> {
+    Some(match id {
+        0 => "General",
+        1 => "0",
+        2 => "0.00",
+        3 | 5 | 6 | 37 | 38 | 41 | 42 => "#,##0",
+        4 | 7 | 8 | 39 | 40 | 43 | 44 => "#,##0.00",
+        9 => "0%",
+        10 => "0.00%",
+        _ => return None,
+    })
 }
 
 fn shown_data(v: &Data, format: &NumberFormat) -> String {
