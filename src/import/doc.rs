@@ -617,6 +617,33 @@ mod tests {
     }
 
     #[test]
+    fn compressed_and_utf16_pieces() {
+        // "Tab" as 8-bit text at byte 4 (its fc doubled, with the compressed flag),
+        // then "乙" as UTF-16 at byte 10; the text of CPs 1..4 is "ab乙".
+        let mut word = vec![0u8; 12];
+        word[4..7].copy_from_slice(b"Tab");
+        word[10..12].copy_from_slice(&0x4E59u16.to_le_bytes());
+        let mut plc = Vec::new();
+        for cp in [0u32, 3, 4] {
+            plc.extend(cp.to_le_bytes());
+        }
+        for fc in [(8u32) | 0x4000_0000, 10] {
+            plc.extend([0, 0]);
+            plc.extend(fc.to_le_bytes());
+            plc.extend([0, 0]);
+        }
+        let mut clx = vec![0x02];
+        clx.extend((plc.len() as u32).to_le_bytes());
+        clx.extend(plc);
+        let pieces = pieces(&clx, (0, clx.len() as u32)).unwrap();
+        let text: String = chars(&word, &pieces, 1, 4).iter().map(|c| c.c).collect();
+        assert_eq!(text, "ab乙");
+        assert_eq!(chars(&word, &pieces, 0, 99).len(), 4);
+        // Counts past the stream's end read nothing rather than panic.
+        assert!(chars(&word[..5], &pieces, 0, 4).len() <= 1);
+    }
+
+    #[test]
     fn not_a_word_stream() {
         assert!(Fib::parse(b"\x00\x01").is_err());
         let mut w = vec![0u8; 0x200];
