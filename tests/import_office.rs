@@ -154,7 +154,13 @@ fn workbooks_become_a_table_per_sheet_with_numbers_as_shown() {
         let (dir, report) = import_fixtures(&[name]);
         let e = entry(&report, name);
         assert_eq!(e["status"], "imported", "{name}: {e:#}");
+        assert_eq!(
+            e["warnings"],
+            serde_json::json!(["hidden sheet 辅助计算 left out (it is not shown in the workbook)"]),
+            "{name}"
+        );
         let d = document(dir.path(), e);
+        assert!(!d.body.contains("增长系数"), "{name}");
         // The merged title row is the title; the organ it starts with, the 机构.
         assert_eq!(
             d.front.title, "青溪县财政局2024年部门收支预算总表",
