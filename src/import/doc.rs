@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 
-use super::extract::{Extracted, Line, LineKind, Region};
+use super::extract::{Extracted, LineKind, Region, squeeze};
 
 /// The parts of the FIB this reader uses.
 #[derive(Debug, Default)]
@@ -501,29 +501,12 @@ impl<'a> Text<'a> {
     }
 
     fn push(&mut self, s: &str, kind: LineKind) {
-        let x = &mut self.out;
-        if !x.text.is_empty() {
-            x.text.push('\n');
-        }
-        let start = x.text.len();
-        x.text.push_str(s);
-        x.lines.push(Line {
-            start,
-            end: x.text.len(),
-            kind,
-            region: Region::Content,
-            bold: Vec::new(),
-        });
+        self.out.push(s, kind, Region::Content, Vec::new());
     }
 
     fn finish(self) -> Extracted {
         self.out
     }
-}
-
-/// Runs of white space made one space, trimmed (a cell or paragraph is one line).
-fn squeeze(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

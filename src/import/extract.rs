@@ -70,7 +70,13 @@ impl Extracted {
         &self.text[l.start..l.end]
     }
 
-    fn push(&mut self, s: &str, kind: LineKind, region: Region, bold: Vec<(usize, usize)>) {
+    pub(crate) fn push(
+        &mut self,
+        s: &str,
+        kind: LineKind,
+        region: Region,
+        bold: Vec<(usize, usize)>,
+    ) {
         if !self.text.is_empty() {
             self.text.push('\n');
         }

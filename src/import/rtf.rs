@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use encoding_rs::Encoding;
 
-use super::extract::{Extracted, Line, LineKind, Region};
+use super::extract::{Extracted, LineKind, Region, squeeze};
 
 /// Groups nest at most this deep; deeper ones are read as if at this depth.
 const MAX_DEPTH: usize = 256;
@@ -330,24 +330,8 @@ impl Reader {
     }
 
     fn push(&mut self, s: &str, kind: LineKind) {
-        let x = &mut self.out;
-        if !x.text.is_empty() {
-            x.text.push('\n');
-        }
-        let start = x.text.len();
-        x.text.push_str(s);
-        x.lines.push(Line {
-            start,
-            end: x.text.len(),
-            kind,
-            region: Region::Content,
-            bold: Vec::new(),
-        });
+        self.out.push(s, kind, Region::Content, Vec::new());
     }
-}
-
-fn squeeze(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

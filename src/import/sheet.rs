@@ -492,18 +492,7 @@ pub fn lines(book: &Workbook) -> Extracted {
 }
 
 fn push(x: &mut Extracted, s: &str, kind: LineKind) {
-    if !x.text.is_empty() {
-        x.text.push('\n');
-    }
-    let start = x.text.len();
-    x.text.push_str(s);
-    x.lines.push(super::extract::Line {
-        start,
-        end: x.text.len(),
-        kind,
-        region: Region::Content,
-        bold: Vec::new(),
-    });
+    x.push(s, kind, Region::Content, Vec::new());
 }
 
 /// A cell's text on one line: line breaks and tabs inside a cell become spaces
