@@ -392,11 +392,18 @@ fn shown_data(v: &Data, format: &NumberFormat) -> String {
 pub fn csv(bytes: &[u8]) -> Result<(Workbook, &'static str), String> {
     let decoded = super::read::decode(bytes, false).map_err(|e| e.to_string())?;
     let text = decoded.text;
-    let first = text.lines().next().unwrap_or("");
-    // Tab- or semicolon-separated files are saved as .csv too.
+    // Tab- or semicolon-separated files are saved as .csv too: the separator is the
+    // one the first lines use most (a title line above the table has none).
+    let head: Vec<&str> = text.lines().take(10).collect();
     let delimiter = [b',', b'\t', b';']
         .into_iter()
-        .max_by_key(|d| (first.bytes().filter(|b| b == d).count(), *d == b','))
+        .max_by_key(|d| {
+            let n: usize = head
+                .iter()
+                .map(|l| l.bytes().filter(|b| b == d).count())
+                .sum();
+            (n, *d == b',')
+        })
         .unwrap_or(b',');
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -863,6 +870,11 @@ mod tests {
         assert_eq!(
             book.sheets[0].rows[1],
             [(0, "合计".to_string()), (1, "1,200.5".to_string())]
+        );
+        let (book, _) = csv("青溪县乡镇人口表\n乡镇\t人口\n东岭镇\t1,200\n".as_bytes()).unwrap();
+        assert_eq!(
+            book.sheets[0].rows[2],
+            [(0, "东岭镇".to_string()), (1, "1,200".to_string())]
         );
         let many = "1,2\n".repeat(MAX_ROWS + 5);
         let (book, _) = csv(many.as_bytes()).unwrap();
