@@ -189,10 +189,75 @@ fn shown_ref(v: &DataRef<'_>, format: &NumberFormat) -> String {
 /// A BIFF .xls workbook (Excel 97–2003; WPS 表格 writes .et files in this layout).
 /// `what` names the extension for messages.
 pub fn xls(bytes: &[u8], what: &str) -> Result<Workbook, String> {
-    super::office::contained(|| read_xls(bytes, what)).unwrap_or_else(|| Err(inconsistent(what)))
+    super::office::contained(|| {
+        let stream = workbook_stream(bytes);
+        if let Some(s) = &stream {
+            check_dimensions(s, what)?;
+        }
+        read_xls(bytes, stream.as_deref(), what)
+    })
+    .unwrap_or_else(|| Err(inconsistent(what)))
 }
 
-fn read_xls(bytes: &[u8], what: &str) -> Result<Workbook, String> {
+/// The BIFF stream of an .xls (`Workbook`; `Book` in Excel 5/95 files).
+fn workbook_stream(bytes: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).ok()?;
+    let mut stream = Vec::new();
+    let mut s = file
+        .open_stream("Workbook")
+        .or_else(|_| file.open_stream("Book"))
+        .ok()?;
+    s.read_to_end(&mut stream).ok()?;
+    Some(stream)
+}
+
+/// A sheet's DIMENSIONS record says how many rows and columns it uses, and calamine
+/// reserves memory for that many cells before reading any: a damaged record claiming
+/// billions would abort the process. A BIFF sheet holds at most 65,536 × 256.
+fn check_dimensions(stream: &[u8], what: &str) -> Result<(), String> {
+    let u16_at = |d: &[u8], at: usize| {
+        d.get(at..at + 2)
+            .map_or(0, |b| u16::from_le_bytes([b[0], b[1]]) as u64)
+    };
+    let u32_at = |d: &[u8], at: usize| {
+        d.get(at..at + 4)
+            .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64)
+    };
+    let sheets: Vec<usize> = biff_records(stream, 0)
+        .filter(|(kind, _)| *kind == 0x0085)
+        .map(|(_, d)| u32_at(d, 0) as usize)
+        .collect();
+    // calamine keeps every sheet's cells at once: the claims add up.
+    let mut total = 0u64;
+    for at in sheets {
+        for (kind, d) in biff_records(stream, at).skip(1) {
+            if kind != 0x0200 {
+                continue;
+            }
+            // As calamine reads it: first and last+1 row and column.
+            let (rf, rl, cf, cl) = match d.len() {
+                10 => (u16_at(d, 0), u16_at(d, 2), u16_at(d, 4), u16_at(d, 6)),
+                14 | 16 => (u32_at(d, 0), u32_at(d, 4), u16_at(d, 8), u16_at(d, 10)),
+                _ => continue,
+            };
+            let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
+            let rows = rl.max(1).checked_sub(rf).unwrap_or(u64::MAX);
+            let cols = cl.max(1).checked_sub(cf).unwrap_or(u64::MAX);
+            if rl >= 1 && cl >= 1 {
+                total = total.saturating_add(rows.saturating_mul(cols));
+            }
+            if rl >= 1 && cl >= 1 && (rows > 65_536 || cols > 256 || total > 1 << 25) {
+                return Err(format!(
+                    "not a readable {what} (a sheet claims {rl} rows and {cl} columns, more than the format holds: the file is damaged); open it in Excel or WPS and save it again"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_xls(bytes: &[u8], stream: Option<&[u8]>, what: &str) -> Result<Workbook, String> {
     let mut book = calamine::Xls::new(Cursor::new(bytes)).map_err(|e| match e {
         calamine::XlsError::Password => password_error(),
         e => format!(
@@ -201,7 +266,7 @@ fn read_xls(bytes: &[u8], what: &str) -> Result<Workbook, String> {
     })?;
     let general = NumberFormat::parse("General");
     // calamine gives .xls numbers without their formats: those come from the records.
-    let formats = super::office::contained(|| biff_formats(bytes)).flatten();
+    let formats = stream.and_then(biff_formats);
     let mut out = Workbook::default();
     let mut budget = Budget::new();
     for meta in book.sheets_metadata().to_vec() {
@@ -266,19 +331,12 @@ fn biff_records(stream: &[u8], mut at: usize) -> impl Iterator<Item = (u16, &[u8
     })
 }
 
-fn biff_formats(bytes: &[u8]) -> Option<BiffFormats> {
-    use std::io::Read;
-    let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).ok()?;
-    let mut stream = Vec::new();
-    file.open_stream("Workbook")
-        .ok()?
-        .read_to_end(&mut stream)
-        .ok()?;
+fn biff_formats(stream: &[u8]) -> Option<BiffFormats> {
     let u16_at = |d: &[u8], at: usize| d.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
     let mut codes: HashMap<u16, String> = HashMap::new();
     let mut xf_formats: Vec<u16> = Vec::new();
     let mut sheets: Vec<(usize, String)> = Vec::new();
-    for (kind, d) in biff_records(&stream, 0) {
+    for (kind, d) in biff_records(stream, 0) {
         match kind {
             // FORMAT: an id and an XLUnicodeString.
             0x041E => {
@@ -309,7 +367,7 @@ fn biff_formats(bytes: &[u8]) -> Option<BiffFormats> {
     for (at, name) in sheets {
         let mut by_cell = HashMap::new();
         // The sheet's own BOF first, then its records.
-        for (kind, d) in biff_records(&stream, at).skip(1) {
+        for (kind, d) in biff_records(stream, at).skip(1) {
             let (Some(row), Some(col)) = (u16_at(d, 0), u16_at(d, 2)) else {
                 continue;
             };
@@ -823,6 +881,44 @@ mod tests {
         assert_eq!(shown("0", 999.5), "1000");
         assert_eq!(shown("0.000", 0.0), "0.000");
         assert_eq!(shown("#,##0.00", 3250.5999999999995), "3,250.60");
+    }
+
+    /// A BIFF stream: a BOUNDSHEET pointing at a sheet whose DIMENSIONS record says
+    /// rows `rf..rl` and columns `0..cl`.
+    fn biff_with_dimensions(rf: u32, rl: u32, cl: u16) -> Vec<u8> {
+        let record = |kind: u16, data: &[u8]| {
+            let mut r = kind.to_le_bytes().to_vec();
+            r.extend((data.len() as u16).to_le_bytes());
+            r.extend(data);
+            r
+        };
+        let mut boundsheet = vec![0u8; 4];
+        boundsheet.extend([0, 0, 1, 0, b'S']);
+        let globals_len = 3 * 4 + 4 + boundsheet.len();
+        boundsheet[..4].copy_from_slice(&(globals_len as u32).to_le_bytes());
+        let mut s = record(0x0809, &[0; 4]);
+        s.extend(record(0x0085, &boundsheet));
+        s.extend(record(0x000A, &[]));
+        assert_eq!(s.len(), globals_len);
+        s.extend(record(0x0809, &[0; 4]));
+        let mut dims = rf.to_le_bytes().to_vec();
+        dims.extend(rl.to_le_bytes());
+        dims.extend([0, 0]);
+        dims.extend(cl.to_le_bytes());
+        dims.extend([0, 0]);
+        s.extend(record(0x0200, &dims));
+        s.extend(record(0x000A, &[]));
+        s
+    }
+
+    #[test]
+    fn damaged_dimensions_are_refused_before_calamine_reserves_for_them() {
+        assert!(check_dimensions(&biff_with_dimensions(0, 120, 8), ".xls").is_ok());
+        assert!(check_dimensions(&biff_with_dimensions(0, 65_536, 256), ".xls").is_ok());
+        for (rf, rl, cl) in [(0, 4_000_000_000, 8), (5, 1, 8), (0, 100, 9_000)] {
+            let e = check_dimensions(&biff_with_dimensions(rf, rl, cl), ".xls").unwrap_err();
+            assert!(e.contains("more than the format holds"), "{e}");
+        }
     }
 
     #[test]
