@@ -51,6 +51,16 @@ fn pdf_import_regressions() {
 }
 
 #[test]
+fn doc_import_regressions() {
+    replay("doc_import", checks::doc_import);
+}
+
+#[test]
+fn sheet_import_regressions() {
+    replay("sheet_import", checks::sheet_import);
+}
+
+#[test]
 fn markdown_render_regressions() {
     replay("markdown_render", checks::markdown_render);
 }

@@ -43,6 +43,9 @@ pub struct Reading {
     pub ocr: Option<String>,
     /// For the report: pages or text left out, doubtful OCR.
     pub warnings: Vec<String>,
+    /// Why the reader stopped before the end of the file (a cap on rows or pages): the
+    /// document is marked incomplete there.
+    pub cut: Option<String>,
 }
 
 /// `1-3, 5`: page numbers (1-based) as ranges.

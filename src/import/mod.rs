@@ -32,17 +32,22 @@
 
 pub mod attachments;
 pub mod clean;
+pub mod doc;
 pub mod extract;
 pub mod layout;
 pub mod listing;
 pub mod metadata;
 mod nesting;
 pub mod ocr;
+pub mod office;
 pub mod pdf;
 pub mod read;
+pub mod rtf;
 pub mod rules;
+pub mod sheet;
 pub mod structure;
 pub mod writer;
+mod zipped;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -98,7 +103,7 @@ pub struct ImportSummary {
     pub failed: usize,
     /// One line per failed file: the file and the reason.
     pub failures: Vec<Diagnostic>,
-    /// Files that are not .txt/.html/.htm/.docx.
+    /// Files of a kind import does not read.
     pub skipped_files: Vec<PathBuf>,
     /// (duplicate, the file it duplicates).
     pub duplicate_files: Vec<(PathBuf, PathBuf)>,
@@ -135,7 +140,7 @@ impl fmt::Display for ImportSummary {
                 .collect();
             writeln!(
                 f,
-                "skipped (not .txt, .html, .htm, .docx, .pdf or an image, or a mirroring tool's own file): {}",
+                "skipped (not a format import reads (.txt .html .htm .docx .doc .wps .xls .xlsx .et .csv .pdf, images), or a mirroring tool's own file): {}",
                 names.join(", ")
             )?;
         }
@@ -257,6 +262,7 @@ fn kind_of(path: &Path) -> Option<&'static str> {
             "html" | "htm" => Some("html"),
             "docx" => Some("docx"),
             "pdf" => Some("pdf"),
+            e if office::EXTENSIONS.contains(&e) => Some("office"),
             "png" | "jpg" | "jpeg" | "tif" | "tiff" => Some("image"),
             _ => None,
         }
@@ -385,7 +391,7 @@ pub fn read_file(
     rules: &Rules,
     opts: &ReadOptions,
 ) -> Result<layout::Reading, String> {
-    let kind = kind_of(path).ok_or("not a .txt, .html, .htm, .docx, .pdf or image file")?;
+    let kind = kind_of(path).ok_or("not a format import reads (.txt .html .htm .docx .doc .wps .xls .xlsx .et .csv .pdf, images)")?;
     let name = path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().to_string());
@@ -398,6 +404,19 @@ pub fn read_file(
         "pdf" => pdf::extract(bytes, &name, opts.ocr, &opts.progress)?,
         "image" => ocr::extract_image(path, bytes, opts.ocr, &opts.progress)?,
         "docx" => plain(extract::docx(bytes)?, "docx"),
+        "office" => {
+            let ext = path
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase());
+            let r = office::read(bytes, ext.as_deref().unwrap_or_default(), rules)?;
+            layout::Reading {
+                extracted: r.extracted,
+                method: r.encoding.to_string(),
+                ocr: None,
+                warnings: r.warnings,
+                cut: r.cut,
+            }
+        }
         k => {
             let d = read::decode(bytes, k == "html").map_err(|e| e.to_string())?;
             let x = if k == "html" {
@@ -433,7 +452,7 @@ fn prepared(
         &r.method,
     )?;
     p.front.source.ocr = r.ocr;
-    p.report.warnings.extend(r.warnings);
+    office::note(&mut p, r.warnings, r.cut);
     Ok(p)
 }
 

@@ -89,6 +89,7 @@ pub fn extract_image(
         method: "ocr".into(),
         ocr: Some(ocr_note(&pages)),
         warnings: doubt_warning(&r, t).into_iter().collect(),
+        cut: None,
     })
 }
 

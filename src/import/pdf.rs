@@ -179,6 +179,7 @@ pub fn extract(
         },
         ocr: (!recognised.is_empty()).then(|| ocr::ocr_note(&recognised)),
         warnings,
+        cut: None,
     })
 }
 
