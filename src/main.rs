@@ -32,7 +32,7 @@ enum Command {
         /// The folder to create (it may exist, but must not hold a site.toml).
         dir: PathBuf,
     },
-    /// Normalise raw reports (.txt, .html, .docx) into Markdown documents.
+    /// Normalise raw reports (.txt, .html, .docx, .pdf, images) into Markdown documents.
     Import {
         /// Files or folders of raw reports (folders are read recursively).
         #[arg(required = true)]
@@ -53,6 +53,10 @@ enum Command {
         /// `--set 机构=青溪县教育局` (repeatable; wins over [import.defaults] in site.toml).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+        /// Recognise text in scans and images with Tesseract: auto (pages without a
+        /// text layer, and images), always (every page's picture), never.
+        #[arg(long, value_enum, default_value_t = gongkai::import::ocr::OcrMode::Auto)]
+        ocr: gongkai::import::ocr::OcrMode,
     },
     /// Render content/ into a static site.
     Build {
@@ -239,6 +243,7 @@ fn main() -> ExitCode {
             report,
             force,
             set,
+            ocr,
         } => {
             let defaults = match gongkai::import::defaults::from_args(&set) {
                 Ok(d) => d,
@@ -266,6 +271,7 @@ fn main() -> ExitCode {
                 site_toml: Some(root.join(gongkai::config::FILE_NAME)),
                 progress: std::io::stderr().is_terminal(),
                 defaults,
+                ocr,
             };
             match gongkai::import::run(&opts) {
                 Ok(summary) => {
