@@ -75,7 +75,11 @@ pub(super) fn running_text(t: &str) -> bool {
 const ADVERT_REST: usize = 12;
 
 /// The spans (relative to `text`) of the adverts in a line, with the rule's reason.
-fn advert_spans(text: &str, cutters: &[&NoiseRule]) -> Vec<(usize, usize, String)> {
+fn advert_spans(
+    text: &str,
+    cutters: &[&NoiseRule],
+    words: &[String],
+) -> Vec<(usize, usize, String)> {
     let mut spans = Vec::new();
     let trimmed = |a: usize, b: usize| {
         let seg = &text[a..b];
@@ -103,21 +107,48 @@ fn advert_spans(text: &str, cutters: &[&NoiseRule]) -> Vec<(usize, usize, String
             .iter()
             .zip(&hits)
             .filter(|(_, h)| h.is_none())
-            .map(|(&(a, b), _)| text[a..b].chars().filter(|c| c.is_alphanumeric()).count())
+            .map(|(&(a, b), _)| alnum(&text[a..b]))
             .sum();
         if rest <= ADVERT_REST {
             let (a, b) = trimmed(sa, sb);
             spans.push((a, b, rule.reason.clone()));
         } else {
             for (&(a, b), h) in clauses.iter().zip(&hits) {
-                if let Some(r) = h {
-                    let (a, b) = trimmed(a, b);
-                    spans.push((a, b, r.reason.clone()));
-                }
+                let Some(r) = h else { continue };
+                // An advert spliced into a clause with no punctuation around it
+                // (`增长6.2%澳门…直营其中…`): only the run of advert words goes.
+                let (a, b) = match advert_run(&text[a..b], r, words) {
+                    Some((x, y)) if alnum(&text[a..b]) - alnum(&text[a + x..a + y]) > ADVERT_REST => {
+                        (a + x, a + y)
+                    }
+                    _ => trimmed(a, b),
+                };
+                spans.push((a, b, r.reason.clone()));
             }
         }
     }
     spans
+}
+
+/// Letters and digits in a text (what an advert's rest is measured in).
+fn alnum(t: &str) -> usize {
+    t.chars().filter(|c| c.is_alphanumeric()).count()
+}
+
+/// The advert in a clause as a run: the rule's match, widened over the advert words
+/// (longest first) right before and after it. `None` when the rule does not match.
+fn advert_run(clause: &str, rule: &NoiseRule, words: &[String]) -> Option<(usize, usize)> {
+    let m = rule.pattern.find(clause)?;
+    let (mut a, mut b) = (m.start(), m.end());
+    loop {
+        let before = words.iter().find(|w| clause[..a].ends_with(w.as_str()));
+        let after = words.iter().find(|w| clause[b..].starts_with(w.as_str()));
+        if before.is_none() && after.is_none() {
+            return Some((a, b));
+        }
+        a -= before.map_or(0, |w| w.len());
+        b += after.map_or(0, |w| w.len());
+    }
 }
 
 /// Whether a line is structure its source marked (and so out of the line rules' reach).
@@ -207,7 +238,7 @@ pub fn clean(x: &Extracted, rules: &Rules, class: &Classification) -> Cleaned {
         // advert is most of it, else only the clauses that carry it.
         if line.kind == LineKind::Para && cutters.iter().any(|r| r.pattern.is_match(text)) {
             let base = line.start + lead;
-            let spans = advert_spans(text, &cutters);
+            let spans = advert_spans(text, &cutters, &rules.advert_words);
             if !spans.is_empty() {
                 let cut: usize = spans.iter().map(|s| s.1 - s.0).sum();
                 if cut >= text.trim_end().len() {

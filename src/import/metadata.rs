@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::extract::{Extracted, LineKind};
+use super::extract::{Extracted, LineKind, Region};
 use super::rules::Rules;
 use super::{Piece, Removal};
 use crate::document::numbers::fullwidth_to_ascii;
@@ -360,12 +360,14 @@ pub fn gather(
     }
     // The 文号 line of a 公文 (with 签发人 beside it in a 上行文) and its masthead.
     let mut masthead = None;
+    let mut number_at = None;
     for (i, p) in pieces.iter().enumerate().take(first_body) {
         let t = x.text[p.start..p.end].trim();
         if consumed[i].is_some() {
             continue;
         }
         if let Some(no) = doc_number_line(t) {
+            number_at.get_or_insert(i);
             md.set(
                 "文号",
                 no.to_string(),
@@ -388,6 +390,9 @@ pub fn gather(
         consumed[*i] = Some(format!(
             "the 红头 masthead (发文机关标志 of {organ}), evidence for the front matter (机构)"
         ));
+    }
+    if let Some(n) = number_at {
+        head_of_minutes(x, pieces, &mut consumed, n, first_body, rules, &mut md, &mut organs);
     }
 
     // The title.
@@ -531,6 +536,65 @@ pub fn gather(
         derive_title(x, pieces, rules, &mut md);
     }
     md
+}
+
+/// The head of a 纪要 or 简报 (GB/T 9704 §10.3): a title-shaped 标志 above the 文号
+/// (`××县人民政府常务会议纪要`) while the document's own title follows below it, and
+/// the line naming who compiled it and when (`××办公室　　　　2024年5月13日`). The
+/// 标志 leaves the body; the compiler's line gives 机构 evidence and a 成文日期 that a
+/// 落款 date would still win over.
+#[allow(clippy::too_many_arguments)]
+fn head_of_minutes(
+    x: &Extracted,
+    pieces: &[Piece],
+    consumed: &mut [Option<String>],
+    number_at: usize,
+    first_body: usize,
+    rules: &Rules,
+    md: &mut Metadata,
+    organs: &mut Organs,
+) {
+    static COMPILER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(\S.*?)[ \t\u{3000}]{2,}(\S.*)$").expect("constant pattern")
+    });
+    let line_no = |i: usize| crate::diagnostic::line_of(&x.text, pieces[i].start);
+    let text_of = |i: usize| x.text[pieces[i].start..pieces[i].end].trim();
+    let shaped = |i: usize| {
+        consumed[i].is_none() && rules.title_shape.is_match(text_of(i)) && title_like(text_of(i))
+    };
+    let head = first_body.min(pieces.len());
+    let title_below = (number_at + 1..head).any(shaped);
+    if title_below && let Some(m) = (0..number_at).find(|&i| shaped(i)) {
+        consumed[m] = Some(
+            "the masthead above the 文号 (纪要/简报标志); the title follows the 文号".into(),
+        );
+    }
+    for i in number_at + 1..head {
+        if consumed[i].is_some() {
+            continue;
+        }
+        let Some(c) = COMPILER.captures(text_of(i)) else {
+            continue;
+        };
+        let (organ, date) = (c[1].trim(), c[2].trim());
+        let Some(d) = is_date_line(date).filter(|_| is_agency_name(organ, rules)) else {
+            continue;
+        };
+        let from = format!("the compiler's line under the 文号 (line {})", line_no(i));
+        organs.add(organ, from.clone(), Rank::Document, rules);
+        md.deferred.push((
+            "成文日期",
+            Field {
+                value: d,
+                from: format!("{from} (no 落款 date in the text)"),
+            },
+        ));
+        consumed[i] = Some(
+            "the compiler's line under the 文号, moved into the front matter (机构, 成文日期)"
+                .into(),
+        );
+        break;
+    }
 }
 
 /// `青政办发〔2024〕5号`, alone or with 签发人 beside it: the 文号.
@@ -691,6 +755,21 @@ fn page_title(x: &Extracted, text_title: Option<&str>, rules: &Rules) -> Option<
     if let Some(t) = text_title {
         sources.push((t.to_string(), "the title line of the text"));
     }
+    // A 公文-shaped line just above the page's text element (`div.title` outside
+    // `div.TRS_Editor`): the title as the page shows it when <title> and <h1> carry only
+    // the site's name.
+    let first_content = x.lines.iter().position(|l| l.region == Region::Content);
+    if let Some(first) = first_content.filter(|_| page.content_selector.is_some()) {
+        let above = x.lines[..first]
+            .iter()
+            .rev()
+            .take(8)
+            .map(|l| x.line_text(l).trim())
+            .find(|t| rules.title_shape.is_match(t) && title_like(t) && !never_title(t, rules));
+        if let Some(t) = above {
+            sources.push((t.to_string(), "the title line above the page's text"));
+        }
+    }
     let ok = |t: &str| {
         let s = squeeze(t);
         title_like(t)
@@ -792,7 +871,7 @@ const BREADCRUMB_LINES: usize = 60;
 fn breadcrumb_organ(x: &Extracted, rules: &Rules) -> Option<(String, usize)> {
     static CRUMB: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"^(当前位置|您当前的位置|您现在的位置|当前的位置|所在位置)?\s*[:：]?\s*首页\s*[>＞»›]",
+            r"^(当前位置|当前的位置|((您|你)(当前|现在|目前)?(所在)?的?|现在的?|所在的?)位置)?\s*[:：]?\s*首页\s*[>＞»›]",
         )
         .expect("constant pattern")
     });

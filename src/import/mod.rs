@@ -214,6 +214,9 @@ pub struct Piece {
     pub end: usize,
     pub kind: LineKind,
     pub bold: Vec<(usize, usize)>,
+    /// Continues the paragraph of the piece before it: the two were one run of text
+    /// until an advert with no punctuation around it was cut out between them.
+    pub joins: bool,
 }
 
 /// Text taken out of the body, with the reason (for the report).
@@ -510,18 +513,21 @@ pub fn prepare(
             continue;
         }
         if let Some(cuts) = cleaned.cuts.get(&i) {
-            // Sentences cut out of the line; the rest stays, as paragraphs.
+            // Sentences cut out of the line; the rest stays, as paragraphs. Text on
+            // both sides of an advert cut out of the middle of a clause stays one.
             let mut at = l.start;
+            let mut joins = false;
             for (a, b, reason) in cuts {
-                push_kept(&x.text, at, *a, &mut pieces);
+                push_kept(&x.text, at, *a, joins, t, &mut pieces);
                 removals.push(Removal {
                     start: *a,
                     end: *b,
                     reason: reason.clone(),
                 });
+                joins = mid_clause(&x.text[l.start..], *a - l.start, *b - l.start);
                 at = *b;
             }
-            push_kept(&x.text, at, l.end, &mut pieces);
+            push_kept(&x.text, at, l.end, joins, t, &mut pieces);
             continue;
         }
         // Trim the span so reports and tests see exactly the text.
@@ -544,8 +550,9 @@ pub fn prepare(
                     end,
                     kind: l.kind,
                     bold,
+                    joins: false,
                 };
-                for part in structure::split_merged(&x.text, &p) {
+                for part in structure::split_merged(&x.text, &p, t) {
                     pieces.extend(structure::split_glued_heading(&x.text, part));
                 }
             }
@@ -674,19 +681,41 @@ pub fn prepare(
 }
 
 /// The text between `from` and `to`, trimmed, as a paragraph (when there is any).
-fn push_kept(text: &str, from: usize, to: usize, pieces: &mut Vec<Piece>) {
+fn push_kept(
+    text: &str,
+    from: usize,
+    to: usize,
+    joins: bool,
+    line: &str,
+    pieces: &mut Vec<Piece>,
+) {
     let seg = &text[from..to];
     let t = seg.trim();
     if t.is_empty() {
         return;
     }
     let start = from + (seg.len() - seg.trim_start().len());
-    pieces.push(Piece {
+    let p = Piece {
         start,
         end: start + t.len(),
         kind: LineKind::Para,
         bold: Vec::new(),
-    });
+        joins,
+    };
+    for (k, mut part) in structure::split_merged(text, &p, line).into_iter().enumerate() {
+        part.joins = joins && k == 0;
+        pieces.extend(structure::split_glued_heading(text, part));
+    }
+}
+
+/// Whether the text cut out at `a..b` of a line sat inside a clause (text with no
+/// punctuation before it, none at its end): the text around it is one run.
+fn mid_clause(line: &str, a: usize, b: usize) -> bool {
+    const ENDS: [char; 10] = ['。', '！', '？', '!', '?', '，', ',', '；', ';', '：'];
+    let before = line[..a].trim_end().chars().last();
+    let last = line[a..b].trim_end().chars().last();
+    before.is_some_and(|c| !ENDS.contains(&c))
+        && last.is_some_and(|c| !ENDS.contains(&c))
 }
 
 /// `在“…”之后：note` — where a gap is, by the text before it.

@@ -69,6 +69,8 @@ struct RulesFile {
     sub_unit_suffixes: Vec<String>,
     #[serde(default)]
     website_markers: Vec<String>,
+    #[serde(default)]
+    advert_words: Vec<String>,
 }
 
 /// The signals of one source kind: one strong signal, or two different weak ones,
@@ -224,6 +226,9 @@ pub struct Rules {
     pub sub_unit_suffixes: Vec<String>,
     /// What marks a name as a web site's rather than an organ's.
     pub website_markers: Regex,
+    /// Words of a spliced advert (`在线`, `官方`, `直营`), longest first: an advert
+    /// with no punctuation around it is cut over the run of them around its match.
+    pub advert_words: Vec<String>,
     /// Values for fields the raw report does not name (`--set`, `[import.defaults]`),
     /// the first given for a key winning.
     pub defaults: Vec<super::defaults::FieldDefault>,
@@ -300,6 +305,11 @@ impl Rules {
         rules.weak_written_labels.extend(more.weak_written_labels);
         rules.sub_unit_suffixes.extend(more.sub_unit_suffixes);
         rules.website_markers.extend(more.website_markers);
+        rules.advert_words.extend(more.advert_words);
+        rules
+            .advert_words
+            .sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+        rules.advert_words.dedup();
         if more.spinning_min_pairs_set {
             rules.spinning_min_pairs = more.spinning_min_pairs;
         }
@@ -387,6 +397,7 @@ impl Rules {
             weak_written_labels: rules.weak_written_labels,
             sub_unit_suffixes: rules.sub_unit_suffixes,
             website_markers: any_of(&rules.website_markers, "website_markers", &site_err)?,
+            advert_words: rules.advert_words,
             defaults: super::defaults::from_site(site, &file)?,
         })
     }
@@ -442,7 +453,7 @@ fn words_regex(pairs: &[(String, String)]) -> Result<Regex, regex::Error> {
 /// The keys of the `[import]` table, for messages.
 const SITE_KEYS: &str = "content_selectors, agency_suffixes, weak_labels, agency_followers, \
     title_agency_followers, title_shapes, masthead, not_titles, weak_agency_labels, weak_written_labels, \
-    sub_unit_suffixes, website_markers, [import.fields], [import.meta_fields], [import.kinds.<kind>], \
+    sub_unit_suffixes, website_markers, advert_words, [import.fields], [import.meta_fields], [import.kinds.<kind>], \
     [import.other_labels], [import.spinning], [import.defaults] and [[import.noise]] \
     (pattern, reason, scope, end, incomplete, title, kinds, unless, unless_next, continues)";
 
@@ -477,6 +488,7 @@ fn site_file(t: &toml::Table, err: &dyn Fn(String) -> Diagnostic) -> Result<Rule
             "weak_written_labels" => f.weak_written_labels = one(v, key, err)?,
             "sub_unit_suffixes" => f.sub_unit_suffixes = one(v, key, err)?,
             "website_markers" => f.website_markers = one(v, key, err)?,
+            "advert_words" => f.advert_words = one(v, key, err)?,
             // Values for missing fields, read by the importer itself (see `Defaults`).
             "defaults" => {}
             "noise" => {
@@ -521,6 +533,7 @@ struct Compiled {
     weak_written_labels: Vec<String>,
     sub_unit_suffixes: Vec<String>,
     website_markers: Vec<String>,
+    advert_words: Vec<String>,
 }
 
 /// The source kinds a rule names (`web` = every web kind); empty for all kinds.
@@ -726,6 +739,7 @@ fn compile(
         weak_written_labels: f.weak_written_labels,
         sub_unit_suffixes: f.sub_unit_suffixes,
         website_markers: f.website_markers,
+        advert_words: f.advert_words,
         content_selector_names: f.content_selectors,
         content_selectors,
         agency_suffixes: f.agency_suffixes,

@@ -31,52 +31,91 @@ pub fn gap_marker(note: &str) -> String {
 }
 
 /// Splits merged lines at the spaces that were paragraph breaks: before an outline
-/// marker, after a sentence end, or after a short heading-like run.
-pub fn split_merged(text: &str, p: &Piece) -> Vec<Piece> {
+/// marker, after a sentence end, or after a short heading-like run (a title). In a
+/// line merged that way, a section marker right after a sentence end (`…如下：一、`,
+/// `…11.2%。二、`, `…下降。（二）`) starts a paragraph too, space or not.
+/// `line` is the whole line the piece is (part of): whether it was merged is told
+/// from it.
+pub fn split_merged(text: &str, p: &Piece, line: &str) -> Vec<Piece> {
+    static SECTION: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])")
+            .expect("constant pattern")
+    });
     let t = &text[p.start..p.end];
-    if p.kind != LineKind::Para || t.chars().count() <= MERGED_LINE {
+    let gap = |c: char| c == ' ' || c == '\u{3000}';
+    // A merged line has its old paragraph breaks as single spaces between text.
+    let line: Vec<char> = line.trim().chars().collect();
+    let merged = line.len() > MERGED_LINE
+        && line
+            .windows(3)
+            .any(|w| gap(w[1]) && !w[0].is_whitespace() && !w[2].is_whitespace());
+    if p.kind != LineKind::Para || !merged {
         return vec![p.clone()];
     }
-    let mut out = Vec::new();
+    let chars: Vec<(usize, char)> = t.char_indices().collect();
+    // Split points as (end of the paragraph before, start of the next).
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
     let mut seg_start = 0;
-    let bytes: Vec<(usize, char)> = t.char_indices().collect();
-    for (k, &(i, c)) in bytes.iter().enumerate() {
-        if !(c == ' ' || c == '\u{3000}') || k == 0 || k + 1 >= bytes.len() {
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        if k == 0 || k + 1 >= chars.len() {
             continue;
         }
-        let prev = bytes[k - 1].1;
-        let next_i = bytes[k + 1].0;
-        if prev == ' ' || prev == '\u{3000}' || bytes[k + 1].1.is_whitespace() {
+        let prev = chars[k - 1].1;
+        if !gap(c) {
+            // No space: a section marker after a sentence end (`一、` also after a
+            // colon or semicolon; `（一）` there is more often an inline list).
+            let split = match SECTION.find(&t[i..]) {
+                Some(m) if m.as_str().ends_with('、') => {
+                    matches!(prev, '。' | '！' | '？' | '：' | '；')
+                }
+                Some(_) => matches!(prev, '。' | '！' | '？'),
+                None => false,
+            };
+            if split {
+                cuts.push((i, i));
+                seg_start = i;
+            }
+            continue;
+        }
+        let next_i = chars[k + 1].0;
+        if gap(prev) || chars[k + 1].1.is_whitespace() {
             continue;
         }
         let seg = &t[seg_start..i];
         let next = &t[next_i..];
         let short_run = seg.chars().count() <= 30 && !seg.contains(['，', ',', '。', '；']);
+        let titled = seg.chars().count() <= 60 && title_like(seg);
         let split = OUTLINE.is_match(next)
             || matches!(
                 prev,
                 '。' | '！' | '？' | '；' | '：' | '”' | '」' | '!' | '?'
             )
-            || short_run;
+            || short_run
+            || titled;
         if split && !seg.trim().is_empty() {
-            out.push(Piece {
-                start: p.start + seg_start,
-                end: p.start + i,
-                kind: LineKind::Para,
-                bold: Vec::new(),
-            });
+            cuts.push((i, next_i));
             seg_start = next_i;
         }
     }
-    out.push(Piece {
-        start: p.start + seg_start,
-        end: p.end,
-        kind: LineKind::Para,
-        bold: Vec::new(),
-    });
-    if out.len() == 1 {
+    if cuts.is_empty() {
         return vec![p.clone()];
     }
+    let piece = |a: usize, b: usize| Piece {
+        start: p.start + a,
+        end: p.start + b,
+        kind: LineKind::Para,
+        bold: Vec::new(),
+        joins: false,
+    };
+    let mut out = Vec::new();
+    let mut from = 0;
+    for (end, next) in cuts {
+        if !t[from..end].trim().is_empty() {
+            out.push(piece(from, end));
+        }
+        from = next;
+    }
+    out.push(piece(from, t.len()));
     out
 }
 
@@ -273,6 +312,17 @@ pub fn body(
                         }
                         None => out.push(inline(t, &p.bold)),
                     },
+                    LineKind::Para
+                        if p.joins
+                            && k > 0
+                            && matches!(&blocks[k - 1], Block::Piece(j) if pieces[*j].kind == LineKind::Para)
+                            && out.last().is_some_and(|l| !l.starts_with('#')) =>
+                    {
+                        // The rest of a run an advert was cut out of.
+                        if let Some(last) = out.last_mut() {
+                            last.push_str(&inline(t, &p.bold));
+                        }
+                    }
                     LineKind::Para => {
                         let next_long = match blocks.get(k + 1) {
                             Some(Block::Piece(j)) => {
@@ -385,6 +435,7 @@ mod tests {
             end: t.len(),
             kind: LineKind::Para,
             bold: vec![],
+            joins: false,
         };
         let parts: Vec<&str> = split_glued_heading(t, p)
             .iter()
@@ -401,6 +452,7 @@ mod tests {
             end: t.len(),
             kind: LineKind::Para,
             bold: vec![],
+            joins: false,
         };
         assert_eq!(split_glued_heading(t, p).len(), 1);
     }
@@ -429,8 +481,9 @@ mod tests {
             end: t.len(),
             kind: LineKind::Para,
             bold: vec![],
+            joins: false,
         };
-        let parts: Vec<&str> = split_merged(&t, &p)
+        let parts: Vec<&str> = split_merged(&t, &p, &t)
             .iter()
             .map(|p| &t[p.start..p.end])
             .collect();
@@ -450,6 +503,7 @@ mod tests {
             end,
             kind,
             bold: vec![],
+            joins: false,
         };
         let row = LineKind::TableRow { table: 1 };
         let pieces = vec![
