@@ -138,7 +138,11 @@ fn a_red_header_notice_keeps_its_fields_title_table_and_text() {
     // Every row is in the table: no line rule touches an office document's table.
     for row in src.iter().filter(|l| l.contains('\t')) {
         let md = format!("| {} |", row.replace('\t', " | "));
-        assert!(doc.body.contains(&md), "table row lost: {row}\n{}", doc.body);
+        assert!(
+            doc.body.contains(&md),
+            "table row lost: {row}\n{}",
+            doc.body
+        );
     }
     // Paragraphs joined across lines, digits without invented spaces.
     assert!(

@@ -103,24 +103,38 @@ fn advert_spans(
         let Some(rule) = hits.iter().flatten().next() else {
             continue;
         };
-        let rest: usize = clauses
+        // In each clause that carries an advert, the run of advert words and what is
+        // left of the clause beside it (an advert spliced in with no punctuation
+        // around it: `增长6.2%澳门…直营其中…`).
+        let runs: Vec<Option<((usize, usize), usize)>> = clauses
             .iter()
             .zip(&hits)
-            .filter(|(_, h)| h.is_none())
-            .map(|(&(a, b), _)| alnum(&text[a..b]))
+            .map(|(&(a, b), h)| {
+                let (x, y) = advert_run(&text[a..b], (*h)?, words)?;
+                Some((
+                    (a + x, a + y),
+                    alnum(&text[a..b]) - alnum(&text[a + x..a + y]),
+                ))
+            })
+            .collect();
+        let rest: usize = clauses
+            .iter()
+            .zip(&runs)
+            .map(|(&(a, b), run)| match run {
+                // A few characters beside the run are the advert's own too.
+                Some((_, left)) if *left <= ADVERT_REST => 0,
+                Some((_, left)) => *left,
+                None => alnum(&text[a..b]),
+            })
             .sum();
         if rest <= ADVERT_REST {
             let (a, b) = trimmed(sa, sb);
             spans.push((a, b, rule.reason.clone()));
         } else {
-            for (&(a, b), h) in clauses.iter().zip(&hits) {
+            for ((&(a, b), h), run) in clauses.iter().zip(&hits).zip(&runs) {
                 let Some(r) = h else { continue };
-                // An advert spliced into a clause with no punctuation around it
-                // (`增长6.2%澳门…直营其中…`): only the run of advert words goes.
-                let (a, b) = match advert_run(&text[a..b], r, words) {
-                    Some((x, y)) if alnum(&text[a..b]) - alnum(&text[a + x..a + y]) > ADVERT_REST => {
-                        (a + x, a + y)
-                    }
+                let (a, b) = match run {
+                    Some((span, left)) if *left > ADVERT_REST => *span,
                     _ => trimmed(a, b),
                 };
                 spans.push((a, b, r.reason.clone()));
@@ -140,14 +154,36 @@ fn alnum(t: &str) -> usize {
 fn advert_run(clause: &str, rule: &NoiseRule, words: &[String]) -> Option<(usize, usize)> {
     let m = rule.pattern.find(clause)?;
     let (mut a, mut b) = (m.start(), m.end());
+    // Letters and digits next to an advert are its own (`pk10`, `uu快3`, `888`).
+    let latin = |c: char| c.is_ascii_alphanumeric();
     loop {
-        let before = words.iter().find(|w| clause[..a].ends_with(w.as_str()));
-        let after = words.iter().find(|w| clause[b..].starts_with(w.as_str()));
+        let before = words
+            .iter()
+            .find(|w| clause[..a].ends_with(w.as_str()))
+            .map(String::len)
+            .or_else(|| {
+                clause[..a]
+                    .chars()
+                    .next_back()
+                    .filter(|&c| latin(c))
+                    .map(char::len_utf8)
+            });
+        let after = words
+            .iter()
+            .find(|w| clause[b..].starts_with(w.as_str()))
+            .map(String::len)
+            .or_else(|| {
+                clause[b..]
+                    .chars()
+                    .next()
+                    .filter(|&c| latin(c))
+                    .map(char::len_utf8)
+            });
         if before.is_none() && after.is_none() {
             return Some((a, b));
         }
-        a -= before.map_or(0, |w| w.len());
-        b += after.map_or(0, |w| w.len());
+        a -= before.unwrap_or(0);
+        b += after.unwrap_or(0);
     }
 }
 
@@ -270,8 +306,10 @@ pub fn clean(x: &Extracted, rules: &Rules, class: &Classification) -> Cleaned {
                 .map(|l| x.line_text(l).trim())
                 .find(|t| !t.is_empty())
         };
+        let in_text = x.page.content_selector.is_some() && line.region == Region::Content;
         let Some(rule) = line_rules.iter().find(|r| {
             (!prose || r.from_site)
+                && !(r.outside_text && in_text)
                 && rule_matches(r, text, line.kind)
                 && !r
                     .unless_next
@@ -565,6 +603,40 @@ mod tests {
         assert_eq!(&t[cut[0].0..cut[0].1], "澳门葡京官网注册送88元彩金，");
         // A sentence about fighting it is the document's own.
         assert!(c.removed[3].is_none() && !c.cuts.contains_key(&3));
+    }
+
+    #[test]
+    fn an_advert_with_no_punctuation_goes_alone() {
+        // Spliced between two clauses of a sharing copy with nothing to mark it off:
+        // only the run of advert words goes, the figures on both sides stay.
+        let rules = Rules::load(None, None).unwrap();
+        let t = "下载文档\n文档页数:3页\n全县零售总额42.8亿元，同比增长6.2%澳门新葡京在线发牌官方直营其中限额以上单位增长8.1%。";
+        let x = extract::text(t.to_string());
+        let c = clean(&x, &rules, &classify(&x, &rules));
+        let cut = &c.cuts[&2];
+        assert_eq!(cut.len(), 1);
+        assert_eq!(&t[cut[0].0..cut[0].1], "澳门新葡京在线发牌官方直营");
+    }
+
+    #[test]
+    fn footer_lines_inside_a_pages_text_are_its_own() {
+        let rules = Rules::load(None, None).unwrap();
+        let html = "<html><body><div class=\"xl_content\"><p>新网站上线，基本信息如下：</p>\
+                    <p>网站标识码：9999000002</p></div>\
+                    <div class=\"foot\"><p>网站标识码：9999000002　某ICP备00000002号</p></div></body></html>";
+        let x = extract::html(html, &rules);
+        let c = clean(&x, &rules, &classify(&x, &rules));
+        let kept: Vec<&str> = x
+            .lines
+            .iter()
+            .zip(&c.removed)
+            .filter(|(_, r)| r.is_none())
+            .map(|(l, _)| x.line_text(l).trim())
+            .collect();
+        assert_eq!(
+            kept,
+            vec!["新网站上线，基本信息如下：", "网站标识码：9999000002"]
+        );
     }
 
     #[test]

@@ -419,7 +419,9 @@ impl HtmlWalk<'_> {
         let mut pending_space = self.buf.ends_with(' ');
         let start = self.buf.len();
         for c in s.chars() {
-            if c.is_whitespace() || c == '\u{a0}' {
+            // HTML collapses ASCII white space only; a full-width space (`第一章　总则`)
+            // is the text's own character and stays. A no-break space is layout.
+            if c.is_ascii_whitespace() || c == '\u{a0}' || (c.is_whitespace() && c != '\u{3000}') {
                 pending_space = true;
                 continue;
             }

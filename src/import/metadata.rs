@@ -392,7 +392,16 @@ pub fn gather(
         ));
     }
     if let Some(n) = number_at {
-        head_of_minutes(x, pieces, &mut consumed, n, first_body, rules, &mut md, &mut organs);
+        head_of_minutes(
+            x,
+            pieces,
+            &mut consumed,
+            n,
+            first_body,
+            rules,
+            &mut md,
+            &mut organs,
+        );
     }
 
     // The title.
@@ -565,12 +574,11 @@ fn head_of_minutes(
     let head = first_body.min(pieces.len());
     let title_below = (number_at + 1..head).any(shaped);
     if title_below && let Some(m) = (0..number_at).find(|&i| shaped(i)) {
-        consumed[m] = Some(
-            "the masthead above the 文号 (纪要/简报标志); the title follows the 文号".into(),
-        );
+        consumed[m] =
+            Some("the masthead above the 文号 (纪要/简报标志); the title follows the 文号".into());
     }
     for i in number_at + 1..head {
-        if consumed[i].is_some() {
+        if consumed.get(i).is_none_or(Option::is_some) {
             continue;
         }
         let Some(c) = COMPILER.captures(text_of(i)) else {

@@ -681,14 +681,7 @@ pub fn prepare(
 }
 
 /// The text between `from` and `to`, trimmed, as a paragraph (when there is any).
-fn push_kept(
-    text: &str,
-    from: usize,
-    to: usize,
-    joins: bool,
-    line: &str,
-    pieces: &mut Vec<Piece>,
-) {
+fn push_kept(text: &str, from: usize, to: usize, joins: bool, line: &str, pieces: &mut Vec<Piece>) {
     let seg = &text[from..to];
     let t = seg.trim();
     if t.is_empty() {
@@ -702,7 +695,10 @@ fn push_kept(
         bold: Vec::new(),
         joins,
     };
-    for (k, mut part) in structure::split_merged(text, &p, line).into_iter().enumerate() {
+    for (k, mut part) in structure::split_merged(text, &p, line)
+        .into_iter()
+        .enumerate()
+    {
         part.joins = joins && k == 0;
         pieces.extend(structure::split_glued_heading(text, part));
     }
@@ -714,8 +710,7 @@ fn mid_clause(line: &str, a: usize, b: usize) -> bool {
     const ENDS: [char; 10] = ['。', '！', '？', '!', '?', '，', ',', '；', ';', '：'];
     let before = line[..a].trim_end().chars().last();
     let last = line[a..b].trim_end().chars().last();
-    before.is_some_and(|c| !ENDS.contains(&c))
-        && last.is_some_and(|c| !ENDS.contains(&c))
+    before.is_some_and(|c| !ENDS.contains(&c)) && last.is_some_and(|c| !ENDS.contains(&c))
 }
 
 /// `在“…”之后：note` — where a gap is, by the text before it.

@@ -115,6 +115,8 @@ struct NoiseFile {
     unless: Option<String>,
     unless_next: Option<String>,
     continues: Option<String>,
+    #[serde(default)]
+    outside_text: bool,
 }
 
 /// What a noise rule removes around the line it matches.
@@ -154,6 +156,10 @@ pub struct NoiseRule {
     pub unless_next: Option<Regex>,
     /// Written in the site's site.toml: tried on every line, running text included.
     pub from_site: bool,
+    /// Page furniture that sits around the article (a footer's 网站标识码, the site's
+    /// menu): not tried inside a page's known content element, where such a line is
+    /// the document's own (a notice about the website).
+    pub outside_text: bool,
 }
 
 impl NoiseRule {
@@ -455,7 +461,7 @@ const SITE_KEYS: &str = "content_selectors, agency_suffixes, weak_labels, agency
     title_agency_followers, title_shapes, masthead, not_titles, weak_agency_labels, weak_written_labels, \
     sub_unit_suffixes, website_markers, advert_words, [import.fields], [import.meta_fields], [import.kinds.<kind>], \
     [import.other_labels], [import.spinning], [import.defaults] and [[import.noise]] \
-    (pattern, reason, scope, end, incomplete, title, kinds, unless, unless_next, continues)";
+    (pattern, reason, scope, end, incomplete, title, kinds, unless, unless_next, continues, outside_text)";
 
 /// Reads a site's `[import]` table key by key, so a message names the key at fault.
 fn site_file(t: &toml::Table, err: &dyn Fn(String) -> Diagnostic) -> Result<RulesFile, Diagnostic> {
@@ -654,6 +660,7 @@ fn compile(
             continues,
             unless_next,
             from_site: false,
+            outside_text: n.outside_text,
         });
     }
     let mut labels = Vec::new();

@@ -258,11 +258,25 @@ pub fn body(
                             rows.push(
                                 piece_text(*j)
                                     .split('\t')
-                                    .map(|c| escape(c.trim(), false))
+                                    .map(|c| c.trim().to_string())
                                     .collect::<Vec<_>>(),
                             );
                             k += 1;
                         }
+                        // Rows of one cell over a table of several columns (a merged
+                        // title row, `单位：万元`) are its caption, not its header.
+                        let wide = rows.iter().map(Vec::len).max().unwrap_or(0);
+                        while rows.len() > 1
+                            && wide > 1
+                            && rows[0].iter().filter(|c| !c.is_empty()).count() == 1
+                        {
+                            let caption = rows.remove(0).concat();
+                            out.push(escape(&caption, true));
+                        }
+                        let rows: Vec<Vec<String>> = rows
+                            .iter()
+                            .map(|r| r.iter().map(|c| escape(c, false)).collect())
+                            .collect();
                         out.push(table_markdown(&rows));
                         continue;
                     }
@@ -491,6 +505,70 @@ mod tests {
         assert_eq!(parts[0], "某局重点工作总结");
         assert_eq!(parts[2], "一、抓统筹");
         assert!(parts[3].ends_with("提供 ,确保落实。"));
+    }
+
+    #[test]
+    fn splits_merged_bodies_at_sections_after_a_sentence() {
+        // One line a sharing site merged: sections follow sentence ends with no space.
+        let t = format!(
+            "现将有关情况报告如下：一、总体情况 {}。二、存在的问题 （一）动力不足。{}。（二）业态滞后。三、打算 全年增长15%。 某县商务局 2024年7月12日",
+            "全县消费品市场运行平稳，零售额稳步增长".repeat(4),
+            "居民收入增长放缓，消费意愿偏弱".repeat(4)
+        );
+        let p = Piece {
+            start: 0,
+            end: t.len(),
+            kind: LineKind::Para,
+            bold: vec![],
+            joins: false,
+        };
+        let parts: Vec<&str> = split_merged(&t, &p, &t)
+            .iter()
+            .map(|p| t[p.start..p.end].trim())
+            .collect();
+        for want in [
+            "一、总体情况",
+            "二、存在的问题",
+            "（二）业态滞后。",
+            "三、打算",
+            "某县商务局",
+            "2024年7月12日",
+        ] {
+            assert!(parts.contains(&want), "{want} in {parts:?}");
+        }
+        // Not merged (no spaces between its paragraphs): a long line stays whole.
+        let one = format!("{}：一、甲。二、乙。", "正文".repeat(110));
+        let q = Piece {
+            end: one.len(),
+            ..p
+        };
+        assert_eq!(split_merged(&one, &q, &one).len(), 1);
+    }
+
+    #[test]
+    fn a_tables_title_row_is_its_caption() {
+        let text = "2024年工作安排表\n阶段\t时间\n动员\t3月";
+        let a = "2024年工作安排表".len();
+        let b = a + 1 + "阶段\t时间".len();
+        let row = LineKind::TableRow { table: 1 };
+        let piece = |start, end| Piece {
+            start,
+            end,
+            kind: row,
+            bold: vec![],
+            joins: false,
+        };
+        let pieces = vec![piece(0, a), piece(a + 1, b), piece(b + 1, text.len())];
+        let b = body(
+            text,
+            &pieces,
+            &[Block::Piece(0), Block::Piece(1), Block::Piece(2)],
+            &[],
+        );
+        assert_eq!(
+            b,
+            "2024年工作安排表\n\n| 阶段 | 时间 |\n| --- | --- |\n| 动员 | 3月 |\n"
+        );
     }
 
     #[test]
