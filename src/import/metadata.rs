@@ -672,12 +672,26 @@ fn choose_title(
         }
         // One line, or the title broken over the next one or two.
         let mut joined = String::new();
+        let mut rest = String::new();
         for j in i..(i + 3).min(head) {
             if j > i && (!usable(j) || !title_like(text_of(j))) {
                 break;
             }
             joined.push_str(text_of(j));
-            if (alone || j > i) && rules.title_shape.is_match(&joined) && title_like(&joined) {
+            if j > i {
+                rest.push_str(text_of(j));
+            }
+            let whole = |t: &str| rules.title_shape.is_match(t) && title_like(t);
+            // A line that neither names an organ nor starts a title (`关于…`) does not
+            // open one the lines after it make whole on their own (an account's or a
+            // site's name above it).
+            let starts_title = opens(i)
+                || text_of(i).contains("关于")
+                || agency_in_title(text_of(i), rules).is_some();
+            if j > i && !starts_title && whole(&rest) {
+                continue 'head;
+            }
+            if (alone || j > i) && whole(&joined) {
                 shaped = Some((joined.clone(), i, j));
                 break 'head;
             }
