@@ -208,6 +208,12 @@ fn is_agency_name(s: &str, rules: &Rules) -> bool {
 }
 
 /// Splits a labelled line into (key, label, value); `None` unless it starts with a label.
+/// A label after a field separator (tab, two spaces, a full-width space, a bar).
+static OTHER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\t|[ \u{3000}]{2,}|\u{3000}|[|｜])\s*\p{Han}{1,6}[ \u{3000}]*[:：]")
+        .expect("constant pattern")
+});
+
 fn labelled_fields(line: &str, rules: &Rules) -> Option<Vec<(&'static str, String, String)>> {
     let t = line.trim();
     let matches: Vec<_> = rules.label_regex.captures_iter(t).collect();
@@ -224,6 +230,10 @@ fn labelled_fields(line: &str, rules: &Rules) -> Option<Vec<(&'static str, Strin
             .get(i + 1)
             .and_then(|n| n.get(0))
             .map_or(t.len(), |n| n.start());
+        // A label the rules do not know ends the value too (`索引号：\t…\t分类：\t…`).
+        let end = OTHER_LABEL
+            .find(&t[whole.end()..end])
+            .map_or(end, |m| whole.end() + m.start());
         let value = t[whole.end()..end]
             .trim()
             .trim_matches(|c: char| c == '|' || c == '｜' || c.is_whitespace())
