@@ -49,6 +49,10 @@ enum Command {
         /// Overwrite documents that already exist.
         #[arg(long)]
         force: bool,
+        /// Fill a front-matter field where a report names none, e.g.
+        /// `--set 机构=青溪县教育局` (repeatable; wins over [import.defaults] in site.toml).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
         /// Recognise text in scans and images with Tesseract: auto (pages without a
         /// text layer, and images), always (every page's picture), never.
         #[arg(long, value_enum, default_value_t = gongkai::import::ocr::OcrMode::Auto)]
@@ -238,8 +242,16 @@ fn main() -> ExitCode {
             out,
             report,
             force,
+            set,
             ocr,
         } => {
+            let defaults = match gongkai::import::defaults::from_args(&set) {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("gongkai import: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             // site.toml is optional for import: raw reports can be normalised before
             // an archive exists. When it is there but broken, say so.
             let config = if root.join(gongkai::config::FILE_NAME).exists() {
@@ -258,6 +270,7 @@ fn main() -> ExitCode {
                 site_rules: config.map(|c| c.import),
                 site_toml: Some(root.join(gongkai::config::FILE_NAME)),
                 progress: std::io::stderr().is_terminal(),
+                defaults,
                 ocr,
             };
             match gongkai::import::run(&opts) {

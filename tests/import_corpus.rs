@@ -6,118 +6,15 @@
 //! bench/import_accuracy reads the same files and prints the same checks as accuracy
 //! per field and per source kind; the format is described in
 //! tests/fixtures/import/corpus/README.md.
-//!
-//! Checks that fail today because issue 12 (import on sources it has never seen) is
-//! not done yet are listed in [`PENDING_ISSUE_12`]: they are run and reported as
-//! pending, and one that starts passing fails the test until it is taken off the
-//! list, so the list only shrinks.
+//! Every check must pass.
 
 mod import_support;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use gongkai::document::{DisclosureDate, Document};
 use import_support::*;
 use serde_json::Value;
-
-/// (input file name, check) pairs that fail until the engine of issue 12 lands.
-/// A check is a field name (`标题`), `has: <phrase>`, `lacks: <phrase>`, `line N`
-/// (content line N of the source is not in the body) or `nothing lost`.
-const PENDING_ISSUE_12: &[(&str, &str)] = &[
-    // The label of an attachment line is dropped without a word in the report: the
-    // body has only the link.
-    ("gb18030_portal_meta.html", "line 11"),
-    ("gb18030_portal_meta.html", "nothing lost"),
-    // A list numbered by its Word style (List Number) loses its numbers.
-    ("tables_lists.docx", "has: 1. 坚持适地适树"),
-    ("tables_lists.docx", "has: 3. 建立造林台账"), // Class 5: a 原创力-style copy keeps its chrome (button labels, 收藏/举报, the upload notice) and the adverts spliced into lines.
-    ("book118_copy.txt", "lacks: VIP免费下载"),
-    ("book118_copy.txt", "lacks: 举报"),
-    ("book118_copy.txt", "lacks: 娱乐城"),
-    ("book118_copy.txt", "lacks: 彩金"),
-    ("book118_copy.txt", "lacks: 文档格式"),
-    ("book118_copy.txt", "lacks: 本文档共5页"),
-    ("book118_copy.txt", "lacks: 福彩3D"),
-    ("book118_copy.txt", "lacks: 稳赚不赔"),
-    ("book118_copy.txt", "lacks: 该文档是用户上传的"),
-    ("book118_copy.txt", "line 22"),
-    // Classes 2 and 5: a download button's label (the site name line) became 标题; chrome and a spliced lottery advert stay; the preview's end is not seen as a cut.
-    ("doc88_copy.txt", "lacks: pk10"),
-    ("doc88_copy.txt", "lacks: 下载文档到电脑"),
-    ("doc88_copy.txt", "lacks: 举报"),
-    ("doc88_copy.txt", "lacks: 加入阅读清单"),
-    ("doc88_copy.txt", "lacks: 加微信"),
-    ("doc88_copy.txt", "lacks: 北京赛车"),
-    ("doc88_copy.txt", "lacks: 收藏"),
-    ("doc88_copy.txt", "lacks: 本文档共6页"),
-    ("doc88_copy.txt", "lacks: 积分"),
-    ("doc88_copy.txt", "lacks: 还剩4页未读"),
-    ("doc88_copy.txt", "line 13"),
-    ("doc88_copy.txt", "完整性"),
-    ("doc88_copy.txt", "机构"),
-    ("doc88_copy.txt", "标题"),
-    // Class 4: the 信息公开 table of a 大汉 page has labels without colons in cells of their own.
-    ("hanweb_layout_table.html", "索引号"),
-    // Classes 6 and 7: 来源 names the website; the 落款 date alone after the 附件 line is not 成文日期; no known container, so page chrome stays.
-    ("hycloud_source_site.html", "lacks: 打印"),
-    ("hycloud_source_site.html", "成文日期"),
-    ("hycloud_source_site.html", "机构"),
-    // Class 7: the time only in <meta name="firstpublishedtime">; 来源 names a 秘书科 while title, 文号 and 落款 name the organ.
-    ("jiyue_meta_time.html", "lacks: 相关信息"),
-    ("jiyue_meta_time.html", "lacks: 网站地图"),
-    ("jiyue_meta_time.html", "发布时间"),
-    ("jiyue_meta_time.html", "机构"),
-    // Class 2: the masthead became 标题; the 印发 line of the 版记 taken for a cut mid-sentence.
-    ("red_header_notice.txt", "完整性"),
-    ("red_header_notice.txt", "标题"),
-    // Class 1: "已阅读3页，还剩1页未读" above the 文档简介 removes everything after it: nothing is left to import.
-    (
-        "renrendoc_conversion.txt",
-        "has: 二〇二四年三月底前整改到位",
-    ),
-    (
-        "renrendoc_conversion.txt",
-        "has: 各乡镇人民政府，各养老机构：",
-    ),
-    ("renrendoc_conversion.txt", "has: 被评为“四星级养老机构”。"),
-    (
-        "renrendoc_conversion.txt",
-        "has: 青溪县民政局\n\n二〇二三年十二月八日",
-    ),
-    ("renrendoc_conversion.txt", "lacks: _第1页"),
-    ("renrendoc_conversion.txt", "lacks: 〝"),
-    ("renrendoc_conversion.txt", "lacks: 〞"),
-    ("renrendoc_conversion.txt", "lacks: 下载本文档"),
-    ("renrendoc_conversion.txt", "lacks: 二O二"),
-    ("renrendoc_conversion.txt", "lacks: 已阅读"),
-    ("renrendoc_conversion.txt", "lacks: 文档简介"),
-    ("renrendoc_conversion.txt", "lacks: 版权说明"),
-    ("renrendoc_conversion.txt", "line 10"),
-    ("renrendoc_conversion.txt", "line 11"),
-    ("renrendoc_conversion.txt", "line 12"),
-    ("renrendoc_conversion.txt", "line 13"),
-    ("renrendoc_conversion.txt", "line 14"),
-    ("renrendoc_conversion.txt", "line 15"),
-    ("renrendoc_conversion.txt", "line 17"),
-    ("renrendoc_conversion.txt", "nothing lost"),
-    ("renrendoc_conversion.txt", "发布时间"),
-    ("renrendoc_conversion.txt", "完整性"),
-    ("renrendoc_conversion.txt", "成文日期"),
-    ("renrendoc_conversion.txt", "文号"),
-    ("renrendoc_conversion.txt", "机构"),
-    ("renrendoc_conversion.txt", "标题"),
-    ("renrendoc_conversion.txt", "索引号"),
-    // Classes 3, 4, 6, 7: （） written as (); the one-cell table around the attachment link becomes a Markdown table; the short 发布机构 wins over the 落款; 审核： stays.
-    ("trs_wcm_gbk.html", "lacks: | 附件"),
-    ("trs_wcm_gbk.html", "lacks: 审核："),
-    ("trs_wcm_gbk.html", "机构"),
-    ("trs_wcm_gbk.html", "标题"),
-    // Classes 6 and 7: 机构 from the 来源： line not used; 编辑：/审核： credits stay.
-    ("wechat_no_date.html", "lacks: 审核："),
-    ("wechat_no_date.html", "lacks: 编辑："),
-    ("wechat_no_date.html", "机构"),
-];
 
 /// The front-matter fields every expectation states, in report order.
 const FIELDS: [&str; 7] = [
@@ -130,7 +27,8 @@ const FIELDS: [&str; 7] = [
     "完整性",
 ];
 
-/// The source kinds an expectation may name (issue 12: detect the kind first).
+/// The source kinds an expectation may name (issue 12: detect the kind first), and
+/// what the import report calls each (`source_kind`).
 const KINDS: [&str; 6] = [
     "portal-page",
     "sharing-copy",
@@ -139,6 +37,7 @@ const KINDS: [&str; 6] = [
     "office-document",
     "plain-notice",
 ];
+const REPORT_KINDS: [&str; 6] = ["portal", "sharing", "blog", "wechat", "office", "notice"];
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/corpus")
@@ -151,6 +50,8 @@ struct Expectation {
     fields: toml::Table,
     has: Vec<String>,
     lacks: Vec<String>,
+    /// Attachments the document keeps: named in its front matter (附件) or its body.
+    attachments: Vec<String>,
     chrome: Vec<String>,
     chrome_lines: Vec<(usize, usize)>,
     front: Vec<String>,
@@ -227,7 +128,7 @@ impl Expectation {
         let lines = table(t, "lines", what).unwrap_or(&empty);
         for key in body.keys() {
             assert!(
-                ["has", "lacks"].contains(&key.as_str()),
+                ["has", "lacks", "attachments"].contains(&key.as_str()),
                 "{what}: unknown key `body.{key}`"
             );
         }
@@ -242,6 +143,7 @@ impl Expectation {
             fields,
             has: strings(body, "has", what),
             lacks: strings(body, "lacks", what),
+            attachments: strings(body, "attachments", what),
             chrome: strings(lines, "chrome", what),
             chrome_lines: strings(lines, "chrome_lines", what)
                 .iter()
@@ -317,12 +219,13 @@ fn field_ok(
     }
 }
 
-/// The characters a check compares: Han characters (with 〇) and digits, full-width
-/// digits as ASCII. Punctuation, spaces, Latin letters and Markdown are left out, so
-/// repaired artifacts (〝〞, 〔〕, O for 〇) and escapes do not count as changes.
+/// The characters a check compares: Han characters and digits, full-width digits as
+/// ASCII. Punctuation, spaces, Latin letters, 〇 and Markdown are left out, so repaired
+/// artifacts (〝〞, 〔〕, the letter O made 〇) and escapes do not count as changes.
 fn significant(s: &str) -> String {
     s.chars()
         .filter_map(|c| match c {
+            '〇' => None,
             '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
             '0'..='9' => Some(c),
             c if is_cjk(c) => Some(c),
@@ -544,6 +447,21 @@ fn judge(
         }
     };
     let body = d.as_ref().map_or("", |d| d.body.as_str());
+    let want = KINDS
+        .iter()
+        .position(|k| *k == exp.kind)
+        .map_or("", |i| REPORT_KINDS[i]);
+    check(
+        "kind".into(),
+        if e["source_kind"] == want {
+            Ok(())
+        } else {
+            Err(format!(
+                "expected {want}, the report says {}",
+                e["source_kind"]
+            ))
+        },
+    );
     for f in FIELDS {
         let r = d
             .as_ref()
@@ -565,6 +483,19 @@ fn judge(
             Ok(())
         };
         check(format!("lacks: {p}"), r);
+    }
+    // A page may list its attachments outside the text (北京's 相关附件): they travel
+    // with the document in its front matter, or stay as links in its body.
+    for name in &exp.attachments {
+        let listed = d
+            .as_ref()
+            .is_some_and(|d| d.front.attachments.iter().any(|a| a.name == *name));
+        let r = if listed || body.contains(name.as_str()) {
+            Ok(())
+        } else {
+            Err("neither in 附件 nor in the body".into())
+        };
+        check(format!("attachment: {name}"), r);
     }
     // No content line removed: each line that is not chrome or front matter (once
     // spliced spam is cut out of it) is in the body. Lines of the title
@@ -613,49 +544,33 @@ fn judge(
     (failed, run)
 }
 
-/// Judges every input against its expectation and compares the failures with
-/// [`PENDING_ISSUE_12`]: a failure not listed, or a listed check that passes, fails
-/// the test.
+/// Judges every input against its expectation; every failed check is listed.
 fn judge_all(inputs: &[(String, PathBuf, Expectation)]) {
     let dir = temp();
     let paths: Vec<&Path> = inputs.iter().map(|(_, p, _)| p.as_path()).collect();
     let (out, report) = import(&paths, dir.path(), &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
-    let pending: BTreeSet<(&str, &str)> = PENDING_ISSUE_12.iter().copied().collect();
-    let mut unexpected = Vec::new();
-    let mut now_passing = Vec::new();
-    let (mut checks, mut pending_count) = (0, 0);
+    let mut failures = Vec::new();
+    let mut checks = 0;
     for (name, path, exp) in inputs {
         let e = entry(&report, &format!("/{name}"));
         let (failed, run) = judge(name, path, exp, dir.path(), e);
         checks += run;
-        let failed: BTreeMap<String, String> = failed.into_iter().collect();
-        for (check, why) in &failed {
-            if pending.contains(&(name.as_str(), check.as_str())) {
-                pending_count += 1;
-                eprintln!("pending (issue 12): {name} [{}]: {check}: {why}", exp.kind);
-            } else {
-                unexpected.push(format!("(\"{name}\", \"{}\"): {why}", check.escape_debug()));
-            }
-        }
-        for (_, check) in pending.iter().filter(|(n, _)| *n == name) {
-            if !failed.contains_key(*check) {
-                now_passing.push(format!("(\"{name}\", \"{check}\")"));
-            }
+        for (check, why) in failed {
+            failures.push(format!(
+                "{name} [{}]: {}: {why}",
+                exp.kind,
+                check.escape_debug()
+            ));
         }
     }
-    eprintln!(
-        "{} inputs, {checks} checks, {pending_count} pending (issue 12)",
-        inputs.len()
-    );
+    eprintln!("{} inputs, {checks} checks", inputs.len());
     assert!(
-        unexpected.is_empty() && now_passing.is_empty(),
-        "failed checks ({}):\n  {}\npending checks that now pass: take them off PENDING_ISSUE_12 ({}):\n  {}",
-        unexpected.len(),
-        unexpected.join("\n  "),
-        now_passing.len(),
-        now_passing.join("\n  ")
+        failures.is_empty(),
+        "failed checks ({}):\n  {}",
+        failures.len(),
+        failures.join("\n  ")
     );
 }
 
@@ -746,24 +661,6 @@ fn every_seed_meets_its_expectation() {
     }
     assert_eq!(inputs.len(), 5, "an expectation for each seed");
     judge_all(&inputs);
-}
-
-#[test]
-fn pending_entries_name_known_inputs_and_checks() {
-    let names: BTreeSet<String> = fixtures().into_iter().map(|(n, _, _)| n).collect();
-    let seeds = read_toml(&corpus().join("../seeds.expect.toml"));
-    for (name, check) in PENDING_ISSUE_12 {
-        assert!(
-            names.contains(*name) || seeds.contains_key(*name),
-            "PENDING_ISSUE_12: no input {name}"
-        );
-        let known = FIELDS.contains(check)
-            || ["has: ", "lacks: ", "line "]
-                .iter()
-                .any(|p| check.starts_with(p))
-            || *check == "nothing lost";
-        assert!(known, "PENDING_ISSUE_12: `{check}` is not a check");
-    }
 }
 
 #[test]

@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 
+use super::classify::SourceFormat;
 use super::extract::{Extracted, LineKind, Region, squeeze};
 
 /// The parts of the FIB this reader uses.
@@ -393,7 +394,10 @@ impl<'a> Text<'a> {
         Text {
             props,
             headings,
-            out: Extracted::default(),
+            out: Extracted {
+                format: SourceFormat::Office,
+                ..Extracted::default()
+            },
             para: String::new(),
             cells: Vec::new(),
             fields: Vec::new(),

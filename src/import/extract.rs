@@ -8,6 +8,7 @@ use std::io::Read;
 use quick_xml::events::Event;
 use scraper::{ElementRef, Html, Node};
 
+use super::classify::SourceFormat;
 use super::rules::Rules;
 
 /// What a line is, as far as the source format says.
@@ -49,7 +50,8 @@ pub struct PageMeta {
     /// `<meta name|property=… content=…>`, names lower-cased.
     pub meta: BTreeMap<String, String>,
     pub title_tag: Option<String>,
-    pub h1: Option<String>,
+    /// The text of every `<h1>`, in order (a portal's logo is often one of them).
+    pub h1s: Vec<String>,
     /// A WeChat article's publish time (`var ct = "…"`), Unix seconds.
     pub wechat_ct: Option<i64>,
     /// The content element that was found, e.g. `div.article_content`.
@@ -95,6 +97,8 @@ pub struct Extracted {
     pub text: String,
     pub lines: Vec<Line>,
     pub page: PageMeta,
+    /// The container the text came in (plain text, a web page, an office document).
+    pub format: SourceFormat,
 }
 
 impl Extracted {
@@ -142,6 +146,7 @@ pub fn text(t: String) -> Extracted {
         text: t,
         lines,
         page: PageMeta::default(),
+        format: SourceFormat::Text,
     }
 }
 
@@ -209,6 +214,11 @@ struct HtmlWalk<'a> {
     cell_open: bool,
     tables: usize,
     table_stack: Vec<usize>,
+    /// Per open `<table>`: whether it only lays the page out (see [`is_layout_table`]).
+    layout_stack: Vec<bool>,
+    /// The page marks its text with comments or `<meta>` tags instead of an element
+    /// (大汉 Hanweb: `<!--ZJEG_RSS.content.begin-->` … `end`, `<meta name="ContentStart">`).
+    markers: bool,
     ct_regex: &'a regex::Regex,
     content_name: String,
     base_url: Option<String>,
@@ -247,12 +257,14 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
             .filter(|t| !t.is_empty());
     }
     if let Ok(sel) = scraper::Selector::parse("h1") {
-        page.h1 = doc
+        page.h1s = doc
             .select(&sel)
             .map(|t| squeeze(&t.text().collect::<String>()))
-            .find(|t| !t.is_empty());
+            .filter(|t| !t.is_empty())
+            .collect();
     }
     let mut content = None;
+    let mut markers = false;
     for (sel, name) in rules
         .content_selectors
         .iter()
@@ -264,6 +276,11 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
             break;
         }
     }
+    if content.is_none() && (source.contains(MARKER_BEGIN) || has_meta_marker(&doc)) {
+        markers = true;
+        page.content_selector =
+            Some("<!--ZJEG_RSS.content--> / <meta name=\"ContentStart\">".into());
+    }
     let mut w = HtmlWalk {
         out: Extracted::default(),
         buf: String::new(),
@@ -271,12 +288,14 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
         bold_depth: 0,
         kind: LineKind::Para,
         content,
-        in_content: content.is_none(),
+        in_content: content.is_none() && !markers,
         furniture: None,
         in_row: false,
         cell_open: false,
         tables: 0,
         table_stack: Vec::new(),
+        layout_stack: Vec::new(),
+        markers,
         ct_regex: &WECHAT_CT,
         content_name: page.content_selector.clone().unwrap_or_default(),
         base_url: page.meta.get("url").cloned(),
@@ -308,7 +327,25 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
     page.attachments = w.attachments;
     page.links = w.links;
     out.page = page;
+    out.format = SourceFormat::Html;
     out
+}
+
+/// A label in front of an attachment link, kept on the link's line.
+static ATTACHMENT_LABEL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"^(相关)?附\s*件\s*[0-9０-９一二三四五六七八九十]{0,3}\s*[:：]?$")
+        .expect("constant pattern")
+});
+
+/// The comments 大汉 Hanweb pages put around their text.
+const MARKER_BEGIN: &str = "ZJEG_RSS.content.begin";
+const MARKER_END: &str = "ZJEG_RSS.content.end";
+
+/// Whether the page's body marks its text with `<meta name="ContentStart">`.
+fn has_meta_marker(doc: &Html) -> bool {
+    scraper::Selector::parse("body meta[name=ContentStart], body meta[name=contentstart]")
+        .ok()
+        .is_some_and(|s| doc.select(&s).next().is_some())
 }
 
 /// A WeChat article's publish time in its page script: `var ct = "1706745600"`.
@@ -364,6 +401,7 @@ impl HtmlWalk<'_> {
         // With no known content element, a short line that is nothing but a link to
         // another page is a menu entry.
         let menu_entry = self.content.is_none()
+            && !self.markers
             && self.line_chars > 0
             && self.link_chars == self.line_chars
             && t.chars().count() <= 30;
@@ -381,7 +419,9 @@ impl HtmlWalk<'_> {
         let mut pending_space = self.buf.ends_with(' ');
         let start = self.buf.len();
         for c in s.chars() {
-            if c.is_whitespace() || c == '\u{a0}' {
+            // HTML collapses ASCII white space only; a full-width space (`第一章　总则`)
+            // is the text's own character and stays. A no-break space is layout.
+            if c.is_ascii_whitespace() || c == '\u{a0}' || (c.is_whitespace() && c != '\u{3000}') {
                 pending_space = true;
                 continue;
             }
@@ -421,6 +461,15 @@ impl HtmlWalk<'_> {
         for child in node.children() {
             match child.value() {
                 Node::Text(t) => self.text(t),
+                Node::Comment(c) if self.markers => {
+                    if c.contains(MARKER_BEGIN) {
+                        self.flush();
+                        self.in_content = true;
+                    } else if c.contains(MARKER_END) {
+                        self.flush();
+                        self.in_content = false;
+                    }
+                }
                 Node::Element(_) => {
                     if let Some(e) = ElementRef::wrap(child) {
                         self.element(e);
@@ -451,6 +500,20 @@ impl HtmlWalk<'_> {
                 self.links.search_form = true;
             }
         }
+        if self.markers && name == "meta" {
+            match e.value().attr("name") {
+                Some(n) if n.eq_ignore_ascii_case("ContentStart") => {
+                    self.flush();
+                    self.in_content = true;
+                }
+                Some(n) if n.eq_ignore_ascii_case("ContentEnd") => {
+                    self.flush();
+                    self.in_content = false;
+                }
+                _ => {}
+            }
+            return;
+        }
         let is_bold = matches!(name, "b" | "strong");
         let attachment = (name == "a" && !self.in_row)
             .then(|| e.value().attr("href"))
@@ -461,9 +524,13 @@ impl HtmlWalk<'_> {
                 // A link to a file is a line of its own: the body links to it and
                 // the front matter lists it under 附件.
                 let href = attachment.unwrap_or_default();
-                self.flush();
+                // A label before the link (`附件：`, `附件2：`) stays on its line.
+                if !ATTACHMENT_LABEL.is_match(self.buf.trim()) {
+                    self.flush();
+                }
+                let before = self.buf.len();
                 self.walk(e);
-                let label = squeeze(&self.buf);
+                let label = squeeze(&self.buf[before.min(self.buf.len())..]);
                 let url = resolve(self.base_url.as_deref(), href);
                 let idx = match self.attachments.iter().position(|a| a.url == url) {
                     Some(i) => i,
@@ -498,10 +565,26 @@ impl HtmlWalk<'_> {
             }
             "table" => {
                 self.flush();
-                self.tables += 1;
-                self.table_stack.push(self.tables);
+                // A table that only lays the page out is unwrapped into the flow: its
+                // cells are blocks of text, not a table of data.
+                let layout = is_layout_table(e);
+                if !layout {
+                    self.tables += 1;
+                    self.table_stack.push(self.tables);
+                }
+                self.layout_stack.push(layout);
                 self.walk(e);
-                self.table_stack.pop();
+                self.layout_stack.pop();
+                if !layout {
+                    self.table_stack.pop();
+                }
+                self.flush();
+            }
+            "tr" | "td" | "th" | "caption"
+                if !self.in_row && self.layout_stack.last() == Some(&true) =>
+            {
+                self.flush();
+                self.walk(e);
                 self.flush();
             }
             "tr" if !self.in_row => {
@@ -591,6 +674,88 @@ impl HtmlWalk<'_> {
             self.in_content = false;
         }
     }
+}
+
+/// Block elements that make a table cell hold a document's text rather than a value.
+const CELL_BLOCKS: [&str; 11] = [
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "blockquote",
+];
+/// A cell with several blocks and more text than this holds running text.
+const CELL_TEXT: usize = 150;
+
+/// Whether a table lays the page out rather than holding data: one column of content
+/// (every row has at most one cell that is not empty), a table inside one of its cells,
+/// or a cell holding several paragraphs of running text. Nested tables are judged on
+/// their own when the walk reaches them.
+fn is_layout_table(table: ElementRef<'_>) -> bool {
+    fn cell_is_text(cell: ElementRef<'_>) -> (bool, bool) {
+        let mut blocks = 0;
+        let mut nested = false;
+        for d in cell.descendants().filter_map(ElementRef::wrap) {
+            let name = d.value().name();
+            if name == "table" {
+                // The walk judges the inner table; the outer one is layout already.
+                nested = true;
+                break;
+            } else if CELL_BLOCKS.contains(&name) {
+                blocks += 1;
+            }
+        }
+        let long = || {
+            cell.text()
+                .map(|t| t.chars().filter(|c| !c.is_whitespace()).count())
+                .sum::<usize>()
+                > CELL_TEXT
+        };
+        (nested, blocks >= 2 && long())
+    }
+    fn rows(e: ElementRef<'_>, widths: &mut Vec<usize>, layout: &mut bool) {
+        for child in e.children().filter_map(ElementRef::wrap) {
+            match child.value().name() {
+                "table" => *layout = true,
+                "tr" => {
+                    let mut filled = 0;
+                    for cell in child.children().filter_map(ElementRef::wrap) {
+                        if !matches!(cell.value().name(), "td" | "th") {
+                            continue;
+                        }
+                        let (nested, text) = cell_is_text(cell);
+                        if nested || text {
+                            *layout = true;
+                            return;
+                        }
+                        let empty = cell.text().all(|t| t.trim().is_empty())
+                            && !cell
+                                .descendants()
+                                .filter_map(ElementRef::wrap)
+                                .any(|d| d.value().name() == "img");
+                        if !empty {
+                            filled += 1;
+                        }
+                    }
+                    widths.push(filled);
+                }
+                _ => rows(child, widths, layout),
+            }
+            if *layout {
+                return;
+            }
+        }
+    }
+    let mut widths = Vec::new();
+    let mut layout = false;
+    rows(table, &mut widths, &mut layout);
+    layout || widths.iter().all(|&w| w <= 1)
 }
 
 /// Whether a link points at an attached file rather than a page.
@@ -714,10 +879,9 @@ pub fn docx(bytes: &[u8]) -> Result<Extracted, String> {
     };
     let document = read_part("word/document.xml")?
         .ok_or("not a .docx: it has no word/document.xml; save the report from Word as .docx")?;
-    let styles = read_part("word/styles.xml")?.unwrap_or_default();
-    let headings = heading_styles(&styles);
+    let styles = docx_styles(&read_part("word/styles.xml")?.unwrap_or_default());
     let numbering = Numbering::parse(&read_part("word/numbering.xml")?.unwrap_or_default());
-    parse_document_xml(&document, &headings, &numbering)
+    parse_document_xml(&document, &styles, &numbering)
 }
 
 /// Automatic numbering of DOCX paragraphs (word/numbering.xml): the markers Word
@@ -822,19 +986,45 @@ fn format_counter(fmt: &str, n: u32) -> String {
 }
 
 /// styleId → heading level, from the style names (`heading 2`, `标题 2`, `Title`).
-fn heading_styles(xml: &str) -> BTreeMap<String, u8> {
-    let mut out = BTreeMap::new();
+/// What the paragraph styles of word/styles.xml say: heading levels, and the numbering
+/// a style brings (Word's `List Number` style numbers its paragraphs without a numPr of
+/// their own).
+#[derive(Debug, Default)]
+struct DocxStyles {
+    headings: BTreeMap<String, u8>,
+    /// style id → (numId, ilvl)
+    numbering: BTreeMap<String, (String, u8)>,
+}
+
+fn docx_styles(xml: &str) -> DocxStyles {
+    let mut out = DocxStyles::default();
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut current: Option<String> = None;
+    let mut ilvl = 0u8;
     loop {
         match reader.read_event() {
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().as_ref() {
-                "style" => current = attr(&e, "styleId"),
+                "style" => {
+                    current = attr(&e, "styleId");
+                    ilvl = 0;
+                }
                 "name" => {
                     if let (Some(id), Some(name)) = (&current, attr(&e, "val"))
                         && let Some(level) = heading_level(&name)
                     {
-                        out.insert(id.clone(), level);
+                        out.headings.insert(id.clone(), level);
+                    }
+                }
+                "ilvl" => {
+                    ilvl = attr(&e, "val")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0)
+                        .min(8)
+                }
+                "numId" => {
+                    if let (Some(id), Some(num)) = (&current, attr(&e, "val").filter(|v| v != "0"))
+                    {
+                        out.numbering.insert(id.clone(), (num, ilvl));
                     }
                 }
                 _ => {}
@@ -866,10 +1056,14 @@ fn attr(e: &quick_xml::events::BytesStart<'_>, local: &str) -> Option<String> {
 
 fn parse_document_xml(
     xml: &str,
-    headings: &BTreeMap<String, u8>,
+    styles: &DocxStyles,
     numbering: &Numbering,
 ) -> Result<Extracted, String> {
-    let mut out = Extracted::default();
+    let headings = &styles.headings;
+    let mut out = Extracted {
+        format: SourceFormat::Office,
+        ..Extracted::default()
+    };
     // numId, ilvl of the paragraph; counters per numId and level.
     let (mut num_id, mut ilvl) = (None::<String>, 0u8);
     let mut counters: BTreeMap<String, [u32; 9]> = BTreeMap::new();
@@ -919,10 +1113,19 @@ fn parse_document_xml(
             Event::Empty(e) => match e.local_name().as_ref() {
                 "b" if in_rpr => run_bold = !is_off(&e),
                 "pStyle" => {
-                    if let Some(level) = attr(&e, "val")
-                        .and_then(|v| headings.get(&v).copied().or_else(|| heading_level(&v)))
+                    let style = attr(&e, "val");
+                    if let Some(level) = style
+                        .as_ref()
+                        .and_then(|v| headings.get(v).copied().or_else(|| heading_level(v)))
                     {
                         kind = LineKind::Heading(level);
+                    } else if let Some((num, level)) =
+                        style.as_ref().and_then(|v| styles.numbering.get(v))
+                    {
+                        // Numbered by its style; a numPr of the paragraph's own wins.
+                        kind = LineKind::ListItem;
+                        num_id = Some(num.clone());
+                        ilvl = *level;
                     }
                 }
                 "numPr" if kind == LineKind::Para => kind = LineKind::ListItem,
@@ -1081,6 +1284,16 @@ fn number_paragraph(
     if marker.trim().is_empty() {
         return;
     }
+    // A Word list numbered `1.` or `1)` stays a list (an ordered one); other markers
+    // (`一、`, `（一）`) are the outline the later stages read as headings.
+    let ordered = fmt == "decimal"
+        && marker.trim_end().ends_with(['.', ')'])
+        && marker.trim_end()[..marker.trim_end().len() - 1]
+            .bytes()
+            .all(|b| b.is_ascii_digit());
+    if ordered {
+        marker = format!("{} ", marker.trim_end());
+    }
     let lead = para.len() - para.trim_start().len();
     para.replace_range(..lead, &marker);
     let shift = marker.len() as isize - lead as isize;
@@ -1088,7 +1301,9 @@ fn number_paragraph(
         b.0 = (b.0 as isize + shift).max(0) as usize;
         b.1 = (b.1 as isize + shift).max(0) as usize;
     }
-    if *kind == LineKind::ListItem {
+    if ordered {
+        *kind = LineKind::ListItem;
+    } else if *kind == LineKind::ListItem {
         *kind = LineKind::Para;
     }
 }
@@ -1133,6 +1348,69 @@ mod tests {
     }
 
     #[test]
+    fn layout_tables_are_unwrapped_data_tables_kept() {
+        let para = "各乡镇人民政府，县直各单位：现将有关事项通知如下，请结合实际认真贯彻落实，确保各项工作按时完成。";
+        let page = format!(
+            "<html><body><table><tr><td width=\"10\"></td><td>\
+             <p>青政办发〔2024〕5号</p><p>{para}</p><p>{para}</p>\
+             <table><tr><th>项目</th><th>金额</th></tr><tr><td>公用经费</td><td>12.5</td></tr></table>\
+             <table><tr><td><a href=\"/f/名单.xls\">附件：名单.xls</a></td></tr></table>\
+             </td><td></td></tr></table></body></html>"
+        );
+        let x = html(&page, &rules());
+        let lines: Vec<(&str, LineKind)> =
+            x.lines.iter().map(|l| (x.line_text(l), l.kind)).collect();
+        assert_eq!(lines[0], ("青政办发〔2024〕5号", LineKind::Para));
+        assert_eq!(lines[1], (para, LineKind::Para));
+        assert_eq!(lines[3], ("项目\t金额", LineKind::TableRow { table: 1 }));
+        assert_eq!(
+            lines[4],
+            ("公用经费\t12.5", LineKind::TableRow { table: 1 })
+        );
+        assert_eq!(lines[5], ("附件：名单.xls", LineKind::Attachment(0)));
+        assert_eq!(lines.len(), 6);
+    }
+
+    #[test]
+    fn text_between_hanweb_markers_is_the_content() {
+        for (begin, end) in [
+            (
+                "<!--ZJEG_RSS.content.begin-->",
+                "<!--ZJEG_RSS.content.end-->",
+            ),
+            ("<meta name=\"ContentStart\">", "<meta name=\"ContentEnd\">"),
+        ] {
+            let page = format!(
+                "<html><body><div class=\"nav\">网站首页 政务公开</div><div class=\"bt\">\
+                 {begin}<p>第一段正文。</p><p>第二段正文。</p>{end}<p>【打印本页】</p></div></body></html>"
+            );
+            let x = html(&page, &rules());
+            let content: Vec<&str> = x
+                .lines
+                .iter()
+                .filter(|l| l.region == Region::Content)
+                .map(|l| x.line_text(l))
+                .collect();
+            assert_eq!(content, ["第一段正文。", "第二段正文。"], "{begin}");
+            assert!(x.page.content_selector.is_some());
+        }
+    }
+
+    #[test]
+    fn a_one_row_table_of_values_is_data() {
+        let x = html(
+            "<div class=\"article_content\"><table><tr><td>索引号：</td><td>K1/2024-1</td></tr>\
+             <tr><td>结果<p>维持</p></td><td>3</td></tr></table></div>",
+            &rules(),
+        );
+        assert!(
+            x.lines
+                .iter()
+                .all(|l| matches!(l.kind, LineKind::TableRow { .. }))
+        );
+    }
+
+    #[test]
     fn only_web_links_are_attachments() {
         assert!(is_document_link("./W020250407.xls"));
         assert!(is_document_link("https://www.example.gov.cn/a/b.PDF"));
@@ -1170,7 +1448,7 @@ mod tests {
             p(1, "对象"),
             p(0, "措施")
         );
-        let x = parse_document_xml(&xml, &BTreeMap::new(), &numbering).unwrap();
+        let x = parse_document_xml(&xml, &DocxStyles::default(), &numbering).unwrap();
         assert_eq!(x.text, "一、目标\n（一）范围\n（二）对象\n二、措施");
         assert!(x.lines.iter().all(|l| l.kind == LineKind::Para));
     }
@@ -1182,7 +1460,7 @@ mod tests {
             <w:p><w:r><w:rPr><w:b/></w:rPr><w:t>重点</w:t></w:r><w:r><w:t>内容&amp;说明</w:t></w:r></w:p>
             <w:tbl><w:tr><w:tc><w:p><w:r><w:t>项目</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>金额</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
             </w:body></w:document>"#;
-        let x = parse_document_xml(xml, &BTreeMap::new(), &Numbering::default()).unwrap();
+        let x = parse_document_xml(xml, &DocxStyles::default(), &Numbering::default()).unwrap();
         assert_eq!(x.text, "总则\n重点内容&说明\n项目\t金额");
         assert_eq!(x.lines[0].kind, LineKind::Heading(1));
         assert_eq!(x.lines[1].bold, vec![(0, "重点".len())]);

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use super::classify::SourceFormat;
 use super::extract::{Extracted, LineKind, PageMeta, Region};
 use crate::search::tokenize::is_han;
 
@@ -343,8 +344,11 @@ pub fn extract(pages: &[Page]) -> Extracted {
         })
         .collect();
     let geometry = Geometry::of(&body);
+    // A PDF or a scan is an office document: its tables, lists and headings are the
+    // document's own structure.
     let mut out = Extracted {
         page: PageMeta::default(),
+        format: SourceFormat::Office,
         ..Default::default()
     };
     // Chrome lines wait until the paragraph open across their page break is written.

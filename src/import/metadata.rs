@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::extract::{Extracted, LineKind};
+use super::extract::{Extracted, LineKind, Region};
 use super::rules::Rules;
 use super::{Piece, Removal};
 use crate::document::numbers::fullwidth_to_ascii;
@@ -24,12 +24,20 @@ pub struct Metadata {
     /// By canonical key (标题, 机构, …), plus 原文链接 and 站点.
     pub fields: BTreeMap<&'static str, Field>,
     pub title_derived: bool,
+    /// Values that count only when the document itself says nothing (a 生成日期 beside
+    /// the 落款 date).
+    deferred: Vec<(&'static str, Field)>,
 }
 
 impl Metadata {
-    fn set(&mut self, key: &'static str, value: String, from: impl Into<String>) -> bool {
+    /// Sets a field unless it has a value already; `true` when it was set.
+    pub fn set(&mut self, key: &'static str, value: String, from: impl Into<String>) -> bool {
         let value = value.trim().to_string();
-        if value.is_empty() || value == "无" || self.fields.contains_key(key) {
+        // `无`, or a placeholder of dashes and slashes (`—  —`, `/`): no value.
+        let placeholder = value
+            .chars()
+            .all(|c| c.is_whitespace() || "—-－/／_".contains(c));
+        if placeholder || value == "无" || self.fields.contains_key(key) {
             return false;
         }
         self.fields.insert(
@@ -52,7 +60,7 @@ const HEAD_END: usize = 60;
 const TITLE_MAX: usize = 64;
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?")
+    Regex::new(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:(?:\s*|[T-])(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?")
         .expect("constant pattern")
 });
 static CN_DATE: LazyLock<Regex> = LazyLock::new(|| {
@@ -200,6 +208,12 @@ fn is_agency_name(s: &str, rules: &Rules) -> bool {
 }
 
 /// Splits a labelled line into (key, label, value); `None` unless it starts with a label.
+/// A label after a field separator (tab, two spaces, a full-width space, a bar).
+static OTHER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\t|[ \u{3000}]{2,}|\u{3000}|[|｜])\s*\p{Han}{1,6}[ \u{3000}]*[:：]")
+        .expect("constant pattern")
+});
+
 fn labelled_fields(line: &str, rules: &Rules) -> Option<Vec<(&'static str, String, String)>> {
     let t = line.trim();
     let matches: Vec<_> = rules.label_regex.captures_iter(t).collect();
@@ -216,6 +230,10 @@ fn labelled_fields(line: &str, rules: &Rules) -> Option<Vec<(&'static str, Strin
             .get(i + 1)
             .and_then(|n| n.get(0))
             .map_or(t.len(), |n| n.start());
+        // A label the rules do not know ends the value too (`索引号：\t…\t分类：\t…`).
+        let end = OTHER_LABEL
+            .find(&t[whole.end()..end])
+            .map_or(end, |m| whole.end() + m.start());
         let value = t[whole.end()..end]
             .trim()
             .trim_matches(|c: char| c == '|' || c == '｜' || c.is_whitespace())
@@ -239,16 +257,25 @@ pub fn gather(
     rules: &Rules,
 ) -> Metadata {
     let mut md = Metadata::default();
+    let mut organs = Organs::default();
     let page = &x.page;
     let meta = |k: &str| page.meta.get(k).map(String::as_str);
-    if let Some(t) = meta("articletitle") {
-        md.set("标题", t.to_string(), "<meta name=\"ArticleTitle\">");
-    }
-    if let Some(d) = meta("pubdate").and_then(parse_date) {
-        md.set("发布时间", d, "<meta name=\"PubDate\">");
-    }
-    if let Some(a) = meta("contentsource") {
-        md.set("机构", a.to_string(), "<meta name=\"ContentSource\">");
+    for (key, names) in &rules.meta_fields {
+        for name in names {
+            let Some(v) = meta(name) else { continue };
+            let from = format!("<meta name=\"{name}\">");
+            let taken = match *key {
+                "发布时间" => parse_date(v).is_some_and(|d| md.set(key, d, from)),
+                "机构" => {
+                    organs.add(v, from, Rank::Meta, rules);
+                    true
+                }
+                _ => md.set(key, v.to_string(), from),
+            };
+            if taken {
+                break;
+            }
+        }
     }
     if let Some(ct) = page.wechat_ct
         && let Some(t) = chrono::DateTime::from_timestamp(ct, 0)
@@ -260,11 +287,10 @@ pub fn gather(
             "WeChat publish time (var ct)",
         );
     }
-    if let Some(u) = meta("url").or(meta("og:url")) {
-        md.set("原文链接", u.to_string(), "<meta name=\"Url\">");
-    }
-    if let Some(s) = meta("sitename").or(meta("og:site_name")) {
-        md.set("站点", s.to_string(), "<meta name=\"SiteName\">");
+    if let Some(a) = meta("author")
+        && is_agency_name(a, rules)
+    {
+        organs.add(a, "<meta name=\"Author\">".into(), Rank::Hint, rules);
     }
 
     // Metadata tables and labelled lines: anywhere outside the content, and in the
@@ -283,12 +309,8 @@ pub fn gather(
             continue;
         }
         for (key, label, value) in fields_of(x.line_text(l), l.kind, rules) {
-            apply_field(
-                &mut md,
-                key,
-                &value,
-                &format!("{label} (line {})", line_no(l.start)),
-            );
+            let from = format!("{label} (line {})", line_no(l.start));
+            apply_field(&mut md, &mut organs, key, &label, &value, &from, rules);
         }
     }
     // Head lines a noise rule removed may carry fields too (`发布日期：… 来源：…
@@ -296,24 +318,10 @@ pub fn gather(
     let head_end = pieces.get(first_body).map_or(x.text.len(), |p| p.start);
     for r in removals.iter_mut().filter(|r| r.start < head_end) {
         let found = fields_of(&x.text[r.start..r.end], LineKind::Para, rules);
-        let keys: Vec<&str> = found
-            .iter()
-            .map(|f| f.0)
-            .filter(|k| !k.is_empty())
-            .collect();
-        if keys.is_empty() {
-            continue;
-        }
         let mut taken = Vec::new();
         for (key, label, value) in found {
-            let had = md.fields.contains_key(key);
-            apply_field(
-                &mut md,
-                key,
-                &value,
-                &format!("{label} (line {})", line_no(r.start)),
-            );
-            if !had && md.fields.contains_key(key) {
+            let from = format!("{label} (line {})", line_no(r.start));
+            if apply_field(&mut md, &mut organs, key, &label, &value, &from, rules) {
                 taken.push(key);
             }
         }
@@ -347,12 +355,8 @@ pub fn gather(
                 .filter(|k| !k.is_empty())
                 .collect();
             for (key, label, value) in found {
-                apply_field(
-                    &mut md,
-                    key,
-                    &value,
-                    &format!("{label} (line {})", line_no(p.start)),
-                );
+                let from = format!("{label} (line {})", line_no(p.start));
+                apply_field(&mut md, &mut organs, key, &label, &value, &from, rules);
             }
             consumed[i] = Some(if keys.is_empty() {
                 "metadata line of the page (counters, column)".into()
@@ -364,62 +368,55 @@ pub fn gather(
             });
         }
     }
+    // The 文号 line of a 公文 (with 签发人 beside it in a 上行文) and its masthead.
+    let mut masthead = None;
+    let mut number_at = None;
     for (i, p) in pieces.iter().enumerate().take(first_body) {
         let t = x.text[p.start..p.end].trim();
-        if consumed[i].is_none() && DOC_NO_LINE.is_match(t) {
+        if consumed[i].is_some() {
+            continue;
+        }
+        if let Some(no) = doc_number_line(t) {
+            number_at.get_or_insert(i);
             md.set(
                 "文号",
-                t.to_string(),
+                no.to_string(),
                 format!("文号 line (line {})", line_no(p.start)),
             );
+            // A line that is the 文号 and nothing else moves into the front matter;
+            // one with 签发人 beside it stays, for the name.
+            if no == t && md.get("文号") == Some(no) {
+                consumed[i] = Some("the 文号 line, moved into the front matter (文号)".into());
+            }
+        } else if masthead.is_none()
+            && let Some(organ) = masthead_organ(t, rules)
+        {
+            masthead = Some((i, organ));
         }
     }
+    if let Some((i, organ)) = &masthead {
+        let from = format!("the 红头 masthead (line {})", line_no(pieces[*i].start));
+        organs.add(organ, from, Rank::Document, rules);
+        consumed[*i] = Some(format!(
+            "the 红头 masthead (发文机关标志 of {organ}), evidence for the front matter (机构)"
+        ));
+    }
+    if let Some(n) = number_at {
+        head_of_minutes(
+            x,
+            pieces,
+            &mut consumed,
+            n,
+            first_body,
+            rules,
+            &mut md,
+            &mut organs,
+        );
+    }
 
-    // The title: the page's own, else the first title-like line of the head.
-    let head_title = pieces
-        .iter()
-        .enumerate()
-        .take(first_body.max(1))
-        .find(|(i, p)| {
-            consumed[*i].is_none() && matches!(p.kind, LineKind::Para | LineKind::Heading(_)) && {
-                let t = x.text[p.start..p.end].trim();
-                title_like(t) && !DOC_NO_LINE.is_match(t)
-            }
-        })
-        .map(|(i, p)| (i, x.text[p.start..p.end].trim().to_string()));
+    // The title.
     if !md.fields.contains_key("标题") {
-        // A page's <title> (without the site name after `_`, `|` or ` - `) before a
-        // line of the text: on a page the title line usually sits outside the content.
-        let title_tag = page.title_tag.as_deref().map(|t| {
-            t.split(['_', '|'])
-                .next()
-                .unwrap_or(t)
-                .split(" - ")
-                .next()
-                .unwrap_or(t)
-                .trim()
-                .to_string()
-        });
-        if let Some(t) = meta("og:title").or(page.h1.as_deref()) {
-            md.set("标题", t.to_string(), "og:title or <h1>");
-        } else if let Some(t) = title_tag.filter(|t| title_like(t)) {
-            md.set("标题", t, "<title>");
-        } else if let Some((i, t)) = &head_title {
-            md.set(
-                "标题",
-                t.clone(),
-                format!("title line (line {})", line_no(pieces[*i].start)),
-            );
-        } else if let Some((l, t)) = named.iter().find(|(_, t)| title_like(t)) {
-            md.set(
-                "标题",
-                t.clone(),
-                format!(
-                    "file name on the page (line {})",
-                    line_no(x.lines[*l].start)
-                ),
-            );
-        }
+        choose_title(x, pieces, &consumed, first_body, named, rules, &mut md);
     }
     // The title's own line (or the two or three lines it was broken into), and its
     // repeats in the head, leave the body.
@@ -461,58 +458,82 @@ pub fn gather(
         }
     }
 
-    // Signature block: an organ name over a date, the first one from the end.
-    let mut signature: Option<(String, String, usize)> = None;
-    for w in (1..pieces.len()).rev() {
-        let a = x.text[pieces[w - 1].start..pieces[w - 1].end].trim();
-        let d = x.text[pieces[w].start..pieces[w].end].trim();
+    // 落款: an organ name over a date, the first one from the end; else a date standing
+    // alone at the end, after the 附件 and 版记 lines if there are any.
+    let live: Vec<usize> = (0..pieces.len())
+        .filter(|&i| consumed[i].is_none())
+        .collect();
+    let text_of = |i: usize| x.text[pieces[i].start..pieces[i].end].trim();
+    let mut signed = None;
+    for w in (1..live.len()).rev() {
+        let (a, d) = (text_of(live[w - 1]), text_of(live[w]));
         if let Some(date) = is_date_line(d)
             && is_agency_name(a, rules)
         {
-            signature = Some((a.to_string(), date, line_no(pieces[w - 1].start)));
+            signed = Some(Closing {
+                date,
+                line: line_no(pieces[live[w]].start),
+                organ: Some((a.to_string(), line_no(pieces[live[w - 1]].start))),
+            });
             break;
         }
     }
-    if let Some((_, date, line)) = &signature {
+    if signed.is_none() {
+        signed = closing_date(x, pieces, &live, rules);
+    }
+    if let Some(Closing { date, line, organ }) = &signed {
         md.set(
             "成文日期",
             date.clone(),
-            format!("signature date (line {})", line + 1),
+            match organ {
+                Some(_) => format!("落款 date under the organ (line {line})"),
+                None => format!("落款 date standing alone at the end (line {line})"),
+            },
+        );
+        if let Some((a, l)) = organ {
+            organs.add(a, format!("落款 (line {l})"), Rank::Document, rules);
+        }
+    }
+    // A `来源：` line closing the text (a WeChat or portal article names the organ it
+    // came from there): evidence for 机构, and into the front matter with it.
+    for &i in live.iter().rev().take(6) {
+        let t = text_of(i);
+        if let [(key, label, value)] = fields_of(t, pieces[i].kind, rules).as_slice()
+            && *key == "机构"
+            && is_agency_name(value.trim(), rules)
+        {
+            let from = format!(
+                "{label} at the end of the text (line {})",
+                line_no(pieces[i].start)
+            );
+            organs.add(value, from, Rank::Source, rules);
+            consumed[i] = Some("来源 line, moved into the front matter (机构)".into());
+            break;
+        }
+    }
+    for (key, f) in std::mem::take(&mut md.deferred) {
+        md.set(key, f.value, f.from);
+    }
+    if let Some(t) = md.get("标题")
+        && let Some(a) = agency_in_title(t, rules)
+    {
+        organs.add(
+            &a,
+            "the title (the organ it opens with)".into(),
+            Rank::Document,
+            rules,
         );
     }
-
-    // 机构: the labelled value, else the signature, else the title; an abbreviation
-    // gives way to the full name that ends the same way.
-    let title_agency = md.get("标题").and_then(|t| agency_in_title(t, rules));
-    let sig_agency = signature.as_ref().map(|s| (s.0.clone(), s.2));
-    match md.fields.get("机构").cloned() {
-        Some(f) => {
-            let longer = [
-                sig_agency
-                    .as_ref()
-                    .map(|(a, l)| (a.clone(), format!("signature (line {l})"))),
-                title_agency.clone().map(|a| (a, "title".to_string())),
-            ]
-            .into_iter()
-            .flatten()
-            .find(|(a, _)| a.len() > f.value.len() && a.ends_with(&f.value));
-            if let Some((full, src)) = longer {
-                md.fields.insert(
-                    "机构",
-                    Field {
-                        value: full,
-                        from: format!("{}, full name from the {src}", f.from),
-                    },
-                );
-            }
-        }
-        None => {
-            if let Some((a, l)) = sig_agency {
-                md.set("机构", a, format!("signature (line {l})"));
-            } else if let Some(a) = title_agency {
-                md.set("机构", a, "title (organ name it starts with)");
-            }
-        }
+    if let Some((crumb, line)) = breadcrumb_organ(x, rules) {
+        organs.add(
+            &crumb,
+            format!("breadcrumb (line {line})"),
+            Rank::Hint,
+            rules,
+        );
+    }
+    if let Some(f) = organs.choose() {
+        md.fields.insert("机构", f);
     }
 
     // Lines that moved into the front matter leave the body.
@@ -534,6 +555,497 @@ pub fn gather(
         derive_title(x, pieces, rules, &mut md);
     }
     md
+}
+
+/// The head of a 纪要 or 简报 (GB/T 9704 §10.3): a title-shaped 标志 above the 文号
+/// (`××县人民政府常务会议纪要`) while the document's own title follows below it, and
+/// the line naming who compiled it and when (`××办公室　　　　2024年5月13日`). The
+/// 标志 leaves the body; the compiler's line gives 机构 evidence and a 成文日期 that a
+/// 落款 date would still win over.
+#[allow(clippy::too_many_arguments)]
+fn head_of_minutes(
+    x: &Extracted,
+    pieces: &[Piece],
+    consumed: &mut [Option<String>],
+    number_at: usize,
+    first_body: usize,
+    rules: &Rules,
+    md: &mut Metadata,
+    organs: &mut Organs,
+) {
+    static COMPILER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(\S.*?)[ \t\u{3000}]{2,}(\S.*)$").expect("constant pattern")
+    });
+    let line_no = |i: usize| crate::diagnostic::line_of(&x.text, pieces[i].start);
+    let text_of = |i: usize| x.text[pieces[i].start..pieces[i].end].trim();
+    let shaped = |i: usize| {
+        consumed[i].is_none() && rules.title_shape.is_match(text_of(i)) && title_like(text_of(i))
+    };
+    let head = first_body.min(pieces.len());
+    let title_below = (number_at + 1..head).any(shaped);
+    if title_below && let Some(m) = (0..number_at).find(|&i| shaped(i)) {
+        consumed[m] =
+            Some("the masthead above the 文号 (纪要/简报标志); the title follows the 文号".into());
+    }
+    for i in number_at + 1..head {
+        if consumed.get(i).is_none_or(Option::is_some) {
+            continue;
+        }
+        let Some(c) = COMPILER.captures(text_of(i)) else {
+            continue;
+        };
+        let (organ, date) = (c[1].trim(), c[2].trim());
+        let Some(d) = is_date_line(date).filter(|_| is_agency_name(organ, rules)) else {
+            continue;
+        };
+        let from = format!("the compiler's line under the 文号 (line {})", line_no(i));
+        organs.add(organ, from.clone(), Rank::Document, rules);
+        md.deferred.push((
+            "成文日期",
+            Field {
+                value: d,
+                from: format!("{from} (no 落款 date in the text)"),
+            },
+        ));
+        consumed[i] = Some(
+            "the compiler's line under the 文号, moved into the front matter (机构, 成文日期)"
+                .into(),
+        );
+        break;
+    }
+}
+
+/// `青政办发〔2024〕5号`, alone or with 签发人 beside it: the 文号.
+fn doc_number_line(t: &str) -> Option<&str> {
+    static SIGNER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(.+?)[\s\u{3000}]+签\s*发\s*人\s*[:：].{0,20}$").expect("constant pattern")
+    });
+    if DOC_NO_LINE.is_match(t) {
+        return Some(t);
+    }
+    let head = SIGNER.captures(t)?.get(1)?.as_str().trim();
+    DOC_NO_LINE.is_match(head).then_some(head)
+}
+
+/// The organ of a 红头 masthead line (`青溪县人民政府办公室文件`).
+fn masthead_organ(t: &str, rules: &Rules) -> Option<String> {
+    let squeezed: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+    rules.masthead.iter().find_map(|re| {
+        let organ = re.captures(&squeezed)?.get(1)?.as_str().to_string();
+        (is_agency_name(&organ, rules) && !organ.contains("关于")).then_some(organ)
+    })
+}
+
+/// Whether a line is chrome or furniture that is never a title.
+fn never_title(t: &str, rules: &Rules) -> bool {
+    rules.not_title.is_match(t)
+        || doc_number_line(t).is_some()
+        || masthead_organ(t, rules).is_some()
+        // An organ's name alone: a letter's masthead or a 落款, not a title.
+        || is_agency_name(t, rules)
+}
+
+/// The title: the page's own where its sources agree, else the 公文-shaped line of the
+/// head (joined when it runs over two or three lines), else the first title-like line.
+fn choose_title(
+    x: &Extracted,
+    pieces: &[Piece],
+    consumed: &[Option<String>],
+    first_body: usize,
+    named: &[(usize, String)],
+    rules: &Rules,
+    md: &mut Metadata,
+) {
+    let line_no = |start: usize| crate::diagnostic::line_of(&x.text, start);
+    // The head's candidates: (title, first piece, how many pieces, shaped).
+    let head = first_body.max(1).min(pieces.len());
+    let text_of = |i: usize| x.text[pieces[i].start..pieces[i].end].trim();
+    let usable = |i: usize| {
+        consumed[i].is_none()
+            && matches!(pieces[i].kind, LineKind::Para | LineKind::Heading(_))
+            && !never_title(text_of(i), rules)
+    };
+    // An organ's name alone may open a title broken after it (`青溪县人民政府办公室` /
+    // `关于印发…的通知`), though it is never a title by itself.
+    let opens = |i: usize| {
+        consumed[i].is_none()
+            && matches!(pieces[i].kind, LineKind::Para | LineKind::Heading(_))
+            && is_agency_name(text_of(i), rules)
+            && masthead_organ(text_of(i), rules).is_none()
+    };
+    let mut shaped = None;
+    let mut plain = None;
+    'head: for i in 0..head {
+        let alone = usable(i) && title_like(text_of(i));
+        if !alone && !opens(i) {
+            continue;
+        }
+        // One line, or the title broken over the next one or two.
+        let mut joined = String::new();
+        let mut rest = String::new();
+        for j in i..(i + 3).min(head) {
+            if j > i && (!usable(j) || !title_like(text_of(j))) {
+                break;
+            }
+            joined.push_str(text_of(j));
+            if j > i {
+                rest.push_str(text_of(j));
+            }
+            let whole = |t: &str| rules.title_shape.is_match(t) && title_like(t);
+            // A line that neither names an organ nor starts a title (`关于…`) does not
+            // open one the lines after it make whole on their own (an account's or a
+            // site's name above it).
+            let starts_title = opens(i)
+                || text_of(i).contains("关于")
+                || agency_in_title(text_of(i), rules).is_some();
+            if j > i && !starts_title && whole(&rest) {
+                continue 'head;
+            }
+            if (alone || j > i) && whole(&joined) {
+                shaped = Some((joined.clone(), i, j));
+                break 'head;
+            }
+        }
+        if alone {
+            plain.get_or_insert((text_of(i).to_string(), i));
+        }
+    }
+    if x.format == super::classify::SourceFormat::Html
+        && let Some((t, from)) = page_title(x, shaped.as_ref().map(|s| s.0.as_str()), rules)
+    {
+        md.set("标题", t, from);
+        return;
+    }
+    if let Some((t, i, j)) = shaped {
+        let from = if j > i {
+            format!(
+                "公文 title joined from lines {}–{}",
+                line_no(pieces[i].start),
+                line_no(pieces[j].start)
+            )
+        } else {
+            format!("公文-shaped title line (line {})", line_no(pieces[i].start))
+        };
+        md.set("标题", t, from);
+    } else if let Some((t, i)) = plain {
+        md.set(
+            "标题",
+            t,
+            format!(
+                "first title-like line of the head (line {})",
+                line_no(pieces[i].start)
+            ),
+        );
+    } else if let Some((l, t)) = named
+        .iter()
+        .find(|(_, t)| title_like(t) && !rules.not_title.is_match(t))
+    {
+        md.set(
+            "标题",
+            t.clone(),
+            format!(
+                "file name on the page (line {})",
+                line_no(x.lines[*l].start)
+            ),
+        );
+    }
+}
+
+/// A web page's title from its own sources (og:title, `<h1>`, `<title>`, the first title
+/// line of its text): the one at least two of them agree on, else the first of them
+/// shaped like a 公文 title, else og:title, an `<h1>` that is not the site's name, the
+/// `<title>` without the site's name. `None` when the page names no title of its own.
+fn page_title(x: &Extracted, text_title: Option<&str>, rules: &Rules) -> Option<(String, String)> {
+    let page = &x.page;
+    let squeeze = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
+    let site: Vec<String> = ["sitename", "og:site_name"]
+        .iter()
+        .filter_map(|k| page.meta.get(*k))
+        .map(|s| squeeze(s))
+        .collect();
+    // The <title> without the site's name (`题目_青溪县人民政府`, `题目 - 网站`).
+    let title_tag = page.title_tag.as_deref().map(|t| {
+        t.split(['_', '|', '｜'])
+            .next()
+            .unwrap_or(t)
+            .split(" - ")
+            .next()
+            .unwrap_or(t)
+            .trim()
+            .to_string()
+    });
+    let mut sources: Vec<(String, &str)> = Vec::new();
+    if let Some(t) = page.meta.get("og:title") {
+        sources.push((t.clone(), "og:title"));
+    }
+    for h in &page.h1s {
+        sources.push((h.clone(), "<h1>"));
+    }
+    if let Some(t) = &title_tag {
+        sources.push((t.clone(), "<title>"));
+    }
+    if let Some(t) = text_title {
+        sources.push((t.to_string(), "the title line of the text"));
+    }
+    // A 公文-shaped line just above the page's text element (`div.title` outside
+    // `div.TRS_Editor`): the title as the page shows it when <title> and <h1> carry only
+    // the site's name.
+    let first_content = x.lines.iter().position(|l| l.region == Region::Content);
+    if let Some(first) = first_content.filter(|_| page.content_selector.is_some()) {
+        let above = x.lines[..first]
+            .iter()
+            .rev()
+            .take(8)
+            .map(|l| x.line_text(l).trim())
+            .find(|t| rules.title_shape.is_match(t) && title_like(t) && !never_title(t, rules));
+        if let Some(t) = above {
+            sources.push((t.to_string(), "the title line above the page's text"));
+        }
+    }
+    let ok = |t: &str| {
+        let s = squeeze(t);
+        title_like(t)
+            && !rules.not_title.is_match(t)
+            && !site.contains(&s)
+            && !is_agency_name(t, rules)
+    };
+    sources.retain(|(t, _)| ok(t));
+    if sources.is_empty() {
+        return None;
+    }
+    // Agreement: another source says the same, or holds it (a <title> with the site's
+    // name after it).
+    let full_tag = page.title_tag.as_deref().map(squeeze).unwrap_or_default();
+    for (t, from) in &sources {
+        let s = squeeze(t);
+        let others: Vec<&str> = sources
+            .iter()
+            .filter(|(u, f)| f != from && squeeze(u) == s)
+            .map(|(_, f)| *f)
+            .chain(
+                (*from != "<title>"
+                    && !full_tag.is_empty()
+                    && full_tag.contains(&s)
+                    && !sources.iter().any(|(_, f)| *f == "<title>"))
+                .then_some("<title>"),
+            )
+            .collect();
+        if let Some(other) = others.first() {
+            return Some((t.clone(), format!("{from}, agreeing with {other}")));
+        }
+    }
+    if let Some((t, from)) = sources.iter().find(|(t, _)| rules.title_shape.is_match(t)) {
+        return Some((
+            t.clone(),
+            format!("{from} (shaped like a 公文 title; no other source agrees)"),
+        ));
+    }
+    let (t, from) = &sources[0];
+    Some((t.clone(), format!("{from} (no other source agrees)")))
+}
+
+/// The date of a 落款, its line, and the organ above it with its line if there is one.
+struct Closing {
+    date: String,
+    line: usize,
+    organ: Option<(String, usize)>,
+}
+
+/// A date standing alone at the end of the text, after the 附件, 版记 and note lines
+/// that may follow a 落款.
+fn closing_date(x: &Extracted, pieces: &[Piece], live: &[usize], rules: &Rules) -> Option<Closing> {
+    static TRAILING: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^(附\s*件|相关附件|[（(]此件.{0,16}[）)]|抄\s*送|抄\s*报|分\s*送|主\s*送|印\s*发|联\s*系\s*人|联系电话|\d{1,2}\s*[.．、]\s*.{1,60}\.(docx?|xlsx?|pdf|wps|et|zip|rar)$)",
+        )
+        .expect("constant pattern")
+    });
+    let line_no = |i: usize| crate::diagnostic::line_of(&x.text, pieces[i].start);
+    let text_of = |i: usize| x.text[pieces[i].start..pieces[i].end].trim();
+    let mut k = live.len();
+    let mut skipped = 0;
+    while k > 0 && skipped < 12 {
+        let i = live[k - 1];
+        let trailing = matches!(pieces[i].kind, LineKind::Attachment(_) | LineKind::TableRow { .. })
+            || TRAILING.is_match(text_of(i))
+            // A name in the list of attachments, or a 版记 line ending in 印发.
+            || (text_of(i).ends_with("印发") && text_of(i).chars().count() <= 40);
+        if !trailing {
+            break;
+        }
+        k -= 1;
+        skipped += 1;
+    }
+    let i = *live.get(k.checked_sub(1)?)?;
+    let date = is_date_line(text_of(i))?;
+    // A date that is the text's last word, not one inside a list or table of dates.
+    let before = k.checked_sub(2).map(|b| live[b]);
+    if let Some(b) = before
+        && is_date_line(text_of(b)).is_some()
+    {
+        return None;
+    }
+    let organ = before
+        .filter(|&b| is_agency_name(text_of(b), rules))
+        .map(|b| (text_of(b).to_string(), line_no(b)));
+    Some(Closing {
+        date,
+        line: line_no(i),
+        organ,
+    })
+}
+
+/// How many lines from the top a breadcrumb is looked for in.
+const BREADCRUMB_LINES: usize = 60;
+
+/// A department named in a breadcrumb (`当前位置：首页 > 部门信息公开 > 青溪县教育局 >
+/// 通知公告`): the last crumb that is an organ's name.
+fn breadcrumb_organ(x: &Extracted, rules: &Rules) -> Option<(String, usize)> {
+    static CRUMB: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^(当前位置|当前的位置|((您|你)(当前|现在|目前)?(所在)?的?|现在的?|所在的?)位置)?\s*[:：]?\s*首页\s*[>＞»›]",
+        )
+        .expect("constant pattern")
+    });
+    // Breadcrumbs sit at the top of a page.
+    x.lines.iter().take(BREADCRUMB_LINES).find_map(|l| {
+        let t = x.line_text(l).trim();
+        let t = t
+            .split_once(['：', ':'])
+            .filter(|(label, _)| label.chars().count() <= 6)
+            .map_or(t, |(_, rest)| rest.trim());
+        if !CRUMB.is_match(t) && !t.starts_with("首页") {
+            return None;
+        }
+        let organ = t
+            .split(['>', '＞', '»', '›'])
+            .map(str::trim)
+            .rfind(|c| is_agency_name(c, rules))?;
+        Some((
+            organ.to_string(),
+            crate::diagnostic::line_of(&x.text, l.start),
+        ))
+    })
+}
+
+/// Whether `short` is a shortened form of the organ name `long`: the same last character
+/// (局, 办公室 …) and its characters in `long` in order (县人力社保局 of
+/// 青溪县人力资源和社会保障局, 县教育局 of 庆元县教育局).
+fn abbreviates(short: &str, long: &str) -> bool {
+    if short.len() >= long.len()
+        || short.chars().count() < 2
+        || short.chars().last() != long.chars().last()
+    {
+        return false;
+    }
+    let mut rest = long.chars();
+    short.chars().all(|c| rest.any(|l| l == c))
+}
+
+/// How much a piece of evidence for 机构 weighs, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Rank {
+    /// `<meta name="ContentSource">` (GB/T 42147): the full name, as a rule.
+    Meta,
+    /// 发布机构, 发文机关, 公开主体 … : the page's disclosure metadata.
+    Label,
+    /// The document itself: its 落款, masthead, the organ its title opens with.
+    Document,
+    /// 来源： and the like: where the page came from.
+    Source,
+    /// A name that is a unit inside an organ (秘书科): below the document's evidence.
+    SubUnit,
+    /// `<meta name="Author">`, a breadcrumb.
+    Hint,
+}
+
+/// Every piece of evidence for 机构, with where it came from.
+#[derive(Debug, Default)]
+struct Organs {
+    found: Vec<(String, String, Rank)>,
+    /// Values that were set aside, and why (for the report).
+    set_aside: Vec<String>,
+}
+
+impl Organs {
+    fn add(&mut self, value: &str, from: String, rank: Rank, rules: &Rules) {
+        let v = value.trim();
+        if v.is_empty() || v == "无" {
+            return;
+        }
+        if rules.website_markers.is_match(v) {
+            self.set_aside
+                .push(format!("{from}: “{v}” names a web site, not an organ"));
+            return;
+        }
+        if let Some(unit) = rules
+            .sub_unit_suffixes
+            .iter()
+            .find(|s| v.ends_with(s.as_str()) && !v.ends_with("办公室"))
+        {
+            // The organ the unit belongs to, when the name starts with it.
+            let organ = (2..v.chars().count())
+                .rev()
+                .map(|n| v.chars().take(n).collect::<String>())
+                .find(|p| is_agency_name(p, rules) && p.chars().count() >= 4);
+            self.set_aside.push(format!(
+                "{from}: “{v}” names a unit inside an organ (…{unit})"
+            ));
+            if let Some(o) = organ {
+                self.found.push((
+                    o,
+                    format!("{from}, without its unit (…{unit})"),
+                    Rank::SubUnit,
+                ));
+            }
+            return;
+        }
+        if !self.found.iter().any(|f| f.0 == v && f.1 == from) {
+            self.found.push((v.to_string(), from, rank));
+        }
+    }
+
+    /// The strongest evidence; an abbreviation gives way to the full name that ends the
+    /// same way; the report says what else agreed and what was set aside.
+    fn choose(&self) -> Option<Field> {
+        let best = self.found.iter().min_by_key(|f| f.2)?;
+        let (mut value, mut from) = (best.0.clone(), best.1.clone());
+        let mut full_from = None;
+        if let Some(full) = self
+            .found
+            .iter()
+            .filter(|f| abbreviates(&value, &f.0))
+            .max_by_key(|f| f.0.len())
+        {
+            from = format!("{from}, full name from {}", full.1);
+            value = full.0.clone();
+            full_from = Some(full.1.as_str());
+        }
+        let mut agreeing: Vec<&str> = self
+            .found
+            .iter()
+            .filter(|f| f.1 != best.1 && Some(f.1.as_str()) != full_from)
+            .filter(|f| f.0 == value || abbreviates(&f.0, &value))
+            .map(|f| f.1.as_str())
+            .collect();
+        agreeing.dedup();
+        if !agreeing.is_empty() {
+            from = format!("{from}; agrees with {}", agreeing.join(", "));
+        }
+        let differing: Vec<String> = self
+            .found
+            .iter()
+            .filter(|f| !(f.0 == value || abbreviates(&f.0, &value)))
+            .map(|f| format!("{} says “{}”", f.1, f.0))
+            .collect();
+        if !differing.is_empty() {
+            from = format!("{from}; not used: {}", differing.join(", "));
+        }
+        if !self.set_aside.is_empty() {
+            from = format!("{from}; set aside: {}", self.set_aside.join(", "));
+        }
+        Some(Field { value, from })
+    }
 }
 
 fn squeeze_label(l: &str) -> String {
@@ -568,18 +1080,53 @@ fn fields_of(t: &str, kind: LineKind, rules: &Rules) -> Vec<(&'static str, Strin
     labelled_fields(t, rules).unwrap_or_default()
 }
 
-fn apply_field(md: &mut Metadata, key: &'static str, value: &str, from: &str) {
+/// Takes one labelled value; `true` when it filled a field (for 机构: when it was taken
+/// as evidence).
+fn apply_field(
+    md: &mut Metadata,
+    organs: &mut Organs,
+    key: &'static str,
+    label: &str,
+    value: &str,
+    from: &str,
+    rules: &Rules,
+) -> bool {
     let v = value.trim();
     match key {
-        "" => {}
-        "发布时间" | "成文日期" => {
-            if let Some(d) = parse_date(v) {
-                md.set(key, d, from);
-            }
+        "" => false,
+        "成文日期"
+            if rules
+                .weak_written_labels
+                .iter()
+                .any(|w| *w == squeeze_label(label)) =>
+        {
+            // The document's 落款 date, when it has one, is the better 成文日期.
+            let Some(d) = parse_date(v) else { return false };
+            md.deferred.push((
+                key,
+                Field {
+                    value: d,
+                    from: format!("{from} (no 落款 date in the text)"),
+                },
+            ));
+            true
         }
-        _ => {
-            md.set(key, v.to_string(), from);
+        "发布时间" | "成文日期" => parse_date(v).is_some_and(|d| md.set(key, d, from)),
+        "机构" => {
+            let weak = rules
+                .weak_agency_labels
+                .iter()
+                .any(|w| *w == squeeze_label(label));
+            let before = organs.found.len();
+            organs.add(
+                v,
+                from.to_string(),
+                if weak { Rank::Source } else { Rank::Label },
+                rules,
+            );
+            organs.found.len() > before
         }
+        _ => md.set(key, v.to_string(), from),
     }
 }
 
@@ -647,6 +1194,11 @@ mod tests {
             Some("2021-01-12 16:15:50")
         );
         assert_eq!(parse_date("2021年1月8日").as_deref(), Some("2021-01-08"));
+        // gov.cn's firstpublishedtime, with a hyphen before the time.
+        assert_eq!(
+            parse_date("2024-05-07-10:20:00").as_deref(),
+            Some("2024-05-07 10:20:00")
+        );
         assert_eq!(
             parse_date("２０２３-０４-１９").as_deref(),
             Some("2023-04-19")

@@ -31,7 +31,9 @@
 //! .html and .txt) is written once (see [`writer`] for what makes two copies one).
 
 pub mod attachments;
+pub mod classify;
 pub mod clean;
+pub mod defaults;
 pub mod doc;
 pub mod extract;
 pub mod layout;
@@ -42,6 +44,7 @@ pub mod ocr;
 pub mod office;
 pub mod pdf;
 pub mod read;
+pub mod repair;
 pub mod rtf;
 pub mod rules;
 pub mod sheet;
@@ -81,6 +84,8 @@ pub struct ImportOptions {
     pub site_toml: Option<PathBuf>,
     /// Show a progress bar (stderr is a terminal).
     pub progress: bool,
+    /// `--set KEY=VALUE`: values for fields a report does not name.
+    pub defaults: Vec<defaults::FieldDefault>,
     /// When to recognise the text of scans and images (`--ocr`).
     pub ocr: ocr::OcrMode,
 }
@@ -174,7 +179,10 @@ impl fmt::Display for ImportSummary {
         for p in &self.missing_agency {
             writeln!(
                 f,
-                "{}: no 机构 in the raw report; add `机构: <发布机构全称>` before building",
+                "{}: no 机构 in the raw report; `build` needs one: import again with \
+                 `--set 机构=<发布机构全称> --force` (fills it only where it is missing), set it for \
+                 the whole archive under [import.defaults] in site.toml, or add \
+                 `机构: <发布机构全称>` to the file",
                 crate::diagnostic::display_path(p)
             )?;
         }
@@ -206,6 +214,9 @@ pub struct Piece {
     pub end: usize,
     pub kind: LineKind,
     pub bold: Vec<(usize, usize)>,
+    /// Continues the paragraph of the piece before it: the two were one run of text
+    /// until an advert with no punctuation around it was cut out between them.
+    pub joins: bool,
 }
 
 /// Text taken out of the body, with the reason (for the report).
@@ -274,7 +285,8 @@ type InTree = (PathBuf, PathBuf);
 
 /// Imports every raw report under `opts.inputs`.
 pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
-    let rules = Rules::load(opts.site_rules.as_ref(), opts.site_toml.as_deref())?;
+    let mut rules = Rules::load(opts.site_rules.as_ref(), opts.site_toml.as_deref())?;
+    rules.add_defaults(&opts.defaults);
     let mut summary = ImportSummary::default();
     let files = gather(&opts.inputs, &mut summary.failures);
     let (mut known, other): (Vec<InTree>, Vec<InTree>) = files
@@ -491,7 +503,8 @@ pub fn prepare(
     sha256: String,
     encoding: &str,
 ) -> Result<Prepared, String> {
-    let cleaned = clean::clean(&x, rules);
+    let class = classify::classify(&x, rules);
+    let cleaned = clean::clean(&x, rules, &class);
     let mut removals = Vec::new();
     let mut pieces = Vec::new();
     for (i, (l, why)) in x.lines.iter().zip(&cleaned.removed).enumerate() {
@@ -500,18 +513,21 @@ pub fn prepare(
             continue;
         }
         if let Some(cuts) = cleaned.cuts.get(&i) {
-            // Sentences cut out of the line; the rest stays, as paragraphs.
+            // Sentences cut out of the line; the rest stays, as paragraphs. Text on
+            // both sides of an advert cut out of the middle of a clause stays one.
             let mut at = l.start;
+            let mut joins = false;
             for (a, b, reason) in cuts {
-                push_kept(&x.text, at, *a, &mut pieces);
+                push_kept(&x.text, at, *a, joins, t, &mut pieces);
                 removals.push(Removal {
                     start: *a,
                     end: *b,
                     reason: reason.clone(),
                 });
+                joins = mid_clause(&x.text[l.start..], *a - l.start, *b - l.start);
                 at = *b;
             }
-            push_kept(&x.text, at, l.end, &mut pieces);
+            push_kept(&x.text, at, l.end, joins, t, &mut pieces);
             continue;
         }
         // Trim the span so reports and tests see exactly the text.
@@ -534,8 +550,9 @@ pub fn prepare(
                     end,
                     kind: l.kind,
                     bold,
+                    joins: false,
                 };
-                for part in structure::split_merged(&x.text, &p) {
+                for part in structure::split_merged(&x.text, &p, t) {
                     pieces.extend(structure::split_glued_heading(&x.text, part));
                 }
             }
@@ -547,7 +564,10 @@ pub fn prepare(
         .iter()
         .map(|g| (x.lines[g.before].start, g.note.clone()))
         .collect();
-    let md = metadata::gather(&x, &mut pieces, &mut removals, &cleaned.titles, rules);
+    let mut md = metadata::gather(&x, &mut pieces, &mut removals, &cleaned.titles, rules);
+    for d in &rules.defaults {
+        md.set(d.key, d.value.clone(), d.from.clone());
+    }
     if pieces.is_empty() {
         return Err(
             "no body text is left once the page's chrome and metadata are taken out; \
@@ -555,7 +575,7 @@ pub fn prepare(
                 .into(),
         );
     }
-    let mut warnings = Vec::new();
+    let mut warnings = cleaned.warnings.clone();
     // A copy that stops mid-sentence: its last block is a paragraph that has no end.
     if let Some(last) = pieces.last().filter(|p| p.kind == LineKind::Para) {
         let after_gap = gaps.iter().any(|(at, _)| *at >= last.end);
@@ -580,13 +600,16 @@ pub fn prepare(
         notes.push(locate(&x, &pieces, &g.1));
         blocks.push(Block::Gap(g.1.clone()));
     }
-    let converted = structure::conversion_brackets(&x.text);
-    let body_text = converted.as_deref().unwrap_or(&x.text);
-    let body = structure::body(body_text, &pieces, &blocks, &x.page.attachments);
+    // The conversion artifacts of the copy are the only characters changed.
+    let repairer = repair::Repairer::for_text(&x.text);
+    let mut repairs = repair::Repairs::default();
+    let body = structure::body(&x.text, &pieces, &blocks, &x.page.attachments);
+    let body = repairer.apply(&body, &mut repairs).into_owned();
     if let Some(w) = spinning_warning(&x, &pieces, rules) {
         warnings.push(w);
     }
     let mut front = front_matter(&md, &notes, source_file.clone(), sha256)?;
+    front.title = repairer.apply(&front.title, &mut repairs).into_owned();
     front.attachments = x
         .page
         .attachments
@@ -611,6 +634,9 @@ pub fn prepare(
     let report = FileReport {
         input: source_file,
         encoding: encoding.to_string(),
+        source_kind: Some(class.kind),
+        source_kinds: class.kinds.clone(),
+        source_evidence: class.evidence.clone(),
         status: String::new(),
         output: None,
         fields: md
@@ -640,6 +666,7 @@ pub fn prepare(
             })
             .collect(),
         warnings,
+        repairs: repairs.to_report(),
         duplicate_of: None,
         error: None,
         ..FileReport::default()
@@ -654,19 +681,36 @@ pub fn prepare(
 }
 
 /// The text between `from` and `to`, trimmed, as a paragraph (when there is any).
-fn push_kept(text: &str, from: usize, to: usize, pieces: &mut Vec<Piece>) {
+fn push_kept(text: &str, from: usize, to: usize, joins: bool, line: &str, pieces: &mut Vec<Piece>) {
     let seg = &text[from..to];
     let t = seg.trim();
     if t.is_empty() {
         return;
     }
     let start = from + (seg.len() - seg.trim_start().len());
-    pieces.push(Piece {
+    let p = Piece {
         start,
         end: start + t.len(),
         kind: LineKind::Para,
         bold: Vec::new(),
-    });
+        joins,
+    };
+    for (k, mut part) in structure::split_merged(text, &p, line)
+        .into_iter()
+        .enumerate()
+    {
+        part.joins = joins && k == 0;
+        pieces.extend(structure::split_glued_heading(text, part));
+    }
+}
+
+/// Whether the text cut out at `a..b` of a line sat inside a clause (text with no
+/// punctuation before it, none at its end): the text around it is one run.
+fn mid_clause(line: &str, a: usize, b: usize) -> bool {
+    const ENDS: [char; 10] = ['。', '！', '？', '!', '?', '，', ',', '；', ';', '：'];
+    let before = line[..a].trim_end().chars().last();
+    let last = line[a..b].trim_end().chars().last();
+    before.is_some_and(|c| !ENDS.contains(&c)) && last.is_some_and(|c| !ENDS.contains(&c))
 }
 
 /// `在“…”之后：note` — where a gap is, by the text before it.
@@ -725,7 +769,8 @@ fn front_matter(
     file: String,
     sha256: String,
 ) -> Result<FrontMatter, String> {
-    let get = |k: &str| md.get(k).map(crate::document::numbers::fullwidth_to_ascii);
+    // As the source writes them: dates, 索引号 and 文号 normalise for themselves.
+    let get = |k: &str| md.get(k).map(str::to_string);
     let date = |k: &str| get(k).and_then(|s| s.parse::<DisclosureDate>().ok());
     let title = get("标题").unwrap_or_default();
     if title.is_empty() {
@@ -786,6 +831,141 @@ mod tests {
             "UTF-8",
         )
         .unwrap()
+    }
+
+    fn prepare_html(page: &str) -> Prepared {
+        let rules = Rules::load(None, None).unwrap();
+        prepare(
+            extract::html(page, &rules),
+            &rules,
+            "t.html".into(),
+            "0".into(),
+            "UTF-8",
+        )
+        .unwrap()
+    }
+
+    fn field<'a>(p: &'a Prepared, key: &str) -> (&'a str, &'a str) {
+        p.report
+            .fields
+            .get(key)
+            .map_or(("", ""), |f| (f.value.as_str(), f.from.as_str()))
+    }
+
+    const BODY: &str = "为切实做好今年汛期各项工作，确保人民群众生命财产安全，经县政府同意，现将有关事项通知如下，请认真贯彻执行。";
+
+    #[test]
+    fn a_red_header_notice_saved_as_text() {
+        let p = prepare_text(&format!(
+            "青禾县人民政府办公室文件\n\n青政办发〔2024〕12号　　　签发人：李明\n\n\
+             青禾县人民政府办公室关于印发青禾县2024年\n防汛抗旱应急预案的通知\n\n\
+             各乡镇人民政府，县政府各部门：\n{BODY}\n\n附件：青禾县2024年防汛抗旱应急预案\n\n\
+             青禾县人民政府办公室\n2024年4月2日\n（此件公开发布）\n\n\
+             抄送：县委办公室，县人大常委会办公室。\n青禾县人民政府办公室　　2024年4月3日印发"
+        ));
+        assert_eq!(
+            p.front.title,
+            "青禾县人民政府办公室关于印发青禾县2024年防汛抗旱应急预案的通知"
+        );
+        assert!(field(&p, "标题").1.contains("joined from lines"));
+        assert_eq!(
+            p.front.doc_no.as_ref().map(|d| d.as_str()),
+            Some("青政办发〔2024〕12号")
+        );
+        assert_eq!(
+            p.front.written.map(|d| d.to_string()).as_deref(),
+            Some("2024-04-02")
+        );
+        assert_eq!(
+            p.front.agency.as_ref().map(Agency::as_str),
+            Some("青禾县人民政府办公室")
+        );
+        assert!(
+            field(&p, "机构").1.contains("masthead"),
+            "{:?}",
+            field(&p, "机构")
+        );
+        // The masthead and the 文号 line went into the front matter, and say so; the
+        // 版记 is the document's own text and does not make the copy look cut.
+        assert!(!p.body.contains("青禾县人民政府办公室文件"));
+        assert!(
+            p.report
+                .removed
+                .iter()
+                .any(|r| r.reason.contains("红头 masthead"))
+        );
+        assert!(p.body.contains("抄送：县委办公室"));
+        assert_eq!(p.front.completeness, Completeness::Complete);
+    }
+
+    #[test]
+    fn a_button_label_is_never_the_title() {
+        let p = prepare_text(&format!(
+            "原创力文档\n点击下载完整版文档\n收藏 举报\n青禾县统计局2023年统计工作总结\n{BODY}"
+        ));
+        assert_eq!(p.front.title, "青禾县统计局2023年统计工作总结");
+    }
+
+    #[test]
+    fn a_source_naming_a_unit_or_a_site_gives_way_to_the_documents_organ() {
+        let p = prepare_text(&format!(
+            "青禾县财政局关于做好2024年预算公开工作的通知\n发布时间：2024-03-02　来源：青禾县人民政府办公室秘书科\n{BODY}\n青禾县财政局\n2024年3月1日"
+        ));
+        assert_eq!(
+            p.front.agency.as_ref().map(Agency::as_str),
+            Some("青禾县财政局")
+        );
+        let (_, from) = field(&p, "机构");
+        assert!(from.starts_with("落款"), "{from}");
+        assert!(from.contains("秘书科"), "{from}");
+        let p = prepare_text(&format!(
+            "关于做好2024年预算公开工作的通知\n发布时间：2024-03-02　来源：青禾县人民政府网\n{BODY}"
+        ));
+        assert_eq!(p.front.agency, None);
+        // A unit with no other evidence: the organ it belongs to.
+        let p = prepare_text(&format!(
+            "关于做好2024年预算公开工作的通知\n发布时间：2024-03-02　来源：青禾县人民政府办公室秘书科\n{BODY}"
+        ));
+        assert_eq!(
+            p.front.agency.as_ref().map(Agency::as_str),
+            Some("青禾县人民政府办公室")
+        );
+    }
+
+    #[test]
+    fn a_closing_date_standing_alone_after_the_attachments() {
+        let p = prepare_text(&format!(
+            "关于开展2024年防汛检查的通知\n{BODY}\n附件：1.检查表.docx\n2.名单.xls\n2024年5月6日"
+        ));
+        assert_eq!(
+            p.front.written.map(|d| d.to_string()).as_deref(),
+            Some("2024-05-06")
+        );
+        let p = prepare_text(&format!(
+            "关于开展2024年防汛检查的通知\n{BODY}\n二〇二四年五月六日\n附件：检查表"
+        ));
+        assert_eq!(
+            p.front.written.map(|d| d.to_string()).as_deref(),
+            Some("2024-05-06")
+        );
+    }
+
+    #[test]
+    fn a_page_title_where_its_sources_agree_and_times_in_meta() {
+        let p = prepare_html(&format!(
+            "<html><head><title>关于开展2024年防汛检查的通知_青禾县人民政府</title>\
+             <meta name=\"SiteName\" content=\"青禾县人民政府\">\
+             <meta name=\"firstpublishedtime\" content=\"2024-05-07 10:20:00\"></head>\
+             <body><h1>青禾县人民政府</h1><div id=\"zoom\"><h1>关于开展2024年防汛检查的通知</h1>\
+             <p>{BODY}</p><p>责任编辑：王芳</p><p>审核：张强</p></div></body></html>"
+        ));
+        assert_eq!(p.front.title, "关于开展2024年防汛检查的通知");
+        assert!(field(&p, "标题").1.contains("agreeing"));
+        assert_eq!(
+            p.front.published.map(|d| d.to_string()).as_deref(),
+            Some("2024-05-07 10:20:00")
+        );
+        assert!(!p.body.contains("责任编辑") && !p.body.contains("审核"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use encoding_rs::Encoding;
 
+use super::classify::SourceFormat;
 use super::extract::{Extracted, LineKind, Region, squeeze};
 
 /// Groups nest at most this deep; deeper ones are read as if at this depth.
@@ -101,7 +102,10 @@ pub fn read(src: &[u8]) -> Result<Extracted, String> {
         return Err("not an RTF file".into());
     }
     let mut r = Reader {
-        out: Extracted::default(),
+        out: Extracted {
+            format: SourceFormat::Office,
+            ..Extracted::default()
+        },
         para: String::new(),
         cells: Vec::new(),
         table: 0,

@@ -7,6 +7,7 @@ use std::path::Path;
 use regex::Regex;
 use serde::Deserialize;
 
+use super::classify::SourceKind;
 use crate::diagnostic::Diagnostic;
 
 const EMBEDDED: &str = include_str!("rules.toml");
@@ -25,6 +26,9 @@ pub const FIELD_KEYS: [&str; 11] = [
     "有效性",
     "公开方式",
 ];
+
+/// The fields a `<meta>` tag may fill (`[meta_fields]`).
+const META_KEYS: [&str; 5] = ["标题", "机构", "发布时间", "原文链接", "站点"];
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -47,6 +51,37 @@ struct RulesFile {
     spinning: Option<SpinningFile>,
     #[serde(default)]
     noise: Vec<NoiseFile>,
+    #[serde(default)]
+    kinds: BTreeMap<String, KindFile>,
+    #[serde(default)]
+    meta_fields: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    title_shapes: Vec<String>,
+    #[serde(default)]
+    masthead: Vec<String>,
+    #[serde(default)]
+    not_titles: Vec<String>,
+    #[serde(default)]
+    weak_agency_labels: Vec<String>,
+    #[serde(default)]
+    weak_written_labels: Vec<String>,
+    #[serde(default)]
+    sub_unit_suffixes: Vec<String>,
+    #[serde(default)]
+    website_markers: Vec<String>,
+    #[serde(default)]
+    advert_words: Vec<String>,
+}
+
+/// The signals of one source kind: one strong signal, or two different weak ones,
+/// make the kind.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct KindFile {
+    #[serde(default)]
+    strong: Vec<String>,
+    #[serde(default)]
+    weak: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -75,6 +110,13 @@ struct NoiseFile {
     incomplete: Option<String>,
     #[serde(default)]
     title: bool,
+    #[serde(default)]
+    kinds: Vec<String>,
+    unless: Option<String>,
+    unless_next: Option<String>,
+    continues: Option<String>,
+    #[serde(default)]
+    outside_text: bool,
 }
 
 /// What a noise rule removes around the line it matches.
@@ -86,6 +128,8 @@ pub enum Scope {
     AndBefore,
     AndAfter,
     Block,
+    /// Only the clauses (between ，。；！？) that match go; the rest of the line stays.
+    Cut,
 }
 
 /// One compiled noise rule.
@@ -100,6 +144,42 @@ pub struct NoiseRule {
     /// The removed line names the document: the pattern's first group is a title
     /// for a report that has no other.
     pub title: bool,
+    /// The kinds of source the rule was written for; empty for every kind.
+    pub kinds: Vec<SourceKind>,
+    /// A line (or sentence) matching this is the document's own text after all.
+    pub unless: Option<Regex>,
+    /// The lines right after the matching one that go with it while they match this
+    /// (the numbered points of a 温馨提示).
+    pub continues: Option<Regex>,
+    /// The line is the document's own when the next line with text matches this (a
+    /// `附件：` label over the attachments it introduces).
+    pub unless_next: Option<Regex>,
+    /// Written in the site's site.toml: tried on every line, running text included.
+    pub from_site: bool,
+    /// Page furniture that sits around the article (a footer's 网站标识码, the site's
+    /// menu): not tried inside a page's known content element, where such a line is
+    /// the document's own (a notice about the website).
+    pub outside_text: bool,
+}
+
+impl NoiseRule {
+    /// Whether the rule applies to a source of these kinds.
+    pub fn applies_to(&self, kinds: &[SourceKind]) -> bool {
+        self.kinds.is_empty() || self.kinds.iter().any(|k| kinds.contains(k))
+    }
+
+    /// Whether the rule matches this (trimmed) text.
+    pub fn matches(&self, t: &str) -> bool {
+        self.pattern.is_match(t) && !self.unless.as_ref().is_some_and(|u| u.is_match(t))
+    }
+}
+
+/// The compiled signals of one source kind.
+#[derive(Debug)]
+pub struct KindSignals {
+    pub kind: SourceKind,
+    pub strong: Vec<Regex>,
+    pub weak: Vec<Regex>,
 }
 
 /// A field-name variant and the canonical key it stands for.
@@ -133,6 +213,31 @@ pub struct Rules {
     /// What follows the organ a title starts with (`…局关于…`, `…局2022年工作总结`);
     /// entries are regular expressions.
     pub title_agency_followers: Regex,
+    /// Signals of each source kind (see [`super::classify`]).
+    pub kind_signals: Vec<KindSignals>,
+    /// `<meta>` names (lower case) that carry a field, by canonical key, in order.
+    pub meta_fields: Vec<(&'static str, Vec<String>)>,
+    /// The shapes of a 公文's title (关于…的通知, …工作总结); any of them.
+    pub title_shape: Regex,
+    /// 红头 masthead lines (`××人民政府办公室文件`); group 1 is the organ.
+    pub masthead: Vec<Regex>,
+    /// Lines that are never a title (buttons, navigation, site furniture).
+    pub not_title: Regex,
+    /// Labels of 机构 that name where a page came from rather than who issued it
+    /// (`来源：`): the document's own evidence wins over them.
+    pub weak_agency_labels: Vec<String>,
+    /// Labels of 成文日期 whose value gives way to the document's 落款 date.
+    pub weak_written_labels: Vec<String>,
+    /// How the name of a unit inside an organ ends (秘书科, 综合股).
+    pub sub_unit_suffixes: Vec<String>,
+    /// What marks a name as a web site's rather than an organ's.
+    pub website_markers: Regex,
+    /// Words of a spliced advert (`在线`, `官方`, `直营`), longest first: an advert
+    /// with no punctuation around it is cut over the run of them around its match.
+    pub advert_words: Vec<String>,
+    /// Values for fields the raw report does not name (`--set`, `[import.defaults]`),
+    /// the first given for a key winning.
+    pub defaults: Vec<super::defaults::FieldDefault>,
 }
 
 impl Rules {
@@ -155,7 +260,10 @@ impl Rules {
         let mut rules = compile(base, "rules.toml (embedded)", &|m| {
             Diagnostic::error("src/import/rules.toml", None, m)
         })?;
-        let more = compile(extra, "[import]", &site_err)?;
+        let mut more = compile(extra, "[import]", &site_err)?;
+        for rule in &mut more.noise {
+            rule.from_site = true;
+        }
         // Site rules come first: a site knows its own chrome best.
         let mut sel = more.content_selectors;
         sel.extend(rules.content_selectors);
@@ -178,6 +286,36 @@ impl Rules {
             .title_agency_followers
             .extend(more.title_agency_followers);
         rules.spinning_pairs.extend(more.spinning_pairs);
+        for k in more.kind_signals {
+            match rules.kind_signals.iter_mut().find(|s| s.kind == k.kind) {
+                Some(s) => {
+                    s.strong.extend(k.strong);
+                    s.weak.extend(k.weak);
+                }
+                None => rules.kind_signals.push(k),
+            }
+        }
+        for (key, names) in more.meta_fields {
+            match rules.meta_fields.iter_mut().find(|m| m.0 == key) {
+                // A site's names are tried first.
+                Some(m) => m.1.splice(0..0, names).for_each(drop),
+                None => rules.meta_fields.push((key, names)),
+            }
+        }
+        rules.title_shapes.extend(more.title_shapes);
+        let mut masthead = more.masthead;
+        masthead.extend(rules.masthead);
+        rules.masthead = masthead;
+        rules.not_titles.extend(more.not_titles);
+        rules.weak_agency_labels.extend(more.weak_agency_labels);
+        rules.weak_written_labels.extend(more.weak_written_labels);
+        rules.sub_unit_suffixes.extend(more.sub_unit_suffixes);
+        rules.website_markers.extend(more.website_markers);
+        rules.advert_words.extend(more.advert_words);
+        rules
+            .advert_words
+            .sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+        rules.advert_words.dedup();
         if more.spinning_min_pairs_set {
             rules.spinning_min_pairs = more.spinning_min_pairs;
         }
@@ -256,7 +394,24 @@ impl Rules {
                     "[import].title_agency_followers: not a regular expression: {e}"
                 ))
             })?,
+            kind_signals: rules.kind_signals,
+            meta_fields: rules.meta_fields,
+            title_shape: any_of(&rules.title_shapes, "title_shapes", &site_err)?,
+            masthead: rules.masthead,
+            not_title: any_of(&rules.not_titles, "not_titles", &site_err)?,
+            weak_agency_labels: rules.weak_agency_labels,
+            weak_written_labels: rules.weak_written_labels,
+            sub_unit_suffixes: rules.sub_unit_suffixes,
+            website_markers: any_of(&rules.website_markers, "website_markers", &site_err)?,
+            advert_words: rules.advert_words,
+            defaults: super::defaults::from_site(site, &file)?,
         })
+    }
+
+    /// Puts `--set` values before the site's `[import.defaults]`: the command line wins.
+    pub fn add_defaults(&mut self, first: &[super::defaults::FieldDefault]) {
+        let site = std::mem::take(&mut self.defaults);
+        self.defaults = first.iter().cloned().chain(site).collect();
     }
 
     /// The canonical key of a label as written (spaces inside allowed), "" for a known
@@ -268,6 +423,21 @@ impl Rules {
             .find(|l| l.variant == squeezed)
             .map(|l| l.key)
     }
+}
+
+/// One pattern matching any of `patterns` (regular expressions); matches nothing when
+/// there are none.
+fn any_of(
+    patterns: &[String],
+    key: &str,
+    err: &dyn Fn(String) -> Diagnostic,
+) -> Result<Regex, Diagnostic> {
+    if patterns.is_empty() {
+        return Ok(Regex::new("$^").expect("constant pattern"));
+    }
+    let alts: Vec<String> = patterns.iter().map(|p| format!("(?:{p})")).collect();
+    Regex::new(&alts.join("|"))
+        .map_err(|e| err(format!("[import].{key}: not a regular expression: {e}")))
 }
 
 /// Matches any word of the pairs, longest first so a longer word wins.
@@ -288,8 +458,10 @@ fn words_regex(pairs: &[(String, String)]) -> Result<Regex, regex::Error> {
 
 /// The keys of the `[import]` table, for messages.
 const SITE_KEYS: &str = "content_selectors, agency_suffixes, weak_labels, agency_followers, \
-    title_agency_followers, [import.fields], \
-    [import.other_labels], [import.spinning] and [[import.noise]] (pattern, reason, scope, end, incomplete, title)";
+    title_agency_followers, title_shapes, masthead, not_titles, weak_agency_labels, weak_written_labels, \
+    sub_unit_suffixes, website_markers, advert_words, [import.fields], [import.meta_fields], [import.kinds.<kind>], \
+    [import.other_labels], [import.spinning], [import.defaults] and [[import.noise]] \
+    (pattern, reason, scope, end, incomplete, title, kinds, unless, unless_next, continues, outside_text)";
 
 /// Reads a site's `[import]` table key by key, so a message names the key at fault.
 fn site_file(t: &toml::Table, err: &dyn Fn(String) -> Diagnostic) -> Result<RulesFile, Diagnostic> {
@@ -313,6 +485,18 @@ fn site_file(t: &toml::Table, err: &dyn Fn(String) -> Diagnostic) -> Result<Rule
             "fields" => f.fields = one(v, key, err)?,
             "other_labels" => f.other_labels = one(v, key, err)?,
             "spinning" => f.spinning = one(v, key, err)?,
+            "kinds" => f.kinds = one(v, key, err)?,
+            "meta_fields" => f.meta_fields = one(v, key, err)?,
+            "title_shapes" => f.title_shapes = one(v, key, err)?,
+            "masthead" => f.masthead = one(v, key, err)?,
+            "not_titles" => f.not_titles = one(v, key, err)?,
+            "weak_agency_labels" => f.weak_agency_labels = one(v, key, err)?,
+            "weak_written_labels" => f.weak_written_labels = one(v, key, err)?,
+            "sub_unit_suffixes" => f.sub_unit_suffixes = one(v, key, err)?,
+            "website_markers" => f.website_markers = one(v, key, err)?,
+            "advert_words" => f.advert_words = one(v, key, err)?,
+            // Values for missing fields, read by the importer itself (see `Defaults`).
+            "defaults" => {}
             "noise" => {
                 let Some(items) = v.as_array() else {
                     return Err(err(format!(
@@ -346,6 +530,58 @@ struct Compiled {
     weak_labels: Vec<String>,
     agency_followers: Vec<String>,
     title_agency_followers: Vec<String>,
+    kind_signals: Vec<KindSignals>,
+    meta_fields: Vec<(&'static str, Vec<String>)>,
+    title_shapes: Vec<String>,
+    masthead: Vec<Regex>,
+    not_titles: Vec<String>,
+    weak_agency_labels: Vec<String>,
+    weak_written_labels: Vec<String>,
+    sub_unit_suffixes: Vec<String>,
+    website_markers: Vec<String>,
+    advert_words: Vec<String>,
+}
+
+/// The source kinds a rule names (`web` = every web kind); empty for all kinds.
+fn kinds_of(
+    names: &[String],
+    at: &str,
+    err: &dyn Fn(String) -> Diagnostic,
+) -> Result<Vec<SourceKind>, Diagnostic> {
+    let mut out = Vec::new();
+    for n in names {
+        if n == "web" {
+            out.extend(SourceKind::WEB);
+            continue;
+        }
+        match SourceKind::from_name(n) {
+            Some(k) => out.push(k),
+            None => {
+                let known: Vec<&str> = SourceKind::ALL.iter().map(|k| k.name()).collect();
+                return Err(err(format!(
+                    "{at}.kinds: `{n}` is not a kind of source; the kinds are {} and web (all web kinds)",
+                    known.join(", ")
+                )));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn regexes(
+    list: &[String],
+    at: &str,
+    err: &dyn Fn(String) -> Diagnostic,
+) -> Result<Vec<Regex>, Diagnostic> {
+    list.iter()
+        .enumerate()
+        .map(|(i, p)| {
+            Regex::new(p)
+                .map_err(|e| err(format!("{at}[{i}]: `{p}` is not a regular expression: {e}")))
+        })
+        .collect()
 }
 
 fn compile(
@@ -388,6 +624,30 @@ fn compile(
                 "{at}.reason is empty; say why these lines are noise (it goes in the report)"
             )));
         }
+        let unless_next = match &n.unless_next {
+            Some(c) => Some(Regex::new(c).map_err(|x| {
+                err(format!(
+                    "{at}.unless_next: `{c}` is not a regular expression: {x}"
+                ))
+            })?),
+            None => None,
+        };
+        let continues = match &n.continues {
+            Some(c) => Some(Regex::new(c).map_err(|x| {
+                err(format!(
+                    "{at}.continues: `{c}` is not a regular expression: {x}"
+                ))
+            })?),
+            None => None,
+        };
+        let unless = match &n.unless {
+            Some(u) => Some(Regex::new(u).map_err(|x| {
+                err(format!(
+                    "{at}.unless: `{u}` is not a regular expression: {x}"
+                ))
+            })?),
+            None => None,
+        };
         noise.push(NoiseRule {
             pattern,
             reason: n.reason,
@@ -395,6 +655,12 @@ fn compile(
             end,
             incomplete: n.incomplete,
             title: n.title,
+            kinds: kinds_of(&n.kinds, &at, err)?,
+            unless,
+            continues,
+            unless_next,
+            from_site: false,
+            outside_text: n.outside_text,
         });
     }
     let mut labels = Vec::new();
@@ -430,7 +696,57 @@ fn compile(
             )));
         }
     }
+    let mut kind_signals = Vec::new();
+    for (name, k) in &f.kinds {
+        let at = format!("{table}.kinds.{name}");
+        let Some(kind) = SourceKind::from_name(name) else {
+            let known: Vec<&str> = SourceKind::ALL.iter().map(|k| k.name()).collect();
+            return Err(err(format!(
+                "{at}: `{name}` is not a kind of source; the kinds are {}",
+                known.join(", ")
+            )));
+        };
+        kind_signals.push(KindSignals {
+            kind,
+            strong: regexes(&k.strong, &format!("{at}.strong"), err)?,
+            weak: regexes(&k.weak, &format!("{at}.weak"), err)?,
+        });
+    }
+    let mut meta_fields = Vec::new();
+    for (key, names) in f.meta_fields {
+        let Some(k) = META_KEYS.iter().find(|k| **k == key.as_str()) else {
+            return Err(err(format!(
+                "{table}.meta_fields: `{key}` is not a field a <meta> tag can fill; the fields are {}",
+                META_KEYS.join(", ")
+            )));
+        };
+        meta_fields.push((*k, names.iter().map(|n| n.to_ascii_lowercase()).collect()));
+    }
+    // Each masthead pattern needs the organ as its first group.
+    let masthead = regexes(&f.masthead, &format!("{table}.masthead"), err)?;
+    if let Some(bad) = masthead.iter().find(|r| r.captures_len() < 2) {
+        return Err(err(format!(
+            "{table}.masthead: `{bad}` needs a group around the organ's name, e.g. '^(.+?)文件$'"
+        )));
+    }
+    for (name, list) in [
+        ("title_shapes", &f.title_shapes),
+        ("not_titles", &f.not_titles),
+        ("website_markers", &f.website_markers),
+    ] {
+        regexes(list, &format!("{table}.{name}"), err)?;
+    }
     Ok(Compiled {
+        kind_signals,
+        meta_fields,
+        title_shapes: f.title_shapes,
+        masthead,
+        not_titles: f.not_titles,
+        weak_agency_labels: f.weak_agency_labels,
+        weak_written_labels: f.weak_written_labels,
+        sub_unit_suffixes: f.sub_unit_suffixes,
+        website_markers: f.website_markers,
+        advert_words: f.advert_words,
         content_selector_names: f.content_selectors,
         content_selectors,
         agency_suffixes: f.agency_suffixes,

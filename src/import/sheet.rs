@@ -18,6 +18,7 @@ use std::io::Cursor;
 
 use calamine::{Data, DataRef, Reader, SheetType, SheetVisible};
 
+use super::classify::SourceFormat;
 use super::extract::{Extracted, LineKind, Region};
 
 /// At most this many rows are read from one file (all its sheets).
@@ -508,7 +509,10 @@ pub fn csv(bytes: &[u8]) -> Result<(Workbook, &'static str), String> {
 /// (paragraphs), its table (rows of tab-separated cells) and its one-cell trailing
 /// rows (paragraphs). Empty sheets are left out.
 pub fn lines(book: &Workbook) -> Extracted {
-    let mut x = Extracted::default();
+    let mut x = Extracted {
+        format: SourceFormat::Office,
+        ..Extracted::default()
+    };
     let mut table = 0;
     let mut first = true;
     for sheet in &book.sheets {

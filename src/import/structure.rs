@@ -21,58 +21,101 @@ static OUTLINE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("constant pattern")
 });
 
+/// An escaped ordered-list marker at the start of an item (`1\. `, `2\) `).
+static ORDERED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{1,9})\\([.)]) ").expect("constant pattern"));
+
 /// The marker paragraph left in the body where a copy lost text.
 pub fn gap_marker(note: &str) -> String {
     format!("〔此处原文不完整：{note}〕")
 }
 
 /// Splits merged lines at the spaces that were paragraph breaks: before an outline
-/// marker, after a sentence end, or after a short heading-like run.
-pub fn split_merged(text: &str, p: &Piece) -> Vec<Piece> {
+/// marker, after a sentence end, or after a short heading-like run (a title). In a
+/// line merged that way, a section marker right after a sentence end (`…如下：一、`,
+/// `…11.2%。二、`, `…下降。（二）`) starts a paragraph too, space or not.
+/// `line` is the whole line the piece is (part of): whether it was merged is told
+/// from it.
+pub fn split_merged(text: &str, p: &Piece, line: &str) -> Vec<Piece> {
+    static SECTION: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])")
+            .expect("constant pattern")
+    });
     let t = &text[p.start..p.end];
-    if p.kind != LineKind::Para || t.chars().count() <= MERGED_LINE {
+    let gap = |c: char| c == ' ' || c == '\u{3000}';
+    // A merged line has its old paragraph breaks as single spaces between text.
+    let line: Vec<char> = line.trim().chars().collect();
+    let merged = line.len() > MERGED_LINE
+        && line
+            .windows(3)
+            .any(|w| gap(w[1]) && !w[0].is_whitespace() && !w[2].is_whitespace());
+    if p.kind != LineKind::Para || !merged {
         return vec![p.clone()];
     }
-    let mut out = Vec::new();
+    let chars: Vec<(usize, char)> = t.char_indices().collect();
+    // Split points as (end of the paragraph before, start of the next).
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
     let mut seg_start = 0;
-    let bytes: Vec<(usize, char)> = t.char_indices().collect();
-    for (k, &(i, c)) in bytes.iter().enumerate() {
-        if !(c == ' ' || c == '\u{3000}') || k == 0 || k + 1 >= bytes.len() {
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        if k == 0 || k + 1 >= chars.len() {
             continue;
         }
-        let prev = bytes[k - 1].1;
-        let next_i = bytes[k + 1].0;
-        if prev == ' ' || prev == '\u{3000}' || bytes[k + 1].1.is_whitespace() {
+        let prev = chars[k - 1].1;
+        if !gap(c) {
+            // No space: a section marker after a sentence end (`一、` also after a
+            // colon or semicolon; `（一）` there is more often an inline list).
+            let split = match SECTION.find(&t[i..]) {
+                Some(m) if m.as_str().ends_with('、') => {
+                    matches!(prev, '。' | '！' | '？' | '：' | '；')
+                }
+                Some(_) => matches!(prev, '。' | '！' | '？'),
+                None => false,
+            };
+            if split {
+                cuts.push((i, i));
+                seg_start = i;
+            }
+            continue;
+        }
+        let next_i = chars[k + 1].0;
+        if gap(prev) || chars[k + 1].1.is_whitespace() {
             continue;
         }
         let seg = &t[seg_start..i];
         let next = &t[next_i..];
         let short_run = seg.chars().count() <= 30 && !seg.contains(['，', ',', '。', '；']);
+        let titled = seg.chars().count() <= 60 && title_like(seg);
         let split = OUTLINE.is_match(next)
             || matches!(
                 prev,
                 '。' | '！' | '？' | '；' | '：' | '”' | '」' | '!' | '?'
             )
-            || short_run;
+            || short_run
+            || titled;
         if split && !seg.trim().is_empty() {
-            out.push(Piece {
-                start: p.start + seg_start,
-                end: p.start + i,
-                kind: LineKind::Para,
-                bold: Vec::new(),
-            });
+            cuts.push((i, next_i));
             seg_start = next_i;
         }
     }
-    out.push(Piece {
-        start: p.start + seg_start,
-        end: p.end,
-        kind: LineKind::Para,
-        bold: Vec::new(),
-    });
-    if out.len() == 1 {
+    if cuts.is_empty() {
         return vec![p.clone()];
     }
+    let piece = |a: usize, b: usize| Piece {
+        start: p.start + a,
+        end: p.start + b,
+        kind: LineKind::Para,
+        bold: Vec::new(),
+        joins: false,
+    };
+    let mut out = Vec::new();
+    let mut from = 0;
+    for (end, next) in cuts {
+        if !t[from..end].trim().is_empty() {
+            out.push(piece(from, end));
+        }
+        from = next;
+    }
+    out.push(piece(from, t.len()));
     out
 }
 
@@ -111,45 +154,6 @@ pub fn split_glued_heading(text: &str, p: Piece) -> Vec<Piece> {
     ]
 }
 
-/// A converter that writes 〝〞 for quotes also writes 〔〕 for （）: in such a copy,
-/// 〔…〕 around anything but a year (the year of a 文号, `〔2021〕`) becomes （…）.
-/// Byte lengths do not change, so spans into the text stay valid.
-pub fn conversion_brackets(text: &str) -> Option<String> {
-    if !text.contains(['〝', '〞']) || !text.contains('〔') {
-        return None;
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find('〔') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + '〔'.len_utf8()..];
-        match after.find('〕') {
-            Some(close) => {
-                let inner = &after[..close];
-                let year = inner.len() == 4 && inner.bytes().all(|b| b.is_ascii_digit());
-                let short =
-                    !inner.is_empty() && inner.chars().count() <= 12 && !inner.contains('\n');
-                if short && !year {
-                    out.push('（');
-                    out.push_str(inner);
-                    out.push('）');
-                } else {
-                    out.push('〔');
-                    out.push_str(inner);
-                    out.push('〕');
-                }
-                rest = &after[close + '〕'.len_utf8()..];
-            }
-            None => {
-                out.push('〔');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    Some(out)
-}
-
 /// The Markdown heading level of an outline line, `None` for a paragraph.
 fn outline_level(t: &str) -> Option<usize> {
     let c = OUTLINE.captures(t)?;
@@ -176,7 +180,6 @@ fn outline_level(t: &str) -> Option<usize> {
 pub fn escape(s: &str, at_line_start: bool) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        let c = normal_char(c);
         if matches!(
             c,
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '#' | '$'
@@ -196,18 +199,6 @@ pub fn escape(s: &str, at_line_start: bool) -> String {
         }
     }
     out
-}
-
-/// Quotes written as 〝〞, full-width digits and letters, made plain.
-fn normal_char(c: char) -> char {
-    match c {
-        '〝' => '“',
-        '〞' => '”',
-        '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
-            char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-        }
-        _ => c,
-    }
 }
 
 fn inline(text: &str, bold: &[(usize, usize)]) -> String {
@@ -267,11 +258,25 @@ pub fn body(
                             rows.push(
                                 piece_text(*j)
                                     .split('\t')
-                                    .map(|c| escape(c.trim(), false))
+                                    .map(|c| c.trim().to_string())
                                     .collect::<Vec<_>>(),
                             );
                             k += 1;
                         }
+                        // Rows of one cell over a table of several columns (a merged
+                        // title row, `单位：万元`) are its caption, not its header.
+                        let wide = rows.iter().map(Vec::len).max().unwrap_or(0);
+                        while rows.len() > 1
+                            && wide > 1
+                            && rows[0].iter().filter(|c| !c.is_empty()).count() == 1
+                        {
+                            let caption = rows.remove(0).concat();
+                            out.push(escape(&caption, true));
+                        }
+                        let rows: Vec<Vec<String>> = rows
+                            .iter()
+                            .map(|r| r.iter().map(|c| escape(c, false)).collect())
+                            .collect();
                         out.push(table_markdown(&rows));
                         continue;
                     }
@@ -284,7 +289,13 @@ pub fn body(
                         out.push(format!("{hashes} {}", inline(t, &p.bold)));
                     }
                     LineKind::ListItem => {
-                        let item = format!("- {}", inline(t, &p.bold));
+                        // An item a Word list numbered (`1. `) is an ordered item; any
+                        // other is a bullet.
+                        let text = inline(t, &p.bold);
+                        let item = match ORDERED.captures(&text) {
+                            Some(c) => format!("{}{} {}", &c[1], &c[2], &text[c[0].len()..]),
+                            None => format!("- {text}"),
+                        };
                         // Consecutive items make one tight list.
                         let prev_item = k > 0
                             && matches!(&blocks[k - 1], Block::Piece(j) if pieces[*j].kind == LineKind::ListItem);
@@ -297,11 +308,35 @@ pub fn body(
                         }
                     }
                     LineKind::Attachment(a) => match attachments.get(a) {
+                        // The label before the link (`附件：`) stays text.
                         Some(a) => {
-                            out.push(format!("[{}]({})", escape(t, false), link_target(&a.url)))
+                            match t.strip_suffix(a.name.as_str()).filter(|p| !p.is_empty()) {
+                                Some(label) => out.push(format!(
+                                    "{}[{}]({})",
+                                    escape(label, true),
+                                    escape(&a.name, false),
+                                    link_target(&a.url)
+                                )),
+                                None => out.push(format!(
+                                    "[{}]({})",
+                                    escape(t, false),
+                                    link_target(&a.url)
+                                )),
+                            }
                         }
                         None => out.push(inline(t, &p.bold)),
                     },
+                    LineKind::Para
+                        if p.joins
+                            && k > 0
+                            && matches!(&blocks[k - 1], Block::Piece(j) if pieces[*j].kind == LineKind::Para)
+                            && out.last().is_some_and(|l| !l.starts_with('#')) =>
+                    {
+                        // The rest of a run an advert was cut out of.
+                        if let Some(last) = out.last_mut() {
+                            last.push_str(&inline(t, &p.bold));
+                        }
+                    }
                     LineKind::Para => {
                         let next_long = match blocks.get(k + 1) {
                             Some(Block::Piece(j)) => {
@@ -380,8 +415,14 @@ pub fn cut_mid_sentence(t: &str) -> bool {
     if last == '\u{FFFD}' {
         return true;
     }
+    // The 版记 that closes a 公文 (抄送：…, ××办公室 2024年4月3日印发) ends without a stop.
+    static IMPRINT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(^(抄\s*送|抄\s*报|分\s*送|主\s*送)\s*[:：]|印\s*发$|翻\s*印$)")
+            .expect("constant pattern")
+    });
     t.chars().count() > 40
         && (('\u{4e00}'..='\u{9fff}').contains(&last) || matches!(last, '，' | ',' | '、'))
+        && !IMPRINT.is_match(t)
 }
 
 #[cfg(test)]
@@ -408,6 +449,7 @@ mod tests {
             end: t.len(),
             kind: LineKind::Para,
             bold: vec![],
+            joins: false,
         };
         let parts: Vec<&str> = split_glued_heading(t, p)
             .iter()
@@ -424,19 +466,9 @@ mod tests {
             end: t.len(),
             kind: LineKind::Para,
             bold: vec![],
+            joins: false,
         };
         assert_eq!(split_glued_heading(t, p).len(), 1);
-    }
-
-    #[test]
-    fn conversion_brackets_only_in_converted_copies() {
-        assert_eq!(
-            conversion_brackets("“一校一策〞，中学校〔幼儿园〕按庆教〔2021〕5号执行").as_deref(),
-            Some("“一校一策〞，中学校（幼儿园）按庆教〔2021〕5号执行")
-        );
-        assert_eq!(conversion_brackets("中学校〔幼儿园〕"), None);
-        let t = "〝a〞〔园〕";
-        assert_eq!(conversion_brackets(t).map(|c| c.len()), Some(t.len()));
     }
 
     #[test]
@@ -463,8 +495,9 @@ mod tests {
             end: t.len(),
             kind: LineKind::Para,
             bold: vec![],
+            joins: false,
         };
-        let parts: Vec<&str> = split_merged(&t, &p)
+        let parts: Vec<&str> = split_merged(&t, &p, &t)
             .iter()
             .map(|p| &t[p.start..p.end])
             .collect();
@@ -475,7 +508,71 @@ mod tests {
     }
 
     #[test]
-    fn quotes_and_tables() {
+    fn splits_merged_bodies_at_sections_after_a_sentence() {
+        // One line a sharing site merged: sections follow sentence ends with no space.
+        let t = format!(
+            "现将有关情况报告如下：一、总体情况 {}。二、存在的问题 （一）动力不足。{}。（二）业态滞后。三、打算 全年增长15%。 某县商务局 2024年7月12日",
+            "全县消费品市场运行平稳，零售额稳步增长".repeat(4),
+            "居民收入增长放缓，消费意愿偏弱".repeat(4)
+        );
+        let p = Piece {
+            start: 0,
+            end: t.len(),
+            kind: LineKind::Para,
+            bold: vec![],
+            joins: false,
+        };
+        let parts: Vec<&str> = split_merged(&t, &p, &t)
+            .iter()
+            .map(|p| t[p.start..p.end].trim())
+            .collect();
+        for want in [
+            "一、总体情况",
+            "二、存在的问题",
+            "（二）业态滞后。",
+            "三、打算",
+            "某县商务局",
+            "2024年7月12日",
+        ] {
+            assert!(parts.contains(&want), "{want} in {parts:?}");
+        }
+        // Not merged (no spaces between its paragraphs): a long line stays whole.
+        let one = format!("{}：一、甲。二、乙。", "正文".repeat(110));
+        let q = Piece {
+            end: one.len(),
+            ..p
+        };
+        assert_eq!(split_merged(&one, &q, &one).len(), 1);
+    }
+
+    #[test]
+    fn a_tables_title_row_is_its_caption() {
+        let text = "2024年工作安排表\n阶段\t时间\n动员\t3月";
+        let a = "2024年工作安排表".len();
+        let b = a + 1 + "阶段\t时间".len();
+        let row = LineKind::TableRow { table: 1 };
+        let piece = |start, end| Piece {
+            start,
+            end,
+            kind: row,
+            bold: vec![],
+            joins: false,
+        };
+        let pieces = vec![piece(0, a), piece(a + 1, b), piece(b + 1, text.len())];
+        let b = body(
+            text,
+            &pieces,
+            &[Block::Piece(0), Block::Piece(1), Block::Piece(2)],
+            &[],
+        );
+        assert_eq!(
+            b,
+            "2024年工作安排表\n\n| 阶段 | 时间 |\n| --- | --- |\n| 动员 | 3月 |\n"
+        );
+    }
+
+    #[test]
+    fn paragraphs_and_tables() {
         let text = "“一校一策〞\n甲\t乙\n1\t2";
         let a = "“一校一策〞".len();
         let b = a + 1 + "甲\t乙".len();
@@ -484,6 +581,7 @@ mod tests {
             end,
             kind,
             bold: vec![],
+            joins: false,
         };
         let row = LineKind::TableRow { table: 1 };
         let pieces = vec![
@@ -497,6 +595,7 @@ mod tests {
             &[Block::Piece(0), Block::Piece(1), Block::Piece(2)],
             &[],
         );
-        assert_eq!(b, "“一校一策”\n\n| 甲 | 乙 |\n| --- | --- |\n| 1 | 2 |\n");
+        // The quotes are the repair module's to fix; the body keeps them as written.
+        assert_eq!(b, "“一校一策〞\n\n| 甲 | 乙 |\n| --- | --- |\n| 1 | 2 |\n");
     }
 }

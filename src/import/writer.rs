@@ -15,6 +15,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::attachments::{AttachmentReport, BundleFile};
+use super::classify::SourceKind;
 use super::{ImportOptions, ImportSummary, Outcome, Prepared, hex};
 use crate::diagnostic::Diagnostic;
 use crate::document::{Completeness, Document, FrontMatter};
@@ -41,6 +42,12 @@ pub struct Removed {
 pub struct FileReport {
     pub input: String,
     pub encoding: String,
+    /// The kind of source (portal, sharing, blog, wechat, office, notice) and every kind
+    /// with evidence; the rules of these kinds were applied.
+    pub source_kind: Option<SourceKind>,
+    pub source_kinds: Vec<SourceKind>,
+    /// What was seen that made the kinds, e.g. `sharing: 下载文档 (line 3)`.
+    pub source_evidence: Vec<String>,
     /// imported, unchanged, duplicate or failed.
     pub status: String,
     pub output: Option<String>,
@@ -50,6 +57,8 @@ pub struct FileReport {
     pub completeness_note: Option<String>,
     pub removed: Vec<Removed>,
     pub warnings: Vec<String>,
+    /// Conversion artifacts repaired (the only characters import changes), by kind.
+    pub repairs: BTreeMap<String, usize>,
     pub duplicate_of: Option<String>,
     pub error: Option<String>,
     /// What makes it a duplicate: the same 索引号, or the same title and text.
@@ -122,11 +131,21 @@ fn identities(p: &Prepared) -> Vec<(String, String)> {
     let text = |s: &str| -> String {
         // Link addresses differ between copies (a local file, the portal's address).
         let without_targets = LINK_TARGET.replace_all(s, "");
-        without_targets
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
+        let mut out = String::with_capacity(without_targets.len());
+        for c in without_targets.chars() {
+            // Letters and digits, lower case; the common cases first, without the
+            // Unicode tables (Han characters have no case).
+            if c.is_ascii() {
+                if c.is_ascii_alphanumeric() {
+                    out.push(c.to_ascii_lowercase());
+                }
+            } else if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+                out.push(c);
+            } else if c.is_alphanumeric() {
+                out.extend(c.to_lowercase());
+            }
+        }
+        out
     };
     let mut h = Sha256::new();
     h.update(text(&p.front.title).as_bytes());

@@ -177,8 +177,11 @@ impl Site {
                 errors.push(Diagnostic::error(
                     &file,
                     Some(2),
-                    "`机构` is missing; add `机构: <发布机构全称>` to the front matter \
-                     (the importer leaves it out when the raw report does not name the organ)",
+                    "`机构` is missing; add `机构: <发布机构全称>` to the front matter, or \
+                     import again with `gongkai import --set 机构=<发布机构全称>` (fills it \
+                     where a report names no organ) or an [import.defaults] table in \
+                     site.toml (the importer leaves it out when the raw report does not \
+                     name the organ)",
                 ));
             }
             let first = d.path.split('/').next().unwrap_or("");
