@@ -71,7 +71,10 @@ pub fn extract(
     progress: &Progress,
 ) -> Result<Reading, String> {
     let mut text = read(bytes)?;
-    let mut warnings = std::mem::take(&mut text.notes);
+    // Pages or characters past a cap: the text stops early, so the document is marked
+    // incomplete there (office::note), not only warned about.
+    let cut = (!text.notes.is_empty()).then(|| std::mem::take(&mut text.notes).join("；"));
+    let mut warnings = Vec::new();
     if text.unmapped > 0 {
         warnings.push(format!(
             "{} characters were left out: the PDF's fonts do not say which characters they are \
@@ -179,7 +182,7 @@ pub fn extract(
         },
         ocr: (!recognised.is_empty()).then(|| ocr::ocr_note(&recognised)),
         warnings,
-        cut: None,
+        cut,
     })
 }
 
