@@ -698,7 +698,8 @@ fn choose_title(
             let starts_title = opens(i)
                 || text_of(i).contains("关于")
                 || agency_in_title(text_of(i), rules).is_some();
-            if j > i && !starts_title && whole(&rest) {
+            // Nor a line that already holds them (`题目_某某文库` over `题目`).
+            if j > i && (!starts_title || text_of(i).contains(rest.as_str())) && whole(&rest) {
                 continue 'head;
             }
             if (alone || j > i) && whole(&joined) {
