@@ -470,10 +470,20 @@ pub fn gather(
         if let Some(date) = is_date_line(d)
             && is_agency_name(a, rules)
         {
+            // A joint document (联合行文) signs with each organ on its own line, the
+            // lead organ first (GB/T 9704 §7.3.5): the topmost of them is the issuer.
+            let mut top = w - 1;
+            while top > 0 && w - top < 6 && is_agency_name(text_of(live[top - 1]), rules) {
+                top -= 1;
+            }
             signed = Some(Closing {
                 date,
                 line: line_no(pieces[live[w]].start),
-                organ: Some((a.to_string(), line_no(pieces[live[w - 1]].start))),
+                organ: Some((
+                    text_of(live[top]).to_string(),
+                    line_no(pieces[live[top]].start),
+                )),
+                signers: w - top,
             });
             break;
         }
@@ -481,7 +491,13 @@ pub fn gather(
     if signed.is_none() {
         signed = closing_date(x, pieces, &live, rules);
     }
-    if let Some(Closing { date, line, organ }) = &signed {
+    if let Some(Closing {
+        date,
+        line,
+        organ,
+        signers,
+    }) = &signed
+    {
         md.set(
             "成文日期",
             date.clone(),
@@ -491,7 +507,12 @@ pub fn gather(
             },
         );
         if let Some((a, l)) = organ {
-            organs.add(a, format!("落款 (line {l})"), Rank::Document, rules);
+            let from = if *signers > 1 {
+                format!("落款 (line {l}), the first of {signers} organs signing (联合行文)")
+            } else {
+                format!("落款 (line {l})")
+            };
+            organs.add(a, from, Rank::Document, rules);
         }
     }
     // A `来源：` line closing the text (a WeChat or portal article names the organ it
@@ -850,6 +871,8 @@ struct Closing {
     date: String,
     line: usize,
     organ: Option<(String, usize)>,
+    /// How many organs sign it (more than one: a joint document).
+    signers: usize,
 }
 
 /// A date standing alone at the end of the text, after the 附件, 版记 and note lines
@@ -892,6 +915,7 @@ fn closing_date(x: &Extracted, pieces: &[Piece], live: &[usize], rules: &Rules) 
     Some(Closing {
         date,
         line: line_no(i),
+        signers: usize::from(organ.is_some()),
         organ,
     })
 }
