@@ -316,6 +316,15 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
             }
         }
     }
+    // A saved article without that script may still show the time in its header.
+    if let Some(t) = scraper::Selector::parse("#publish_time")
+        .ok()
+        .and_then(|sel| doc.select(&sel).next())
+        .map(|e| squeeze(&e.text().collect::<String>()))
+        .filter(|t| !t.is_empty())
+    {
+        page.meta.insert("#publish_time".into(), t);
+    }
     let root = doc.root_element();
     let body = scraper::Selector::parse("body")
         .ok()

@@ -287,6 +287,9 @@ pub fn gather(
             "WeChat publish time (var ct)",
         );
     }
+    if let Some(d) = meta("#publish_time").and_then(parse_date) {
+        md.set("发布时间", d, "WeChat publish time (#publish_time)");
+    }
     if let Some(a) = meta("author")
         && is_agency_name(a, rules)
     {
