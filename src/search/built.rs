@@ -30,7 +30,10 @@ pub struct BuiltIndex {
 #[derive(Default)]
 struct Pending {
     shards: BTreeSet<usize>,
-    chunks: BTreeSet<u32>,
+    /// Documents whose record or text changed.
+    docs: BTreeSet<u32>,
+    /// Text part files of a document that now has fewer parts.
+    removed_parts: BTreeSet<(u32, usize)>,
     core: bool,
     /// The shard count of the files written (0: none yet). When it differs from the
     /// current count, every shard is written and the surplus removed.
@@ -83,7 +86,7 @@ impl BuiltIndex {
     /// replacing the index folders of an earlier build; returns what it wrote.
     pub fn write(&mut self, output_root: &Path) -> io::Result<SearchStats> {
         let dir = output_root.join("search");
-        for sub in ["t", "d"] {
+        for sub in ["t", "d", "x"] {
             let p = dir.join(sub);
             if p.is_dir() {
                 fs::remove_dir_all(&p)?;
@@ -95,11 +98,7 @@ impl BuiltIndex {
             ..SearchStats::default()
         };
         let mut put = |rel: &str, text: &str| -> io::Result<()> {
-            let path = dir.join(rel);
-            if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent)?;
-            }
-            fs::write(&path, text)?;
+            fs::write(dir.join(rel), text)?;
             stats.files += 1;
             stats.bytes += text.len() as u64;
             Ok(())
@@ -108,12 +107,29 @@ impl BuiltIndex {
             put(&format!("t/{n}.js"), &format::shard_file(n, terms))?;
         }
         put("core.js", &self.core_file())?;
-        self.records.for_each_chunk(|chunk, records| {
-            put(
-                &format::doc_file_path(chunk),
-                &format::doc_file(chunk, records),
-            )
-        })?;
+        // Tens of thousands of small files: written in parallel, a folder's worth of
+        // documents at a time.
+        self.records
+            .for_each_batch(format::DOCS_PER_FOLDER as usize, |first, docs| {
+                if let Some(parent) = dir.join(format::doc_file_path(first)).parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                if let Some(parent) = dir.join(format::text_file_path(first, 0)).parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                let written: io::Result<Vec<(usize, u64)>> = docs
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, files)| {
+                        write_doc(&dir, first + i as u32, files, |p, b| fs::write(p, b))
+                    })
+                    .collect();
+                for (files, bytes) in written? {
+                    stats.files += files;
+                    stats.bytes += bytes;
+                }
+                Ok(())
+            })?;
         self.pending = Pending {
             written_shards: self.shards.len(),
             ..Pending::default()
@@ -166,10 +182,16 @@ impl BuiltIndex {
             self.pending.core = true;
         }
 
-        let record = format::doc_record(new);
-        if record != format::doc_record(old) {
-            self.records.replaced.insert(id, record);
-            self.pending.chunks.insert(id / format::DOCS_PER_FILE);
+        let (was, now) = (format::doc_files(old), format::doc_files(new));
+        if was != now {
+            for k in now.parts.len()..was.parts.len() {
+                self.pending.removed_parts.insert((id, k));
+            }
+            for k in 0..now.parts.len() {
+                self.pending.removed_parts.remove(&(id, k));
+            }
+            self.records.replaced.insert(id, now.to_line());
+            self.pending.docs.insert(id);
         }
     }
 
@@ -212,22 +234,29 @@ impl BuiltIndex {
         if let Some(e) = failed {
             return Err(e);
         }
+        while let Some(id) = self.pending.docs.first().copied() {
+            let files = self.records.read(id)?;
+            let (n, bytes) = write_doc(&dir, id, &files, |path, bytes| {
+                let rel = path.strip_prefix(&dir).map_err(io::Error::other)?;
+                replace_file(&dir, &rel.to_string_lossy(), bytes)
+            })?;
+            stats.files += n;
+            stats.bytes += bytes;
+            self.pending.docs.remove(&id);
+        }
+        while let Some((id, k)) = self.pending.removed_parts.first().copied() {
+            match fs::remove_file(dir.join(format::text_file_path(id, k))) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            self.pending.removed_parts.remove(&(id, k));
+        }
         let mut put = |rel: &str, text: &str| -> io::Result<()> {
             replace_file(&dir, rel, text.as_bytes())?;
             stats.files += 1;
             stats.bytes += text.len() as u64;
             Ok(())
         };
-        while let Some(chunk) = self.pending.chunks.first().copied() {
-            let first = chunk * format::DOCS_PER_FILE;
-            let last = (first + format::DOCS_PER_FILE).min(self.records.len() as u32);
-            let records = self.records.read(first..last)?;
-            put(
-                &format::doc_file_path(chunk),
-                &format::doc_file(chunk, &records),
-            )?;
-            self.pending.chunks.remove(&chunk);
-        }
         if self.pending.core || resharded {
             put("core.js", &self.core_file())?;
             self.pending.core = false;
@@ -423,6 +452,25 @@ fn set_in_field(field: &[u8], low_bits: u32, id: u32, value: Option<u32>) -> Vec
         format::push_varint(&mut out, entry(id - base, value));
     }
     out
+}
+
+/// Writes document `id`'s record file and text parts under `dir` with `write`; returns
+/// the number of files and bytes.
+fn write_doc(
+    dir: &Path,
+    id: u32,
+    files: &format::DocFiles,
+    write: impl Fn(&Path, &[u8]) -> io::Result<()>,
+) -> io::Result<(usize, u64)> {
+    let record = format::doc_file(id, &files.record);
+    write(&dir.join(format::doc_file_path(id)), record.as_bytes())?;
+    let mut bytes = record.len() as u64;
+    for (k, part) in files.parts.iter().enumerate() {
+        let text = format::text_file(id, k, part);
+        write(&dir.join(format::text_file_path(id, k)), text.as_bytes())?;
+        bytes += text.len() as u64;
+    }
+    Ok((1 + files.parts.len(), bytes))
 }
 
 /// Writes `dir/rel` through a temporary name and a rename.

@@ -6,11 +6,17 @@
 //! (characters 32..63 continue, 0..31 end; low bits first). A title or meta entry is
 //! the gap to the previous document id (the first: the id); a body entry is
 //! `gap << TF_BITS | tf_code(count)`. Most body entries are one byte.
+//!
+//! Each document also gets its own small file (`d/…/<id>.js`: what a result shows, and
+//! one Bloom filter of terms per part of its text) and its whole text in parts
+//! (`x/…/<id>-<k>.js`, [`PART_CHARS`] characters each), so a result's snippet can come
+//! from anywhere in the text and a phrase can be checked as typed, loading only the
+//! parts of the documents on screen.
 
 use super::SearchDocument;
 use super::tokenize::Term;
 
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// base64url: safe inside a JS string literal and a file name.
 pub const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -22,15 +28,23 @@ pub const FLAG_META: u8 = 2;
 /// keeps the first query far below 1 MB however large the archive is.
 pub const SHARD_TARGET_BYTES: usize = 48 * 1024;
 
-/// Characters of body text kept per document for the snippet.
-pub const EXCERPT_CHARS: usize = 600;
+/// Characters of body text in one part file (`x/`): a result on screen loads one or
+/// two of them for its snippet (about 3.6 kB each), not its whole text.
+pub const PART_CHARS: usize = 1200;
 
-/// Documents per file under `search/d/`: a page of results loads a few small files,
-/// and a large archive does not get one file per document on top of its pages.
-pub const DOCS_PER_FILE: u32 = 8;
+/// A part's Bloom filter also holds the terms of this many characters of the next
+/// part, so a phrase that starts in one part and ends in the next is found in the first.
+pub const BLOOM_OVERLAP: usize = 32;
 
-/// Files per folder under `search/d/`, so no folder gets huge.
-pub const FILES_PER_FOLDER: u32 = 1000;
+/// Bloom filter bits per distinct term (two hash functions): about 15% false hits for
+/// one term, under 0.4% for a three-bigram phrase. A false hit only costs loading a
+/// part that is then checked.
+pub const BLOOM_BITS_PER_TERM: usize = 4;
+
+/// Documents per folder under `search/d/` and `search/x/`: a folder holds 100 document
+/// files, or 100 documents' text parts (under 10,000 files unless those documents
+/// average 100 parts), and the level above 1,000 folders.
+pub const DOCS_PER_FOLDER: u32 = 100;
 
 pub fn push_varint(out: &mut Vec<u8>, mut v: u32) {
     while v >= 32 {
@@ -179,22 +193,34 @@ pub fn core_file(shards: usize, agencies: &[&str], docs: &[CoreDoc]) -> String {
     }
     let agencies: Vec<String> = agencies.iter().map(|a| json(a)).collect();
     format!(
-        "gongkaiSearch.core({{\"version\":{FORMAT_VERSION},\"documents\":{},\"shards\":{shards},\"docsPerFile\":{DOCS_PER_FILE},\"filesPerFolder\":{FILES_PER_FOLDER},\"minYear\":{min_year},\"agencies\":[{}],\"facts\":\"{}\"}});\n",
+        "gongkaiSearch.core({{\"version\":{FORMAT_VERSION},\"documents\":{},\"shards\":{shards},\"docsPerFolder\":{DOCS_PER_FOLDER},\"minYear\":{min_year},\"agencies\":[{}],\"facts\":\"{}\"}});\n",
         docs.len(),
         agencies.join(","),
         std::str::from_utf8(&facts).unwrap_or("")
     )
 }
 
-pub fn doc_file_path(chunk: u32) -> String {
-    format!("d/{}/{}.js", chunk / FILES_PER_FOLDER, chunk)
+/// `<top>/<middle>` of document `id`'s files: at most 1,000 middle folders under a top one.
+fn doc_folder(id: u32) -> String {
+    let folder = id / DOCS_PER_FOLDER;
+    format!("{}/{}", folder / 1000, folder % 1000)
 }
 
-/// The first [`EXCERPT_CHARS`] characters of the body with runs of white space as one
-/// space: enough for a snippet when the match is near the top, and for a summary
-/// otherwise, at a bounded cost per document.
-pub fn excerpt(text: &str) -> String {
-    let mut out = String::new();
+/// Where document `id`'s record file goes, under `search/`.
+pub fn doc_file_path(id: u32) -> String {
+    format!("d/{}/{id}.js", doc_folder(id))
+}
+
+/// Where part `k` of document `id`'s text goes, under `search/`.
+pub fn text_file_path(id: u32, k: usize) -> String {
+    format!("x/{}/{id}-{k}.js", doc_folder(id))
+}
+
+/// The body with runs of white space as one space, cut into parts of [`PART_CHARS`]
+/// characters (the last one shorter).
+pub fn text_parts(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
     let mut count = 0;
     let mut space = false;
     for c in text.trim().chars() {
@@ -202,37 +228,118 @@ pub fn excerpt(text: &str) -> String {
             space = true;
             continue;
         }
-        if space {
-            out.push(' ');
+        for c in [' ', c].into_iter().skip(usize::from(!space)) {
+            if count == PART_CHARS {
+                parts.push(std::mem::take(&mut cur));
+                count = 0;
+            }
+            cur.push(c);
             count += 1;
-            space = false;
         }
-        if count >= EXCERPT_CHARS {
-            break;
-        }
-        out.push(c);
-        count += 1;
+        space = false;
     }
-    out
+    if !cur.is_empty() {
+        parts.push(cur);
+    }
+    parts
 }
 
-/// `gongkaiSearch.docs(chunk,[…]);` around the [`doc_record`]s of one chunk.
-pub fn doc_file(chunk: u32, records: &[String]) -> String {
-    format!("gongkaiSearch.docs({chunk},[{}]);\n", records.join(",\n"))
+/// The second Bloom hash, from the first (search.js computes the same).
+fn bloom_mix(h: u32) -> u32 {
+    let h = (h ^ (h >> 16)).wrapping_mul(0x045D_9F3B);
+    h ^ (h >> 16)
 }
 
-/// One document's JSON object: what a result shows.
-pub fn doc_record(d: &SearchDocument<'_>) -> String {
-    format!(
-        "{{\"url\":{},\"title\":{},\"agency\":{},\"published\":{},\"indexNo\":{},\"docNo\":{},\"excerpt\":{}}}",
+/// A Bloom filter of the terms of `text`, in [`ALPHABET`] characters (6 bits each, bit
+/// `b` in character `b / 6` at `1 << (b % 6)`); bits `h1 % m` and `bloom_mix(h1) % m`
+/// of each term, `h1` its [`hash_term`](super::tokenize::hash_term).
+pub fn bloom(text: &str) -> String {
+    let mut hashes = Vec::new();
+    super::tokenize::for_each_term(text, |t| hashes.push(super::tokenize::hash_term(&t)));
+    hashes.sort_unstable();
+    hashes.dedup();
+    let chars = (hashes.len() * BLOOM_BITS_PER_TERM).div_ceil(6).max(1);
+    let m = (chars * 6) as u32;
+    let mut bits = vec![0u8; chars];
+    for h in hashes {
+        for b in [h % m, bloom_mix(h) % m] {
+            bits[(b / 6) as usize] |= 1 << (b % 6);
+        }
+    }
+    bits.into_iter()
+        .map(|v| ALPHABET[v as usize] as char)
+        .collect()
+}
+
+/// One document as its files hold it: the record (JSON) and its text parts (each a
+/// JSON string).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocFiles {
+    pub record: String,
+    pub parts: Vec<String>,
+}
+
+impl DocFiles {
+    /// One line (records and JSON strings escape their tabs and line breaks).
+    pub fn to_line(&self) -> String {
+        let mut line = self.record.clone();
+        for p in &self.parts {
+            line.push('\t');
+            line.push_str(p);
+        }
+        line
+    }
+
+    pub fn from_line(line: &str) -> DocFiles {
+        let mut fields = line.split('\t');
+        DocFiles {
+            record: fields.next().unwrap_or_default().to_string(),
+            parts: fields.map(str::to_string).collect(),
+        }
+    }
+}
+
+/// `gongkaiSearch.doc(id,{…});`: document `id`'s record.
+pub fn doc_file(id: u32, record: &str) -> String {
+    format!("gongkaiSearch.doc({id},{record});\n")
+}
+
+/// `gongkaiSearch.text(id,k,"…");`: part `k` of document `id`'s text.
+pub fn text_file(id: u32, k: usize, part_json: &str) -> String {
+    format!("gongkaiSearch.text({id},{k},{part_json});\n")
+}
+
+/// What a result shows, and where its text is: the record (with, per text part, the
+/// part's [`bloom`] of its terms and the first [`BLOOM_OVERLAP`] characters of the next
+/// part) and the parts.
+pub fn doc_files(d: &SearchDocument<'_>) -> DocFiles {
+    let parts = text_parts(d.text);
+    let blooms: Vec<String> = parts
+        .iter()
+        .enumerate()
+        .map(|(k, part)| match parts.get(k + 1) {
+            Some(next) => {
+                let overlap: String = next.chars().take(BLOOM_OVERLAP).collect();
+                bloom(&format!("{part}{overlap}"))
+            }
+            None => bloom(part),
+        })
+        .collect();
+    let record = format!(
+        "{{\"url\":{},\"title\":{},\"agency\":{},\"published\":{},\"indexNo\":{},\"docNo\":{},\"parts\":{},\"blooms\":\"{}\"}}",
         json(d.url_path),
         json(d.title),
         json(d.agency),
         json(d.published),
         json(d.index_no),
         json(d.doc_no),
-        json(&excerpt(d.text)),
-    )
+        parts.len(),
+        blooms.join(" "),
+    );
+    DocFiles {
+        record,
+        parts: parts.iter().map(|p| json(p)).collect(),
+    }
 }
 
 #[cfg(test)]
@@ -276,9 +383,51 @@ mod tests {
     }
 
     #[test]
-    fn excerpts_collapse_space_and_stop_at_the_limit() {
-        assert_eq!(excerpt("  一\n\n二  三 "), "一 二 三");
-        let long = "字".repeat(EXCERPT_CHARS + 10);
-        assert_eq!(excerpt(&long).chars().count(), EXCERPT_CHARS);
+    fn text_parts_collapse_space_and_cut_at_the_limit() {
+        assert_eq!(text_parts("  一\n\n二  三 "), ["一 二 三"]);
+        assert!(text_parts(" \n ").is_empty());
+        let long = "字".repeat(PART_CHARS * 2 + 10);
+        let parts = text_parts(&long);
+        assert_eq!(
+            parts.iter().map(|p| p.chars().count()).collect::<Vec<_>>(),
+            [PART_CHARS, PART_CHARS, 10]
+        );
+        // A space that falls on a boundary starts the next part.
+        let edge = format!("{} 尾", "字".repeat(PART_CHARS));
+        assert_eq!(text_parts(&edge)[1], " 尾");
+    }
+
+    #[test]
+    fn a_bloom_filter_holds_its_terms() {
+        let text = "做好疫情防控工作 wifi";
+        let b = bloom(text);
+        let m = (b.len() * 6) as u32;
+        let bits: Vec<u32> = b.bytes().map(digit).collect();
+        let has = |t: &Term| {
+            let h = super::super::tokenize::hash_term(t);
+            [h % m, bloom_mix(h) % m]
+                .iter()
+                .all(|&x| bits[(x / 6) as usize] & (1 << (x % 6)) != 0)
+        };
+        super::super::tokenize::for_each_term(text, |t| assert!(has(&t), "{}", t.text()));
+        // 4 bits a term: 8 unigrams, 7 bigrams and a word → 64 bits → 11 characters.
+        assert_eq!(b.len(), 11);
+    }
+
+    #[test]
+    fn doc_files_round_trip_through_a_line() {
+        let text = format!("{}后记", "内容。".repeat(500));
+        let d = SearchDocument {
+            url_path: "2024/a/",
+            title: "标题\t制表",
+            text: &text,
+            ..Default::default()
+        };
+        let files = doc_files(&d);
+        assert_eq!(files.parts.len(), 2);
+        assert!(files.record.contains("\"parts\":2,"), "{}", files.record);
+        assert_eq!(DocFiles::from_line(&files.to_line()), files);
+        assert_eq!(doc_file_path(123_456), "d/1/234/123456.js");
+        assert_eq!(text_file_path(7, 3), "x/0/0/7-3.js");
     }
 }

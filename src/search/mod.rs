@@ -12,8 +12,10 @@
 //! - `search/core.js`: document count, shard count, 机构 names, and per document its
 //!   机构, 年份 and field lengths (for filters and scoring);
 //! - `search/t/<n>.js`: term shards, a term's postings in shard `fnv1a(term) % count`;
-//! - `search/d/<k>/<chunk>.js`: per document (8 to a file) its title, 机构, dates, numbers, link and a
-//!   short text excerpt for the snippet.
+//! - `search/d/…/<id>.js`: per document its title, 机构, dates, numbers, link, and a
+//!   Bloom filter of the terms of each part of its text;
+//! - `search/x/…/<id>-<k>.js`: the document's text in parts, for snippets from anywhere
+//!   in it and for checking a phrase as typed.
 
 mod built;
 mod engine;
@@ -160,7 +162,8 @@ fn count_terms(doc: &SearchDocument<'_>) -> DocTerms {
     }
 }
 
-/// The index being built. Holds encoded postings and a short excerpt per document.
+/// The index being built. Holds encoded postings; each document's record and text
+/// wait in a temporary file.
 pub struct SearchIndex {
     /// Postings in [`PARTS`] maps by term hash, so batches merge in parallel.
     postings: Vec<HashMap<Term, Postings>>,
@@ -199,10 +202,11 @@ impl SearchIndex {
     /// build that has a chunk of documents at hand should pass it here.
     pub fn add_batch(&mut self, docs: &[SearchDocument<'_>]) {
         let first_id = self.facts.len() as u32;
-        let counted: Vec<DocTerms> = if docs.len() == 1 {
-            docs.iter().map(count_terms).collect()
+        let count = |d: &SearchDocument<'_>| (count_terms(d), format::doc_files(d).to_line());
+        let (counted, lines): (Vec<DocTerms>, Vec<String>) = if docs.len() == 1 {
+            docs.iter().map(count).unzip()
         } else {
-            docs.par_iter().map(count_terms).collect()
+            docs.par_iter().map(count).unzip()
         };
         // Regroup by partition (moving the terms), then fill each partition's map in
         // document order: the same map contents as one document at a time.
@@ -247,7 +251,7 @@ impl SearchIndex {
             self.postings.par_iter_mut().zip(by_part).for_each(merge);
         }
 
-        for (doc, &(title_terms, body_terms)) in docs.iter().zip(&lengths) {
+        for ((doc, &(title_terms, body_terms)), line) in docs.iter().zip(&lengths).zip(lines) {
             let agency = if doc.agency.is_empty() {
                 0
             } else if let Some(&a) = self.agency_ids.get(doc.agency) {
@@ -264,7 +268,7 @@ impl SearchIndex {
                 title_terms,
                 body_terms,
             });
-            self.records.push(&format::doc_record(doc));
+            self.records.push(&line);
         }
     }
 
@@ -327,8 +331,8 @@ impl SearchIndex {
 }
 
 /// The per-document records, kept in an unnamed temporary file while documents are
-/// added (a record holds an excerpt: at 100,000 documents they are about 200 MB the
-/// build need not hold). An error is kept and reported when the index is written,
+/// added (a record comes with the document's whole text: at 100,000 documents about
+/// 2 GB the build need not hold). An error is kept and reported when the index is written,
 /// since `add` cannot fail.
 #[derive(Default)]
 struct RecordSpool {
@@ -402,36 +406,32 @@ impl Records {
         }
     }
 
-    /// The records of documents `ids`, in order.
-    fn read(&self, ids: std::ops::Range<u32>) -> io::Result<Vec<String>> {
-        let file = self.file()?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(r) = self.replaced.get(&id) {
-                out.push(r.clone());
-                continue;
-            }
-            let (Some(mut file), Some(&start)) = (file, self.starts.get(id as usize)) else {
-                return Err(io::Error::other(format!("no search record {id}")));
-            };
-            let end = self
-                .starts
-                .get(id as usize + 1)
-                .copied()
-                .unwrap_or(self.end);
-            let mut bytes = vec![0u8; (end - start).saturating_sub(1) as usize];
-            file.seek(SeekFrom::Start(start))?;
-            file.read_exact(&mut bytes)?;
-            out.push(String::from_utf8(bytes).map_err(io::Error::other)?);
+    /// The files of document `id`.
+    fn read(&self, id: u32) -> io::Result<format::DocFiles> {
+        if let Some(r) = self.replaced.get(&id) {
+            return Ok(format::DocFiles::from_line(r));
         }
-        Ok(out)
+        let file = self.file()?;
+        let (Some(mut file), Some(&start)) = (file, self.starts.get(id as usize)) else {
+            return Err(io::Error::other(format!("no search record {id}")));
+        };
+        let end = self
+            .starts
+            .get(id as usize + 1)
+            .copied()
+            .unwrap_or(self.end);
+        let mut bytes = vec![0u8; (end - start).saturating_sub(1) as usize];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut bytes)?;
+        let line = String::from_utf8(bytes).map_err(io::Error::other)?;
+        Ok(format::DocFiles::from_line(&line))
     }
 
-    /// Every record in order, a chunk of [`format::DOCS_PER_FILE`] at a time, read in one
-    /// pass.
-    fn for_each_chunk(
+    /// Every document's files in id order, `batch` documents at a time, read in one pass.
+    fn for_each_batch(
         &self,
-        mut f: impl FnMut(u32, &[String]) -> io::Result<()>,
+        batch: usize,
+        mut f: impl FnMut(u32, Vec<format::DocFiles>) -> io::Result<()>,
     ) -> io::Result<()> {
         let Some(mut file) = self.file()? else {
             return Ok(());
@@ -439,24 +439,20 @@ impl Records {
         file.seek(SeekFrom::Start(0))?;
         let mut lines = BufReader::new(file).lines();
         let mut id = 0u32;
-        let mut chunk = 0u32;
         loop {
-            let mut records = Vec::with_capacity(format::DOCS_PER_FILE as usize);
-            for line in lines.by_ref().take(format::DOCS_PER_FILE as usize) {
+            let first = id;
+            let mut docs = Vec::with_capacity(batch);
+            for line in lines.by_ref().take(batch) {
                 let line = line?;
-                records.push(self.replaced.get(&id).cloned().unwrap_or(line));
+                let line = self.replaced.get(&id).map_or(line.as_str(), String::as_str);
+                docs.push(format::DocFiles::from_line(line));
                 id += 1;
             }
-            if records.is_empty() {
+            if docs.is_empty() {
                 return Ok(());
             }
-            f(chunk, &records)?;
-            chunk += 1;
+            f(first, docs)?;
         }
-    }
-
-    fn len(&self) -> usize {
-        self.starts.len()
     }
 }
 
@@ -496,27 +492,31 @@ mod tests {
     }
 
     #[test]
-    fn records_come_back_in_order_in_chunks() {
+    fn each_document_gets_a_record_and_its_text_in_parts() {
         let dir = tempfile::tempdir().unwrap();
         let mut index = SearchIndex::new();
         let paths: Vec<String> = (0..10).map(|i| format!("d{i:02}/")).collect();
+        let long = format!("{}结尾处的词语", "正文。".repeat(format::PART_CHARS / 3));
         for p in &paths {
             index.add(&SearchDocument {
                 url_path: p,
                 title: "标题\n第二行",
+                text: if p == "d09/" { &long } else { "短文" },
                 ..Default::default()
             });
         }
         let stats = index.write(dir.path()).unwrap();
         assert_eq!(stats.documents, 10);
-        let first = fs::read_to_string(dir.path().join("search/d/0/0.js")).unwrap();
-        let second = fs::read_to_string(dir.path().join("search/d/0/1.js")).unwrap();
+        let first = fs::read_to_string(dir.path().join("search/d/0/0/0.js")).unwrap();
         assert!(
-            first.starts_with("gongkaiSearch.docs(0,[{\"url\":\"d00/\""),
+            first.starts_with("gongkaiSearch.doc(0,{\"url\":\"d00/\""),
             "{first}"
         );
-        assert_eq!(first.matches("\"url\"").count(), 8);
-        assert!(second.contains("\"d09/\"") && second.matches("\"url\"").count() == 2);
-        assert!(first.contains("标题\\n第二行"));
+        assert!(first.contains("标题\\n第二行") && first.contains("\"parts\":1,"));
+        let text = fs::read_to_string(dir.path().join("search/x/0/0/0-0.js")).unwrap();
+        assert_eq!(text, "gongkaiSearch.text(0,0,\"短文\");\n");
+        let tail = fs::read_to_string(dir.path().join("search/x/0/0/9-1.js")).unwrap();
+        assert!(tail.contains("结尾处的词语"), "{tail}");
+        assert!(!dir.path().join("search/x/0/0/9-2.js").exists());
     }
 }

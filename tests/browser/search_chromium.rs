@@ -30,8 +30,8 @@ pub fn write_runner(root: &Path, url_prefix: &str, queries: &[fixture::FixtureQu
   var out = [];
   for (const r of {req}) {{
     const res = await gongkaiSearch.search(r.q, {{ agency: r.agency, year: r.year }});
-    const docs = await gongkaiSearch.loadDocs(res.hits.slice(0, 10).map(function (h) {{ return h.id; }}));
-    out.push({{ q: r.q, total: res.total, urls: docs.map(function (d) {{ return d.url; }}) }});
+    const page = await gongkaiSearch.results(res).next(10);
+    out.push({{ q: r.q, total: res.total, urls: page.map(function (it) {{ return it.record.url; }}) }});
   }}
   document.getElementById("out").textContent = JSON.stringify(out);
 }})().catch(function (e) {{ document.getElementById("out").textContent = "ERROR " + e; }});

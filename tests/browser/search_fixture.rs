@@ -40,6 +40,8 @@ pub struct FixtureQuery {
     pub first: Option<String>,
     pub top10: Vec<String>,
     pub total: Option<u64>,
+    /// The results, all of them, in order (a quoted query returns these and no others).
+    pub only: Option<Vec<String>>,
 }
 
 pub fn repo() -> PathBuf {
@@ -103,6 +105,11 @@ pub fn load() -> (Vec<FixtureDoc>, Vec<FixtureQuery>) {
                 })
                 .unwrap_or_default(),
             total: q["total"].as_u64(),
+            only: q["only"].as_array().map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            }),
         })
         .collect();
     (docs, queries)
@@ -145,6 +152,11 @@ pub fn check(q: &FixtureQuery, total: u64, urls: &[String], how: &str) -> Result
         if !urls.contains(want) {
             return Err(format!("{label}: {want} missing from the top 10 {urls:?}"));
         }
+    }
+    if let Some(only) = &q.only
+        && urls != only.as_slice()
+    {
+        return Err(format!("{label}: expected exactly {only:?}, got {urls:?}"));
     }
     if let Some(t) = q.total
         && t != total
