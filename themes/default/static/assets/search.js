@@ -684,7 +684,7 @@
    * those holding every word as typed come first; the rest follow (or, for a quoted
    * query, are left out). Only the hits needed to fill a page are inspected.
    */
-  function results(result) {
+  function resultPager(result) {
     var hits = result.hits;
     var query = result.query;
     var cursor = 0;
@@ -778,7 +778,7 @@
     parseQuery: parseQuery,
     search: search,
     loadDocs: loadDocs,
-    results: results,
+    results: resultPager,
     inspect: inspect,
     snippet: snippet,
     highlightPieces: highlightPieces,
@@ -939,7 +939,7 @@
         .then(function (r) {
           if (gen !== generation) return;
           current = r;
-          pager = results(r);
+          pager = resultPager(r);
           shown = 0;
           // Ask for the first page's documents before anything else, so their files
           // load while the filters and the count are drawn.
