@@ -92,7 +92,11 @@ impl BuiltIndex {
                 fs::remove_dir_all(&p)?;
             }
         }
-        fs::create_dir_all(dir.join("t"))?;
+        for first in (0..self.shards.len()).step_by(format::SHARDS_PER_FOLDER) {
+            if let Some(parent) = dir.join(format::shard_file_path(first)).parent() {
+                fs::create_dir_all(parent)?;
+            }
+        }
         let mut stats = SearchStats {
             documents: self.docs.len(),
             ..SearchStats::default()
@@ -104,7 +108,7 @@ impl BuiltIndex {
             Ok(())
         };
         for (n, terms) in self.shards.iter().enumerate() {
-            put(&format!("t/{n}.js"), &format::shard_file(n, terms))?;
+            put(&format::shard_file_path(n), &format::shard_file(n, terms))?;
         }
         put("core.js", &self.core_file())?;
         // Tens of thousands of small files: written in parallel, a folder's worth of
@@ -217,7 +221,8 @@ impl BuiltIndex {
             .par_iter()
             .map(|&n| {
                 let text = format::shard_file(n, &self.shards[n]);
-                replace_file(&dir, &format!("t/{n}.js"), text.as_bytes()).map(|()| text.len())
+                replace_file(&dir, &format::shard_file_path(n), text.as_bytes())
+                    .map(|()| text.len())
             })
             .collect();
         let mut failed = None;
@@ -263,7 +268,7 @@ impl BuiltIndex {
         }
         // The core file names the new count before the surplus shards go.
         for n in self.shards.len()..self.pending.written_shards {
-            match fs::remove_file(dir.join(format!("t/{n}.js"))) {
+            match fs::remove_file(dir.join(format::shard_file_path(n))) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
             }

@@ -200,6 +200,14 @@ pub fn core_file(shards: usize, agencies: &[&str], docs: &[CoreDoc]) -> String {
     )
 }
 
+/// Term shards per folder under `search/t/` (up to 65,536 shards: 64 folders).
+pub const SHARDS_PER_FOLDER: usize = 1024;
+
+/// Where term shard `n` goes, under `search/`.
+pub fn shard_file_path(n: usize) -> String {
+    format!("t/{}/{n}.js", n / SHARDS_PER_FOLDER)
+}
+
 /// `<top>/<middle>` of document `id`'s files: at most 1,000 middle folders under a top one.
 fn doc_folder(id: u32) -> String {
     let folder = id / DOCS_PER_FOLDER;
@@ -429,5 +437,48 @@ mod tests {
         assert_eq!(DocFiles::from_line(&files.to_line()), files);
         assert_eq!(doc_file_path(123_456), "d/1/234/123456.js");
         assert_eq!(text_file_path(7, 3), "x/0/0/7-3.js");
+    }
+
+    /// FAT32 allows 65,534 entries a folder, fewer with long names: no folder of the
+    /// index gets more than 10,000, here for 1,000,000 documents of 8 text parts each
+    /// and the largest shard count (names only, nothing written).
+    #[test]
+    fn a_million_documents_keep_every_folder_under_ten_thousand_entries() {
+        use std::collections::{HashMap, HashSet};
+        // Folder → its entries' names (files counted, not named: each is written once).
+        let mut folders: HashMap<String, HashSet<String>> = HashMap::new();
+        let mut files: HashMap<String, usize> = HashMap::new();
+        let mut add = |path: &str, copies: usize| {
+            let (parent, _) = path.rsplit_once('/').unwrap();
+            *files.entry(format!("search/{parent}")).or_default() += copies;
+            let mut at = String::from("search");
+            for name in parent.split('/') {
+                folders
+                    .entry(at.clone())
+                    .or_default()
+                    .insert(name.to_string());
+                at = format!("{at}/{name}");
+            }
+        };
+        for id in 0..1_000_000u32 {
+            add(&doc_file_path(id), 1);
+            let first = text_file_path(id, 0);
+            let last = text_file_path(id, 7);
+            assert_eq!(
+                first.rsplit_once('/').unwrap().0,
+                last.rsplit_once('/').unwrap().0
+            );
+            add(&first, 8);
+        }
+        for n in 0..shard_count(usize::MAX / 2) {
+            add(&shard_file_path(n), 1);
+        }
+        let entries = |f: &String| {
+            folders.get(f).map_or(0, HashSet::len) + files.get(f).copied().unwrap_or(0)
+        };
+        let all: HashSet<&String> = folders.keys().chain(files.keys()).collect();
+        let (most, folder) = all.iter().map(|f| (entries(f), *f)).max().unwrap();
+        assert!(most <= 10_000, "{folder} holds {most} entries");
+        assert_eq!(folders["search/t"].len(), 64);
     }
 }

@@ -11,7 +11,8 @@
 //! Files written (all deterministic, see [`format`]):
 //! - `search/core.js`: document count, shard count, 机构 names, and per document its
 //!   机构, 年份 and field lengths (for filters and scoring);
-//! - `search/t/<n>.js`: term shards, a term's postings in shard `fnv1a(term) % count`;
+//! - `search/t/<n / 1024>/<n>.js`: term shards, a term's postings in shard
+//!   `fnv1a(term) % count`;
 //! - `search/d/…/<id>.js`: per document its title, 机构, dates, numbers, link, and a
 //!   Bloom filter of the terms of each part of its text;
 //! - `search/x/…/<id>-<k>.js`: the document's text in parts, for snippets from anywhere
@@ -468,7 +469,7 @@ mod tests {
         assert_eq!(stats.files, 2);
         let core = fs::read_to_string(dir.path().join("search/core.js")).unwrap();
         assert!(core.contains("\"documents\":0,\"shards\":1,"), "{core}");
-        let shard = fs::read_to_string(dir.path().join("search/t/0.js")).unwrap();
+        let shard = fs::read_to_string(dir.path().join("search/t/0/0.js")).unwrap();
         assert_eq!(shard, "gongkaiSearch.shard(0,{});\n");
     }
 

@@ -23,6 +23,7 @@
   var TITLE_BOOST = 3;
   var META_BOOST = 1.5;
   var PAGE_SIZE = 10;
+  var SHARDS_PER_FOLDER = 1024;
   var SNIPPET_CHARS = 110;
 
   // ---- tokenizer (mirrors src/search/tokenize.rs) ----
@@ -275,7 +276,7 @@
     });
     return Promise.all(
       Object.keys(needed).map(function (n) {
-        return load("t/" + n, "t/" + n + ".js");
+        return load("t/" + n, "t/" + Math.floor(n / SHARDS_PER_FOLDER) + "/" + n + ".js");
       })
     ).then(function () {
       var out = {};
