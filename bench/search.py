@@ -92,10 +92,13 @@ def pick_queries(content, rng):
     queries.append(("body substring", han_run(body, 4), url))
     text, body, url = doc(rng.randrange(len(files)))
     queries.append(("two body words", han_run(body, 2) + " " + han_run(body, 3), url))
-    text, body, url = doc(rng.randrange(len(files)))
-    queries.append(("two characters", han_run(body, 2), url))
-    text, body, url = doc(rng.randrange(len(files)))
-    queries.append(("two characters", han_run(body, 2), url))
+    for _ in range(2):
+        while True:
+            text, body, url = doc(rng.randrange(len(files)))
+            word = han_run(body, 2)
+            if all(word != q for _, q, _ in queries):
+                break
+        queries.append(("two characters", word, url))
     text, body, url = doc(rng.randrange(len(files)))
     queries.append(("phrase (6 chars)", han_run(body, 6), url))
     text, body, url = doc(rng.randrange(len(files)))

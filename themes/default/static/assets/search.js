@@ -313,7 +313,7 @@
     return load("x/" + id + "-" + k, "x/" + docFolder(id) + id + "-" + k + ".js");
   }
 
-  // ---- Bloom filters of a document's text parts (src/search/format.rs `bloom`) ----
+  // ---- Bloom filters of a document's text parts (src/search/format.rs `bloom`; lone Han characters left out) ----
 
   function bloomMix(h) {
     h = Math.imul((h ^ (h >>> 16)) >>> 0, 0x045d9f3b) >>> 0;
@@ -344,6 +344,11 @@
     }
     for (var k = 0; k < blooms.length; k++) {
       var here = blooms[k];
+      if (!hashes.length) {
+        // A lone character: any part may hold it.
+        out.push([k]);
+        continue;
+      }
       var next = blooms[k + 1];
       if (all(function (h) { return bloomHas(here, h); })) out.push([k]);
       else if (next && all(function (h) { return bloomHas(here, h) || bloomHas(next, h); })) out.push([k, k + 1]);
@@ -395,7 +400,12 @@
         return {
           text: w.text,
           terms: terms,
-          hashes: terms.map(hashTerm),
+          // The text parts' filters leave lone Han characters out.
+          hashes: terms
+            .filter(function (t) {
+              return !(t.length <= 2 && Array.from(t).length === 1 && isHan(t.codePointAt(0)));
+            })
+            .map(hashTerm),
           quoted: w.quoted,
           check: terms.length > 1,
           idTerm: id.length >= 2 && /[0-9]/.test(id) ? "#" + id : null,
