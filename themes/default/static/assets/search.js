@@ -649,8 +649,9 @@
   /**
    * What showing one hit takes: its record, whether it holds every checked word as
    * typed (in title, 机构, numbers, date or text; a hit found by its exact 索引号/文号
-   * counts too), and its snippet's source: {record, exact, text, at, k}, `at` −1 when
-   * no word is in the text (the snippet is then the text's beginning).
+   * counts too) and every quoted one, and its snippet's source:
+   * {record, exact, quotesHeld, text, at, k}, `at` −1 when no word is in the text (the
+   * snippet is then the text's beginning).
    */
   function inspect(hit, query) {
     return loadDoc(hit.id).then(function (record) {
@@ -663,17 +664,23 @@
           return findInText(hit.id, record, w);
         })
       ).then(function (places) {
-        var exact = hit.exact;
-        if (!exact) {
-          exact = query.words.every(function (w, i) {
-            if (!w.check || places[i]) return true;
-            return fields.some(function (f) {
-              return f.indexOf(w.text) >= 0;
-            });
+        var asTyped = query.words.map(function (w, i) {
+          if (hit.exact || !w.check || places[i]) return true;
+          return fields.some(function (f) {
+            return f.indexOf(w.text) >= 0;
           });
-        }
+        });
         var place = places.filter(Boolean)[0];
-        var out = { record: record, exact: exact, text: "", at: -1, k: 0 };
+        var out = {
+          record: record,
+          exact: asTyped.every(Boolean),
+          quotesHeld: query.words.every(function (w, i) {
+            return !w.quoted || asTyped[i];
+          }),
+          text: "",
+          at: -1,
+          k: 0,
+        };
         if (place) {
           out.text = place.text;
           out.at = place.at;
@@ -692,8 +699,8 @@
   /**
    * Results in their final order, a page at a time: `next(n)` resolves to the next n
    * inspected hits. When a word is checked, hits are inspected in ranking order and
-   * those holding every word as typed come first; the rest follow (or, for a quoted
-   * query, are left out). Only the hits needed to fill a page are inspected.
+   * those holding every word as typed come first; the rest follow. A quoted query
+   * leaves out hits without its quoted words as typed. Only the hits needed to fill a page are inspected.
    */
   function resultPager(result) {
     var hits = result.hits;
@@ -715,13 +722,11 @@
         })
       ).then(function (items) {
         items.forEach(function (it) {
-          if (!it) return;
-          if (!query.needsCheck || it.exact) {
-            ready.push(it);
-            exactFound++;
-          } else if (!query.exactOnly) {
-            apart.push(it);
-          }
+          // A quoted query leaves out hits without its quoted words as typed.
+          if (!it || !it.quotesHeld) return;
+          if (!query.needsCheck || it.exact) ready.push(it);
+          else apart.push(it);
+          exactFound++;
         });
         return fill(n);
       });
@@ -738,7 +743,8 @@
       done: function () {
         return cursor >= hits.length && !ready.length && !apart.length;
       },
-      /** Hits not inspected yet, and those found to hold every word as typed. */
+      /** Hits not inspected yet, and those found to be results (for a quoted query,
+       * those holding the quoted words as typed). */
       unchecked: function () {
         return hits.length - cursor;
       },
