@@ -1,6 +1,9 @@
 //! `check`: validates an archive without writing it — front matter, cross-document
 //! rules (duplicate 索引号), links and assets of bodies, templates, and an accessibility
-//! lint of the rendered pages.
+//! lint of the rendered pages; with `--gov`, the national inspection indicators for
+//! government websites as well ([`gov`]).
+
+pub mod gov;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -63,9 +66,23 @@ impl CheckReport {
     }
 }
 
+/// What `check` is asked to look at besides the archive itself.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// Also the inspection indicators of government websites ([`gov`]).
+    pub gov: bool,
+    /// The day the indicators are judged on (Beijing time); default today.
+    pub today: Option<chrono::NaiveDate>,
+}
+
 /// Checks the archive at `root`. Nothing is written there; the rendered pages are
 /// linted in a temporary folder.
 pub fn check(root: &Path) -> CheckReport {
+    check_with(root, &CheckOptions::default())
+}
+
+/// [`check`], with the options of `opts`.
+pub fn check_with(root: &Path, opts: &CheckOptions) -> CheckReport {
     let mut found = Diagnostics::new();
     let config = match SiteConfig::load(root) {
         Ok(c) => c,
@@ -93,28 +110,86 @@ pub fn check(root: &Path) -> CheckReport {
     let content_dir = root.join("content");
     let (content, errors) =
         crate::site::load::load_content(&content_dir, crate::site::load::Bodies::Keep);
+    let readable = errors.is_empty();
     found.extend(errors);
-    let documents = content.documents.len();
-    found.extend(Site::refusals(&content.documents, &content_dir));
-    for d in &content.documents {
+    // A file with a front-matter error is still checked for everything else, so a
+    // duplicate 索引号 shows next to a bad date, not in the run after it is fixed.
+    let partial = partial_documents(&content_dir, &content.documents);
+    let all: Vec<Document> = content.documents.iter().chain(&partial).cloned().collect();
+    let documents = all.len();
+    let columns = crate::site::columns::Columns::from_config(&config.columns);
+    found.extend(Site::refusals(&all, &content_dir, &columns));
+    for d in &all {
         found.extend(document_rules(d, &content_dir));
     }
-    found.extend(duplicate_index_numbers(&content.documents, &content_dir));
+    found.extend(duplicate_index_numbers(&all, &content_dir));
     let assets: HashSet<&str> = content.assets.iter().map(|(rel, _)| rel.as_str()).collect();
     let statics: HashSet<String> = files_under(&root.join("static"))
         .into_iter()
         .map(|(rel, _)| rel)
         .collect();
-    let docs: HashSet<&str> = content.documents.iter().map(|d| d.path.as_str()).collect();
-    for d in &content.documents {
-        found.extend(broken_links(d, &content_dir, &docs, &assets, &statics));
+    let docs: HashSet<&str> = all.iter().map(|d| d.path.as_str()).collect();
+    let column_paths: HashSet<&str> = columns
+        .all
+        .iter()
+        .map(|c| c.url_path.trim_end_matches('/'))
+        .collect();
+    let known = Known {
+        docs: &docs,
+        assets: &assets,
+        statics: &statics,
+        columns: &column_paths,
+    };
+    for d in &all {
+        found.extend(broken_links(d, &content_dir, &known));
+        found.extend(crate::site::bundle::missing_files(d, &content_dir, &assets));
+    }
+    let site = if opts.gov && readable && !found.has_errors() {
+        Site::new(content.documents.clone(), &content_dir, columns)
+            .map_err(|e| found.extend(e))
+            .ok()
+    } else {
+        None
+    };
+    // The page checks need rendered pages: only when the site can be built.
+    let buildable = theme_ok && !found.has_errors();
+    if opts.gov {
+        let today = opts.today.unwrap_or_else(gov::beijing_today);
+        found.extend(gov::settings(root, &config));
+        if let Some(site) = &site {
+            found.extend(gov::columns(root, &content_dir, site, today));
+        }
+        found.extend(gov::script_links(&all, &content_dir));
     }
 
-    // The accessibility lint needs rendered pages: only when the site can be built.
-    if theme_ok && !found.has_errors() {
-        found.extend(lint_rendered(root, &content.documents, &content_dir));
+    if buildable {
+        match Rendered::build(root, &content.documents, &content_dir) {
+            Ok(pages) => {
+                found.extend(lint_rendered(&pages));
+                if opts.gov {
+                    found.extend(gov::pages(&pages, &config));
+                }
+            }
+            Err(e) => found.extend(e),
+        }
     }
     CheckReport::new(found, documents)
+}
+
+/// The documents that [`crate::site::load::load_content`] could not read for a
+/// front-matter error, with the fields that could be read.
+fn partial_documents(content_dir: &Path, read: &[Document]) -> Vec<Document> {
+    let read: HashSet<&str> = read.iter().map(|d| d.path.as_str()).collect();
+    files_under(content_dir)
+        .into_iter()
+        .filter(|(rel, _)| {
+            rel.to_ascii_lowercase().ends_with(".md") && !read.contains(rel.as_str())
+        })
+        .filter_map(|(rel, path)| {
+            let text = std::fs::read_to_string(&path).ok()?;
+            Document::parse_partial(&path, &rel, &text).0
+        })
+        .collect()
 }
 
 /// Rules on the values of one document.
@@ -208,14 +283,17 @@ fn duplicate_index_numbers(docs: &[Document], content_dir: &Path) -> Vec<Diagnos
     out
 }
 
+/// What a body may link to: documents, assets, the site's static files and the
+/// columns' pages (each by its path in content/ or the site).
+struct Known<'a> {
+    docs: &'a HashSet<&'a str>,
+    assets: &'a HashSet<&'a str>,
+    statics: &'a HashSet<String>,
+    columns: &'a HashSet<&'a str>,
+}
+
 /// Relative links of a body that lead nowhere in the archive.
-fn broken_links(
-    d: &Document,
-    content_dir: &Path,
-    docs: &HashSet<&str>,
-    assets: &HashSet<&str>,
-    statics: &HashSet<String>,
-) -> Vec<Diagnostic> {
+fn broken_links(d: &Document, content_dir: &Path, known: &Known<'_>) -> Vec<Diagnostic> {
     struct Collect<'a> {
         dir: &'a str,
     }
@@ -225,31 +303,14 @@ fn broken_links(
             if path.is_empty() {
                 return None;
             }
-            let joined = match path.strip_prefix('/') {
-                Some(abs) => abs.to_string(),
-                None => format!("{}{path}", self.dir),
-            };
-            let mut parts: Vec<&str> = Vec::new();
-            for seg in joined.split('/') {
-                match seg {
-                    "" | "." => {}
-                    ".." => {
-                        if parts.pop().is_none() {
-                            // Leaves the archive: never a file of it.
-                            return Some(format!("../{path}"));
-                        }
-                    }
-                    s => parts.push(s),
-                }
-            }
-            Some(
-                percent_encoding::percent_decode_str(&parts.join("/"))
-                    .decode_utf8_lossy()
-                    .into_owned(),
-            )
+            // Leaving the archive: never a file of it.
+            Some(crate::document::content_path(self.dir, path).map_or_else(
+                || format!("../{path}"),
+                |p| p.trim_end_matches('/').to_string(),
+            ))
         }
     }
-    let dir = d.path.rfind('/').map(|i| &d.path[..=i]).unwrap_or("");
+    let dir = d.folder();
     let body = markdown::render(&d.body, &Collect { dir });
     let mut out = Vec::new();
     for dest in &body.links {
@@ -257,10 +318,12 @@ fn broken_links(
             continue;
         };
         let t = target.trim_end_matches('/');
-        let ok = docs.contains(target.as_str())
-            || assets.contains(target.as_str())
-            || statics.contains(&target)
-            || docs.contains(format!("{t}.md").as_str())
+        let ok = known.docs.contains(target.as_str())
+            || known.assets.contains(target.as_str())
+            || known.statics.contains(&target)
+            || known.docs.contains(format!("{t}.md").as_str())
+            || known.docs.contains(format!("{t}/index.md").as_str())
+            || known.columns.contains(t)
             || site_page(t);
         if !ok {
             out.push(Diagnostic::error(
@@ -289,63 +352,150 @@ fn body_line(d: &Document, needle: &str) -> usize {
         .map_or(d.body_line, |i| d.body_line + i)
 }
 
-/// Builds the site into a temporary folder and lints every page.
-fn lint_rendered(root: &Path, docs: &[Document], content_dir: &Path) -> Vec<Diagnostic> {
-    let Ok(tmp) = tempfile::tempdir() else {
-        return vec![Diagnostic::warning(
-            root,
-            None,
-            "cannot make a temporary folder; accessibility lint skipped",
-        )];
-    };
-    let out = tmp.path().join("site");
-    let opts = crate::site::BuildOptions {
-        root: root.to_path_buf(),
-        output: Some(out.clone()),
-        base_url: None,
-        offline: false,
-    };
-    if let Err(errors) = crate::site::build(&opts) {
-        return errors.0;
-    }
-    let theme = match SiteConfig::load(root).map(|c| Theme::load(root, &c.theme)) {
-        Ok(Ok(t)) => Some(t),
-        _ => None,
-    };
-    let template_of = |rel: &str| -> PathBuf {
-        let name = match rel {
-            "index.html" => "index.html",
-            "404.html" => "404.html",
-            "search/index.html" => "search.html",
-            r if r.matches('/').count() == 1 => "taxonomy.html",
-            _ => "term.html",
+/// The site built into a temporary folder, for the checks of rendered pages, with what
+/// leads from a page back to the file a person edits.
+pub struct Rendered {
+    _tmp: tempfile::TempDir,
+    /// The built site.
+    pub dir: PathBuf,
+    theme: Option<Theme>,
+    content_dir: PathBuf,
+    by_page: BTreeMap<String, Document>,
+    /// The columns' site paths and whether each is a page column.
+    columns: Vec<(String, bool)>,
+}
+
+impl Rendered {
+    /// Builds the archive at `root` (its `documents`, read with bodies) into a
+    /// temporary folder.
+    fn build(
+        root: &Path,
+        documents: &[Document],
+        content_dir: &Path,
+    ) -> Result<Rendered, Vec<Diagnostic>> {
+        let tmp = tempfile::tempdir().map_err(|e| {
+            vec![Diagnostic::warning(
+                root,
+                None,
+                format!(
+                    "cannot make a temporary folder ({e}); the checks of rendered pages are skipped"
+                ),
+            )]
+        })?;
+        let dir = tmp.path().join("site");
+        let opts = crate::site::BuildOptions {
+            root: root.to_path_buf(),
+            output: Some(dir.clone()),
+            base_url: None,
+            offline: false,
         };
-        theme
+        crate::site::build(&opts).map_err(|e| e.0)?;
+        let config = SiteConfig::load(root).ok();
+        let theme = config
+            .as_ref()
+            .and_then(|c| Theme::load(root, &c.theme).ok());
+        let columns = config
+            .map(|c| {
+                crate::config::walk_columns(&c.columns)
+                    .into_iter()
+                    .map(|(c, path, _)| (path, c.kind == crate::config::ColumnKind::Page))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Rendered {
+            columns,
+            _tmp: tmp,
+            dir,
+            theme,
+            content_dir: content_dir.to_path_buf(),
+            by_page: documents
+                .iter()
+                .map(|d| (format!("{}index.html", d.url_path()), d.clone()))
+                .collect(),
+        })
+    }
+
+    /// Every HTML page: its path in the site and its text.
+    pub fn pages(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        files_under(&self.dir)
+            .into_iter()
+            .filter(|(rel, _)| rel.ends_with(".html"))
+            .filter_map(|(rel, path)| Some((rel, std::fs::read_to_string(&path).ok()?)))
+    }
+
+    /// The template a page that is not a document's was made from.
+    pub fn template_of(&self, rel: &str) -> PathBuf {
+        let name = self.template_name(rel);
+        self.theme
             .as_ref()
             .map(|t| t.origin(name))
             .unwrap_or_else(|| PathBuf::from(name))
-    };
-    let by_page: BTreeMap<String, &Document> = docs
-        .iter()
-        .map(|d| (format!("{}index.html", d.url_path()), d))
-        .collect();
-    let mut found = Vec::new();
-    for (rel, path) in files_under(&out) {
-        if !rel.ends_with(".html") {
-            continue;
+    }
+
+    fn template_name(&self, rel: &str) -> &'static str {
+        if self.by_page.contains_key(rel) {
+            return "document.html";
         }
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let doc = by_page.get(&rel).copied();
+        match rel {
+            "index.html" => "index.html",
+            "404.html" => "404.html",
+            "search/index.html" => "search.html",
+            r if r.starts_with("agency/") || r.starts_with("year/") || r.starts_with("topic/") => {
+                if r.matches('/').count() == 1 {
+                    "taxonomy.html"
+                } else {
+                    "term.html"
+                }
+            }
+            r => match self
+                .columns
+                .iter()
+                .filter(|(path, _)| r.starts_with(path.as_str()))
+                .max_by_key(|(path, _)| path.len())
+            {
+                Some((_, true)) => "page.html",
+                Some((_, false)) => "column.html",
+                None => "term.html",
+            },
+        }
+    }
+
+    /// The template file that wrote `needle` on page `rel`: the page's template or one
+    /// it extends.
+    fn template_holding(&self, rel: &str, needle: &str) -> PathBuf {
+        let name = self.template_name(rel);
+        self.theme
+            .as_ref()
+            .map(|t| t.origin_of_text(name, needle))
+            .unwrap_or_else(|| PathBuf::from(name))
+    }
+
+    /// The file a finding on page `rel` belongs to, and its line: the document's own file
+    /// (at the body line holding `needle`), else the page's template.
+    pub fn source(&self, rel: &str, needle: Option<&str>) -> (PathBuf, Option<usize>) {
+        match self.by_page.get(rel) {
+            // What the body does not hold came from the template around it.
+            Some(d) if needle.is_some_and(|n| !d.body.contains(n)) => {
+                (self.template_holding(rel, needle.unwrap_or("")), None)
+            }
+            Some(d) => (
+                d.file(&self.content_dir),
+                Some(needle.map_or(d.body_line, |n| body_line(d, n))),
+            ),
+            None => match needle {
+                Some(n) => (self.template_holding(rel, n), None),
+                None => (self.template_of(rel), None),
+            },
+        }
+    }
+}
+
+/// Lints every page of a built site for accessibility.
+fn lint_rendered(site: &Rendered) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for (rel, text) in site.pages() {
         for (message, needle, level) in lint_page(&text) {
-            let (file, line): (PathBuf, Option<usize>) = match doc {
-                Some(d) => (
-                    d.file(content_dir),
-                    Some(needle.as_deref().map_or(d.body_line, |n| body_line(d, n))),
-                ),
-                None => (template_of(&rel), None),
-            };
+            let (file, line) = site.source(&rel, needle.as_deref());
             found.push(Diagnostic {
                 file,
                 line,

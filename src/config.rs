@@ -6,6 +6,12 @@ use serde::Deserialize;
 
 use crate::diagnostic::{Diagnostic, line_of};
 
+mod columns;
+pub use columns::{
+    ColumnConfig, ColumnKind, ColumnRole, Office, RESERVED_SLUGS as RESERVED_PATHS,
+    walk as walk_columns,
+};
+
 /// The file name of an archive's settings.
 pub const FILE_NAME: &str = "site.toml";
 
@@ -31,6 +37,19 @@ pub struct SiteConfig {
     /// 网站标识码 (government website identification code), when the site has one.
     #[serde(default, alias = "网站标识码")]
     pub site_id_code: Option<String>,
+    /// ICP备案号, shown in the footer.
+    #[serde(default, alias = "ICP备案号")]
+    pub icp: Option<String>,
+    /// 公网安备号 (public security record number), shown in the footer.
+    #[serde(default, alias = "公网安备号")]
+    pub police_record: Option<String>,
+    /// The office that takes applications (依申请公开), shown on that page.
+    #[serde(default, alias = "受理机构")]
+    pub office: Office,
+    /// The column tree (栏目) of the disclosure section; none: browsing by 机构, 年份
+    /// and 主题分类 only.
+    #[serde(default, alias = "栏目")]
+    pub columns: Vec<ColumnConfig>,
     /// Documents per list page.
     #[serde(default = "default_per_page")]
     pub per_page: usize,
@@ -82,10 +101,11 @@ impl SiteConfig {
 
     /// Parses the text of a `site.toml`; `path` names the file in messages.
     pub fn parse(path: &Path, text: &str) -> Result<SiteConfig, Diagnostic> {
-        let config: SiteConfig = toml::from_str(text).map_err(|e| {
+        let mut config: SiteConfig = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start));
             Diagnostic::error(path, line, e.message().trim().to_string())
         })?;
+        columns::set_lines(&mut config.columns, text);
         config.validate(path, text)?;
         Ok(config)
     }
@@ -131,6 +151,45 @@ impl SiteConfig {
                 "output_dir",
                 "`output_dir` must name a folder of its own, e.g. public".into(),
             ));
+        }
+        self.validate_columns(path)
+    }
+
+    /// Column slugs must make distinct, portable site paths that the build does not use.
+    fn validate_columns(&self, path: &Path) -> Result<(), Diagnostic> {
+        let mut seen = std::collections::BTreeSet::new();
+        for (c, site_path, depth) in columns::walk(&self.columns) {
+            let line = Some(c.line);
+            let name = c.name.get_ref();
+            let fail = |msg: String| Err(Diagnostic::error(path, line, msg));
+            if name.trim().is_empty() {
+                return fail(
+                    "a column's `name` is empty; give the name shown in the navigation".into(),
+                );
+            }
+            if let Some(p) = columns::slug_problem(&c.slug) {
+                return fail(format!("the `slug` of column `{name}` {p}"));
+            }
+            if depth == 0 && columns::RESERVED_SLUGS.contains(&c.slug.as_str()) {
+                return fail(format!(
+                    "column `{name}` has the slug `{}`, which the site uses for its own \
+                     pages; choose another",
+                    c.slug
+                ));
+            }
+            if !seen.insert(site_path.clone()) {
+                return fail(format!(
+                    "column `{name}` has the same slug `{}` as another column beside it; \
+                     give each its own",
+                    c.slug
+                ));
+            }
+            if c.kind == ColumnKind::Page && !c.children.is_empty() {
+                return fail(format!(
+                    "column `{name}` is a page (`kind = \"page\"`) and cannot have child \
+                     columns; make it a list"
+                ));
+            }
         }
         Ok(())
     }

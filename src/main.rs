@@ -75,6 +75,14 @@ enum Command {
         /// `human`: `file:line: level: message` lines; `json`: one JSON report.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Also check against the inspection indicators of government websites:
+        /// footer identifiers, broken links, blank or stale columns, 年报, 指南.
+        #[arg(long)]
+        gov: bool,
+        /// Judge dates as on this day (YYYY-MM-DD) instead of today in Beijing time
+        /// (also GONGKAI_TODAY).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+        today: Option<chrono::NaiveDate>,
     },
     /// Pack an offline copy into one zip (for a USB stick), with 使用说明.txt and SHA256SUMS.
     Archive {
@@ -149,8 +157,14 @@ fn main() -> ExitCode {
                 Err(errors) => fail(&errors),
             }
         }
-        Command::Check { root, format } => {
-            let report = gongkai::check::check(&root);
+        Command::Check {
+            root,
+            format,
+            gov,
+            today,
+        } => {
+            let opts = gongkai::check::CheckOptions { gov, today };
+            let report = gongkai::check::check_with(&root, &opts);
             match format {
                 Format::Human => print!("{}", report.human()),
                 Format::Json => match serde_json::to_string_pretty(&report) {
@@ -253,6 +267,11 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a day; write YYYY-MM-DD, e.g. 2026-02-01"))
 }
 
 /// Prints every problem as `file:line: message` and the count, then fails.

@@ -224,6 +224,35 @@ fn all_errors_are_reported_and_the_old_output_stays() {
 }
 
 #[test]
+fn a_build_removes_what_a_killed_build_of_its_output_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    archive(
+        root,
+        &[("2024/a.md", "---\n标题: 甲\n机构: 测试局\n---\n正文\n")],
+    );
+    let out = root.join("site");
+    // A build killed with SIGKILL leaves its staging folder (and, killed while
+    // swapping, the parked previous output) beside the output.
+    for stale in [".site.building-Xy12ab", ".site.old-Qr34cd/site"] {
+        std::fs::create_dir_all(root.join(stale).join("2024")).unwrap();
+        std::fs::write(root.join(stale).join("index.html"), "旧").unwrap();
+    }
+    build(root, &out, &[]);
+    let beside: Vec<String> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".site."))
+        .collect();
+    assert_eq!(
+        beside,
+        [".site.lock"],
+        "only the lock file stays beside the output"
+    );
+    assert!(out.join("2024/a/index.html").is_file());
+}
+
+#[test]
 fn raw_html_and_script_links_in_a_body_are_inert() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();

@@ -118,3 +118,34 @@ fn a_broken_template_is_an_error() {
         "{out}"
     );
 }
+
+#[test]
+fn every_finding_of_a_file_is_reported_not_just_the_first_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    archive(
+        root,
+        &[
+            (
+                "2024/a.md",
+                "---\n标题: 甲\n机构: 测试局\n索引号: 001/2024-9\n---\n正文\n",
+            ),
+            // A bad date and, in the same file, a duplicate 索引号 and a broken link.
+            (
+                "2024/b.md",
+                "---\n标题: 乙\n机构: 测试局\n发布时间: 2024-13-01\n索引号: 001/2024-9\n---\n\n[链接](nowhere.md)\n",
+            ),
+        ],
+    );
+    let o = gongkai(&["check", "--root", root.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let b = root.join("content/2024/b.md");
+    for want in [
+        format!("{}:4: error: `发布时间`", b.display()),
+        format!("{}:5: error: `索引号` 001/2024-9 is also", b.display()),
+        format!("{}:8: error: link `nowhere.md`", b.display()),
+    ] {
+        assert!(out.contains(&want), "missing {want}\n{out}");
+    }
+}

@@ -6,8 +6,11 @@
 use std::path::Path;
 use std::time::Instant;
 
+mod search_engine;
+
 use gongkai::document::Document;
-use gongkai::search::{ElasticlunrIndex, SearchDocument, SearchIndex};
+use gongkai::search::{SearchDocument, SearchIndex};
+use search_engine::ElasticlunrIndex;
 
 fn plain_text(markdown: &str) -> String {
     use pulldown_cmark::{Event, Parser};
@@ -106,6 +109,7 @@ fn index_a_generated_corpus() {
                 index_no: &o.5,
                 doc_no: &o.6,
                 text: &o.7,
+                attachments: &[],
             })
             .collect();
         let t = Instant::now();

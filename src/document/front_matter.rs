@@ -56,10 +56,20 @@ impl Source {
 }
 
 /// An attachment (附件): a name, and a link when one is known.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// An attachment copied into the document's bundle (`content/2024/slug/index.md` and its
+/// files) links to its copy (`链接: a.docx`, relative to the document's folder), keeps
+/// the link the page had as `原文链接`, and names the plain text read from it as `文本`
+/// (`a.docx.txt`, written by `import`): the build indexes that text for search without
+/// reading PDFs or Word files itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Attachment {
     pub name: String,
     pub url: Option<String>,
+    /// The link as the original page had it, when `url` points at a copy.
+    pub source_url: Option<String>,
+    /// The file holding the attachment's text, relative to the document's folder.
+    pub text: Option<String>,
 }
 
 /// The metadata of a disclosure item.
@@ -96,6 +106,12 @@ pub struct FrontMatter {
     pub source: Source,
     /// 附件
     pub attachments: Vec<Attachment>,
+    /// 栏目: the column (by name, or `父栏目/子栏目`) the document is listed in, besides
+    /// the columns whose rules in site.toml take it.
+    pub column: Option<String>,
+    /// 更新时间: when a page that is not a disclosure document (指南, 依申请公开) was
+    /// last revised; such pages carry it instead of 索引号 and 发布时间.
+    pub updated: Option<DisclosureDate>,
 }
 
 /// The line of each key given in a front matter (within the YAML text).
@@ -128,27 +144,43 @@ impl FrontMatter {
     /// Like [`FrontMatter::from_yaml`], also returning the line of each key given, for
     /// messages about a value (a duplicated 索引号, dates out of order).
     pub fn from_yaml_with_lines(yaml: &str) -> Result<(FrontMatter, KeyLines), Vec<FieldError>> {
-        let root = load_yaml(yaml)?;
-        let mut errors = Vec::new();
+        let (fm, lines, errors) = FrontMatter::from_yaml_partial(yaml);
+        if errors.is_empty() {
+            Ok((fm, lines))
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Reads what can be read: the fields that are valid, their lines, and every
+    /// problem found. `check` uses it to report a file's other findings (a duplicate
+    /// 索引号) next to a bad date, instead of only the first kind.
+    pub fn from_yaml_partial(yaml: &str) -> (FrontMatter, KeyLines, Vec<FieldError>) {
         let mut fm = FrontMatter::default();
+        let mut seen = KeyLines::default();
+        let root = match load_yaml(yaml) {
+            Ok(root) => root,
+            Err(errors) => return (fm, seen, errors),
+        };
+        let mut errors = Vec::new();
         let mut title_seen = false;
         let map = match &root.data {
             YamlDataOwned::Mapping(m) => m,
             // An empty front matter block is an empty mapping.
             YamlDataOwned::Value(saphyr::ScalarOwned::Null) => {
-                return Err(vec![missing_title(1)]);
+                return (fm, seen, vec![missing_title(1)]);
             }
             YamlDataOwned::Representation(s, ..) if s.trim().is_empty() || s == "~" => {
-                return Err(vec![missing_title(1)]);
+                return (fm, seen, vec![missing_title(1)]);
             }
             _ => {
-                return Err(vec![FieldError {
+                let e = FieldError {
                     line: line(&root),
                     message: "front matter must be `key: value` lines".into(),
-                }]);
+                };
+                return (fm, seen, vec![e]);
             }
         };
-        let mut seen = KeyLines::default();
         for (k, v) in map.iter() {
             let Some(name) = scalar(k) else {
                 errors.push(FieldError {
@@ -194,12 +226,8 @@ impl FrontMatter {
         {
             errors.push(missing_title(line(&root)));
         }
-        if errors.is_empty() {
-            Ok((fm, seen))
-        } else {
-            errors.sort_by_key(|e| e.line);
-            Err(errors)
-        }
+        errors.sort_by_key(|e| e.line);
+        (fm, seen, errors)
     }
 
     fn set(&mut self, key: Key, v: &MarkedYamlOwned) -> Result<(), FieldError> {
@@ -223,7 +251,7 @@ impl FrontMatter {
                 None => return Err(err("`标题` is empty; every document needs a title".into())),
             },
             Key::Agency => self.agency = text()?.map(Agency),
-            Key::Published | Key::Written => {
+            Key::Published | Key::Written | Key::Updated => {
                 let date = match text()? {
                     Some(s) => Some(
                         s.parse::<DisclosureDate>()
@@ -231,15 +259,16 @@ impl FrontMatter {
                     ),
                     None => None,
                 };
-                if key == Key::Published {
-                    self.published = date;
-                } else {
-                    self.written = date;
+                match key {
+                    Key::Published => self.published = date,
+                    Key::Written => self.written = date,
+                    _ => self.updated = date,
                 }
             }
             Key::IndexNo => self.index_no = text()?.and_then(|s| IndexNumber::new(&s)),
             Key::DocNo => self.doc_no = text()?.and_then(|s| DocNumber::new(&s)),
             Key::Topic => self.topic = text()?,
+            Key::Column => self.column = text()?,
             Key::Genre => self.genre = text()?,
             Key::Validity => self.validity = text()?,
             Key::Disclosure => self.disclosure = text()?,
@@ -298,7 +327,7 @@ impl FrontMatter {
                         return Ok(());
                     }
                     return Err(err(
-                        "`附件` is a list: `- 名称` or `- {名称: …, 链接: …}`".into()
+                        "`附件` is a list: `- 名称` or `- {名称: …, 链接: …, 原文链接: …, 文本: …}`".into()
                     ));
                 };
                 for item in items {
@@ -313,12 +342,14 @@ impl FrontMatter {
                         self.attachments.push(Attachment {
                             name,
                             url: f[1].clone(),
+                            source_url: f[2].clone(),
+                            text: f[3].clone(),
                         });
                     } else if let Some(name) = scalar(item).map(str::trim).filter(|s| !s.is_empty())
                     {
                         self.attachments.push(Attachment {
                             name: name.to_string(),
-                            url: None,
+                            ..Attachment::default()
                         });
                     }
                 }
@@ -344,13 +375,20 @@ impl FrontMatter {
         if let Some(d) = &self.written {
             line(Key::Written.canonical(), &d.to_string());
         }
+        if let Some(d) = &self.updated {
+            line(Key::Updated.canonical(), &d.to_string());
+        }
         if let Some(n) = &self.index_no {
             line(Key::IndexNo.canonical(), n.as_str());
         }
         if let Some(n) = &self.doc_no {
             line(Key::DocNo.canonical(), n.as_str());
         }
-        for (key, value) in [(Key::Topic, &self.topic), (Key::Genre, &self.genre)] {
+        for (key, value) in [
+            (Key::Topic, &self.topic),
+            (Key::Genre, &self.genre),
+            (Key::Column, &self.column),
+        ] {
             if let Some(v) = value {
                 line(key.canonical(), v);
             }
@@ -396,13 +434,21 @@ impl FrontMatter {
         if !self.attachments.is_empty() {
             let _ = writeln!(out, "{}:", Key::Attachments.canonical());
             for a in &self.attachments {
-                match &a.url {
-                    None => {
-                        let _ = writeln!(out, "  - {}", yaml_scalar(&a.name));
-                    }
-                    Some(u) => {
-                        let _ = writeln!(out, "  - 名称: {}", yaml_scalar(&a.name));
-                        let _ = writeln!(out, "    链接: {}", yaml_scalar(u));
+                let fields = [&a.url, &a.source_url, &a.text];
+                if fields.iter().all(|f| f.is_none()) {
+                    let _ = writeln!(out, "  - {}", yaml_scalar(&a.name));
+                    continue;
+                }
+                let _ = writeln!(
+                    out,
+                    "  - {}: {}",
+                    ATTACHMENT_KEYS[0].0,
+                    yaml_scalar(&a.name)
+                );
+                for (i, v) in fields.into_iter().enumerate() {
+                    if let Some(v) = v {
+                        let _ =
+                            writeln!(out, "    {}: {}", ATTACHMENT_KEYS[i + 1].0, yaml_scalar(v));
                     }
                 }
             }
@@ -565,7 +611,7 @@ mod tests {
             "标题: 关于印发工作要点的通知\n机构: 青溪县教育局\n发布时间: 2021-01-12 16:15:50\n\
              成文日期: 2021-01-08\n索引号: 002658260/2021-17205\n文号: 青教[2021]5号\n\
              主题词: [教育, 通知]\n完整性: 不完整\n来源:\n  文件: a.txt\n  原文链接: https://x.gov.cn/a\n\
-             附件:\n  - 附件1.docx\n  - {名称: 附件2, 链接: f/2.pdf}\n",
+             附件:\n  - 附件1.docx\n  - {名称: 附件2, 链接: f/2.pdf}\n  - {名称: 附件3, 链接: 3.docx, 原文链接: /upload/3.docx, 文本: 3.docx.txt}\n",
         )
         .unwrap();
         assert_eq!(fm.title, "关于印发工作要点的通知");
@@ -575,8 +621,13 @@ mod tests {
         assert_eq!(fm.keywords, ["教育", "通知"]);
         assert_eq!(fm.completeness, Completeness::Incomplete);
         assert_eq!(fm.source.url.as_deref(), Some("https://x.gov.cn/a"));
-        assert_eq!(fm.attachments.len(), 2);
+        assert_eq!(fm.attachments.len(), 3);
         assert_eq!(fm.attachments[1].url.as_deref(), Some("f/2.pdf"));
+        assert_eq!(
+            fm.attachments[2].source_url.as_deref(),
+            Some("/upload/3.docx")
+        );
+        assert_eq!(fm.attachments[2].text.as_deref(), Some("3.docx.txt"));
     }
 
     #[test]
@@ -641,13 +692,22 @@ mod tests {
             attachments: vec![
                 Attachment {
                     name: "附件1".into(),
-                    url: None,
+                    ..Attachment::default()
                 },
                 Attachment {
                     name: "- 附件2".into(),
                     url: Some("a.pdf".into()),
+                    ..Attachment::default()
+                },
+                Attachment {
+                    name: "附件3：统计表".into(),
+                    url: Some("w0201.xls".into()),
+                    source_url: Some("/upload/w0201.xls?id=3".into()),
+                    text: Some("w0201.xls.txt".into()),
                 },
             ],
+            column: Some("法定主动公开内容/政策文件".into()),
+            updated: "2024-05-06".parse().ok(),
         };
         let y = fm.to_yaml();
         assert_eq!(parse(&y).unwrap(), fm, "{y}");

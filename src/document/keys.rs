@@ -19,11 +19,13 @@ pub enum Key {
     CompletenessNote,
     Source,
     Attachments,
+    Column,
+    Updated,
 }
 
 impl Key {
     /// Every key in the order the importer writes them.
-    pub const ALL: [Key; 15] = [
+    pub const ALL: [Key; 17] = [
         Key::Title,
         Key::Agency,
         Key::Published,
@@ -39,6 +41,8 @@ impl Key {
         Key::CompletenessNote,
         Key::Source,
         Key::Attachments,
+        Key::Column,
+        Key::Updated,
     ];
 
     /// The canonical key, as disclosure pages write it.
@@ -59,6 +63,8 @@ impl Key {
             Key::CompletenessNote => "完整性说明",
             Key::Source => "来源",
             Key::Attachments => "附件",
+            Key::Column => "栏目",
+            Key::Updated => "更新时间",
         }
     }
 
@@ -80,6 +86,8 @@ impl Key {
             Key::CompletenessNote => &["completeness_note"],
             Key::Source => &["source"],
             Key::Attachments => &["attachments"],
+            Key::Column => &["column"],
+            Key::Updated => &["updated"],
         }
     }
 
@@ -103,6 +111,8 @@ impl Key {
             Key::DocNo => &["发文字号", "文件编号", "字号"],
             Key::Keywords => &["关键词", "关键字"],
             Key::Attachments => &["附件列表"],
+            Key::Column => &["所属栏目", "栏目名称"],
+            Key::Updated => &["修改时间", "更新日期"],
             _ => &[],
         }
     }
@@ -151,8 +161,13 @@ pub const SOURCE_KEYS: [(&str, &[&str]); 4] = [
     ("站点", &["site"]),
 ];
 
-/// The keys of an `附件` entry written as a map.
-pub const ATTACHMENT_KEYS: [(&str, &[&str]); 2] = [("名称", &["name"]), ("链接", &["url"])];
+/// The keys of an `附件` entry written as a map (see [`super::Attachment`]).
+pub const ATTACHMENT_KEYS: [(&str, &[&str]); 4] = [
+    ("名称", &["name"]),
+    ("链接", &["url"]),
+    ("原文链接", &["source_url"]),
+    ("文本", &["text"]),
+];
 
 #[cfg(test)]
 mod tests {

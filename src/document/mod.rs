@@ -34,42 +34,59 @@ pub struct Document {
 impl Document {
     /// Parses a document's text. `path` is how messages name the file.
     pub fn parse(path: &Path, rel: &str, text: &str) -> Result<Document, Vec<Diagnostic>> {
+        match Document::parse_partial(path, rel, text) {
+            (Some(doc), errors) if errors.is_empty() => Ok(doc),
+            (_, errors) => Err(errors),
+        }
+    }
+
+    /// Parses what can be parsed: the document with its valid fields (when it has a
+    /// front matter block at all) and every problem found, so a caller can report a
+    /// file's other findings next to its front-matter errors.
+    pub fn parse_partial(
+        path: &Path,
+        rel: &str,
+        text: &str,
+    ) -> (Option<Document>, Vec<Diagnostic>) {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let diag = |line, msg: String| Diagnostic::error(path.to_path_buf(), Some(line), msg);
         let Some((yaml, body, body_line)) = split_front_matter(text) else {
-            return Err(vec![diag(
+            let e = diag(
                 1,
                 "no front matter: a document starts with a `---` line, then `标题: …` and \
                  `机构: …`, then a closing `---` line"
                     .into(),
-            )]);
+            );
+            return (None, vec![e]);
         };
         // YAML counts a lone CR as a line break and the rest of the file does not: the
         // line numbers of every message would be off, so such a file is refused.
         if let Some(at) = yaml.find('\r') {
-            return Err(vec![diag(
+            let e = diag(
                 yaml[..at].matches('\n').count() + 2,
                 "a carriage return (CR) without a line feed is in the front matter; \
                  save the file with LF or CRLF line ends"
                     .into(),
-            )]);
+            );
+            return (None, vec![e]);
         }
-        let (front, mut key_lines) = FrontMatter::from_yaml_with_lines(&yaml).map_err(|errs| {
-            errs.into_iter()
-                .map(|e| diag(e.line + 1, e.message))
-                .collect::<Vec<_>>()
-        })?;
+        let (front, mut key_lines, errors) = FrontMatter::from_yaml_partial(&yaml);
+        let errors: Vec<Diagnostic> = errors
+            .into_iter()
+            .map(|e| diag(e.line + 1, e.message))
+            .collect();
         // Lines within the YAML become lines of the file, below the opening `---`.
         for (_, l) in &mut key_lines.0 {
             *l += 1;
         }
-        Ok(Document {
+        let doc = Document {
             path: rel.to_string(),
             front,
             body: body.to_string(),
             body_line,
             key_lines,
-        })
+        };
+        (Some(doc), errors)
     }
 
     /// The document as file text: front matter, then the body.
@@ -91,16 +108,71 @@ impl Document {
     }
 
     /// The site path of the document's page: the path of the `.md` without its
-    /// extension, as a folder (`2021/notice/`).
+    /// extension, as a folder (`2021/notice/`); see [`url_path_of`].
     pub fn url_path(&self) -> String {
-        let stem = self.path.strip_suffix(".md").unwrap_or(&self.path);
-        format!("{stem}/")
+        url_path_of(&self.path)
+    }
+
+    /// The folder of the document's file under content/ (`2021/notice/` for the bundle
+    /// `2021/notice/index.md`, `2021/` for `2021/a.md`): relative links start there.
+    pub fn folder(&self) -> &str {
+        match self.path.rfind('/') {
+            Some(i) => &self.path[..=i],
+            None => "",
+        }
     }
 
     /// The content file, under `content_dir`.
     pub fn file(&self, content_dir: &Path) -> PathBuf {
         content_dir.join(&self.path)
     }
+}
+
+/// The site path of the page of the document at `path` (relative to content/): the
+/// path without `.md`, as a folder (`2021/notice.md` → `2021/notice/`). A page bundle,
+/// a folder holding `index.md` and the document's files (Hugo's and Zola's layout), is
+/// the folder itself (`2021/notice/index.md` → `2021/notice/`), so its files are
+/// published beside its page.
+pub fn url_path_of(path: &str) -> String {
+    if path == "index.md" {
+        return String::new();
+    }
+    if let Some(folder) = path.strip_suffix("/index.md") {
+        return format!("{folder}/");
+    }
+    let stem = path.strip_suffix(".md").unwrap_or(path);
+    format!("{stem}/")
+}
+
+/// A path written in a document whose file is in `folder` (see [`Document::folder`]),
+/// as a path under content/: relative to the folder, or to content/ when it starts with
+/// `/`; `.` and `..` resolved, percent-encoding decoded, a trailing `/` kept. `None` when
+/// it climbs out of content/ (`../../etc/passwd`): nothing outside is ever a file of the
+/// archive. Query and fragment are the caller's to split off.
+pub fn content_path(folder: &str, path: &str) -> Option<String> {
+    let joined = match path.strip_prefix('/') {
+        Some(abs) => abs.to_string(),
+        None => format!("{folder}{path}"),
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in joined.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    let mut normal = parts.join("/");
+    if joined.ends_with('/') && !normal.is_empty() {
+        normal.push('/');
+    }
+    Some(
+        percent_encoding::percent_decode_str(&normal)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
 }
 
 /// Splits `---\nYAML\n---\nbody`, with LF or CRLF line ends. Returns the YAML (LF line
@@ -138,6 +210,32 @@ mod tests {
         assert_eq!(d.body.trim(), "正文");
         assert_eq!(d.body_line, 5);
         assert_eq!(d.url_path(), "2021/a/");
+        assert_eq!(d.folder(), "2021/");
+    }
+
+    #[test]
+    fn content_paths_stay_in_content() {
+        assert_eq!(
+            content_path("2024/a/", "附件%201.docx").as_deref(),
+            Some("2024/a/附件 1.docx")
+        );
+        assert_eq!(
+            content_path("2024/a/", "../b/x.pdf").as_deref(),
+            Some("2024/b/x.pdf")
+        );
+        assert_eq!(content_path("2024/a/", "/year/").as_deref(), Some("year/"));
+        assert_eq!(content_path("2024/a/", "../../../etc/passwd"), None);
+    }
+
+    #[test]
+    fn a_bundle_is_its_folder() {
+        assert_eq!(url_path_of("2024/qx-001/index.md"), "2024/qx-001/");
+        assert_eq!(url_path_of("2024/qx-001.md"), "2024/qx-001/");
+        assert_eq!(
+            url_path_of("2024/index-of-things.md"),
+            "2024/index-of-things/"
+        );
+        assert_eq!(url_path_of("index.md"), "");
     }
 
     #[test]

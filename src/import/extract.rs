@@ -54,8 +54,40 @@ pub struct PageMeta {
     pub wechat_ct: Option<i64>,
     /// The content element that was found, e.g. `div.article_content`.
     pub content_selector: Option<String>,
-    /// Links to attached files (name, address resolved against the page's `Url`).
-    pub attachments: Vec<(String, String)>,
+    /// Links to attached files.
+    pub attachments: Vec<PageAttachment>,
+    /// How much of the page is links, for telling list pages from documents.
+    pub links: LinkStats,
+}
+
+/// A link to an attached file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageAttachment {
+    /// The link's text, else the file name.
+    pub name: String,
+    /// The address, resolved against the page's `Url` when it has one.
+    pub url: String,
+    /// The `href` as the page wrote it: where a saved copy is looked for beside the page.
+    pub href: String,
+}
+
+/// The links of a page's text (its content element, else its body; `<nav>` and `<form>`
+/// left out): a channel, list or search page is mostly links and has no paragraph of
+/// its own.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct LinkStats {
+    /// Characters of text, and of them those inside links to other pages.
+    pub text_chars: usize,
+    pub link_chars: usize,
+    /// Links to other pages.
+    pub links: usize,
+    /// Of them, links whose text is long enough to be a document's title (a list's
+    /// entries), not a menu's word.
+    pub title_links: usize,
+    /// Characters of the longest line without link text.
+    pub longest_plain_line: usize,
+    /// The page has a search form (a text box named or labelled for searching).
+    pub search_form: bool,
 }
 
 #[derive(Debug, Default)]
@@ -150,6 +182,9 @@ const BLOCKS: [&str; 32] = [
     "address",
 ];
 
+/// Characters of link text from which a link reads as a document's title.
+const TITLE_LINK: usize = 10;
+
 /// How deep the HTML walk follows elements before it takes the rest as plain text; the
 /// walk recurses, and a crafted page nests tens of thousands of levels.
 const MAX_DEPTH: usize = 256;
@@ -171,7 +206,8 @@ struct HtmlWalk<'a> {
     ct_regex: &'a regex::Regex,
     content_name: String,
     base_url: Option<String>,
-    attachments: Vec<(String, String)>,
+    attachments: Vec<PageAttachment>,
+    links: LinkStats,
     /// Inside `<a href>` to another page; characters of the line inside such links
     /// and in all, to tell a menu entry from text.
     link_depth: usize,
@@ -239,6 +275,7 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
         content_name: page.content_selector.clone().unwrap_or_default(),
         base_url: page.meta.get("url").cloned(),
         attachments: Vec::new(),
+        links: LinkStats::default(),
         link_depth: 0,
         depth: 0,
         link_chars: 0,
@@ -263,6 +300,7 @@ pub fn html(source: &str, rules: &Rules) -> Extracted {
     w.flush();
     let mut out = w.out;
     page.attachments = w.attachments;
+    page.links = w.links;
     out.page = page;
     out
 }
@@ -273,6 +311,11 @@ static WECHAT_CT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|
 });
 
 impl HtmlWalk<'_> {
+    /// Whether text here is the page's own (its content, not `<nav>`/`<form>`).
+    fn counts_for_links(&self) -> bool {
+        self.in_content && self.furniture.is_none()
+    }
+
     fn region(&self) -> Region {
         if let Some(f) = self.furniture {
             Region::Chrome(format!("page furniture inside <{f}>"))
@@ -303,6 +346,14 @@ impl HtmlWalk<'_> {
             b.1 = b.1.saturating_sub(lead).min(t.len());
         }
         bold.retain(|b| b.1 > b.0);
+        if self.counts_for_links() {
+            let stats = &mut self.links;
+            stats.text_chars += self.line_chars;
+            stats.link_chars += self.link_chars;
+            if self.link_chars == 0 {
+                stats.longest_plain_line = stats.longest_plain_line.max(self.line_chars);
+            }
+        }
         let mut region = self.region();
         // With no known content element, a short line that is nothing but a link to
         // another page is a menu entry.
@@ -390,6 +441,9 @@ impl HtmlWalk<'_> {
         if let Some(f) = furniture {
             self.flush();
             self.furniture.get_or_insert(f);
+            if f == "form" && self.in_content && is_search_form(e) {
+                self.links.search_form = true;
+            }
         }
         let is_bold = matches!(name, "b" | "strong");
         let attachment = (name == "a" && !self.in_row)
@@ -405,7 +459,7 @@ impl HtmlWalk<'_> {
                 self.walk(e);
                 let label = squeeze(&self.buf);
                 let url = resolve(self.base_url.as_deref(), href);
-                let idx = match self.attachments.iter().position(|a| a.1 == url) {
+                let idx = match self.attachments.iter().position(|a| a.url == url) {
                     Some(i) => i,
                     None => {
                         let name = if label.is_empty() {
@@ -413,7 +467,11 @@ impl HtmlWalk<'_> {
                         } else {
                             label
                         };
-                        self.attachments.push((name, url));
+                        self.attachments.push(PageAttachment {
+                            name,
+                            url,
+                            href: href.trim().to_string(),
+                        });
                         self.attachments.len() - 1
                     }
                 };
@@ -501,6 +559,13 @@ impl HtmlWalk<'_> {
                 }
                 if page_link {
                     self.link_depth += 1;
+                    if self.counts_for_links() {
+                        self.links.links += 1;
+                        let chars = e.text().flat_map(str::chars).filter(|c| !c.is_whitespace());
+                        if chars.take(TITLE_LINK).count() == TITLE_LINK {
+                            self.links.title_links += 1;
+                        }
+                    }
                 }
                 self.walk(e);
                 if page_link {
@@ -533,13 +598,58 @@ fn is_document_link(href: &str) -> bool {
             return false;
         }
     }
-    let path = href.split(['?', '#']).next().unwrap_or(&href);
-    [
-        ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".ofd", ".zip", ".rar", ".7z",
-        ".ppt", ".pptx", ".txt", ".csv",
-    ]
-    .iter()
-    .any(|ext| path.ends_with(ext))
+    let href = href.split('#').next().unwrap_or(&href);
+    let (path, query) = href.split_once('?').unwrap_or((href, ""));
+    let is_file = |name: &str| {
+        [
+            ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".ofd", ".zip", ".rar", ".7z",
+            ".ppt", ".pptx", ".txt", ".csv",
+        ]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+    };
+    // A download script names the file in its query (`downfile.jsp?filename=a.pdf`).
+    is_file(path)
+        || query
+            .split('&')
+            .any(|kv| kv.split_once('=').is_some_and(|(_, v)| is_file(v)))
+}
+
+/// A form with a text box for searching (its name, placeholder or the form's action
+/// says so); a pager's "go to page" box is not one.
+fn is_search_form(form: ElementRef<'_>) -> bool {
+    static INPUT: std::sync::LazyLock<Option<scraper::Selector>> =
+        std::sync::LazyLock::new(|| scraper::Selector::parse("input").ok());
+    let searchy = |v: &str| {
+        let v = v.to_ascii_lowercase();
+        [
+            "search",
+            "keyword",
+            "query",
+            "检索",
+            "搜索",
+            "关键字",
+            "关键词",
+        ]
+        .iter()
+        .any(|w| v.contains(w))
+            || matches!(v.as_str(), "q" | "wd" | "kw" | "sword" | "searchword")
+    };
+    let action = form.value().attr("action").is_some_and(searchy);
+    INPUT.as_ref().is_some_and(|sel| {
+        form.select(sel).any(|input| {
+            let v = input.value();
+            let text_box = matches!(
+                v.attr("type").map(str::to_ascii_lowercase).as_deref(),
+                None | Some("text" | "search")
+            );
+            text_box
+                && (action
+                    || ["name", "id", "placeholder", "title"]
+                        .iter()
+                        .any(|a| v.attr(a).is_some_and(searchy)))
+        })
+    })
 }
 
 /// `href` made absolute against the page's own address, when it has one.
@@ -1026,6 +1136,10 @@ mod tests {
         assert!(!is_document_link(" JavaScript:void(0)//.doc"));
         assert!(!is_document_link("data:application/pdf;base64,AAAA.pdf"));
         assert!(!is_document_link("/zwgk/list.htm"));
+        assert!(is_document_link(
+            "/module/download/downfile.jsp?classid=0&filename=1803051234.pdf"
+        ));
+        assert!(!is_document_link("/module/search/index.jsp?field=title"));
     }
 
     #[test]

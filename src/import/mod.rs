@@ -12,16 +12,28 @@
 //!
 //! Output: `<out>/<year of 发布时间, else 成文日期, else undated>/<slug>.md`, the slug
 //! the 索引号 made ASCII (`002658260-2021-17205`), else the date and 10 hex digits of
-//! the body's SHA-256, else 12 hex digits. Same input, same path and bytes.
+//! the body's SHA-256, else 12 hex digits; a document with attachment files copied is
+//! the page bundle `<year>/<slug>/index.md` beside them. Same input, same path and bytes.
 //!
 //! The JSON report (`--report`) has a `summary` and one entry per file: `input`,
-//! `encoding`, `status` (imported, unchanged, duplicate, failed), `output`, `fields`
-//! (value and where it came from), `title_derived`, `completeness(_note)`, `removed`
-//! (byte spans into the extracted text — for .txt the decoded file with LF line
-//! ends — with line, reason and text), `warnings` (spinning), `duplicate_of`, `error`.
+//! `encoding`, `status` (imported, unchanged, duplicate, failed, list page,
+//! attachment), `output`, `fields` (value and where it came from), `title_derived`,
+//! `completeness(_note)`, `removed` (byte spans into the extracted text — for .txt the
+//! decoded file with LF line ends — with line, reason and text), `warnings`
+//! (spinning), `duplicate_of`, `error`, and when there are any `attachments` (see
+//! [`attachments`]), `list_page` (why the page was skipped, see [`listing`]) and
+//! `attachment_of`.
+//!
+//! Saved portals (wget `--mirror`, HTTrack): pages are imported before the other files,
+//! so a file a page links to as its attachment travels in that page's bundle
+//! (`<year>/<slug>/index.md` + the file) instead of becoming a document of its own;
+//! channel, list and search pages are skipped; a document saved twice (two names, or as
+//! .html and .txt) is written once (see [`writer`] for what makes two copies one).
 
+pub mod attachments;
 pub mod clean;
 pub mod extract;
+pub mod listing;
 pub mod metadata;
 mod nesting;
 pub mod read;
@@ -80,6 +92,13 @@ pub struct ImportSummary {
     /// Documents written without 机构 (the raw report names no organ): `build` refuses
     /// them until a person fills it in.
     pub missing_agency: Vec<PathBuf>,
+    /// Channel, list and search pages of a saved portal, skipped: (page, why).
+    pub list_pages: Vec<(PathBuf, String)>,
+    /// Attachment files copied into the bundles of the documents written.
+    pub attachments_copied: usize,
+    /// Attachment links whose file is not in the imported folder: (page, 附件, why).
+    /// The documents keep the original link.
+    pub attachments_missing: Vec<(PathBuf, String, String)>,
 }
 
 impl fmt::Display for ImportSummary {
@@ -103,8 +122,35 @@ impl fmt::Display for ImportSummary {
                 .collect();
             writeln!(
                 f,
-                "skipped (not .txt, .html, .htm or .docx): {}",
+                "skipped (not .txt, .html, .htm or .docx, or a mirroring tool's own file): {}",
                 names.join(", ")
+            )?;
+        }
+        if !self.list_pages.is_empty() {
+            const SHOWN: usize = 10;
+            let mut names: Vec<String> = self
+                .list_pages
+                .iter()
+                .take(SHOWN)
+                .map(|(p, _)| p.display().to_string())
+                .collect();
+            if self.list_pages.len() > SHOWN {
+                names.push(format!(
+                    "and {} more (the report gives each with its reason)",
+                    self.list_pages.len() - SHOWN
+                ));
+            }
+            writeln!(
+                f,
+                "skipped as channel, list or search pages: {}",
+                names.join(", ")
+            )?;
+        }
+        for (page, name, why) in &self.attachments_missing {
+            writeln!(
+                f,
+                "{}: 附件 `{name}` not copied: {why}; the document keeps the original link",
+                page.display()
             )?;
         }
         for p in &self.missing_agency {
@@ -118,7 +164,20 @@ impl fmt::Display for ImportSummary {
             f,
             "imported {}, incomplete {}, duplicates {}, skipped {}, failed {}",
             self.imported, self.incomplete, self.duplicates, self.skipped, self.failed
-        )
+        )?;
+        if !self.list_pages.is_empty()
+            || self.attachments_copied > 0
+            || !self.attachments_missing.is_empty()
+        {
+            write!(
+                f,
+                "; list pages skipped {}, attachments copied {}, attachments missing {}",
+                self.list_pages.len(),
+                self.attachments_copied,
+                self.attachments_missing.len()
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -144,52 +203,63 @@ pub struct Removal {
 pub struct Prepared {
     pub front: FrontMatter,
     pub body: String,
-    /// Path under the content folder, `/` separators.
+    /// Path under the content folder, `/` separators: `<year>/<slug>.md`, or for a
+    /// document with attachment files the bundle `<year>/<slug>/index.md`.
     pub rel_path: String,
     pub report: FileReport,
+    /// Files that go in the document's bundle, beside `index.md`.
+    pub bundle: Vec<attachments::BundleFile>,
+}
+
+/// What became of one raw file.
+#[derive(Debug)]
+pub enum Outcome {
+    Document(Box<Prepared>),
+    /// A channel, list or search page of a saved portal (see [`listing`]): skipped.
+    ListPage {
+        reason: String,
+        encoding: String,
+    },
+    /// A file a page's document has as its attachment: it travels in that document's
+    /// bundle, not as a document of its own.
+    AttachmentOf(PathBuf),
 }
 
 /// Files prepared in parallel before they are written.
 const BATCH: usize = 256;
 
-/// The kinds of input, by extension.
+/// The kinds of input, by extension. A saved page's query is not part of it
+/// (`list.html?page=2`, or `list.html@page=2` as wget saves it for Windows).
 fn kind_of(path: &Path) -> Option<&'static str> {
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    match ext.as_str() {
-        "txt" => Some("txt"),
-        "html" | "htm" => Some("html"),
-        "docx" => Some("docx"),
-        _ => None,
-    }
+    let name = path.file_name()?.to_str()?;
+    let saved = [
+        Some(name),
+        name.split_once('?').map(|p| p.0),
+        name.split_once('@').map(|p| p.0),
+    ];
+    saved.into_iter().flatten().find_map(|n| {
+        let ext = Path::new(n).extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "txt" => Some("txt"),
+            "html" | "htm" => Some("html"),
+            "docx" => Some("docx"),
+            _ => None,
+        }
+    })
 }
+
+/// A file to import, and the imported folder it is in.
+type InTree = (PathBuf, PathBuf);
 
 /// Imports every raw report under `opts.inputs`.
 pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
     let rules = Rules::load(opts.site_rules.as_ref(), opts.site_toml.as_deref())?;
     let mut summary = ImportSummary::default();
-    let mut files = Vec::new();
-    for input in &opts.inputs {
-        if input.is_dir() {
-            for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
-                match entry {
-                    Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
-                    Ok(_) => {}
-                    Err(e) => summary.failures.push(Diagnostic::error(
-                        e.path().unwrap_or(input).to_path_buf(),
-                        None,
-                        format!("cannot read this folder entry: {e}"),
-                    )),
-                }
-            }
-        } else {
-            files.push(input.clone());
-        }
-    }
-    let (known, other): (Vec<PathBuf>, Vec<PathBuf>) = files
+    let files = gather(&opts.inputs, &mut summary.failures);
+    let (mut known, other): (Vec<InTree>, Vec<InTree>) = files
         .into_iter()
-        .partition(|p| kind_of(p).is_some() || !p.exists());
-    summary.skipped_files = other;
-    summary.skipped = summary.skipped_files.len();
+        .partition(|(p, _)| (kind_of(p).is_some() && !listing::mirror_file(p)) || !p.exists());
+    summary.skipped_files = other.into_iter().map(|(p, _)| p).collect();
 
     let bar = opts.progress.then(|| {
         let b = indicatif::ProgressBar::new(known.len() as u64);
@@ -200,27 +270,58 @@ pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
         }
         b
     });
-    // In batches: memory stays bounded on large imports, and each batch is written
+    // Pages first, so the files they attach are known before the other files are read;
+    // then in batches: memory stays bounded on large imports, and each batch is written
     // in input order.
-    let mut known = known;
     known.sort();
+    let (pages, rest): (Vec<_>, Vec<_>) = known
+        .into_iter()
+        .partition(|(p, _)| kind_of(p) == Some("html"));
     let mut output = writer::Output::default();
-    for batch in known.chunks(BATCH) {
-        let results: Vec<(PathBuf, Result<Prepared, String>)> = batch
-            .par_iter()
-            .map(|path| {
-                let r = prepare_file(path, &rules);
-                if let Some(b) = &bar {
-                    b.inc(1);
+    // Attachment files copied so far (as canonical paths), and the page of each.
+    let mut attached: std::collections::HashMap<PathBuf, PathBuf> = Default::default();
+    for group in [pages, rest] {
+        for batch in group.chunks(BATCH) {
+            let results: Vec<(PathBuf, Result<Outcome, String>)> = batch
+                .par_iter()
+                .map(|(path, tree)| {
+                    let page = (!attached.is_empty())
+                        .then(|| path.canonicalize().ok())
+                        .flatten()
+                        .and_then(|c| attached.get(&c));
+                    let r = match page {
+                        Some(page) => Ok(Outcome::AttachmentOf(page.clone())),
+                        None => import_file(path, tree, &rules),
+                    };
+                    if let Some(b) = &bar {
+                        b.inc(1);
+                    }
+                    (path.clone(), r)
+                })
+                .collect();
+            for (page, r) in &results {
+                if let Ok(Outcome::Document(p)) = r {
+                    for f in &p.bundle {
+                        if let Ok(c) = f.source.canonicalize() {
+                            attached.entry(c).or_insert_with(|| page.clone());
+                        }
+                    }
                 }
-                (path.clone(), r)
-            })
-            .collect();
-        output.write_batch(results, opts, &mut summary);
+            }
+            output.write_batch(results, opts, &mut summary);
+        }
     }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    // A copied attachment of a kind import does not read is no longer "skipped".
+    if !attached.is_empty() {
+        summary.skipped_files.retain(|p| {
+            p.canonicalize()
+                .map_or(true, |c| !attached.contains_key(&c))
+        });
+    }
+    summary.skipped = summary.skipped_files.len();
     let reports = output.reports;
     summary.failed = summary.failures.len();
     if let Some(report) = &opts.report {
@@ -229,14 +330,46 @@ pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
     Ok(summary)
 }
 
-/// Reads, cleans and structures one raw report.
-pub fn prepare_file(path: &Path, rules: &Rules) -> Result<Prepared, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read this file: {e}"))?;
+/// Every file of `inputs` (folders read recursively), each with the folder it was found
+/// in (a file given alone: its own folder): its attachments are looked for there and
+/// nowhere else.
+fn gather(inputs: &[PathBuf], failures: &mut Vec<Diagnostic>) -> Vec<InTree> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if !input.is_dir() {
+            let tree = input.parent().filter(|p| !p.as_os_str().is_empty());
+            let tree = tree.map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            files.push((input.clone(), tree));
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
+            match entry {
+                Ok(e) if e.file_type().is_file() => files.push((e.into_path(), input.clone())),
+                Ok(_) => {}
+                Err(e) => failures.push(Diagnostic::error(
+                    e.path().unwrap_or(input).to_path_buf(),
+                    None,
+                    format!("cannot read this folder entry: {e}"),
+                )),
+            }
+        }
+    }
+    files
+}
+
+/// Reads one raw file with the reader of its kind, into the text and lines every later
+/// stage works on, with the encoding it was read in. Documents and their attachments
+/// are read here alike: a reader for a new format is one more arm.
+pub fn read_file(
+    path: &Path,
+    bytes: &[u8],
+    rules: &Rules,
+) -> Result<(Extracted, &'static str), String> {
     let kind = kind_of(path).ok_or("not a .txt, .html, .htm or .docx file")?;
-    let (x, encoding) = match kind {
-        "docx" => (extract::docx(&bytes)?, "docx"),
+    Ok(match kind {
+        "docx" => (extract::docx(bytes)?, "docx"),
         k => {
-            let d = read::decode(&bytes, k == "html").map_err(|e| e.to_string())?;
+            let d = read::decode(bytes, k == "html").map_err(|e| e.to_string())?;
             let x = if k == "html" {
                 extract::html(&d.text, rules)
             } else {
@@ -244,10 +377,48 @@ pub fn prepare_file(path: &Path, rules: &Rules) -> Result<Prepared, String> {
             };
             (x, d.encoding)
         }
-    };
-    let source_file = path.to_string_lossy().replace('\\', "/");
-    let sha = hex(&Sha256::digest(&bytes));
-    prepare(x, rules, source_file, sha, encoding)
+    })
+}
+
+/// Reads, cleans and structures one raw report.
+pub fn prepare_file(path: &Path, rules: &Rules) -> Result<Prepared, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read this file: {e}"))?;
+    let (x, encoding) = read_file(path, &bytes, rules)?;
+    prepare(
+        x,
+        rules,
+        source_name(path),
+        hex(&Sha256::digest(&bytes)),
+        encoding,
+    )
+}
+
+/// One file of an import: a list page is told apart, a document's attachments are
+/// looked for under `tree` (the imported folder it was found in).
+fn import_file(path: &Path, tree: &Path, rules: &Rules) -> Result<Outcome, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read this file: {e}"))?;
+    let (mut x, encoding) = read_file(path, &bytes, rules)?;
+    if let Some(reason) = listing::list_page(&x, path) {
+        return Ok(Outcome::ListPage {
+            reason,
+            encoding: encoding.to_string(),
+        });
+    }
+    let found = attachments::find(&mut x, path, tree, rules);
+    let mut p = prepare(
+        x,
+        rules,
+        source_name(path),
+        hex(&Sha256::digest(&bytes)),
+        encoding,
+    )?;
+    found.apply(&mut p);
+    Ok(Outcome::Document(Box::new(p)))
+}
+
+/// A raw file's path as the front matter's `来源.文件` and the report give it.
+fn source_name(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
 }
 
 /// The pipeline after extraction (separate so tests can feed text directly).
@@ -358,9 +529,10 @@ pub fn prepare(
         .page
         .attachments
         .iter()
-        .map(|(name, url)| Attachment {
-            name: name.clone(),
-            url: Some(url.clone()),
+        .map(|a| Attachment {
+            name: a.name.clone(),
+            url: Some(a.url.clone()),
+            ..Attachment::default()
         })
         .collect();
     let rel_path = writer::rel_path(&front, &body);
@@ -408,12 +580,14 @@ pub fn prepare(
         warnings,
         duplicate_of: None,
         error: None,
+        ..FileReport::default()
     };
     Ok(Prepared {
         front,
         body,
         rel_path,
         report,
+        bundle: Vec::new(),
     })
 }
 
@@ -527,6 +701,7 @@ fn front_matter(
             site: get("站点"),
         },
         attachments: Vec::new(),
+        ..Default::default()
     })
 }
 

@@ -243,7 +243,7 @@ pub fn body(
     text: &str,
     pieces: &[Piece],
     blocks: &[Block],
-    attachments: &[(String, String)],
+    attachments: &[super::extract::PageAttachment],
 ) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut k = 0;
@@ -297,8 +297,8 @@ pub fn body(
                         }
                     }
                     LineKind::Attachment(a) => match attachments.get(a) {
-                        Some((_, url)) => {
-                            out.push(format!("[{}]({})", escape(t, false), link_target(url)))
+                        Some(a) => {
+                            out.push(format!("[{}]({})", escape(t, false), link_target(&a.url)))
                         }
                         None => out.push(inline(t, &p.bold)),
                     },

@@ -57,6 +57,8 @@ pub struct StaticFile {
 pub struct Theme {
     pub tera: Tera,
     origins: HashMap<String, Origin>,
+    /// Each template's text, for telling which file of an extends chain wrote a thing.
+    texts: HashMap<String, String>,
     pub static_files: Vec<StaticFile>,
 }
 
@@ -141,7 +143,7 @@ impl Theme {
             .iter()
             .map(|(n, (t, _))| (n.clone(), t.clone()))
             .collect();
-        if let Err(e) = tera.add_raw_templates(list) {
+        if let Err(e) = tera.add_raw_templates(list.clone()) {
             return Err(Diagnostic::error(
                 root.join("templates"),
                 None,
@@ -149,6 +151,7 @@ impl Theme {
             )
             .into());
         }
+        let texts = list.into_iter().collect();
         let origins = sources.into_iter().map(|(n, (_, o))| (n, o)).collect();
         let static_files = statics
             .into_iter()
@@ -157,6 +160,7 @@ impl Theme {
         Ok(Theme {
             tera,
             origins,
+            texts,
             static_files,
         })
     }
@@ -171,6 +175,20 @@ impl Theme {
             .get(template)
             .map(Origin::display_path)
             .unwrap_or_else(|| PathBuf::from(template))
+    }
+
+    /// Where the text `needle` of a page made from `template` was written: that template
+    /// or the first one it extends whose text holds it (else `template` itself).
+    pub fn origin_of_text(&self, template: &str, needle: &str) -> PathBuf {
+        let parents = self
+            .tera
+            .get_template(template)
+            .map(|t| t.parents.clone())
+            .unwrap_or_default();
+        std::iter::once(template.to_string())
+            .chain(parents)
+            .find(|t| self.texts.get(t).is_some_and(|text| text.contains(needle)))
+            .map_or_else(|| self.origin(template), |t| self.origin(&t))
     }
 
     /// Renders `template`; an error names the template's file.

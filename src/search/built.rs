@@ -531,6 +531,7 @@ mod tests {
                 index_no: "",
                 doc_no: &self.doc_no,
                 text: &self.text,
+                attachments: &[],
             }
         }
     }

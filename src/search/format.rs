@@ -326,20 +326,38 @@ pub fn text_file(id: u32, k: usize, part_json: &str) -> String {
 /// part's [`bloom`] of its terms and the first [`BLOOM_OVERLAP`] characters of the next
 /// part) and the parts.
 pub fn doc_files(d: &SearchDocument<'_>) -> DocFiles {
-    let parts = text_parts(d.text);
-    let blooms: Vec<String> = parts
-        .iter()
-        .enumerate()
-        .map(|(k, part)| match parts.get(k + 1) {
-            Some(next) => {
-                let overlap: String = next.chars().take(BLOOM_OVERLAP).collect();
-                bloom(&format!("{part}{overlap}"))
-            }
-            None => bloom(part),
-        })
-        .collect();
-    let record = format!(
-        "{{\"url\":{},\"title\":{},\"agency\":{},\"published\":{},\"indexNo\":{},\"docNo\":{},\"parts\":{},\"blooms\":\"{}\"}}",
+    // The body's parts, then each attachment's (an attachment starts a part of its own,
+    // so a snippet's part says whose text it is).
+    let mut sections = vec![text_parts(d.text)];
+    let mut attachments = Vec::new();
+    for a in d.attachments {
+        let parts = text_parts(&a.text);
+        if parts.is_empty() {
+            continue;
+        }
+        let first: usize = sections.iter().map(Vec::len).sum();
+        attachments.push(format!("{{\"name\":{},\"part\":{first}}}", json(&a.name)));
+        sections.push(parts);
+    }
+    let mut blooms: Vec<String> = Vec::new();
+    for parts in &sections {
+        // A phrase does not run from one section into the next: no overlap there.
+        blooms.extend(
+            parts
+                .iter()
+                .enumerate()
+                .map(|(k, part)| match parts.get(k + 1) {
+                    Some(next) => {
+                        let overlap: String = next.chars().take(BLOOM_OVERLAP).collect();
+                        bloom(&format!("{part}{overlap}"))
+                    }
+                    None => bloom(part),
+                }),
+        );
+    }
+    let parts: Vec<String> = sections.into_iter().flatten().collect();
+    let mut record = format!(
+        "{{\"url\":{},\"title\":{},\"agency\":{},\"published\":{},\"indexNo\":{},\"docNo\":{},\"parts\":{},\"blooms\":\"{}\"",
         json(d.url_path),
         json(d.title),
         json(d.agency),
@@ -349,6 +367,10 @@ pub fn doc_files(d: &SearchDocument<'_>) -> DocFiles {
         parts.len(),
         blooms.join(" "),
     );
+    if !attachments.is_empty() {
+        record.push_str(&format!(",\"attachments\":[{}]", attachments.join(",")));
+    }
+    record.push('}');
     DocFiles {
         record,
         parts: parts.iter().map(|p| json(p)).collect(),
@@ -446,6 +468,41 @@ mod tests {
         assert_eq!(DocFiles::from_line(&files.to_line()), files);
         assert_eq!(doc_file_path(123_456), "d/1/234/123456.js");
         assert_eq!(text_file_path(7, 3), "x/0/0/7-3.js");
+    }
+
+    #[test]
+    fn attachments_follow_the_body_in_parts_of_their_own() {
+        let attachments = [
+            super::super::AttachmentText {
+                name: "附件1：补贴标准表".into(),
+                text: "  青苗  补贴\n标准 ".into(),
+            },
+            super::super::AttachmentText {
+                name: "附件2：空".into(),
+                text: " ".into(),
+            },
+        ];
+        let d = SearchDocument {
+            url_path: "2024/a/",
+            title: "通知",
+            text: "正文",
+            attachments: &attachments,
+            ..Default::default()
+        };
+        let files = doc_files(&d);
+        assert_eq!(files.parts, ["\"正文\"", "\"青苗 补贴 标准\""]);
+        assert!(
+            files
+                .record
+                .ends_with(r#","attachments":[{"name":"附件1：补贴标准表","part":1}]}"#),
+            "{}",
+            files.record
+        );
+        let plain = doc_files(&SearchDocument {
+            attachments: &[],
+            ..d
+        });
+        assert!(!plain.record.contains("attachments"));
     }
 
     /// FAT32 allows 65,534 entries a folder, fewer with long names: no folder of the

@@ -19,12 +19,10 @@
 //!   in it and for checking a phrase as typed.
 
 mod built;
-mod engine;
 pub mod format;
 pub mod tokenize;
 
 pub use built::BuiltIndex;
-pub use engine::{ElasticlunrIndex, HanBigram, elasticlunr_index};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
@@ -48,6 +46,16 @@ pub struct SearchDocument<'a> {
     pub doc_no: &'a str,
     /// Plain text of the rendered body.
     pub text: &'a str,
+    /// The text of the document's attachments: searched as part of its body, and shown
+    /// in a result labelled `附件：名称` when the match is there.
+    pub attachments: &'a [AttachmentText],
+}
+
+/// The plain text of one attachment of a document, and the attachment's name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttachmentText {
+    pub name: String,
+    pub text: String,
 }
 
 /// What [`SearchIndex::write`] or [`BuiltIndex::write_changed`] wrote.
@@ -146,11 +154,13 @@ fn count_terms(doc: &SearchDocument<'_>) -> DocTerms {
         }
     }
     let mut body_terms = 0u32;
-    for_each_term(doc.text, |t| {
-        body_terms += 1;
-        let o = counts.entry(t).or_default();
-        o.body = o.body.saturating_add(1);
-    });
+    for text in std::iter::once(doc.text).chain(doc.attachments.iter().map(|a| a.text.as_str())) {
+        for_each_term(text, |t| {
+            body_terms += 1;
+            let o = counts.entry(t).or_default();
+            o.body = o.body.saturating_add(1);
+        });
+    }
     let mut parts: Vec<Vec<(Term, Occurrence)>> = (0..PARTS).map(|_| Vec::new()).collect();
     for (term, occ) in counts {
         let part = tokenize::hash_term(&term) as usize % PARTS;

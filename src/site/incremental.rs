@@ -157,7 +157,15 @@ fn update(
             || was.front.agency != new.front.agency
             || was.front.topic != new.front.topic
             || was.front.year() != new.front.year()
+            // The column tree takes documents by 栏目 and 体裁分类 too.
+            || was.front.column != new.front.column
+            || was.front.genre != new.front.genre
         {
+            return Ok(None);
+        }
+        // A document whose search entry holds attachments' text (read from other
+        // files, not kept here) is indexed again by a full build.
+        if super::bundle::has_texts(was) || super::bundle::has_texts(new) {
             return Ok(None);
         }
         lists_changed |= summary_differs(was, new);
@@ -252,8 +260,8 @@ fn update(
         );
         state.search.replace_document(
             state.search_ids[*i],
-            &search_document(&was, &state.texts.get(*i)),
-            &search_document(&now, text),
+            &search_document(&was, &state.texts.get(*i), &[]),
+            &search_document(&now, text, &[]),
         );
     }
     state.texts.set_all(&texts);
@@ -450,5 +458,48 @@ mod tests {
         // A new document too.
         let (_, how) = edit(&mut inc, "2024/d9.md", &doc("新文件", "2024-05-01", "正文")).unwrap();
         assert_eq!(how, Rebuilt::Full);
+    }
+
+    #[test]
+    fn a_bundle_with_attachment_text_is_indexed_again_in_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("site");
+        write(
+            &root,
+            "site.toml",
+            "title = \"测试\"\norganizer = \"办公室\"\n",
+        );
+        let bundle = |body: &str| {
+            format!(
+                "---\n标题: 补贴通知\n机构: 测试局\n发布时间: 2024-03-05\n附件:\n  - {{名称: 标准表, 链接: a.docx, 文本: a.docx.txt}}\n---\n\n{body}\n"
+            )
+        };
+        write(&root, "content/2024/a/index.md", &bundle("旧正文"));
+        write(&root, "content/2024/a/a.docx", "docx");
+        write(&root, "content/2024/a/a.docx.txt", "紫云英绿肥");
+        let out = dir.path().join("out");
+        let mut inc = Incremental::new(BuildOptions {
+            root: root.clone(),
+            output: Some(out.clone()),
+            ..Default::default()
+        });
+        assert_eq!(inc.rebuild(&[]).unwrap().1, Rebuilt::Full);
+        assert!(out.join("2024/a/a.docx").is_file());
+        assert!(!out.join("2024/a/a.docx.txt").exists());
+        write(&root, "content/2024/a/index.md", &bundle("新正文"));
+        let (_, how) = inc
+            .rebuild(&[PathBuf::from("content/2024/a/index.md")])
+            .unwrap();
+        assert_eq!(how, Rebuilt::Full);
+        // The document's search files (the term shards under t/ aside).
+        let records: String = tree(&out.join("search"))
+            .into_iter()
+            .filter(|(path, _)| !path.starts_with("t/"))
+            .map(|(_, b)| String::from_utf8(b).unwrap())
+            .collect();
+        assert!(
+            records.contains("新正文") && records.contains("紫云英绿肥"),
+            "{records}"
+        );
     }
 }

@@ -3,6 +3,8 @@
 //! load ([`load`]) → order and group ([`model`]) → render pages in parallel ([`pages`])
 //! and index them ([`crate::search`]) → write all-or-nothing ([`output`]).
 
+pub mod bundle;
+pub mod columns;
 pub mod incremental;
 pub mod load;
 pub mod model;
@@ -20,7 +22,7 @@ use crate::config::SiteConfig;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::document::Document;
 use crate::render::templates::Theme;
-use crate::search::{BuiltIndex, SearchDocument, SearchIndex};
+use crate::search::{AttachmentText, BuiltIndex, SearchDocument, SearchIndex};
 
 /// Documents rendered together before their text goes to the search index.
 const CHUNK: usize = 512;
@@ -192,7 +194,19 @@ pub(crate) fn full_build(
     let Some(mut theme) = theme.filter(|_| !errors.has_errors()) else {
         return Err(errors.sorted());
     };
-    let site = model::Site::new(content.documents, &content_dir)?;
+    let columns = columns::Columns::from_config(&config.columns);
+    let mut site = model::Site::new(content.documents, &content_dir, columns)?;
+    // The pages of the columns are few: their bodies are read once, here.
+    for page in &mut site.pages {
+        *page = load::read_document(&page.file(&content_dir), &page.path).map_err(|e| {
+            let mut all = Diagnostics::new();
+            all.extend(e);
+            all
+        })?;
+    }
+    // Attachments' text files are read for search, never published.
+    let content_files: bundle::ContentFiles = content.assets.iter().cloned().collect();
+    let text_files = bundle::text_files(&site.documents);
     timer.lap("load");
     let renderer = pages::Renderer::new(&mut theme, &site, &config, &base_url);
     let staging = output::Staging::new(&output)?;
@@ -208,31 +222,38 @@ pub(crate) fn full_build(
     let mut descriptions = vec![String::new(); site.documents.len()];
     let order = search_order(&site);
     for chunk in order.chunks(CHUNK) {
-        let results: Vec<Result<String, Vec<Diagnostic>>> = chunk
+        type Rendered = (String, Vec<AttachmentText>);
+        let results: Vec<Result<Rendered, Vec<Diagnostic>>> = chunk
             .par_iter()
             .map(|&i| {
                 let text = render_document(&renderer, i, &content_dir)?;
                 staging
                     .write(&text.0, text.1.as_bytes())
                     .map_err(|e| vec![e])?;
-                Ok(text.2)
+                let attached =
+                    bundle::attachment_texts(&site.documents[i], &content_dir, &content_files)
+                        .map_err(|e| vec![e])?;
+                Ok((text.2, attached))
             })
             .collect();
         let mut batch: Vec<(usize, String)> = Vec::with_capacity(chunk.len());
+        let mut attached: Vec<Vec<AttachmentText>> = Vec::with_capacity(chunk.len());
         for (&i, r) in chunk.iter().zip(results) {
             match r {
-                Ok(text) => {
+                Ok((text, texts)) => {
                     descriptions[i] = pages::description(&text);
                     batch.push((i, text));
+                    attached.push(texts);
                 }
                 Err(e) => errors.extend(e),
             }
         }
-        let pairs: Vec<(&Document, &str)> = batch
+        let entries: Vec<(&Document, &str, &[AttachmentText])> = batch
             .iter()
-            .map(|(i, t)| (&site.documents[*i], t.as_str()))
+            .zip(&attached)
+            .map(|((i, t), a)| (&site.documents[*i], t.as_str(), a.as_slice()))
             .collect();
-        add_to_index(&mut index, &pairs);
+        add_to_index(&mut index, &entries);
         if keep {
             kept_texts.set_all(&batch);
         }
@@ -255,7 +276,11 @@ pub(crate) fn full_build(
         staging.write(&f.path, &f.bytes)?;
         files += 1;
     }
-    for (rel, path) in &content.assets {
+    for (rel, path) in content
+        .assets
+        .iter()
+        .filter(|(rel, _)| !text_files.contains(rel))
+    {
         let bytes = std::fs::read(path)
             .map_err(|e| Diagnostic::error(path, None, format!("cannot read: {e}")))?;
         staging.write(rel, &bytes)?;
@@ -306,23 +331,27 @@ fn search_order(site: &model::Site) -> Vec<usize> {
     order
 }
 
-/// Adds documents with their plain text to the index, as one batch (the index counts
-/// a batch's terms in parallel).
-fn add_to_index(index: &mut SearchIndex, batch: &[(&Document, &str)]) {
+/// Adds documents with their plain text and their attachments' text to the index, as
+/// one batch (the index counts a batch's terms in parallel).
+fn add_to_index(index: &mut SearchIndex, batch: &[(&Document, &str, &[AttachmentText])]) {
     let summaries: Vec<pages::DocSummary> = batch
         .iter()
-        .map(|(d, _)| pages::DocSummary::of(d))
+        .map(|(d, _, _)| pages::DocSummary::of(d))
         .collect();
     let docs: Vec<SearchDocument<'_>> = summaries
         .iter()
         .zip(batch)
-        .map(|(summary, (_, text))| search_document(summary, text))
+        .map(|(summary, (_, text, attached))| search_document(summary, text, attached))
         .collect();
     index.add_batch(&docs);
 }
 
 /// A document as the search index takes it.
-fn search_document<'a>(summary: &'a pages::DocSummary, text: &'a str) -> SearchDocument<'a> {
+fn search_document<'a>(
+    summary: &'a pages::DocSummary,
+    text: &'a str,
+    attachments: &'a [AttachmentText],
+) -> SearchDocument<'a> {
     SearchDocument {
         url_path: &summary.url_path,
         title: &summary.title,
@@ -332,6 +361,7 @@ fn search_document<'a>(summary: &'a pages::DocSummary, text: &'a str) -> SearchD
         index_no: &summary.index_no,
         doc_no: &summary.doc_no,
         text,
+        attachments,
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
+use super::columns::Columns;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::document::{DisclosureDate, Document};
 
@@ -58,14 +59,18 @@ pub struct Site {
     pub agencies: Vec<Term>,
     pub years: Vec<Term>,
     pub topics: Vec<Term>,
+    /// The column tree of site.toml, holding the documents (empty when site.toml has
+    /// none).
+    pub columns: Columns,
+    /// The texts of the page columns (指南, 依申请公开 …), by path: not disclosure
+    /// documents, so in no list, term or search.
+    pub pages: Vec<Document>,
     /// Term name → position, for each taxonomy (pages look up their terms by name).
     by_name: [std::collections::HashMap<String, usize>; 3],
 }
 
 /// Site paths the build writes itself; a document there would be overwritten.
-const RESERVED: [&str; 8] = [
-    "agency", "year", "topic", "search", "assets", "404", "sitemap", "atom",
-];
+const RESERVED: [&str; 8] = crate::config::RESERVED_PATHS;
 
 /// The label of the year term for documents with no date.
 pub const UNDATED: &str = "未注明日期";
@@ -76,16 +81,23 @@ pub fn sort_date(d: &Document) -> Option<DisclosureDate> {
 }
 
 impl Site {
-    /// Orders and groups the documents; refuses what cannot be built (a document with
-    /// no 机构, one whose path the site needs for its own pages).
+    /// Orders and groups the documents and takes them into `columns` (the tree of
+    /// site.toml, [`Columns::from_config`]); refuses what cannot be built (a document
+    /// with no 机构, one whose path the site needs for its own pages).
     pub fn new(
-        mut documents: Vec<Document>,
+        documents: Vec<Document>,
         content_dir: &std::path::Path,
+        mut columns: Columns,
     ) -> Result<Site, Diagnostics> {
-        let errors = Site::refusals(&documents, content_dir);
+        let errors = Site::refusals(&documents, content_dir, &columns);
         if errors.has_errors() {
             return Err(errors.sorted());
         }
+        let page_paths = columns.page_paths();
+        let (pages, mut documents): (Vec<Document>, Vec<Document>) = documents
+            .into_iter()
+            .partition(|d| page_paths.contains(d.url_path().as_str()));
+        drop(page_paths);
         documents.sort_by(|a, b| match (sort_date(a), sort_date(b)) {
             (Some(x), Some(y)) => y.cmp(&x).then_with(|| a.path.cmp(&b.path)),
             (Some(_), None) => std::cmp::Ordering::Less,
@@ -138,21 +150,30 @@ impl Site {
                 .map(|(i, t)| (t.name.clone(), i))
                 .collect()
         });
+        columns.resolve(&documents, &pages);
         Ok(Site {
             documents,
             agencies,
             years,
             topics,
+            columns,
+            pages,
             by_name,
         })
     }
 
-    /// What keeps documents out of a site: no 机构, a path the site needs for itself.
-    pub fn refusals(documents: &[Document], content_dir: &std::path::Path) -> Diagnostics {
-        let mut errors = Diagnostics::new();
+    /// What keeps documents out of a site: no 机构, a path the site needs for itself,
+    /// a place in the column tree that cannot be ([`Columns::refusals`]).
+    pub fn refusals(
+        documents: &[Document],
+        content_dir: &std::path::Path,
+        columns: &Columns,
+    ) -> Diagnostics {
+        let mut errors = columns.refusals(documents, content_dir);
         for d in documents {
             let file = d.file(content_dir);
-            if d.front.agency.is_none() {
+            // A column's page (指南, 依申请公开) is the office's own text.
+            if d.front.agency.is_none() && !columns.is_page(&d.url_path()) {
                 errors.push(Diagnostic::error(
                     &file,
                     Some(2),
@@ -162,7 +183,14 @@ impl Site {
             }
             let first = d.path.split('/').next().unwrap_or("");
             let first = first.strip_suffix(".md").unwrap_or(first);
-            if RESERVED.contains(&first) {
+            if d.path == "index.md" {
+                errors.push(Diagnostic::error(
+                    &file,
+                    None,
+                    "content/index.md would be the home page, which the site writes itself; \
+                     give the document a folder of its own (e.g. content/2024/<name>/index.md)",
+                ));
+            } else if RESERVED.contains(&first) {
                 errors.push(Diagnostic::error(
                     &file,
                     None,
@@ -173,6 +201,7 @@ impl Site {
                 ));
             }
         }
+        errors.extend(same_page_twice(documents, content_dir));
         errors
     }
 
@@ -198,6 +227,31 @@ impl Site {
             .map_or_else(|| UNDATED.to_string(), |y| y.to_string());
         self.term_of(TaxonomyKind::Year, &name)
     }
+}
+
+/// Two documents with one page: `2024/a.md` and the bundle `2024/a/index.md`.
+fn same_page_twice(documents: &[Document], content_dir: &std::path::Path) -> Diagnostics {
+    let mut by_page: BTreeMap<String, Vec<&Document>> = BTreeMap::new();
+    for d in documents {
+        by_page.entry(d.url_path()).or_default().push(d);
+    }
+    let mut errors = Diagnostics::new();
+    for (page, docs) in by_page {
+        if let [first, rest @ ..] = docs.as_slice() {
+            for d in rest {
+                errors.push(Diagnostic::error(
+                    d.file(content_dir),
+                    None,
+                    format!(
+                        "this document and content/{} would both be the page /{page}; \
+                         keep one of them (a bundle folder's index.md, or the .md beside it)",
+                        first.path
+                    ),
+                ));
+            }
+        }
+    }
+    errors
 }
 
 /// Terms named by free text get a short hash as their folder name: stable as long as
@@ -268,6 +322,7 @@ mod tests {
                 doc("d.md", "乙局", Some("2022-01-01 08:00:00"), None),
             ],
             Path::new("content"),
+            Columns::default(),
         )
         .unwrap();
         let paths: Vec<_> = site.documents.iter().map(|d| d.path.as_str()).collect();
@@ -289,10 +344,32 @@ mod tests {
         let errs = Site::new(
             vec![no_agency, doc("search/a.md", "局", None, None)],
             Path::new("content"),
+            Columns::default(),
         )
         .unwrap_err();
         assert_eq!(errs.len(), 2, "{errs}");
         assert!(errs.to_string().contains("机构"));
         assert!(errs.to_string().contains("search/"));
+    }
+
+    #[test]
+    fn a_bundle_and_a_file_of_the_same_page_are_refused() {
+        let errs = Site::new(
+            vec![
+                doc("2024/a.md", "局", None, None),
+                doc("2024/a/index.md", "局", None, None),
+                doc("2024/b/index.md", "局", None, None),
+                doc("index.md", "局", None, None),
+            ],
+            Path::new("content"),
+            Columns::default(),
+        )
+        .unwrap_err();
+        assert_eq!(errs.len(), 2, "{errs}");
+        let text = errs.to_string();
+        assert!(
+            text.contains("/2024/a/") && text.contains("home page"),
+            "{text}"
+        );
     }
 }

@@ -57,7 +57,7 @@ pub fn make_relative(site_dir: &Path, base_url: &str) -> Result<(), Diagnostics>
         for mut d in problems {
             let rel = d.file.to_string_lossy().into_owned();
             let source = match rel.strip_suffix("/index.html") {
-                Some(doc) => format!("content/{doc}.md"),
+                Some(doc) => format!("content/{doc}.md or content/{doc}/index.md"),
                 None => format!("content/{rel} or static/{rel}"),
             };
             d.message = format!(

@@ -6,15 +6,19 @@ use std::path::{Component, Path, PathBuf};
 use crate::diagnostic::Diagnostic;
 
 /// A build in progress. Dropped without [`Staging::commit`], it leaves no trace and the
-/// previous output stays as it was.
+/// previous output stays as it was. While it lives it holds the output's lock, so two
+/// builds of one output never race.
 pub struct Staging {
     dir: Option<tempfile::TempDir>,
     target: PathBuf,
+    /// The open lock file `.NAME.lock` beside the output; the lock goes with it.
+    _lock: std::fs::File,
 }
 
 impl Staging {
     /// Prepares a staging folder beside `target` (same file system, so the final swap is
-    /// a rename).
+    /// a rename), after taking the output's lock and removing what killed builds of it
+    /// left behind.
     pub fn new(target: &Path) -> Result<Staging, Diagnostic> {
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -31,6 +35,8 @@ impl Staging {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "public".into());
+        let lock = lock_output(&parent, &name, target)?;
+        remove_stale(&parent, &name);
         let dir = tempfile::Builder::new()
             .prefix(&format!(".{name}.building-"))
             .tempdir_in(&parent)
@@ -40,6 +46,7 @@ impl Staging {
         Ok(Staging {
             dir: Some(dir),
             target: target.to_path_buf(),
+            _lock: lock,
         })
     }
 
@@ -71,8 +78,13 @@ impl Staging {
                     "the output path is a file, not a folder; remove it or choose another --output",
                 ));
             }
+            let name = self
+                .target
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let old = tempfile::Builder::new()
-                .prefix(".old-")
+                .prefix(&format!(".{name}.old-"))
                 .tempdir_in(staged.parent().unwrap_or(Path::new(".")))
                 .map_err(|e| fail("cannot make room for the new build", e))?
                 .keep();
@@ -95,6 +107,55 @@ impl Staging {
             return Err(fail("cannot put the new build in place", e));
         }
         Ok(self.target.clone())
+    }
+}
+
+/// Takes the lock of the output `name` in `parent` (the file `.NAME.lock`, kept there):
+/// a second build of the same output is refused while the first runs. The lock is the
+/// system's (flock, LockFileEx), so a killed build never leaves it held.
+fn lock_output(parent: &Path, name: &str, target: &Path) -> Result<std::fs::File, Diagnostic> {
+    let path = parent.join(format!(".{name}.lock"));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Diagnostic::error(&path, None, format!("cannot open the build lock: {e}")))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Diagnostic::error(
+            target,
+            None,
+            format!(
+                "another gongkai build is writing this output now (it holds {}); wait for it \
+                 to finish, or build into another --output",
+                path.display()
+            ),
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(Diagnostic::error(
+            &path,
+            None,
+            format!("cannot take the build lock: {e}"),
+        )),
+    }
+}
+
+/// Removes the staging and parked folders of the output `name` that builds killed
+/// before they finished left in `parent` (`.NAME.building-*`, `.NAME.old-*`). Called
+/// with the output's lock held, so none of them belongs to a running build.
+fn remove_stale(parent: &Path, name: &str) {
+    let prefixes = [format!(".{name}.building-"), format!(".{name}.old-")];
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file_name = e.file_name();
+        let n = file_name.to_string_lossy();
+        if prefixes.iter().any(|p| n.starts_with(p.as_str()))
+            && e.file_type().is_ok_and(|t| t.is_dir())
+        {
+            remove_tree(&e.path());
+        }
     }
 }
 
@@ -188,9 +249,41 @@ mod tests {
         s.commit().unwrap();
         assert!(!target.join("a/index.html").exists());
         assert_eq!(std::fs::read(target.join("b.html")).unwrap(), b"three");
-        // Nothing is left beside the output.
-        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(left.len(), 1);
+        // Nothing is left beside the output but its lock file.
+        let mut left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".public.lock", "public"]);
+    }
+
+    #[test]
+    fn a_killed_build_is_cleaned_up_and_two_builds_do_not_race() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("public");
+        // What a build killed with SIGKILL leaves: its staging folder, a parked old
+        // output. Another output's folders beside it are not this build's to remove.
+        for stale in [
+            ".public.building-a1b2",
+            ".public.old-c3d4/site",
+            ".other.building-x",
+        ] {
+            std::fs::create_dir_all(dir.path().join(stale)).unwrap();
+            std::fs::write(dir.path().join(stale).join("index.html"), b"x").unwrap();
+        }
+        let first = Staging::new(&target).unwrap();
+        assert!(!dir.path().join(".public.building-a1b2").exists());
+        assert!(!dir.path().join(".public.old-c3d4").exists());
+        assert!(dir.path().join(".other.building-x").exists());
+        // While the first build runs, a second one of the same output is refused, and
+        // does not touch the first one's staging folder.
+        let e = Staging::new(&target).err().unwrap();
+        assert!(e.message.contains("another gongkai build"), "{e}");
+        assert!(first.path().is_dir());
+        first.commit().unwrap();
+        // Once it is done, the next build goes ahead.
+        Staging::new(&target).unwrap().commit().unwrap();
     }
 
     #[test]

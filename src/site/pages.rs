@@ -1,5 +1,7 @@
 //! The pages of a site and the template context of each (see docs/templates.md).
 
+mod columns;
+
 use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
@@ -21,6 +23,11 @@ pub struct SiteContext {
     pub language: String,
     pub organizer: String,
     pub site_id_code: String,
+    /// ICP备案号 and 公网安备号 ("" when site.toml has none).
+    pub icp: String,
+    pub police_record: String,
+    /// The office taking applications (依申请公开).
+    pub office: crate::config::Office,
     pub domain: String,
 }
 
@@ -215,9 +222,14 @@ impl<'a> Renderer<'a> {
                 language: config.language.clone(),
                 organizer: config.organizer.clone(),
                 site_id_code: config.site_id_code.clone().unwrap_or_default(),
+                icp: config.icp.clone().unwrap_or_default(),
+                police_record: config.police_record.clone().unwrap_or_default(),
+                office: config.office.clone(),
                 domain,
             },
         );
+        base.insert("columns", &columns::tree(&site.columns));
+        base.insert("trail", &Vec::<()>::new());
         base.insert(
             "generator",
             &format!("gongkai {}", env!("CARGO_PKG_VERSION")),
@@ -230,7 +242,12 @@ impl<'a> Renderer<'a> {
             base,
             base_path,
             abs_base,
-            known_documents: site.documents.iter().map(|d| d.path.as_str()).collect(),
+            known_documents: site
+                .documents
+                .iter()
+                .chain(&site.pages)
+                .map(|d| d.path.as_str())
+                .collect(),
         }
     }
 
@@ -247,6 +264,17 @@ impl<'a> Renderer<'a> {
         path: String,
         ctx: &tera::Context,
     ) -> Result<RenderedPage, Diagnostic> {
+        if !self.theme.has(template) {
+            // Only the column pages are new to themes written before them.
+            return Err(Diagnostic::error(
+                self.theme.origin("base.html"),
+                None,
+                format!(
+                    "the theme has no `{template}`, which the columns (栏目) of site.toml \
+                     need; copy it from gongkai's themes/default/templates/"
+                ),
+            ));
+        }
         Ok(RenderedPage {
             html: self.theme.render(template, ctx)?,
             path,
@@ -260,12 +288,8 @@ impl<'a> Renderer<'a> {
 
     /// Resolves the links written in `doc` (its body, its 原文链接 and attachments).
     fn body_links<'s>(&'s self, doc: &'s Document) -> BodyLinks<'s> {
-        let dir = match doc.path.rfind('/') {
-            Some(i) => &doc.path[..=i],
-            None => "",
-        };
         BodyLinks {
-            dir,
+            dir: doc.folder(),
             base_path: &self.base_path,
             known: &self.known_documents,
         }
@@ -336,6 +360,8 @@ impl<'a> Renderer<'a> {
         let url_path = doc.url_path();
         let mut ctx = self.context("document", &url_path);
         ctx.insert("doc", &ctx_doc);
+        let home = self.site.columns.of_document.get(i).copied().flatten();
+        ctx.insert("trail", &columns::trail(&self.site.columns, home));
         // Neighbours in date order: newer is before in the list.
         let newer = i
             .checked_sub(1)
@@ -359,13 +385,9 @@ impl<'a> Renderer<'a> {
         keep: impl Fn(&str) -> bool + Sync,
     ) -> Vec<Result<RenderedPage, Diagnostic>> {
         // Contexts are made in order, pages rendered in parallel.
-        let mut out: Vec<(&str, String, tera::Context)> = Vec::new();
+        let mut out: Vec<(&'static str, String, tera::Context)> = Vec::new();
         let site = self.site;
-        let summaries = |ids: &[usize]| -> Vec<DocSummary> {
-            ids.iter()
-                .map(|&i| DocSummary::of(&site.documents[i]))
-                .collect()
-        };
+        let summaries = |ids: &[usize]| self.summaries(ids);
         let all: Vec<usize> = (0..site.documents.len()).collect();
 
         let mut ctx = self.context("home", "");
@@ -394,46 +416,8 @@ impl<'a> Renderer<'a> {
             ctx.insert("terms", &terms.iter().map(term_context).collect::<Vec<_>>());
             out.push(("taxonomy.html", format!("{}index.html", tax.url_path), ctx));
             for term in terms {
-                let chunks: Vec<&[usize]> = term.documents.chunks(per_page).collect();
-                let total_pages = chunks.len().max(1);
-                let page_path = |n: usize| {
-                    if n <= 1 {
-                        term.url_path.clone()
-                    } else {
-                        format!("{}page/{n}/", term.url_path)
-                    }
-                };
-                for (n, chunk) in chunks.iter().enumerate() {
-                    let number = n + 1;
-                    let paginator = Paginator {
-                        current: number,
-                        total_pages,
-                        per_page,
-                        total: term.documents.len(),
-                        prev_url_path: if number > 1 {
-                            page_path(number - 1)
-                        } else {
-                            String::new()
-                        },
-                        next_url_path: if number < total_pages {
-                            page_path(number + 1)
-                        } else {
-                            String::new()
-                        },
-                        // A pager shows the ends and the neighbourhood of the current
-                        // page; listing every page on every page would be quadratic.
-                        pages: (1..=total_pages)
-                            .filter(|&k| {
-                                k == 1 || k == total_pages || k.abs_diff(number) <= PAGER_REACH
-                            })
-                            .map(|k| PageLink {
-                                number: k,
-                                url_path: page_path(k),
-                                current: k == number,
-                            })
-                            .collect(),
-                    };
-                    let path = page_path(number);
+                for (path, paginator, chunk) in paginate(&term.url_path, &term.documents, per_page)
+                {
                     let mut ctx = self.context("term", &path);
                     ctx.insert("taxonomy", &tax);
                     ctx.insert("term", &term_context(term));
@@ -443,6 +427,7 @@ impl<'a> Renderer<'a> {
                 }
             }
         }
+        self.column_pages(&mut out);
 
         if self.theme.has("search.html") {
             let ctx = self.context("search", "search/");
@@ -467,6 +452,12 @@ impl<'a> Renderer<'a> {
                     lastmod: String::new(),
                 });
             }
+        }
+        for c in &site.columns.all {
+            entries.push(SitemapEntry {
+                loc: self.abs(&c.url_path),
+                lastmod: String::new(),
+            });
         }
         for d in &site.documents {
             entries.push(SitemapEntry {
@@ -509,9 +500,72 @@ impl<'a> Renderer<'a> {
             .collect()
     }
 
+    /// The list entries of documents `ids`.
+    fn summaries(&self, ids: &[usize]) -> Vec<DocSummary> {
+        ids.iter()
+            .map(|&i| DocSummary::of(&self.site.documents[i]))
+            .collect()
+    }
+
     fn abs(&self, path: &str) -> String {
         format!("{}{}", self.abs_base, encode_path(path))
     }
+}
+
+/// The pages of a list at `url_path` holding `ids`, `per_page` to a page: each page's
+/// site path (`…/`, `…/page/2/`), its paginator and its share of `ids`. An empty list
+/// still has its first page.
+fn paginate<'i>(
+    url_path: &str,
+    ids: &'i [usize],
+    per_page: usize,
+) -> Vec<(String, Paginator, &'i [usize])> {
+    let mut chunks: Vec<&[usize]> = ids.chunks(per_page).collect();
+    if chunks.is_empty() {
+        chunks.push(&[]);
+    }
+    let total_pages = chunks.len();
+    let page_path = |n: usize| {
+        if n <= 1 {
+            url_path.to_string()
+        } else {
+            format!("{url_path}page/{n}/")
+        }
+    };
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(n, chunk)| {
+            let number = n + 1;
+            let paginator = Paginator {
+                current: number,
+                total_pages,
+                per_page,
+                total: ids.len(),
+                prev_url_path: if number > 1 {
+                    page_path(number - 1)
+                } else {
+                    String::new()
+                },
+                next_url_path: if number < total_pages {
+                    page_path(number + 1)
+                } else {
+                    String::new()
+                },
+                // A pager shows the ends and the neighbourhood of the current page;
+                // listing every page on every page would be quadratic.
+                pages: (1..=total_pages)
+                    .filter(|&k| k == 1 || k == total_pages || k.abs_diff(number) <= PAGER_REACH)
+                    .map(|k| PageLink {
+                        number: k,
+                        url_path: page_path(k),
+                        current: k == number,
+                    })
+                    .collect(),
+            };
+            (page_path(number), paginator, chunk)
+        })
+        .collect()
 }
 
 /// Registers a template function `name(path=…)` that returns `prefix` + the encoded path.
@@ -571,31 +625,9 @@ impl LinkResolver for BodyLinks<'_> {
         if path.is_empty() {
             return None;
         }
-        let joined = if let Some(abs) = path.strip_prefix('/') {
-            abs.to_string()
-        } else {
-            format!("{}{path}", self.dir)
-        };
-        let mut parts: Vec<&str> = Vec::new();
-        for seg in joined.split('/') {
-            match seg {
-                "" | "." => {}
-                ".." => {
-                    parts.pop()?;
-                }
-                s => parts.push(s),
-            }
-        }
-        let mut normal = parts.join("/");
-        if joined.ends_with('/') && !normal.is_empty() {
-            normal.push('/');
-        }
-        let decoded = percent_encoding::percent_decode_str(&normal)
-            .decode_utf8_lossy()
-            .into_owned();
+        let decoded = crate::document::content_path(self.dir, path)?;
         let target = if self.known.contains(decoded.as_str()) {
-            let stem = decoded.strip_suffix(".md").unwrap_or(&decoded);
-            format!("{stem}/")
+            crate::document::url_path_of(&decoded)
         } else {
             decoded
         };
@@ -609,7 +641,9 @@ mod tests {
 
     #[test]
     fn body_links_resolve_against_the_document_folder() {
-        let known: HashSet<&str> = ["2021/b.md", "2020/通知.md"].into_iter().collect();
+        let known: HashSet<&str> = ["2021/b.md", "2020/通知.md", "2021/c/index.md"]
+            .into_iter()
+            .collect();
         let l = BodyLinks {
             dir: "2021/",
             base_path: "/gk/",
@@ -626,6 +660,7 @@ mod tests {
             Some("/gk/2021/files/%E9%99%84%E4%BB%B6.pdf")
         );
         assert_eq!(l.resolve("/year/2021/").as_deref(), Some("/gk/year/2021/"));
+        assert_eq!(l.resolve("c/index.md").as_deref(), Some("/gk/2021/c/"));
         assert_eq!(l.resolve("../../../etc/passwd"), None);
     }
 

@@ -230,16 +230,9 @@ fn http_get(port: &str, path: &str) -> String {
     }
 }
 
-/// JS: the first link inside <main> whose target is a document page (not a list).
-const DOC_LINK: &str = "[...document.querySelectorAll('main a[href]')].find(a => \
-    a.href.startsWith('file://') && a.href.endsWith('/index.html') && \
-    !/\\/(year|agency|topic|search|page)\\//.test(a.href) && \
-    a.href !== new URL('../../index.html', location.href).href)";
-
-#[test]
-fn offline_copy_works_from_file_urls() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("offline");
+/// The demo built as an offline copy published at a base URL, in `dir`.
+fn demo_offline(dir: &std::path::Path) -> std::path::PathBuf {
+    let out = dir.join("offline");
     common::build(
         &common::repo(),
         &out,
@@ -249,6 +242,34 @@ fn offline_copy_works_from_file_urls() {
             "https://www.example.gov.cn/xxgk/",
         ],
     );
+    out
+}
+
+/// Nothing was fetched from the network and no script failed.
+fn assert_offline_and_quiet(b: &Browser) {
+    let network: Vec<&String> = b
+        .requests
+        .iter()
+        .filter(|u| !u.starts_with("file://") && !u.starts_with("data:"))
+        .collect();
+    assert!(network.is_empty(), "fetched from the network: {network:?}");
+    assert!(
+        b.exceptions.is_empty(),
+        "script errors: {:#?}",
+        b.exceptions
+    );
+}
+
+/// JS: the first link inside <main> whose target is a document page (not a list).
+const DOC_LINK: &str = "[...document.querySelectorAll('main a[href]')].find(a => \
+    a.href.startsWith('file://') && a.href.endsWith('/index.html') && \
+    !/\\/(year|agency|topic|search|page)\\//.test(a.href) && \
+    a.href !== new URL('../../index.html', location.href).href)";
+
+#[test]
+fn offline_copy_works_from_file_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = demo_offline(dir.path());
     let Some(mut b) = Browser::launch() else {
         return;
     };
@@ -332,15 +353,127 @@ fn offline_copy_works_from_file_urls() {
         eprintln!("search not in this build yet: the search step was skipped");
     }
 
-    let network: Vec<&String> = b
-        .requests
-        .iter()
-        .filter(|u| !u.starts_with("file://") && !u.starts_with("data:"))
+    assert_offline_and_quiet(&b);
+}
+
+/// Saves the page as a PNG under the test's temporary target folder, to look at.
+fn screenshot(b: &mut Browser, name: &str) {
+    let shot = b.call("Page.captureScreenshot", json!({"format": "png"}));
+    let data = shot["data"].as_str().unwrap_or("");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bytes = base64_decode(data);
+    assert!(bytes.starts_with(b"\x89PNG"), "{name}: not a PNG");
+    std::fs::write(dir.join(format!("{name}.png")), bytes).unwrap();
+    eprintln!("screenshot: {}", dir.join(format!("{name}.png")).display());
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    let value = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => (c - b'A') as u32,
+            b'a'..=b'z' => (c - b'a' + 26) as u32,
+            b'0'..=b'9' => (c - b'0' + 52) as u32,
+            b'+' => 62,
+            _ => 63,
+        }
+    };
+    let clean: Vec<u8> = s
+        .bytes()
+        .filter(|c| *c != b'=' && !c.is_ascii_whitespace())
         .collect();
-    assert!(network.is_empty(), "fetched from the network: {network:?}");
-    assert!(
-        b.exceptions.is_empty(),
-        "script errors: {:#?}",
-        b.exceptions
+    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
+    for chunk in clean.chunks(4) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &c)| n | value(c) << (18 - 6 * i));
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    out
+}
+
+/// The column tree as a person uses it from the USB copy: the navigation to a column,
+/// its child, a document's breadcrumb back through the tree, the 依申请公开 page with
+/// the office's details, and a footer with no separator left dangling.
+#[test]
+fn the_column_tree_works_from_file_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = demo_offline(dir.path());
+    let Some(mut b) = Browser::launch() else {
+        return;
+    };
+    b.call(
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": 1280, "height": 1000, "deviceScaleFactor": 1, "mobile": false}),
     );
+    let home = format!("file://{}", out.join("index.html").display());
+    b.call("Page.navigate", json!({ "url": home }));
+    b.wait_until("document.querySelector('main')", "the home page");
+    screenshot(&mut b, "home");
+    let nav = |name: &str| {
+        format!(
+            "[...document.querySelectorAll('.site-nav a')].find(a => a.textContent.trim() === '{name}')"
+        )
+    };
+    b.click_through(&nav("法定主动公开内容"), "the 法定主动公开内容 column");
+    assert_eq!(
+        b.eval("document.querySelector('main h1').textContent.trim()"),
+        json!("法定主动公开内容")
+    );
+    assert_eq!(
+        b.eval("document.querySelector('.site-nav a[aria-current]').textContent.trim()"),
+        json!("法定主动公开内容")
+    );
+    b.click_through(
+        "[...document.querySelectorAll('.column-children a')].find(a => a.textContent.trim() === '政策文件')",
+        "its child 政策文件",
+    );
+    screenshot(&mut b, "column");
+    let listed = b.eval("document.querySelectorAll('main .doc-item').length");
+    assert!(listed.as_u64().unwrap() > 0, "政策文件 lists nothing");
+    b.click_through(
+        "document.querySelector('main .doc-item-title')",
+        "the newest 政策文件",
+    );
+    assert_eq!(
+        b.eval("[...document.querySelectorAll('.breadcrumb a')].map(a => a.textContent.trim()).join('>')"),
+        json!("首页>法定主动公开内容>政策文件")
+    );
+
+    b.click_through(&nav("依申请公开"), "the 依申请公开 page");
+    screenshot(&mut b, "application");
+    let office = b.eval("document.querySelector('.office').innerText");
+    let office = office.as_str().unwrap_or("");
+    let toml = std::fs::read_to_string(common::repo().join("site.toml")).unwrap();
+    for key in ["address", "phone", "postcode", "email"] {
+        let value = toml
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key} = \"")))
+            .and_then(|v| v.split('"').next())
+            .unwrap();
+        assert!(
+            office.contains(value),
+            "the office's {key} {value} is not shown: {office}"
+        );
+    }
+    // The offline footer: its identifiers, and no link line left with a lone ｜.
+    assert_eq!(
+        b.eval("document.querySelector('.footer-links')"),
+        json!(null)
+    );
+    let footer = b.eval("document.querySelector('.site-footer').innerText");
+    let footer = footer.as_str().unwrap_or("");
+    assert!(
+        footer.contains("青ICP备") && footer.contains("网站标识码"),
+        "{footer}"
+    );
+    assert!(
+        footer
+            .lines()
+            .all(|l| !l.trim().starts_with('｜') && !l.trim().ends_with('｜')),
+        "{footer}"
+    );
+
+    assert_offline_and_quiet(&b);
 }

@@ -29,6 +29,7 @@ impl FixtureDoc {
             index_no: &self.index_no,
             doc_no: &self.doc_no,
             text: &self.text,
+            attachments: &[],
         }
     }
 }

@@ -82,8 +82,15 @@ pub fn archive(dir: &Path, docs: &[(&str, &str)]) {
     }
 }
 
-/// Every document (`.md` file) under the content folder `content`, in path order.
+/// Every document (`.md` file) under the content folder `content`, in path order. The
+/// texts of the archive's page columns (指南, 依申请公开) are pages, not documents, and
+/// are left out.
 pub fn documents(content: &Path) -> Vec<Document> {
+    let columns = content
+        .parent()
+        .and_then(|root| gongkai::config::SiteConfig::load(root).ok())
+        .map(|c| gongkai::site::columns::Columns::from_config(&c.columns))
+        .unwrap_or_default();
     walkdir::WalkDir::new(content)
         .sort_by_file_name()
         .into_iter()
@@ -95,6 +102,7 @@ pub fn documents(content: &Path) -> Vec<Document> {
             Document::parse(e.path(), &rel, &text)
                 .unwrap_or_else(|d| panic!("{rel} does not parse: {d:?}"))
         })
+        .filter(|d| !columns.is_page(&d.url_path()))
         .collect()
 }
 

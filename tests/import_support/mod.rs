@@ -2,6 +2,7 @@
 //! the "nothing lost" check.
 #![allow(dead_code)]
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -99,6 +100,13 @@ pub fn removed(entry: &Value) -> Vec<(usize, usize, String)> {
 
 /// `needle` is a subsequence of `hay`; on failure, says where it stopped.
 pub fn assert_subsequence(needle: &[char], hay: &[char], what: &str) {
+    if let Err(e) = subsequence(needle, hay, what) {
+        panic!("{e}");
+    }
+}
+
+/// [`assert_subsequence`] as a result, for tests that gather every failure.
+pub fn subsequence(needle: &[char], hay: &[char], what: &str) -> Result<(), String> {
     let mut h = 0;
     for (i, c) in needle.iter().enumerate() {
         while h < hay.len() && hay[h] != *c {
@@ -108,40 +116,57 @@ pub fn assert_subsequence(needle: &[char], hay: &[char], what: &str) {
             let ctx: String = needle[i.saturating_sub(10)..(i + 10).min(needle.len())]
                 .iter()
                 .collect();
-            panic!(
+            return Err(format!(
                 "{what}: character {i} `{c}` of the raw text is missing from the body (around `{ctx}`)"
-            );
+            ));
         }
         h += 1;
     }
+    Ok(())
 }
 
 /// Nothing lost, with exact spans: `raw` is the text the spans index (a .txt file's
 /// decoded text). Checks each span's text, then that every CJK character outside the
 /// spans is in the body in order.
 pub fn assert_nothing_lost_exact(raw: &str, entry: &Value, body: &str, what: &str) {
+    if let Err(e) = nothing_lost_exact(raw, entry, body, what) {
+        panic!("{e}");
+    }
+}
+
+/// [`assert_nothing_lost_exact`] as a result.
+pub fn nothing_lost_exact(raw: &str, entry: &Value, body: &str, what: &str) -> Result<(), String> {
     let mut kept = String::new();
     let mut at = 0;
     let mut spans = removed(entry);
     spans.sort();
     for (s, e, t) in &spans {
-        assert_eq!(
-            &raw[*s..*e],
-            t,
-            "{what}: the report's span {s}..{e} is not its text"
-        );
-        assert!(*s >= at, "{what}: removed spans overlap at {s}");
+        if raw.get(*s..*e) != Some(t.as_str()) {
+            return Err(format!(
+                "{what}: the report's span {s}..{e} is not its text"
+            ));
+        }
+        if *s < at {
+            return Err(format!("{what}: removed spans overlap at {s}"));
+        }
         kept.push_str(&raw[at..*s]);
         at = *e;
     }
     kept.push_str(&raw[at..]);
-    assert_subsequence(&cjk(&kept), &cjk(body), what);
+    subsequence(&cjk(&kept), &cjk(body), what)
 }
 
 /// Nothing lost, for formats whose text the test extracts itself (HTML, DOCX): each
 /// removed text is cut where it occurs (in report order), the rest must be in the
 /// body in order.
 pub fn assert_nothing_lost_cjk(raw: &[char], entry: &Value, body: &str, what: &str) {
+    if let Err(e) = nothing_lost_cjk(raw, entry, body, what) {
+        panic!("{e}");
+    }
+}
+
+/// [`assert_nothing_lost_cjk`] as a result.
+pub fn nothing_lost_cjk(raw: &[char], entry: &Value, body: &str, what: &str) -> Result<(), String> {
     let mut kept = Vec::new();
     let mut at = 0;
     for (_, _, t) in removed(entry) {
@@ -151,12 +176,12 @@ pub fn assert_nothing_lost_cjk(raw: &[char], entry: &Value, body: &str, what: &s
         }
         let pos = (at..=raw.len().saturating_sub(r.len()))
             .find(|&p| raw[p..p + r.len()] == r[..])
-            .unwrap_or_else(|| panic!("{what}: removed text `{t}` is not in the raw text"));
+            .ok_or_else(|| format!("{what}: removed text `{t}` is not in the raw text"))?;
         kept.extend_from_slice(&raw[at..pos]);
         at = pos + r.len();
     }
     kept.extend_from_slice(&raw[at..]);
-    assert_subsequence(&kept, &cjk(body), what);
+    subsequence(&kept, &cjk(body), what)
 }
 
 /// The CJK text of an HTML page as a reader sees it: every text node under <body>
@@ -195,6 +220,38 @@ pub fn shared(rel: &str) -> PathBuf {
         .join("..")
         .join("shared")
         .join(rel)
+}
+
+/// Set to `1` (as `.ci/run` does) to make a missing ../shared a failure, not a skip.
+pub const REQUIRE_SHARED: &str = "GONGKAI_REQUIRE_SHARED";
+
+/// `../shared/<rel>` when it is there. When it is not, a test that needs it prints
+/// one line saying it was skipped and why, and gets `None` to return early; with
+/// GONGKAI_REQUIRE_SHARED=1 its absence fails the test instead, so CI cannot pass
+/// by skipping.
+pub fn shared_or_skip(rel: &str) -> Option<PathBuf> {
+    let path = shared(rel);
+    if path.exists() {
+        return Some(path);
+    }
+    let top = rel.split('/').next().unwrap_or(rel);
+    assert!(
+        std::env::var(REQUIRE_SHARED).as_deref() != Ok("1"),
+        "../shared/{top} is not beside the repository, and {REQUIRE_SHARED}=1 requires it"
+    );
+    // Once per test binary, and straight to stderr, not through eprintln!, which
+    // the test harness captures: the line shows in a passing `cargo test` run too.
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if said.iter().any(|t| t == top) {
+        return None;
+    }
+    said.push(top.to_string());
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped: ../shared/{top} is not beside the repository (see README: Tests)"
+    );
+    None
 }
 
 pub fn fixture(name: &str) -> PathBuf {

@@ -766,6 +766,16 @@
     };
   }
 
+  /** The name of the attachment whose text part `k` of a record is ("" for the body,
+   * and for k = −1: no match in the text). */
+  function attachmentOf(record, k) {
+    var name = "";
+    (record.attachments || []).forEach(function (a) {
+      if (k >= 0 && a.part <= k) name = a.name;
+    });
+    return name;
+  }
+
   function docUrl(record) {
     return new URL(record.url + "index.html", siteRoot).href;
   }
@@ -798,6 +808,7 @@
     results: resultPager,
     inspect: inspect,
     snippet: snippet,
+    attachmentOf: attachmentOf,
     highlightPieces: highlightPieces,
     markRanges: markRanges,
     docUrl: docUrl,
@@ -890,6 +901,16 @@
       var p = el("p", { class: "search-snippet" }, rangesToNodes(sn.ranges));
       if (sn.before || item.k > 0) p.insertBefore(doc.createTextNode("…"), p.firstChild);
       if (sn.after || item.k + 1 < r.parts) p.appendChild(doc.createTextNode("…"));
+      var attachment = attachmentOf(r, item.at < 0 ? -1 : item.k);
+      if (attachment) {
+        // The match is in an attachment's text: say which, before the words.
+        p.insertBefore(
+          el("span", { class: "search-attachment" }, [
+            /^附件/.test(attachment) ? attachment : "附件：" + attachment,
+          ]),
+          p.firstChild
+        );
+      }
       results.appendChild(
         el("li", { "data-doc": String(item.hit.id), "data-exact": item.exact ? "1" : "0" }, [
           el("h2", { class: "search-title" }, [link]),

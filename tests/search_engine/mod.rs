@@ -1,4 +1,7 @@
-//! The one module that names elasticlunr-rs, so the engine can be swapped.
+#![allow(dead_code)]
+//! elasticlunr-rs behind one module, for measuring it against the shipped index
+//! (tests/search_scale.rs, bench/search_engines.sh). A dev-dependency: no user-facing
+//! command builds its index (docs/search.md says why).
 //!
 //! elasticlunr-rs defines how text becomes terms ([`elasticlunr::Language`]: tokenizer
 //! plus [`elasticlunr::Pipeline`]) and elasticlunr's scoring model (√tf · idf, field
@@ -10,8 +13,8 @@
 
 use elasticlunr::{Index, IndexBuilder, Language, Pipeline};
 
-use super::SearchDocument;
-use super::tokenize;
+use gongkai::search::SearchDocument;
+use gongkai::search::tokenize;
 
 /// Han unigrams + bigrams and ASCII words, exactly as the browser tokenizes a query.
 #[derive(Debug, Clone, Copy, Default)]
@@ -80,11 +83,11 @@ pub fn elasticlunr_index(docs: &[SearchDocument<'_>]) -> ElasticlunrIndex {
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
 
     #[test]
-    fn elasticlunr_sees_the_same_terms() {
+    pub fn elasticlunr_sees_the_same_terms() {
         let docs = [
             SearchDocument {
                 title: "学位管理办法",
