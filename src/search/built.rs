@@ -2,7 +2,7 @@
 //! postings of the terms whose entries for it changed, and only the files holding them
 //! are written again, with the bytes a full build of the new texts writes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::Path;
@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::tokenize::Term;
-use super::{DocFacts, Occurrence, Records, SearchDocument, SearchStats, count_terms, format};
+use super::{DocFacts, Occurrence, SearchDocument, SearchStats, count_terms, format};
 
 /// The index as its files hold it: per term shard, its terms in file order with their
 /// postings (`body.title.meta`, as written), about the size of `search/t/`.
@@ -22,7 +22,6 @@ pub struct BuiltIndex {
     /// `agency`: 1-based into `agencies` (sorted), 0 for none.
     docs: Vec<DocFacts>,
     agencies: Vec<String>,
-    records: Records,
     pending: Pending,
 }
 
@@ -30,10 +29,10 @@ pub struct BuiltIndex {
 #[derive(Default)]
 struct Pending {
     shards: BTreeSet<usize>,
-    /// Documents whose record or text changed.
-    docs: BTreeSet<u32>,
-    /// Text part files of a document that now has fewer parts.
-    removed_parts: BTreeSet<(u32, usize)>,
+    /// Documents whose record or text changed, with their files as they now are.
+    docs: BTreeMap<u32, format::DocFiles>,
+    /// Part group files of a document whose text now has fewer groups.
+    removed_groups: BTreeSet<(u32, usize)>,
     core: bool,
     /// The shard count of the files written (0: none yet). When it differs from the
     /// current count, every shard is written and the surplus removed.
@@ -65,14 +64,12 @@ impl BuiltIndex {
         total_bytes: usize,
         docs: Vec<DocFacts>,
         agencies: Vec<String>,
-        records: Records,
     ) -> BuiltIndex {
         BuiltIndex {
             shards,
             total_bytes,
             docs,
             agencies,
-            records,
             pending: Pending::default(),
         }
     }
@@ -82,63 +79,44 @@ impl BuiltIndex {
         self.docs.len()
     }
 
-    /// Writes every index file under `<output_root>/search/` (never outside it),
-    /// replacing the index folders of an earlier build; returns what it wrote.
+    /// Writes the term shards and the core file under `<output_root>/search/` (never
+    /// outside it), replacing the term shards of an earlier build; returns what it
+    /// wrote. Each document's own files are written by the build as its page is
+    /// ([`super::document_files`]).
     pub fn write(&mut self, output_root: &Path) -> io::Result<SearchStats> {
         let dir = output_root.join("search");
-        for sub in ["t", "d", "x"] {
-            let p = dir.join(sub);
-            if p.is_dir() {
-                fs::remove_dir_all(&p)?;
-            }
+        let terms = dir.join("t");
+        if terms.is_dir() {
+            fs::remove_dir_all(&terms)?;
         }
         for first in (0..self.shards.len()).step_by(format::SHARDS_PER_FOLDER) {
             if let Some(parent) = dir.join(format::shard_file_path(first)).parent() {
                 fs::create_dir_all(parent)?;
             }
         }
-        let mut stats = SearchStats {
-            documents: self.docs.len(),
-            ..SearchStats::default()
-        };
-        let mut put = |rel: &str, text: &str| -> io::Result<()> {
-            fs::write(dir.join(rel), text)?;
-            stats.files += 1;
-            stats.bytes += text.len() as u64;
-            Ok(())
-        };
-        for (n, terms) in self.shards.iter().enumerate() {
-            put(&format::shard_file_path(n), &format::shard_file(n, terms))?;
-        }
-        put("core.js", &self.core_file())?;
-        // Tens of thousands of small files: written in parallel, a folder's worth of
-        // documents at a time.
-        self.records
-            .for_each_batch(format::DOCS_PER_FOLDER as usize, |first, docs| {
-                if let Some(parent) = dir.join(format::doc_file_path(first)).parent() {
-                    fs::create_dir_all(parent)?;
-                }
-                if let Some(parent) = dir.join(format::text_file_path(first, 0)).parent() {
-                    fs::create_dir_all(parent)?;
-                }
-                let written: io::Result<Vec<(usize, u64)>> = docs
-                    .par_iter()
-                    .enumerate()
-                    .map(|(i, files)| {
-                        write_doc(&dir, first + i as u32, files, |p, b| fs::write(p, b))
-                    })
-                    .collect();
-                for (files, bytes) in written? {
-                    stats.files += files;
-                    stats.bytes += bytes;
-                }
-                Ok(())
-            })?;
+        // A thousand files of about 48 kB: formatted and written in parallel.
+        let written: io::Result<Vec<usize>> = self
+            .shards
+            .par_iter()
+            .enumerate()
+            .map(|(n, terms)| {
+                let text = format::shard_file(n, terms);
+                fs::write(dir.join(format::shard_file_path(n)), &text)?;
+                Ok(text.len())
+            })
+            .collect();
+        let written = written?;
+        let core = self.core_file();
+        fs::write(dir.join("core.js"), &core)?;
         self.pending = Pending {
             written_shards: self.shards.len(),
             ..Pending::default()
         };
-        Ok(stats)
+        Ok(SearchStats {
+            documents: self.docs.len(),
+            files: written.len() + 1,
+            bytes: written.iter().sum::<usize>() as u64 + core.len() as u64,
+        })
     }
 
     /// Replaces document `id` (its place in the order the documents were added) as
@@ -188,14 +166,13 @@ impl BuiltIndex {
 
         let (was, now) = (format::doc_files(old), format::doc_files(new));
         if was != now {
-            for k in now.parts.len()..was.parts.len() {
-                self.pending.removed_parts.insert((id, k));
+            for g in now.groups.len()..was.groups.len() {
+                self.pending.removed_groups.insert((id, g));
             }
-            for k in 0..now.parts.len() {
-                self.pending.removed_parts.remove(&(id, k));
+            for g in 0..now.groups.len() {
+                self.pending.removed_groups.remove(&(id, g));
             }
-            self.records.replaced.insert(id, now.to_line());
-            self.pending.docs.insert(id);
+            self.pending.docs.insert(id, now);
         }
     }
 
@@ -239,22 +216,20 @@ impl BuiltIndex {
         if let Some(e) = failed {
             return Err(e);
         }
-        while let Some(id) = self.pending.docs.first().copied() {
-            let files = self.records.read(id)?;
-            let (n, bytes) = write_doc(&dir, id, &files, |path, bytes| {
-                let rel = path.strip_prefix(&dir).map_err(io::Error::other)?;
-                replace_file(&dir, &rel.to_string_lossy(), bytes)
-            })?;
-            stats.files += n;
-            stats.bytes += bytes;
+        while let Some((&id, files)) = self.pending.docs.first_key_value() {
+            for (rel, text) in files.files(id) {
+                replace_file(&dir, &rel, text.as_bytes())?;
+                stats.files += 1;
+                stats.bytes += text.len() as u64;
+            }
             self.pending.docs.remove(&id);
         }
-        while let Some((id, k)) = self.pending.removed_parts.first().copied() {
-            match fs::remove_file(dir.join(format::text_file_path(id, k))) {
+        while let Some((id, g)) = self.pending.removed_groups.first().copied() {
+            match fs::remove_file(dir.join(format::group_file_path(id, g))) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
             }
-            self.pending.removed_parts.remove(&(id, k));
+            self.pending.removed_groups.remove(&(id, g));
         }
         let mut put = |rel: &str, text: &str| -> io::Result<()> {
             replace_file(&dir, rel, text.as_bytes())?;
@@ -459,25 +434,6 @@ fn set_in_field(field: &[u8], low_bits: u32, id: u32, value: Option<u32>) -> Vec
     out
 }
 
-/// Writes document `id`'s record file and text parts under `dir` with `write`; returns
-/// the number of files and bytes.
-fn write_doc(
-    dir: &Path,
-    id: u32,
-    files: &format::DocFiles,
-    write: impl Fn(&Path, &[u8]) -> io::Result<()>,
-) -> io::Result<(usize, u64)> {
-    let record = format::doc_file(id, &files.record);
-    write(&dir.join(format::doc_file_path(id)), record.as_bytes())?;
-    let mut bytes = record.len() as u64;
-    for (k, part) in files.parts.iter().enumerate() {
-        let text = format::text_file(id, k, part);
-        write(&dir.join(format::text_file_path(id, k)), text.as_bytes())?;
-        bytes += text.len() as u64;
-    }
-    Ok((1 + files.parts.len(), bytes))
-}
-
 /// Writes `dir/rel` through a temporary name and a rename.
 fn replace_file(dir: &Path, rel: &str, bytes: &[u8]) -> io::Result<()> {
     let path = dir.join(rel);
@@ -550,10 +506,18 @@ mod tests {
             .collect()
     }
 
+    /// Writes `built` and the documents' own files, as a full build does.
+    fn write_all(built: &mut BuiltIndex, docs: &[Doc], root: &Path) {
+        built.write(root).unwrap();
+        for (id, d) in docs.iter().enumerate() {
+            super::super::write_document(root, id as u32, &d.search()).unwrap();
+        }
+    }
+
     /// The files a full build of `docs` writes.
     fn fresh(docs: &[Doc]) -> Vec<(String, Vec<u8>)> {
         let dir = tempfile::tempdir().unwrap();
-        index(docs).write(dir.path()).unwrap();
+        write_all(&mut index(docs).finish(), docs, dir.path());
         tree(dir.path())
     }
 
@@ -589,7 +553,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let mut built = index(&docs).finish();
-        built.write(root).unwrap();
+        write_all(&mut built, &docs, root);
         assert_eq!(tree(root), fresh(&docs));
 
         let steps: Vec<Vec<(usize, Doc)>> = vec![
@@ -699,7 +663,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let mut built = index(&docs).finish();
-        built.write(root).unwrap();
+        write_all(&mut built, &docs, root);
         let many = shards_in(root);
 
         // A small edit touches a few shards, not all of them.

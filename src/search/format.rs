@@ -7,16 +7,17 @@
 //! the gap to the previous document id (the first: the id); a body entry is
 //! `gap << TF_BITS | tf_code(count)`. Most body entries are one byte.
 //!
-//! Each document also gets its own small file (`d/…/<id>.js`: what a result shows, and
-//! one Bloom filter of terms per part of its text) and its whole text in parts
-//! (`x/…/<id>-<k>.js`, [`PART_CHARS`] characters each), so a result's snippet can come
-//! from anywhere in the text and a phrase can be checked as typed, loading only the
-//! parts of the documents on screen.
+//! Each document also gets its own small file (`d/…/<id>.js`: what a result shows, the
+//! first [`PART_CHARS`] characters of its text, all of it when it has at most
+//! [`INLINE_PARTS`] parts, and otherwise one Bloom filter of terms per part) and the
+//! further parts of a longer text in groups (`x/…/<id>-<g>.js`, [`GROUP_PARTS`] parts
+//! each), so a result's snippet can come from anywhere in the text and a phrase can be
+//! checked as typed, loading only what the documents on screen need.
 
 use super::SearchDocument;
 use super::tokenize::Term;
 
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// base64url: safe inside a JS string literal and a file name.
 pub const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -41,9 +42,9 @@ pub const BLOOM_OVERLAP: usize = 32;
 /// part that is then checked.
 pub const BLOOM_BITS_PER_TERM: usize = 4;
 
-/// Documents per folder under `search/d/` and `search/x/`: a folder holds 100 document
-/// files, or 100 documents' text parts (under 10,000 files unless those documents
-/// average 100 parts), and the level above 1,000 folders.
+/// Documents per folder under `search/d/` and `search/x/`: a folder holds 100 record
+/// files, or the part groups of 100 documents (under 10,000 files unless those
+/// documents average 400 parts, 480,000 characters), and the level above 1,000 folders.
 pub const DOCS_PER_FOLDER: u32 = 100;
 
 pub fn push_varint(out: &mut Vec<u8>, mut v: u32) {
@@ -193,7 +194,7 @@ pub fn core_file(shards: usize, agencies: &[&str], docs: &[CoreDoc]) -> String {
     }
     let agencies: Vec<String> = agencies.iter().map(|a| json(a)).collect();
     format!(
-        "gongkaiSearch.core({{\"version\":{FORMAT_VERSION},\"documents\":{},\"shards\":{shards},\"docsPerFolder\":{DOCS_PER_FOLDER},\"minYear\":{min_year},\"agencies\":[{}],\"facts\":\"{}\"}});\n",
+        "gongkaiSearch.core({{\"version\":{FORMAT_VERSION},\"documents\":{},\"shards\":{shards},\"docsPerFolder\":{DOCS_PER_FOLDER},\"groupParts\":{GROUP_PARTS},\"minYear\":{min_year},\"agencies\":[{}],\"facts\":\"{}\"}});\n",
         docs.len(),
         agencies.join(","),
         std::str::from_utf8(&facts).unwrap_or("")
@@ -219,9 +220,9 @@ pub fn doc_file_path(id: u32) -> String {
     format!("d/{}/{id}.js", doc_folder(id))
 }
 
-/// Where part `k` of document `id`'s text goes, under `search/`.
-pub fn text_file_path(id: u32, k: usize) -> String {
-    format!("x/{}/{id}-{k}.js", doc_folder(id))
+/// Where group `g` of document `id`'s further text parts goes, under `search/`.
+pub fn group_file_path(id: u32, g: usize) -> String {
+    format!("x/{}/{id}-{g}.js", doc_folder(id))
 }
 
 /// The body with runs of white space as one space, cut into parts of [`PART_CHARS`]
@@ -284,31 +285,31 @@ pub fn bloom(text: &str) -> String {
         .collect()
 }
 
-/// One document as its files hold it: the record (JSON) and its text parts (each a
-/// JSON string).
+/// A text of at most this many parts goes whole into the document's record: most
+/// results then show their snippet from the one file the record is.
+pub const INLINE_PARTS: usize = 2;
+
+/// Parts of a longer text after its first (which the record holds) go into files of
+/// this many parts each (about 14 kB): a snippet past the first part loads one of them.
+pub const GROUP_PARTS: usize = 4;
+
+/// One document as its files hold it: the record (JSON, the first parts of its text
+/// inline) and the groups of further parts (each a JSON array of strings).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocFiles {
     pub record: String,
-    pub parts: Vec<String>,
+    pub groups: Vec<String>,
 }
 
 impl DocFiles {
-    /// One line (records and JSON strings escape their tabs and line breaks).
-    pub fn to_line(&self) -> String {
-        let mut line = self.record.clone();
-        for p in &self.parts {
-            line.push('\t');
-            line.push_str(p);
+    /// Every file of document `id`: its path under `search/` and its text.
+    pub fn files(&self, id: u32) -> Vec<(String, String)> {
+        let mut out = Vec::with_capacity(1 + self.groups.len());
+        out.push((doc_file_path(id), doc_file(id, &self.record)));
+        for (g, group) in self.groups.iter().enumerate() {
+            out.push((group_file_path(id, g), group_file(id, g, group)));
         }
-        line
-    }
-
-    pub fn from_line(line: &str) -> DocFiles {
-        let mut fields = line.split('\t');
-        DocFiles {
-            record: fields.next().unwrap_or_default().to_string(),
-            parts: fields.map(str::to_string).collect(),
-        }
+        out
     }
 }
 
@@ -317,14 +318,15 @@ pub fn doc_file(id: u32, record: &str) -> String {
     format!("gongkaiSearch.doc({id},{record});\n")
 }
 
-/// `gongkaiSearch.text(id,k,"…");`: part `k` of document `id`'s text.
-pub fn text_file(id: u32, k: usize, part_json: &str) -> String {
-    format!("gongkaiSearch.text({id},{k},{part_json});\n")
+/// `gongkaiSearch.text(id,g,["…",…]);`: group `g` of document `id`'s further parts.
+pub fn group_file(id: u32, g: usize, group_json: &str) -> String {
+    format!("gongkaiSearch.text({id},{g},{group_json});\n")
 }
 
 /// What a result shows, and where its text is: the record (with, per text part, the
 /// part's [`bloom`] of its terms and the first [`BLOOM_OVERLAP`] characters of the next
-/// part) and the parts.
+/// part; and the first parts, `text`) and the groups of further parts. A text of at
+/// most [`INLINE_PARTS`] parts is all in the record, which then needs no filters.
 pub fn doc_files(d: &SearchDocument<'_>) -> DocFiles {
     // The body's parts, then each attachment's (an attachment starts a part of its own,
     // so a snippet's part says whose text it is).
@@ -355,9 +357,14 @@ pub fn doc_files(d: &SearchDocument<'_>) -> DocFiles {
                 }),
         );
     }
-    let parts: Vec<String> = sections.into_iter().flatten().collect();
+    let parts: Vec<String> = sections.into_iter().flatten().map(|p| json(&p)).collect();
+    let inline = if parts.len() <= INLINE_PARTS {
+        parts.len()
+    } else {
+        1
+    };
     let mut record = format!(
-        "{{\"url\":{},\"title\":{},\"agency\":{},\"published\":{},\"indexNo\":{},\"docNo\":{},\"parts\":{},\"blooms\":\"{}\"",
+        "{{\"url\":{},\"title\":{},\"agency\":{},\"published\":{},\"indexNo\":{},\"docNo\":{},\"parts\":{},\"text\":[{}]",
         json(d.url_path),
         json(d.title),
         json(d.agency),
@@ -365,15 +372,21 @@ pub fn doc_files(d: &SearchDocument<'_>) -> DocFiles {
         json(d.index_no),
         json(d.doc_no),
         parts.len(),
-        blooms.join(" "),
+        parts[..inline].join(","),
     );
+    if inline < parts.len() {
+        record.push_str(&format!(",\"blooms\":\"{}\"", blooms.join(" ")));
+    }
     if !attachments.is_empty() {
         record.push_str(&format!(",\"attachments\":[{}]", attachments.join(",")));
     }
     record.push('}');
     DocFiles {
         record,
-        parts: parts.iter().map(|p| json(p)).collect(),
+        groups: parts[inline..]
+            .chunks(GROUP_PARTS)
+            .map(|g| format!("[{}]", g.join(",")))
+            .collect(),
     }
 }
 
@@ -454,60 +467,54 @@ mod tests {
     }
 
     #[test]
-    fn doc_files_round_trip_through_a_line() {
-        let text = format!("{}后记", "内容。".repeat(500));
-        let d = SearchDocument {
+    fn a_short_text_is_all_in_the_record_a_long_one_in_groups() {
+        let short = SearchDocument {
             url_path: "2024/a/",
             title: "标题\t制表",
-            text: &text,
+            text: "短文",
             ..Default::default()
         };
-        let files = doc_files(&d);
-        assert_eq!(files.parts.len(), 2);
-        assert!(files.record.contains("\"parts\":2,"), "{}", files.record);
-        assert_eq!(DocFiles::from_line(&files.to_line()), files);
-        assert_eq!(doc_file_path(123_456), "d/1/234/123456.js");
-        assert_eq!(text_file_path(7, 3), "x/0/0/7-3.js");
-    }
-
-    #[test]
-    fn attachments_follow_the_body_in_parts_of_their_own() {
-        let attachments = [
-            super::super::AttachmentText {
-                name: "附件1：补贴标准表".into(),
-                text: "  青苗  补贴\n标准 ".into(),
-            },
-            super::super::AttachmentText {
-                name: "附件2：空".into(),
-                text: " ".into(),
-            },
-        ];
-        let d = SearchDocument {
-            url_path: "2024/a/",
-            title: "通知",
-            text: "正文",
-            attachments: &attachments,
-            ..Default::default()
-        };
-        let files = doc_files(&d);
-        assert_eq!(files.parts, ["\"正文\"", "\"青苗 补贴 标准\""]);
+        let files = doc_files(&short);
+        assert!(files.groups.is_empty());
         assert!(
-            files
-                .record
-                .ends_with(r#","attachments":[{"name":"附件1：补贴标准表","part":1}]}"#),
+            files.record.ends_with(r#""parts":1,"text":["短文"]}"#),
             "{}",
             files.record
         );
-        let plain = doc_files(&SearchDocument {
-            attachments: &[],
-            ..d
-        });
-        assert!(!plain.record.contains("attachments"));
+        // Eleven parts: the first in the record, then groups of four, four and two.
+        let text = format!("{}后记", "内容。".repeat(PART_CHARS * 10 / 3));
+        let long = SearchDocument {
+            text: &text,
+            ..short
+        };
+        let files = doc_files(&long);
+        assert!(files.record.contains(r#""parts":11,"text":[""#));
+        let blooms = files.record.split("\"blooms\":\"").nth(1).unwrap();
+        assert_eq!(blooms.split(' ').count(), 11);
+        let sizes: Vec<usize> = files
+            .groups
+            .iter()
+            .map(|g| serde_json::from_str::<Vec<String>>(g).unwrap().len())
+            .collect();
+        assert_eq!(sizes, [4, 4, 2]);
+        assert!(files.groups[2].contains("后记"));
+        let paths: Vec<String> = files.files(123_456).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(
+            paths,
+            [
+                "d/1/234/123456.js",
+                "x/1/234/123456-0.js",
+                "x/1/234/123456-1.js",
+                "x/1/234/123456-2.js"
+            ]
+        );
+        assert_eq!(group_file_path(7, 3), "x/0/0/7-3.js");
     }
 
     /// FAT32 allows 65,534 entries a folder, fewer with long names: no folder of the
-    /// index gets more than 10,000, here for 1,000,000 documents of 8 text parts each
-    /// and the largest shard count (names only, nothing written).
+    /// index gets more than 10,000, here for 1,000,000 documents of 9,600 characters
+    /// (a record and two groups each) and the largest shard count (names only, nothing
+    /// written).
     #[test]
     fn a_million_documents_keep_every_folder_under_ten_thousand_entries() {
         use std::collections::{HashMap, HashSet};
@@ -528,13 +535,13 @@ mod tests {
         };
         for id in 0..1_000_000u32 {
             add(&doc_file_path(id), 1);
-            let first = text_file_path(id, 0);
-            let last = text_file_path(id, 7);
+            let first = group_file_path(id, 0);
+            let last = group_file_path(id, 1);
             assert_eq!(
                 first.rsplit_once('/').unwrap().0,
                 last.rsplit_once('/').unwrap().0
             );
-            add(&first, 8);
+            add(&first, 2);
         }
         for n in 0..shard_count(usize::MAX / 2) {
             add(&shard_file_path(n), 1);

@@ -22,7 +22,7 @@ use crate::config::SiteConfig;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::document::Document;
 use crate::render::templates::Theme;
-use crate::search::{AttachmentText, BuiltIndex, SearchDocument, SearchIndex};
+use crate::search::{self, AttachmentText, BuiltIndex, SearchDocument, SearchIndex};
 
 /// Documents rendered together before their text goes to the search index.
 const CHUNK: usize = 512;
@@ -221,11 +221,12 @@ pub(crate) fn full_build(
     };
     let mut descriptions = vec![String::new(); site.documents.len()];
     let order = search_order(&site);
-    for chunk in order.chunks(CHUNK) {
+    for (c, chunk) in order.chunks(CHUNK).enumerate() {
         type Rendered = (String, Vec<AttachmentText>);
         let results: Vec<Result<Rendered, Vec<Diagnostic>>> = chunk
             .par_iter()
-            .map(|&i| {
+            .enumerate()
+            .map(|(k, &i)| {
                 let text = render_document(&renderer, i, &content_dir)?;
                 staging
                     .write(&text.0, text.1.as_bytes())
@@ -233,6 +234,17 @@ pub(crate) fn full_build(
                 let attached =
                     bundle::attachment_texts(&site.documents[i], &content_dir, &content_files)
                         .map_err(|e| vec![e])?;
+                // The document's own search files go out with its page (its id is its
+                // place in `order`); only its terms wait for the index.
+                let summary = pages::DocSummary::of(&site.documents[i]);
+                let id = (c * CHUNK + k) as u32;
+                for (rel, file) in
+                    search::document_files(id, &search_document(&summary, &text.2, &attached))
+                {
+                    staging
+                        .write(&format!("search/{rel}"), file.as_bytes())
+                        .map_err(|e| vec![e])?;
+                }
                 Ok((text.2, attached))
             })
             .collect();

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use gongkai::search::{SearchDocument, SearchIndex, SearchStats};
+use gongkai::search::{SearchDocument, SearchIndex, SearchStats, write_document};
 use serde_json::Value;
 
 pub struct FixtureDoc {
@@ -132,7 +132,12 @@ pub fn write_site_index_in_batches(root: &Path, docs: &[FixtureDoc], batch: usiz
             index.add_batch(&g);
         }
     }
-    let stats = index.write(root).expect("index written");
+    let mut stats = index.write(root).expect("index written");
+    for (id, d) in docs.iter().enumerate() {
+        let own = write_document(root, id as u32, &d.as_search()).expect("document files written");
+        stats.files += own.files;
+        stats.bytes += own.bytes;
+    }
     std::fs::create_dir_all(root.join("assets")).expect("assets dir");
     std::fs::copy(search_js(), root.join("assets/search.js")).expect("search.js copied");
     stats

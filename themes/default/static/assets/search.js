@@ -299,7 +299,9 @@
     return Math.floor(f / 1000) + "/" + (f % 1000) + "/";
   }
 
-  /** Document `id`'s record: link, title, 机构, dates, numbers, parts, blooms. */
+  /** Document `id`'s record: link, title, 机构, dates, numbers, the number of parts of
+   * its text, the first of them (`text`: all of a short text) and, when some are left
+   * out, a Bloom filter of each part's terms (`blooms`). */
   function loadDoc(id) {
     return load("d/" + id, "d/" + docFolder(id) + id + ".js");
   }
@@ -308,9 +310,15 @@
     return Promise.all(ids.map(loadDoc));
   }
 
-  /** Part `k` of document `id`'s text. */
-  function loadPart(id, k) {
-    return load("x/" + id + "-" + k, "x/" + docFolder(id) + id + "-" + k + ".js");
+  /** Part `k` of document `id`'s text: from the record when it holds it, else from the
+   * file of its group (core.groupParts parts after those the record holds). */
+  function loadPart(id, record, k) {
+    var inline = record.text || [];
+    if (k < inline.length) return Promise.resolve(inline[k]);
+    var g = Math.floor((k - inline.length) / core.groupParts);
+    return load("x/" + id + "-" + g, "x/" + docFolder(id) + id + "-" + g + ".js").then(function (group) {
+      return group[(k - inline.length) % core.groupParts] || "";
+    });
   }
 
   // ---- Bloom filters of a document's text parts (src/search/format.rs `bloom`; lone Han characters left out) ----
@@ -336,8 +344,13 @@
    * k + 1, so a phrase across the boundary is found here), [k, k + 1] when only the two
    * together do (a long phrase across a boundary). */
   function windowsFor(record, hashes) {
-    var blooms = record.blooms ? record.blooms.split(" ") : [];
     var out = [];
+    if (!record.blooms) {
+      // The record holds the whole text: every part is at hand.
+      for (var j = 0; j < record.parts; j++) out.push([j]);
+      return out;
+    }
+    var blooms = record.blooms.split(" ");
     function all(test) {
       for (var i = 0; i < hashes.length; i++) if (!test(hashes[i])) return false;
       return true;
@@ -630,12 +643,12 @@
     function next() {
       if (i >= windows.length) return Promise.resolve(null);
       var k = windows[i++][0];
-      return loadPart(id, k).then(function (text) {
+      return loadPart(id, record, k).then(function (text) {
         var at = normalize(text).indexOf(word.text);
         if (at >= 0) return { k: k, text: text, at: at };
         if (k + 1 >= record.parts) return next();
         // The phrase may run across the boundary.
-        return loadPart(id, k + 1).then(function (more) {
+        return loadPart(id, record, k + 1).then(function (more) {
           var both = text + more;
           var at2 = normalize(both).indexOf(word.text);
           if (at2 >= 0 && at2 < text.length) return { k: k, text: both, at: at2 };
@@ -688,7 +701,7 @@
           return out;
         }
         if (!record.parts) return out;
-        return loadPart(hit.id, 0).then(function (text) {
+        return loadPart(hit.id, record, 0).then(function (text) {
           out.text = text;
           return out;
         });
@@ -793,8 +806,8 @@
     doc: function (id, record) {
       arrived("d/" + id, record);
     },
-    text: function (id, k, text) {
-      arrived("x/" + id + "-" + k, text);
+    text: function (id, g, parts) {
+      arrived("x/" + id + "-" + g, parts);
     },
     // Engine, exposed for tests and the benchmark.
     loadScript: defaultLoadScript,
