@@ -176,6 +176,8 @@ fn update(
     // The changed documents as just read, so their pages need not read them again.
     let mut read: HashMap<usize, Document> = HashMap::new();
     for (i, mut doc) in replaced {
+        // Same path, same folder: a nested page stays where it is.
+        doc.nest = state.site.documents[i].nest.clone();
         if lists_changed {
             neighbours.extend(i.checked_sub(1));
             neighbours.push(i + 1);

@@ -196,6 +196,7 @@ pub(crate) fn full_build(
     };
     let columns = columns::Columns::from_config(&config.columns);
     let mut site = model::Site::new(content.documents, &content_dir, columns)?;
+    site.nest_crowded_folders(config.max_documents_per_folder);
     // The pages of the columns are few: their bodies are read once, here.
     for page in &mut site.pages {
         *page = load::read_document(&page.file(&content_dir), &page.path).map_err(|e| {
@@ -295,7 +296,7 @@ pub(crate) fn full_build(
     {
         let bytes = std::fs::read(path)
             .map_err(|e| Diagnostic::error(path, None, format!("cannot read: {e}")))?;
-        staging.write(rel, &bytes)?;
+        staging.write(&site.output_path(rel), &bytes)?;
         files += 1;
     }
     let mut search = index.finish();

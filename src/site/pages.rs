@@ -2,7 +2,7 @@
 
 mod columns;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -174,7 +174,8 @@ pub struct Renderer<'a> {
     base: tera::Context,
     base_path: String,
     abs_base: String,
-    known_documents: HashSet<&'a str>,
+    /// Each document's and page's path under content/ → its page's site path.
+    known_documents: HashMap<&'a str, String>,
 }
 
 /// How far either side of the current page the pager's links reach.
@@ -246,7 +247,7 @@ impl<'a> Renderer<'a> {
                 .documents
                 .iter()
                 .chain(&site.pages)
-                .map(|d| d.path.as_str())
+                .map(|d| (d.path.as_str(), d.url_path()))
                 .collect(),
         }
     }
@@ -292,6 +293,7 @@ impl<'a> Renderer<'a> {
             dir: doc.folder(),
             base_path: &self.base_path,
             known: &self.known_documents,
+            moved: &self.site.moved_bundles,
         }
     }
 
@@ -615,7 +617,8 @@ pub fn description(text: &str) -> String {
 struct BodyLinks<'a> {
     dir: &'a str,
     base_path: &'a str,
-    known: &'a HashSet<&'a str>,
+    known: &'a HashMap<&'a str, String>,
+    moved: &'a crate::site::model::MovedBundles,
 }
 
 impl LinkResolver for BodyLinks<'_> {
@@ -626,10 +629,9 @@ impl LinkResolver for BodyLinks<'_> {
             return None;
         }
         let decoded = crate::document::content_path(self.dir, path)?;
-        let target = if self.known.contains(decoded.as_str()) {
-            crate::document::url_path_of(&decoded)
-        } else {
-            decoded
+        let target = match self.known.get(decoded.as_str()) {
+            Some(url_path) => url_path.clone(),
+            None => self.moved.output_path(&decoded).into_owned(),
         };
         Some(format!("{}{}{rest}", self.base_path, encode_path(&target)))
     }
@@ -641,13 +643,16 @@ mod tests {
 
     #[test]
     fn body_links_resolve_against_the_document_folder() {
-        let known: HashSet<&str> = ["2021/b.md", "2020/通知.md", "2021/c/index.md"]
+        let known: HashMap<&str, String> = ["2021/b.md", "2020/通知.md", "2021/c/index.md"]
             .into_iter()
+            .map(|p| (p, crate::document::url_path_of(p)))
             .collect();
+        let moved = crate::site::model::MovedBundles::default();
         let l = BodyLinks {
             dir: "2021/",
             base_path: "/gk/",
             known: &known,
+            moved: &moved,
         };
         assert_eq!(l.resolve("b.md").as_deref(), Some("/gk/2021/b/"));
         assert_eq!(l.resolve("b.md#一").as_deref(), Some("/gk/2021/b/#一"));
