@@ -228,8 +228,8 @@ pub fn group_file_path(id: u32, g: usize) -> String {
 /// The body with runs of white space as one space, cut into parts of [`PART_CHARS`]
 /// characters (the last one shorter).
 pub fn text_parts(text: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut cur = String::new();
+    let mut parts = Vec::with_capacity(text.len() / (PART_CHARS * 3) + 1);
+    let mut cur = String::with_capacity(PART_CHARS * 3);
     let mut count = 0;
     let mut space = false;
     for c in text.trim().chars() {
@@ -239,7 +239,10 @@ pub fn text_parts(text: &str) -> Vec<String> {
         }
         for c in [' ', c].into_iter().skip(usize::from(!space)) {
             if count == PART_CHARS {
-                parts.push(std::mem::take(&mut cur));
+                parts.push(std::mem::replace(
+                    &mut cur,
+                    String::with_capacity(PART_CHARS * 3),
+                ));
                 count = 0;
             }
             cur.push(c);
@@ -263,7 +266,7 @@ fn bloom_mix(h: u32) -> u32 {
 /// `b` in character `b / 6` at `1 << (b % 6)`); bits `h1 % m` and `bloom_mix(h1) % m`
 /// of each term, `h1` its [`hash_term`](super::tokenize::hash_term).
 pub fn bloom(text: &str) -> String {
-    let mut hashes = Vec::new();
+    let mut hashes = Vec::with_capacity(text.len() / 2);
     super::tokenize::for_each_term(text, |t| {
         // A lone Han character is in most parts: not worth a third of the filter.
         if !matches!(t, Term::Han(packed) if packed & 0x1F_FFFF == 0) {
@@ -341,8 +344,10 @@ pub fn doc_files(d: &SearchDocument<'_>) -> DocFiles {
         attachments.push(format!("{{\"name\":{},\"part\":{first}}}", json(&a.name)));
         sections.push(parts);
     }
+    // A text the record holds whole needs no filters.
+    let total: usize = sections.iter().map(Vec::len).sum();
     let mut blooms: Vec<String> = Vec::new();
-    for parts in &sections {
+    for parts in sections.iter().filter(|_| total > INLINE_PARTS) {
         // A phrase does not run from one section into the next: no overlap there.
         blooms.extend(
             parts

@@ -139,7 +139,10 @@ struct DocTerms {
 }
 
 fn count_terms(doc: &SearchDocument<'_>) -> DocTerms {
-    let mut counts: HashMap<Term, Occurrence> = HashMap::default();
+    // About one distinct term a Han character (3 bytes): sized once, never rehashed.
+    let bytes = doc.text.len() + doc.attachments.iter().map(|a| a.text.len()).sum::<usize>();
+    let mut counts: HashMap<Term, Occurrence> =
+        HashMap::with_capacity_and_hasher(bytes / 3 + 64, Default::default());
     let mut title_terms = 0u32;
     for_each_term(doc.title, |t| {
         title_terms += 1;
@@ -163,7 +166,9 @@ fn count_terms(doc: &SearchDocument<'_>) -> DocTerms {
             o.body = o.body.saturating_add(1);
         });
     }
-    let mut parts: Vec<Vec<(Term, Occurrence)>> = (0..PARTS).map(|_| Vec::new()).collect();
+    let per_part = counts.len() / PARTS + 8;
+    let mut parts: Vec<Vec<(Term, Occurrence)>> =
+        (0..PARTS).map(|_| Vec::with_capacity(per_part)).collect();
     for (term, occ) in counts {
         let part = tokenize::hash_term(&term) as usize % PARTS;
         parts[part].push((term, occ));

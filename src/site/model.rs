@@ -468,14 +468,26 @@ mod tests {
         let moved = nest_crowded(&mut docs, 2);
         assert_eq!(docs[3].url_path(), "2023/d/", "a folder within the limit");
         for d in &docs[..3] {
-            let nest = nest_of(d.url_path().trim_end_matches('/').rsplit('/').next().unwrap());
+            let nest = nest_of(
+                d.url_path()
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap(),
+            );
             assert_eq!(d.nest.as_deref(), Some(nest.as_str()));
         }
         assert_eq!(docs[0].url_path(), format!("2024/{}/a/", nest_of("a")));
         let bundle = format!("2024/{}/c/", nest_of("c"));
         assert_eq!(docs[2].url_path(), bundle);
-        assert_eq!(moved.output_path("2024/c/表.docx"), format!("{bundle}表.docx"));
-        assert_eq!(moved.output_path("2024/c/x/y.pdf"), format!("{bundle}x/y.pdf"));
+        assert_eq!(
+            moved.output_path("2024/c/表.docx"),
+            format!("{bundle}表.docx")
+        );
+        assert_eq!(
+            moved.output_path("2024/c/x/y.pdf"),
+            format!("{bundle}x/y.pdf")
+        );
         assert_eq!(moved.output_path("2024/a.pdf"), "2024/a.pdf");
         // At the limit nothing moves.
         let mut docs = docs[..3].to_vec();
@@ -489,7 +501,9 @@ mod tests {
     fn a_million_documents_in_one_folder_nest_under_ten_thousand_a_folder() {
         let mut buckets = std::collections::HashMap::<String, usize>::new();
         for i in 0..1_000_000u32 {
-            *buckets.entry(nest_of(&format!("qx-2024-{i:07}"))).or_default() += 1;
+            *buckets
+                .entry(nest_of(&format!("qx-2024-{i:07}")))
+                .or_default() += 1;
         }
         assert_eq!(buckets.len(), NEST_BUCKETS as usize);
         let most = buckets.values().max().copied().unwrap_or(0);
