@@ -745,6 +745,40 @@
       });
     }
     return {
+      /** The next n results, each given to `onItem` as soon as it and those before it
+       * are in (when no word is checked, a hit's place does not depend on its text);
+       * resolves to them all. With a checked word, as `next`. */
+      stream: function (n, onItem) {
+        if (query.needsCheck) {
+          return this.next(n).then(function (page) {
+            page.forEach(onItem);
+            return page;
+          });
+        }
+        var batch = hits.slice(cursor, cursor + n);
+        cursor += batch.length;
+        var out = [];
+        return batch
+          .map(function (hit) {
+            return inspect(hit, query).then(function (r) {
+              if (r) r.hit = hit;
+              return r;
+            });
+          })
+          .reduce(function (prev, item) {
+            return prev.then(function () {
+              return item.then(function (it) {
+                if (!it || !it.quotesHeld) return;
+                exactFound++;
+                out.push(it);
+                onItem(it);
+              });
+            });
+          }, Promise.resolve())
+          .then(function () {
+            return out;
+          });
+      },
       next: function (n) {
         return fill(n).then(function () {
           var out = ready.splice(0, n);
@@ -947,12 +981,15 @@
     function renderMore() {
       var gen = generation;
       var list = highlightPieces(current.query);
-      return pager.next(PAGE_SIZE).then(function (page) {
+      timing.first = 0;
+      return pager.stream(PAGE_SIZE, function (item) {
         if (gen !== generation) return;
-        page.forEach(function (item) {
-          renderItem(item, list);
-        });
-        timing.first = timing.docs = now();
+        renderItem(item, list);
+        if (!timing.first) timing.first = now();
+      }).then(function (page) {
+        if (gen !== generation) return;
+        timing.docs = now();
+        if (!timing.first) timing.first = timing.docs;
         shown += page.length;
         if (more) more.hidden = pager.done();
         status.textContent = countText(input.value.trim());
