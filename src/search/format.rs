@@ -268,11 +268,20 @@ fn bloom_mix(h: u32) -> u32 {
 pub fn bloom(text: &str) -> String {
     let mut hashes = Vec::with_capacity(text.len() / 2);
     super::tokenize::for_each_term(text, |t| {
-        // A lone Han character is in most parts: not worth a third of the filter.
-        if !matches!(t, Term::Han(packed) if packed & 0x1F_FFFF == 0) {
+        if !is_lone_han(&t) {
             hashes.push(super::tokenize::hash_term(&t));
         }
     });
+    bloom_of(hashes)
+}
+
+/// A lone Han character is in most parts: not worth a third of a filter.
+fn is_lone_han(t: &Term) -> bool {
+    matches!(t, Term::Han(packed) if packed & 0x1F_FFFF == 0)
+}
+
+/// The filter of a set of term hashes (repeats allowed).
+fn bloom_of(mut hashes: Vec<u32>) -> String {
     hashes.sort_unstable();
     hashes.dedup();
     let chars = (hashes.len() * BLOOM_BITS_PER_TERM).div_ceil(6).max(1);
@@ -286,6 +295,36 @@ pub fn bloom(text: &str) -> String {
     bits.into_iter()
         .map(|v| ALPHABET[v as usize] as char)
         .collect()
+}
+
+/// The [`bloom`] of each part of one text, its terms read in one pass: a term goes to
+/// the part of the character that ends it, and also to the part before when that
+/// character is among the first [`BLOOM_OVERLAP`] of its part (so a phrase that runs
+/// across the boundary is found in the part where it starts).
+pub fn part_blooms(parts: &[String]) -> Vec<String> {
+    let mut hashes: Vec<Vec<u32>> = parts
+        .iter()
+        .map(|p| Vec::with_capacity(p.len() / 2))
+        .collect();
+    let at = std::cell::Cell::new(0usize);
+    let chars = parts
+        .iter()
+        .flat_map(|p| p.chars())
+        .inspect(|_| at.set(at.get() + 1));
+    let last = parts.len().saturating_sub(1);
+    super::tokenize::for_each_term_in(chars, |t| {
+        if is_lone_han(&t) {
+            return;
+        }
+        let p = at.get().saturating_sub(1);
+        let (k, offset) = ((p / PART_CHARS).min(last), p % PART_CHARS);
+        let h = super::tokenize::hash_term(&t);
+        hashes[k].push(h);
+        if k > 0 && offset < BLOOM_OVERLAP {
+            hashes[k - 1].push(h);
+        }
+    });
+    hashes.into_iter().map(bloom_of).collect()
 }
 
 /// A text of at most this many parts goes whole into the document's record: most
@@ -349,18 +388,7 @@ pub fn doc_files(d: &SearchDocument<'_>) -> DocFiles {
     let mut blooms: Vec<String> = Vec::new();
     for parts in sections.iter().filter(|_| total > INLINE_PARTS) {
         // A phrase does not run from one section into the next: no overlap there.
-        blooms.extend(
-            parts
-                .iter()
-                .enumerate()
-                .map(|(k, part)| match parts.get(k + 1) {
-                    Some(next) => {
-                        let overlap: String = next.chars().take(BLOOM_OVERLAP).collect();
-                        bloom(&format!("{part}{overlap}"))
-                    }
-                    None => bloom(part),
-                }),
-        );
+        blooms.extend(part_blooms(parts));
     }
     let parts: Vec<String> = sections.into_iter().flatten().map(|p| json(&p)).collect();
     let inline = if parts.len() <= INLINE_PARTS {
@@ -469,6 +497,40 @@ mod tests {
         });
         // 4 bits a term: 7 bigrams and a word → 32 bits → 6 characters.
         assert_eq!(b.len(), 6);
+    }
+
+    #[test]
+    fn part_filters_hold_their_parts_terms_and_a_phrase_across_the_boundary() {
+        let text = format!(
+            "{}做好疫情防控工作 wifi {}",
+            "甲".repeat(PART_CHARS - 3),
+            "乙".repeat(50)
+        );
+        let parts = text_parts(&text);
+        assert_eq!(parts.len(), 2);
+        let blooms = part_blooms(&parts);
+        let has = |b: &str, t: &Term| {
+            let m = (b.len() * 6) as u32;
+            let bits: Vec<u32> = b.bytes().map(digit).collect();
+            let h = super::super::tokenize::hash_term(t);
+            [h % m, bloom_mix(h) % m]
+                .iter()
+                .all(|&x| bits[(x / 6) as usize] & (1 << (x % 6)) != 0)
+        };
+        // Each part's filter holds its own bigrams and words.
+        for (part, b) in parts.iter().zip(&blooms) {
+            super::super::tokenize::for_each_term(part, |t| {
+                if !is_lone_han(&t) {
+                    assert!(has(b, &t), "{}", t.text());
+                }
+            });
+        }
+        // The phrase starts in part 0 and ends in part 1: part 0's filter holds it all.
+        super::super::tokenize::for_each_term("做好疫情防控工作 wifi", |t| {
+            if !is_lone_han(&t) {
+                assert!(has(&blooms[0], &t), "{}", t.text());
+            }
+        });
     }
 
     #[test]

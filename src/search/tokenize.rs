@@ -102,10 +102,16 @@ fn is_word_char(c: char) -> bool {
 }
 
 /// Calls `emit` for every term occurrence of `text`, in order (repeats included).
-pub fn for_each_term(text: &str, mut emit: impl FnMut(Term)) {
+pub fn for_each_term(text: &str, emit: impl FnMut(Term)) {
+    for_each_term_in(text.chars(), emit);
+}
+
+/// [`for_each_term`] over characters from anywhere (several strings in a row): a term
+/// is given while the character that ends it is read (a word: the one after it).
+pub fn for_each_term_in(chars: impl Iterator<Item = char>, mut emit: impl FnMut(Term)) {
     let mut prev_han: Option<char> = None;
     let mut word = String::new();
-    for raw in text.chars() {
+    for raw in chars {
         let c = normalize_char(raw);
         if is_word_char(c) {
             prev_han = None;

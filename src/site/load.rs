@@ -44,12 +44,9 @@ pub fn load_content(dir: &Path, bodies: Bodies) -> (Content, Diagnostics) {
         .partition(|(rel, _)| rel.to_ascii_lowercase().ends_with(".md"));
     let results: Vec<Result<Document, Vec<Diagnostic>>> = md
         .par_iter()
-        .map(|(rel, path)| {
-            let mut doc = read_document(path, rel)?;
-            if bodies == Bodies::Drop {
-                doc.body = String::new();
-            }
-            Ok(doc)
+        .map(|(rel, path)| match bodies {
+            Bodies::Keep => read_document(path, rel),
+            Bodies::Drop => read_front_matter(path, rel),
         })
         .collect();
     let mut errors = Diagnostics::new();
@@ -67,6 +64,44 @@ pub fn load_content(dir: &Path, bodies: Bodies) -> (Content, Diagnostics) {
 pub fn read_document(path: &Path, rel: &str) -> Result<Document, Vec<Diagnostic>> {
     let bytes = std::fs::read(path)
         .map_err(|e| vec![Diagnostic::error(path, None, format!("cannot read: {e}"))])?;
+    parse_bytes(path, rel, bytes)
+}
+
+/// [`read_document`] without the body: only the front matter is decoded and parsed
+/// (the body is read again, and checked, when its page is rendered). A file with no
+/// closing `---` is read whole, for the same messages.
+pub fn read_front_matter(path: &Path, rel: &str) -> Result<Document, Vec<Diagnostic>> {
+    let mut bytes = std::fs::read(path)
+        .map_err(|e| vec![Diagnostic::error(path, None, format!("cannot read: {e}"))])?;
+    if let Some(end) = front_matter_end(&bytes) {
+        bytes.truncate(end);
+    }
+    let mut doc = parse_bytes(path, rel, bytes)?;
+    doc.body = String::new();
+    Ok(doc)
+}
+
+/// Where the line after the front matter's closing `---` starts, when the text opens
+/// with a `---` line (after a byte-order mark).
+fn front_matter_end(bytes: &[u8]) -> Option<usize> {
+    let start = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let is_rule = |line: &[u8]| line.trim_ascii_end() == b"---";
+    let mut lines = bytes[start..].split_inclusive(|&b| b == b'\n');
+    let mut end = start + lines.next().filter(|l| is_rule(l))?.len();
+    for line in lines {
+        end += line.len();
+        if is_rule(line) {
+            return Some(end);
+        }
+    }
+    None
+}
+
+fn parse_bytes(path: &Path, rel: &str, bytes: Vec<u8>) -> Result<Document, Vec<Diagnostic>> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let line = crate::diagnostic::line_of(
             &String::from_utf8_lossy(e.as_bytes()),
@@ -80,4 +115,46 @@ pub fn read_document(path: &Path, rel: &str) -> Result<Document, Vec<Diagnostic>
         )]
     })?;
     Document::parse(path, rel, &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn front_matter_alone_parses_as_the_whole_file_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            "---\r\n标题: 通知\r\n机构: 局\r\n---\r\n\r\n正文\r\n"
+                .as_bytes()
+                .to_vec(),
+            "\u{feff}---\n标题: 通知\n机构: 局\n---  \n正文\n"
+                .as_bytes()
+                .to_vec(),
+            // A body that is not UTF-8 is found when the page is rendered.
+            [
+                b"---\n\xE6\xA0\x87\xE9\xA2\x98: t\n\xE6\x9C\xBA\xE6\x9E\x84: j\n---\n".as_slice(),
+                b"\xFF\xFE",
+            ]
+            .concat(),
+        ];
+        for (i, bytes) in cases.iter().enumerate() {
+            let path = dir.path().join(format!("{i}.md"));
+            std::fs::write(&path, bytes).unwrap();
+            let front = read_front_matter(&path, "2024/a.md").unwrap();
+            assert!(front.body.is_empty());
+            if i < 2 {
+                let full = read_document(&path, "2024/a.md").unwrap();
+                assert_eq!(front.front, full.front);
+                assert_eq!(front.body_line, full.body_line);
+                assert_eq!(front.key_lines, full.key_lines);
+            } else {
+                assert!(read_document(&path, "2024/a.md").is_err());
+            }
+        }
+        // No closing line: the whole file is read, with its message.
+        let open = dir.path().join("open.md");
+        std::fs::write(&open, "---\n标题: 通知\n").unwrap();
+        assert!(read_front_matter(&open, "a.md").is_err());
+    }
 }
