@@ -118,18 +118,20 @@ def main():
 
 def plain_texts(site):
     """Per document (url path → title + body as the index sees it): the text parts the
-    build wrote, joined; the title from its record."""
+    build wrote (in the record, then in its group files), joined; the title from its
+    record."""
     out = {}
     for rec in (site / "search" / "d").rglob("*.js"):
         text = rec.read_text(encoding="utf-8")
-        body = text[text.index(",") + 1:text.rindex(");")]
-        r = json.loads(body)
+        r = json.loads(text[text.index(",") + 1:text.rindex(");")])
         doc_id = int(rec.stem)
-        parts = []
-        for k in range(r["parts"]):
-            f = site / "search" / "x" / rec.parent.relative_to(site / "search" / "d") / f"{doc_id}-{k}.js"
-            t = f.read_text(encoding="utf-8")
-            parts.append(json.loads(t[t.index(",", t.index(",") + 1) + 1:t.rindex(");")]))
+        parts = list(r["text"])
+        folder = site / "search" / "x" / rec.parent.relative_to(site / "search" / "d")
+        g = 0
+        while len(parts) < r["parts"]:
+            t = (folder / f"{doc_id}-{g}.js").read_text(encoding="utf-8")
+            parts.extend(json.loads(t[t.index(",", t.index(",") + 1) + 1:t.rindex(");")]))
+            g += 1
         out[r["url"]] = (r["title"], "".join(parts))
     return out
 
