@@ -12,13 +12,19 @@
 //! - html_import: an imported page gives a document that parses back, whose rendered
 //!   body runs nothing.
 //! - markdown_render: a rendered body runs nothing, whatever Markdown it comes from.
+//! - pdf_import: a PDF (OCR off) gives a document that parses back, and nothing of its
+//!   text layer is lost but what the report lists (page furniture included).
+//! - doc_import, sheet_import: a file named .doc or .xls, whatever its bytes are (the
+//!   Word or Excel binary format, a zip, RTF, text; what they are decides the reader),
+//!   is an error or a document that parses back, and nothing of the text the reader
+//!   found is lost unless the report lists it (HTML aside, as for html_import).
 #![allow(dead_code)]
 
 use std::path::Path;
 use std::sync::LazyLock;
 
 use gongkai::document::Document;
-use gongkai::import::{self, Prepared, extract, read, rules::Rules};
+use gongkai::import::{self, Prepared, extract, office, read, rules::Rules};
 use gongkai::render::markdown::{NoRewrite, is_unsafe_url, render};
 use gongkai::search::tokenize::is_han;
 
@@ -74,6 +80,50 @@ pub fn html_import(data: &[u8]) {
     };
     written_back_parses(&prepared.front, &prepared.body);
     assert_inert(&render(&prepared.body, &NoRewrite).html);
+}
+
+pub fn pdf_import(data: &[u8]) {
+    let progress = import::ocr::Progress::default();
+    let Ok(read) = import::pdf::extract(data, "fuzz.pdf", import::ocr::OcrMode::Never, &progress)
+    else {
+        return;
+    };
+    let raw = read.extracted.text.clone();
+    let Ok(prepared) = import::prepare(
+        read.extracted,
+        &RULES,
+        "fuzz.pdf".into(),
+        SHA256.into(),
+        "pdf",
+    ) else {
+        return;
+    };
+    written_back_parses(&prepared.front, &prepared.body);
+    nothing_lost(&raw, &prepared);
+}
+
+pub fn doc_import(data: &[u8]) {
+    office_import(data, "doc");
+}
+
+pub fn sheet_import(data: &[u8]) {
+    office_import(data, "xls");
+}
+
+fn office_import(data: &[u8], ext: &str) {
+    let Ok(reading) = office::read(data, ext, &RULES) else {
+        return;
+    };
+    let raw = reading.extracted.text.clone();
+    let name = format!("fuzz.{ext}");
+    let Ok(prepared) = import::prepare(reading.extracted, &RULES, name, SHA256.into(), "doc")
+    else {
+        return;
+    };
+    written_back_parses(&prepared.front, &prepared.body);
+    if office::sniff(data) != office::Container::Html {
+        nothing_lost(&raw, &prepared);
+    }
 }
 
 pub fn markdown_render(data: &[u8]) {

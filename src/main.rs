@@ -37,7 +37,7 @@ enum Command {
         /// The folder to create (it may exist, but must not hold a site.toml).
         dir: PathBuf,
     },
-    /// Normalise raw reports (.txt, .html, .docx) into Markdown documents.
+    /// Normalise raw reports (.txt, .html, .docx, .pdf, images) into Markdown documents.
     Import {
         /// Files or folders of raw reports (folders are read recursively).
         #[arg(required = true)]
@@ -54,6 +54,10 @@ enum Command {
         /// Overwrite documents that already exist.
         #[arg(long)]
         force: bool,
+        /// Recognise text in scans and images with Tesseract: auto (pages without a
+        /// text layer, and images), always (every page's picture), never.
+        #[arg(long, value_enum, default_value_t = gongkai::import::ocr::OcrMode::Auto)]
+        ocr: gongkai::import::ocr::OcrMode,
     },
     /// Render content/ into a static site.
     Build {
@@ -239,6 +243,7 @@ fn main() -> ExitCode {
             out,
             report,
             force,
+            ocr,
         } => {
             // site.toml is optional for import: raw reports can be normalised before
             // an archive exists. When it is there but broken, say so.
@@ -258,6 +263,7 @@ fn main() -> ExitCode {
                 site_rules: config.map(|c| c.import),
                 site_toml: Some(root.join(gongkai::config::FILE_NAME)),
                 progress: std::io::stderr().is_terminal(),
+                ocr,
             };
             match gongkai::import::run(&opts) {
                 Ok(summary) => {

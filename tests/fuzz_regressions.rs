@@ -46,6 +46,21 @@ fn html_import_regressions() {
 }
 
 #[test]
+fn pdf_import_regressions() {
+    replay("pdf_import", checks::pdf_import);
+}
+
+#[test]
+fn doc_import_regressions() {
+    replay("doc_import", checks::doc_import);
+}
+
+#[test]
+fn sheet_import_regressions() {
+    replay("sheet_import", checks::sheet_import);
+}
+
+#[test]
 fn markdown_render_regressions() {
     replay("markdown_render", checks::markdown_render);
 }

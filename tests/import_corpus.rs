@@ -29,20 +29,6 @@ const PENDING_ISSUE_12: &[(&str, &str)] = &[
     // body has only the link.
     ("gb18030_portal_meta.html", "line 11"),
     ("gb18030_portal_meta.html", "nothing lost"),
-    // Class 1: a table row of short cells taken for a sharing page's keyword tags.
-    ("heading_styles.docx", "line 11"),
-    (
-        "heading_styles.docx",
-        "has: | 重点项目 | 责任单位 | 完成时限 |\n| --- | --- | --- |\n| 县第三幼儿园新建工程 | 县教育局基建科 | 2024年9月 |",
-    ),
-    ("tables_lists.docx", "line 8"),
-    ("tables_lists.docx", "line 9"),
-    ("tables_lists.docx", "line 10"),
-    (
-        "tables_lists.docx",
-        "has: | 序号 | 乡镇 | 造林面积（亩） | 完成时限 |\n| --- | --- | --- | --- |\n| 1 | 青溪镇 | 320 | 3月31日 |",
-    ),
-    ("tables_lists.docx", "has: | 3 | 禾田镇 | 410 | 4月15日 |"),
     // A list numbered by its Word style (List Number) loses its numbers.
     ("tables_lists.docx", "has: 1. 坚持适地适树"),
     ("tables_lists.docx", "has: 3. 建立造林台账"), // Class 5: a 原创力-style copy keeps its chrome (button labels, 收藏/举报, the upload notice) and the adverts spliced into lines.

@@ -47,11 +47,18 @@ pub struct Source {
     pub url: Option<String>,
     /// The site it was found on (站点).
     pub site: Option<String>,
+    /// Which pages the text was recognised from images by OCR (文字识别); it may hold
+    /// recognition errors. Absent when the text came from the file's own text.
+    pub ocr: Option<String>,
 }
 
 impl Source {
     fn is_empty(&self) -> bool {
-        self.file.is_none() && self.sha256.is_none() && self.url.is_none() && self.site.is_none()
+        self.file.is_none()
+            && self.sha256.is_none()
+            && self.url.is_none()
+            && self.site.is_none()
+            && self.ocr.is_none()
     }
 }
 
@@ -311,14 +318,16 @@ impl FrontMatter {
                 }
             }
             Key::Source => {
-                let m = mapping(v)
-                    .ok_or_else(|| err("`来源` is a map: 文件, sha256, 原文链接, 站点".into()))?;
+                let m = mapping(v).ok_or_else(|| {
+                    err("`来源` is a map: 文件, sha256, 原文链接, 站点, 文字识别".into())
+                })?;
                 let fields = sub_fields(m, &SOURCE_KEYS, "来源")?;
                 self.source = Source {
                     file: fields[0].clone(),
                     sha256: fields[1].clone(),
                     url: fields[2].clone(),
                     site: fields[3].clone(),
+                    ocr: fields[4].clone(),
                 };
             }
             Key::Attachments => {
@@ -422,7 +431,7 @@ impl FrontMatter {
         if !self.source.is_empty() {
             let _ = writeln!(out, "{}:", Key::Source.canonical());
             let s = &self.source;
-            for (i, v) in [&s.file, &s.sha256, &s.url, &s.site]
+            for (i, v) in [&s.file, &s.sha256, &s.url, &s.site, &s.ocr]
                 .into_iter()
                 .enumerate()
             {
@@ -688,6 +697,7 @@ mod tests {
                 sha256: Some("00ab".into()),
                 url: Some("https://x.gov.cn/a?b=1#c".into()),
                 site: None,
+                ocr: Some("第1页由 Tesseract 识别（chi_sim+eng），可能有识别错误".into()),
             },
             attachments: vec![
                 Attachment {

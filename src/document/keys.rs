@@ -154,11 +154,12 @@ impl Key {
 }
 
 /// The keys of the `来源` map.
-pub const SOURCE_KEYS: [(&str, &[&str]); 4] = [
+pub const SOURCE_KEYS: [(&str, &[&str]); 5] = [
     ("文件", &["file"]),
     ("sha256", &[]),
     ("原文链接", &["url"]),
     ("站点", &["site"]),
+    ("文字识别", &["ocr"]),
 ];
 
 /// The keys of an `附件` entry written as a map (see [`super::Attachment`]).

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use super::extract::{Extracted, LineKind, Region};
 use super::rules::Rules;
-use super::{Prepared, read_file};
+use super::{Prepared, ReadOptions, read_file};
 
 /// The most text kept from one attachment for search (bytes of UTF-8).
 const MAX_TEXT: usize = 4 << 20;
@@ -92,7 +92,13 @@ enum Located {
 /// Looks for the files of the attachments linked in the page's text (not those of its
 /// chrome: a footer's guide PDF is no document's attachment) under `tree`, and points
 /// the links of those found at their copies' names.
-pub fn find(x: &mut Extracted, page: &Path, tree: &Path, rules: &Rules) -> Found {
+pub fn find(
+    x: &mut Extracted,
+    page: &Path,
+    tree: &Path,
+    rules: &Rules,
+    opts: &ReadOptions,
+) -> Found {
     let in_text: HashSet<usize> = x
         .lines
         .iter()
@@ -153,7 +159,7 @@ pub fn find(x: &mut Extracted, page: &Path, tree: &Path, rules: &Rules) -> Found
                     continue;
                 }
                 let name = unique(&mut taken, &bundle_name(&source, &a.href));
-                let text = match read_text(&source, &name, rules) {
+                let text = match read_text(&source, &name, rules, opts) {
                     Ok(Some((t, cut))) => {
                         if cut {
                             report.note = Some(format!(
@@ -223,7 +229,12 @@ impl Found {
 /// Reads an attachment's text with the reader of its kind, and whether it was cut at
 /// [`MAX_TEXT`]: `None` for kinds import does not read (images, archives) and for files
 /// without text.
-fn read_text(source: &Path, name: &str, rules: &Rules) -> Result<Option<(String, bool)>, String> {
+fn read_text(
+    source: &Path,
+    name: &str,
+    rules: &Rules,
+    opts: &ReadOptions,
+) -> Result<Option<(String, bool)>, String> {
     if super::kind_of(Path::new(name)).is_none() {
         return Ok(None);
     }
@@ -236,7 +247,7 @@ fn read_text(source: &Path, name: &str, rules: &Rules) -> Result<Option<(String,
         ));
     }
     let bytes = std::fs::read(source).map_err(|e| format!("cannot read it: {e}"))?;
-    let (x, _) = read_file(Path::new(name), &bytes, rules)?;
+    let x = read_file(Path::new(name), &bytes, rules, opts)?.extracted;
     let mut text = String::new();
     let mut cut = false;
     for l in x.lines.iter().filter(|l| l.region == Region::Content) {
@@ -601,7 +612,13 @@ mod tests {
              <p><a href=\"/zwgk/P0201.txt\">附件（另一处链接）</a></p></div>",
             &rules,
         );
-        let found = find(&mut x, &tree.join("zwgk/t1.html"), &tree, &rules);
+        let found = find(
+            &mut x,
+            &tree.join("zwgk/t1.html"),
+            &tree,
+            &rules,
+            &ReadOptions::default(),
+        );
         assert_eq!(found.files.len(), 1);
         assert_eq!(found.files[0].name, "P0201.txt");
         assert_eq!(found.files[0].text.as_ref().unwrap().0, "P0201.txt.txt");

@@ -67,9 +67,14 @@ pub fn clean(x: &Extracted, rules: &Rules) -> Cleaned {
     let mut i = 0;
     while i < n {
         let text = x.line_text(&x.lines[i]).trim();
-        let attachment = matches!(x.lines[i].kind, LineKind::Attachment(_));
+        // Links to attachments, and rows of a table the reader recovered (a row of
+        // short cells looks like a sharing page's tags), are the document's own.
+        let structured = matches!(
+            x.lines[i].kind,
+            LineKind::Attachment(_) | LineKind::TableRow { .. }
+        );
         if removed[i].is_some()
-            || attachment
+            || structured
             || text.is_empty()
             || text.chars().count() > MAX_NOISE_LINE
         {

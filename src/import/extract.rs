@@ -102,7 +102,13 @@ impl Extracted {
         &self.text[l.start..l.end]
     }
 
-    fn push(&mut self, s: &str, kind: LineKind, region: Region, bold: Vec<(usize, usize)>) {
+    pub(crate) fn push(
+        &mut self,
+        s: &str,
+        kind: LineKind,
+        region: Region,
+        bold: Vec<(usize, usize)>,
+    ) {
         if !self.text.is_empty() {
             self.text.push('\n');
         }
@@ -694,9 +700,7 @@ pub fn squeeze(s: &str) -> String {
 
 /// Why a .docx could not be read.
 pub fn docx(bytes: &[u8]) -> Result<Extracted, String> {
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
-        format!("not a readable .docx (the zip container is damaged: {e}); open it in Word and save it again")
-    })?;
+    let mut zip = super::zipped::open(bytes, ".docx")?;
     let mut read_part = |name: &str| -> Result<Option<String>, String> {
         let mut f = match zip.by_name(name) {
             Ok(f) => f,

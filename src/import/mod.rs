@@ -32,14 +32,22 @@
 
 pub mod attachments;
 pub mod clean;
+pub mod doc;
 pub mod extract;
+pub mod layout;
 pub mod listing;
 pub mod metadata;
 mod nesting;
+pub mod ocr;
+pub mod office;
+pub mod pdf;
 pub mod read;
+pub mod rtf;
 pub mod rules;
+pub mod sheet;
 pub mod structure;
 pub mod writer;
+mod zipped;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -73,6 +81,16 @@ pub struct ImportOptions {
     pub site_toml: Option<PathBuf>,
     /// Show a progress bar (stderr is a terminal).
     pub progress: bool,
+    /// When to recognise the text of scans and images (`--ocr`).
+    pub ocr: ocr::OcrMode,
+}
+
+/// How one file is read, besides the rules.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    pub ocr: ocr::OcrMode,
+    /// The import's bar, which also counts OCR pages.
+    pub progress: ocr::Progress,
 }
 
 /// The counts shown at the end of an import, and the files behind them.
@@ -85,7 +103,7 @@ pub struct ImportSummary {
     pub failed: usize,
     /// One line per failed file: the file and the reason.
     pub failures: Vec<Diagnostic>,
-    /// Files that are not .txt/.html/.htm/.docx.
+    /// Files of a kind import does not read.
     pub skipped_files: Vec<PathBuf>,
     /// (duplicate, the file it duplicates).
     pub duplicate_files: Vec<(PathBuf, PathBuf)>,
@@ -122,7 +140,7 @@ impl fmt::Display for ImportSummary {
                 .collect();
             writeln!(
                 f,
-                "skipped (not .txt, .html, .htm or .docx, or a mirroring tool's own file): {}",
+                "skipped (not a format import reads (.txt .html .htm .docx .doc .wps .xls .xlsx .et .csv .pdf, images), or a mirroring tool's own file): {}",
                 names.join(", ")
             )?;
         }
@@ -243,6 +261,9 @@ fn kind_of(path: &Path) -> Option<&'static str> {
             "txt" => Some("txt"),
             "html" | "htm" => Some("html"),
             "docx" => Some("docx"),
+            "pdf" => Some("pdf"),
+            e if office::EXTENSIONS.contains(&e) => Some("office"),
+            "png" | "jpg" | "jpeg" | "tif" | "tiff" => Some("image"),
             _ => None,
         }
     })
@@ -274,6 +295,10 @@ pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
     // then in batches: memory stays bounded on large imports, and each batch is written
     // in input order.
     known.sort();
+    let read_opts = ReadOptions {
+        ocr: opts.ocr,
+        progress: ocr::Progress(bar.clone()),
+    };
     let (pages, rest): (Vec<_>, Vec<_>) = known
         .into_iter()
         .partition(|(p, _)| kind_of(p) == Some("html"));
@@ -291,7 +316,7 @@ pub fn run(opts: &ImportOptions) -> Result<ImportSummary, Diagnostic> {
                         .and_then(|c| attached.get(&c));
                     let r = match page {
                         Some(page) => Ok(Outcome::AttachmentOf(page.clone())),
-                        None => import_file(path, tree, &rules),
+                        None => import_file(path, tree, &rules, &read_opts),
                     };
                     if let Some(b) = &bar {
                         b.inc(1);
@@ -358,16 +383,40 @@ fn gather(inputs: &[PathBuf], failures: &mut Vec<Diagnostic>) -> Vec<InTree> {
 }
 
 /// Reads one raw file with the reader of its kind, into the text and lines every later
-/// stage works on, with the encoding it was read in. Documents and their attachments
-/// are read here alike: a reader for a new format is one more arm.
+/// stage works on, with how it was read. Documents and their attachments are read here
+/// alike: a reader for a new format is one more arm.
 pub fn read_file(
     path: &Path,
     bytes: &[u8],
     rules: &Rules,
-) -> Result<(Extracted, &'static str), String> {
-    let kind = kind_of(path).ok_or("not a .txt, .html, .htm or .docx file")?;
+    opts: &ReadOptions,
+) -> Result<layout::Reading, String> {
+    let kind = kind_of(path).ok_or("not a format import reads (.txt .html .htm .docx .doc .wps .xls .xlsx .et .csv .pdf, images)")?;
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().to_string());
+    let plain = |extracted: Extracted, method: &str| layout::Reading {
+        extracted,
+        method: method.to_string(),
+        ..Default::default()
+    };
     Ok(match kind {
-        "docx" => (extract::docx(bytes)?, "docx"),
+        "pdf" => pdf::extract(bytes, &name, opts.ocr, &opts.progress)?,
+        "image" => ocr::extract_image(path, bytes, opts.ocr, &opts.progress)?,
+        "docx" => plain(extract::docx(bytes)?, "docx"),
+        "office" => {
+            let ext = path
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase());
+            let r = office::read(bytes, ext.as_deref().unwrap_or_default(), rules)?;
+            layout::Reading {
+                extracted: r.extracted,
+                method: r.encoding.to_string(),
+                ocr: None,
+                warnings: r.warnings,
+                cut: r.cut,
+            }
+        }
         k => {
             let d = read::decode(bytes, k == "html").map_err(|e| e.to_string())?;
             let x = if k == "html" {
@@ -375,7 +424,7 @@ pub fn read_file(
             } else {
                 extract::text(d.text)
             };
-            (x, d.encoding)
+            plain(x, d.encoding)
         }
     })
 }
@@ -383,35 +432,48 @@ pub fn read_file(
 /// Reads, cleans and structures one raw report.
 pub fn prepare_file(path: &Path, rules: &Rules) -> Result<Prepared, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read this file: {e}"))?;
-    let (x, encoding) = read_file(path, &bytes, rules)?;
-    prepare(
-        x,
+    let r = read_file(path, &bytes, rules, &ReadOptions::default())?;
+    prepared(r, rules, path, &bytes)
+}
+
+/// The pipeline after reading, with what the reader says for the front matter and the
+/// report (OCR, pages left out).
+fn prepared(
+    r: layout::Reading,
+    rules: &Rules,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<Prepared, String> {
+    let mut p = prepare(
+        r.extracted,
         rules,
         source_name(path),
-        hex(&Sha256::digest(&bytes)),
-        encoding,
-    )
+        hex(&Sha256::digest(bytes)),
+        &r.method,
+    )?;
+    p.front.source.ocr = r.ocr;
+    office::note(&mut p, r.warnings, r.cut);
+    Ok(p)
 }
 
 /// One file of an import: a list page is told apart, a document's attachments are
 /// looked for under `tree` (the imported folder it was found in).
-fn import_file(path: &Path, tree: &Path, rules: &Rules) -> Result<Outcome, String> {
+fn import_file(
+    path: &Path,
+    tree: &Path,
+    rules: &Rules,
+    opts: &ReadOptions,
+) -> Result<Outcome, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read this file: {e}"))?;
-    let (mut x, encoding) = read_file(path, &bytes, rules)?;
-    if let Some(reason) = listing::list_page(&x, path) {
+    let mut r = read_file(path, &bytes, rules, opts)?;
+    if let Some(reason) = listing::list_page(&r.extracted, path) {
         return Ok(Outcome::ListPage {
             reason,
-            encoding: encoding.to_string(),
+            encoding: r.method,
         });
     }
-    let found = attachments::find(&mut x, path, tree, rules);
-    let mut p = prepare(
-        x,
-        rules,
-        source_name(path),
-        hex(&Sha256::digest(&bytes)),
-        encoding,
-    )?;
+    let found = attachments::find(&mut r.extracted, path, tree, rules, opts);
+    let mut p = prepared(r, rules, path, &bytes)?;
     found.apply(&mut p);
     Ok(Outcome::Document(Box::new(p)))
 }
@@ -699,6 +761,7 @@ fn front_matter(
             sha256: Some(sha256),
             url: get("原文链接"),
             site: get("站点"),
+            ocr: None,
         },
         attachments: Vec::new(),
         ..Default::default()
