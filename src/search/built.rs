@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
@@ -23,6 +23,21 @@ pub struct BuiltIndex {
     docs: Vec<DocFacts>,
     agencies: Vec<String>,
     pending: Pending,
+    /// For an index taken up from an earlier build's files ([`BuiltIndex::from_files`]):
+    /// its `search/` folder, and which shards have been read from it so far. A change
+    /// reads only the shards its terms are in.
+    on_disk: Option<(PathBuf, Vec<bool>)>,
+}
+
+/// What the term shard files do not say of a finished index, kept by the build cache so
+/// a later build can take the index up from its files ([`BuiltIndex::from_files`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IndexMeta {
+    total_bytes: u64,
+    shards: u32,
+    agencies: Vec<String>,
+    /// Per document: 机构 number, 年份, title and body lengths in terms.
+    facts: Vec<(u32, Option<i32>, u32, u32)>,
 }
 
 /// What differs between the index in memory and its files.
@@ -71,7 +86,77 @@ impl BuiltIndex {
             docs,
             agencies,
             pending: Pending::default(),
+            on_disk: None,
         }
+    }
+
+    /// What a later build needs besides the files to take this index up again.
+    pub fn meta(&self) -> IndexMeta {
+        IndexMeta {
+            total_bytes: self.total_bytes as u64,
+            shards: self.shards.len() as u32,
+            agencies: self.agencies.clone(),
+            facts: self
+                .docs
+                .iter()
+                .map(|f| (f.agency, f.year, f.title_terms, f.body_terms))
+                .collect(),
+        }
+    }
+
+    /// The index that an earlier build wrote under `<output_root>/search/` and described
+    /// by `meta`; term shards are read from the files when a change needs them.
+    pub fn from_files(output_root: &Path, meta: IndexMeta) -> BuiltIndex {
+        let count = (meta.shards as usize).max(1);
+        BuiltIndex {
+            shards: (0..count).map(|_| Vec::new()).collect(),
+            total_bytes: meta.total_bytes as usize,
+            docs: meta
+                .facts
+                .into_iter()
+                .map(|(agency, year, title_terms, body_terms)| DocFacts {
+                    agency,
+                    year,
+                    title_terms,
+                    body_terms,
+                })
+                .collect(),
+            agencies: meta.agencies,
+            pending: Pending {
+                written_shards: count,
+                ..Pending::default()
+            },
+            on_disk: Some((output_root.join("search"), vec![false; count])),
+        }
+    }
+
+    /// Reads term shard `n` from the files, if this index came from them and has not yet.
+    fn load_shard(&mut self, n: usize) -> io::Result<()> {
+        let Some((dir, loaded)) = self.on_disk.as_mut() else {
+            return Ok(());
+        };
+        if loaded.get(n).copied().unwrap_or(true) {
+            return Ok(());
+        }
+        let path = dir.join(format::shard_file_path(n));
+        let text = fs::read_to_string(&path)?;
+        self.shards[n] = format::parse_shard_file(&text).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{} is not a term shard of this version", path.display()),
+            )
+        })?;
+        loaded[n] = true;
+        Ok(())
+    }
+
+    /// The document with id `id` as its files in the output hold it (record and groups of
+    /// text parts): what [`replace_document`](Self::replace_document) needs as `old`.
+    pub fn read_document(&self, id: u32) -> io::Result<format::StoredDocument> {
+        let Some((dir, _)) = &self.on_disk else {
+            return Err(io::Error::other("the index was not read from files"));
+        };
+        format::StoredDocument::read(dir, id)
     }
 
     /// Number of documents.
@@ -128,9 +213,9 @@ impl BuiltIndex {
         id: u32,
         old: &SearchDocument<'_>,
         new: &SearchDocument<'_>,
-    ) {
+    ) -> io::Result<()> {
         let Some(agency) = self.docs.get(id as usize).map(|f| f.agency) else {
-            return;
+            return Ok(());
         };
         let (before, after) = (count_terms(old), count_terms(new));
         let mut entries: HashMap<Term, (Option<Entry>, Option<Entry>)> = HashMap::default();
@@ -142,12 +227,12 @@ impl BuiltIndex {
         }
         for (term, (was, now)) in entries {
             if was != now {
-                self.set_entry(term, id, was, now);
+                self.set_entry(term, id, was, now)?;
             }
         }
         let wanted = format::shard_count(self.total_bytes);
         if wanted != self.shards.len() {
-            self.reshard(wanted);
+            self.reshard(wanted)?;
         }
 
         let mut new_facts = DocFacts {
@@ -174,6 +259,7 @@ impl BuiltIndex {
             }
             self.pending.docs.insert(id, now);
         }
+        Ok(())
     }
 
     /// Writes what changed since the last write (term shards, record files, the core
@@ -269,8 +355,15 @@ impl BuiltIndex {
 
     /// Changes document `id`'s entry in `term`'s postings from `was` to `now` (`None`:
     /// no entry).
-    fn set_entry(&mut self, term: Term, id: u32, was: Option<Entry>, now: Option<Entry>) {
+    fn set_entry(
+        &mut self,
+        term: Term,
+        id: u32,
+        was: Option<Entry>,
+        now: Option<Entry>,
+    ) -> io::Result<()> {
         let shard = format::shard_of(&term, self.shards.len());
+        self.load_shard(shard)?;
         let terms = &mut self.shards[shard];
         let text_len = term.text_len();
         let found = terms.binary_search_by(|(t, _)| t.cmp_text(&term));
@@ -313,15 +406,21 @@ impl BuiltIndex {
             self.total_bytes += new_size + text_len + 8;
         }
         self.pending.shards.insert(shard);
+        Ok(())
     }
 
     /// Sorts every term into `count` shards again.
-    fn reshard(&mut self, count: usize) {
+    fn reshard(&mut self, count: usize) -> io::Result<()> {
+        for n in 0..self.shards.len() {
+            self.load_shard(n)?;
+        }
+        self.on_disk = self.on_disk.take().map(|(dir, _)| (dir, vec![true; count]));
         self.shards = into_shards(
             std::mem::take(&mut self.shards).into_iter().flatten(),
             count,
         );
         self.pending.shards.clear();
+        Ok(())
     }
 
     /// Gives document `id` the 机构 `name` ("" for none): the sorted list of names the
@@ -530,7 +629,9 @@ mod tests {
     /// Replaces documents of `docs` by `changes` in the live index and on disk.
     fn apply(built: &mut BuiltIndex, root: &Path, docs: &mut [Doc], changes: &[(usize, Doc)]) {
         for (id, new) in changes {
-            built.replace_document(*id as u32, &docs[*id].search(), &new.search());
+            built
+                .replace_document(*id as u32, &docs[*id].search(), &new.search())
+                .unwrap();
             docs[*id] = new.clone();
         }
         built.write_changed(root).unwrap();
@@ -637,7 +738,9 @@ mod tests {
         // Nothing changed, nothing written.
         assert_eq!(built.write_changed(root).unwrap().files, 0);
         let same = docs[5].clone();
-        built.replace_document(5, &docs[5].search(), &same.search());
+        built
+            .replace_document(5, &docs[5].search(), &same.search())
+            .unwrap();
         assert_eq!(built.write_changed(root).unwrap().files, 0);
     }
 
@@ -671,7 +774,9 @@ mod tests {
             text: format!("{}统计", docs[3].text),
             ..docs[3].clone()
         };
-        built.replace_document(3, &docs[3].search(), &edit.search());
+        built
+            .replace_document(3, &docs[3].search(), &edit.search())
+            .unwrap();
         docs[3] = edit;
         let stats = built.write_changed(root).unwrap();
         assert!(stats.files < many, "{} files of {many} shards", stats.files);
@@ -695,6 +800,113 @@ mod tests {
         apply(&mut built, root, &mut docs, &[(0, big)]);
         assert!(shards_in(root) > few);
         assert_eq!(tree(root), fresh(&docs));
+    }
+
+    /// What a later build does: the index taken up from the files and its meta, each
+    /// old document read back from its record and groups, and only the shards a change
+    /// touches read.
+    #[test]
+    fn an_index_taken_up_from_its_files_updates_as_the_live_one_does() {
+        let mut docs: Vec<Doc> = (0..8)
+            .map(|n| {
+                let text = format!(
+                    "{}\n\n  第二段　全角空格  wifi Ｗｉｆｉ",
+                    random_han(n as u64, 500)
+                );
+                Doc::new(n, &format!("文件{n}"), "统计局", &text)
+            })
+            .collect();
+        // Long texts: records with filters and groups of parts.
+        docs[2].text = random_han(42, 60_000);
+        docs[5].text = format!("开头  {}  结尾", random_han(43, 5_000));
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mut built = index(&docs).finish();
+        write_all(&mut built, &docs, root);
+        let meta = built.meta();
+        drop(built);
+
+        let mut taken = BuiltIndex::from_files(root, meta.clone());
+        assert_eq!(taken.meta(), meta);
+        // Read back, each document counts the same terms and makes the same files.
+        for (id, d) in docs.iter().enumerate() {
+            let stored = taken.read_document(id as u32).unwrap();
+            let (a, b) = (
+                count_terms(&d.search()),
+                count_terms(&stored.search_document()),
+            );
+            assert_eq!((a.title_terms, a.body_terms), (b.title_terms, b.body_terms));
+            let sorted = |t: super::super::DocTerms| {
+                let mut v: Vec<(String, u32, u8)> = t
+                    .parts
+                    .into_iter()
+                    .flatten()
+                    .map(|(t, o)| (t.text(), o.body, o.flags))
+                    .collect();
+                v.sort();
+                v
+            };
+            assert_eq!(sorted(a), sorted(b), "document {id}");
+            assert_eq!(
+                format::doc_files(&d.search()),
+                format::doc_files(&stored.search_document())
+            );
+        }
+        // A paragraph added to one document and another's 机构 changed.
+        let changes = [
+            (
+                3,
+                Doc {
+                    text: format!("{} 新增一段 课后服务", docs[3].text),
+                    ..docs[3].clone()
+                },
+            ),
+            (
+                6,
+                Doc {
+                    agency: "财政局".into(),
+                    ..docs[6].clone()
+                },
+            ),
+        ];
+        for (id, new) in &changes {
+            let old = taken.read_document(*id as u32).unwrap();
+            taken
+                .replace_document(*id as u32, &old.search_document(), &new.search())
+                .unwrap();
+            docs[*id] = new.clone();
+        }
+        let loaded = taken
+            .on_disk
+            .as_ref()
+            .unwrap()
+            .1
+            .iter()
+            .filter(|&&l| l)
+            .count();
+        assert!(
+            loaded < taken.shards.len(),
+            "{loaded} of {} shards read",
+            taken.shards.len()
+        );
+        taken.write_changed(root).unwrap();
+        assert_eq!(tree(root), fresh(&docs));
+
+        // A shard file that is not one is an error, not a wrong index.
+        let mut again = BuiltIndex::from_files(root, taken.meta());
+        for n in 0..again.shards.len() {
+            fs::write(root.join("search").join(format::shard_file_path(n)), "x").unwrap();
+        }
+        let old = again.read_document(1).unwrap();
+        let new = Doc {
+            text: "完全不同的正文".into(),
+            ..docs[1].clone()
+        };
+        assert!(
+            again
+                .replace_document(1, &old.search_document(), &new.search())
+                .is_err()
+        );
     }
 
     fn encode(entries: &[(u32, u32)], low_bits: u32) -> Vec<u8> {

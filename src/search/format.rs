@@ -423,6 +423,132 @@ pub fn doc_files(d: &SearchDocument<'_>) -> DocFiles {
     }
 }
 
+/// The terms of a [`shard_file`] and their postings, in file order; `None` when `text`
+/// is not one.
+pub fn parse_shard_file(text: &str) -> Option<Vec<(Term, Box<[u8]>)>> {
+    let json = text.get(text.find('{')?..=text.rfind('}')?)?;
+    let map: std::collections::BTreeMap<String, String> = serde_json::from_str(json).ok()?;
+    let mut terms: Vec<(Term, Box<[u8]>)> = map
+        .into_iter()
+        .map(|(t, p)| (Term::from_text(&t), p.into_bytes().into_boxed_slice()))
+        .collect();
+    terms.sort_unstable_by(|a, b| a.0.cmp_text(&b.0));
+    Some(terms)
+}
+
+/// A document as an earlier build wrote it into its record and group files: enough to
+/// count its terms and remake its files as they were (the text with runs of white
+/// space as one space, which gives the same terms).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredDocument {
+    pub url_path: String,
+    pub title: String,
+    pub agency: String,
+    pub published: String,
+    pub index_no: String,
+    pub doc_no: String,
+    pub text: String,
+    pub attachments: Vec<super::AttachmentText>,
+}
+
+impl StoredDocument {
+    /// Reads document `id`'s record and groups under `search_dir`.
+    pub fn read(search_dir: &std::path::Path, id: u32) -> std::io::Result<StoredDocument> {
+        use serde_json::Value;
+        let bad = |what: &str| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "{what} of document {id} under {} is not of this version",
+                    search_dir.display()
+                ),
+            )
+        };
+        let inner = |text: &str, open: char, close: char| -> Option<Value> {
+            let json = text.get(text.find(open)?..=text.rfind(close)?)?;
+            serde_json::from_str(json).ok()
+        };
+        let record_text = std::fs::read_to_string(search_dir.join(doc_file_path(id)))?;
+        let record = inner(&record_text, '{', '}').ok_or_else(|| bad("the record"))?;
+        let field = |k: &str| {
+            record
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let strings = |v: Option<&Value>| -> Vec<String> {
+            v.and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let count = record
+            .get("parts")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| bad("the record"))? as usize;
+        let mut parts = strings(record.get("text"));
+        for g in 0..count.saturating_sub(parts.len()).div_ceil(GROUP_PARTS) {
+            let text = std::fs::read_to_string(search_dir.join(group_file_path(id, g)))?;
+            parts.extend(strings(inner(&text, '[', ']').as_ref()));
+        }
+        if parts.len() != count {
+            return Err(bad("the text parts"));
+        }
+        // The body's parts, then each attachment's from the part the record names.
+        let mut starts: Vec<(String, usize)> = record
+            .get("attachments")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|x| {
+                        let name = x.get("name").and_then(Value::as_str).unwrap_or("");
+                        let part = x.get("part").and_then(Value::as_u64).unwrap_or(0) as usize;
+                        (name.to_string(), part.min(count))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        starts.push((String::new(), count));
+        let body_end = starts[0].1;
+        let attachments = starts
+            .windows(2)
+            .map(|w| super::AttachmentText {
+                name: w[0].0.clone(),
+                text: parts[w[0].1..w[1].1.max(w[0].1)].concat(),
+            })
+            .collect();
+        Ok(StoredDocument {
+            url_path: field("url"),
+            title: field("title"),
+            agency: field("agency"),
+            published: field("published"),
+            index_no: field("indexNo"),
+            doc_no: field("docNo"),
+            text: parts[..body_end].concat(),
+            attachments,
+        })
+    }
+
+    /// The document as the index takes it (年份 is the core file's, not the record's).
+    pub fn search_document(&self) -> SearchDocument<'_> {
+        SearchDocument {
+            url_path: &self.url_path,
+            title: &self.title,
+            agency: &self.agency,
+            published: &self.published,
+            year: None,
+            index_no: &self.index_no,
+            doc_no: &self.doc_no,
+            text: &self.text,
+            attachments: &self.attachments,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,6 +32,17 @@ impl Term {
         Term::Han(((a as u64) << 21) | b as u64)
     }
 
+    /// The term whose [`text`](Self::text) is `text` (a shard file's key): Han
+    /// unigrams and bigrams start with a Han character, words and numbers with ASCII.
+    pub fn from_text(text: &str) -> Term {
+        let mut chars = text.chars();
+        match (chars.next(), chars.next(), chars.next()) {
+            (Some(a), None, _) if !a.is_ascii() => Term::unigram(a),
+            (Some(a), Some(b), None) if !a.is_ascii() && !b.is_ascii() => Term::bigram(a, b),
+            _ => Term::Word(text.to_string()),
+        }
+    }
+
     /// The term as the browser spells it (the key in a shard file).
     pub fn text(&self) -> String {
         match self {

@@ -260,11 +260,21 @@ fn update(
             DocSummary::of(was),
             DocSummary::of(&state.site.documents[*i]),
         );
-        state.search.replace_document(
-            state.search_ids[*i],
-            &search_document(&was, &state.texts.get(*i), &[]),
-            &search_document(&now, text, &[]),
-        );
+        // The index is all in memory here: no shard file is read.
+        state
+            .search
+            .replace_document(
+                state.search_ids[*i],
+                &search_document(&was, &state.texts.get(*i), &[]),
+                &search_document(&now, text, &[]),
+            )
+            .map_err(|e| {
+                Diagnostic::error(
+                    out.join("search"),
+                    None,
+                    format!("cannot update the search index: {e}"),
+                )
+            })?;
     }
     state.texts.set_all(&texts);
     state.descriptions = descriptions;
