@@ -388,6 +388,7 @@ impl Rendered {
             output: Some(dir.clone()),
             base_url: None,
             offline: false,
+            ..Default::default()
         };
         crate::site::build(&opts).map_err(|e| e.0)?;
         let config = SiteConfig::load(root).ok();

@@ -74,6 +74,10 @@ enum Command {
         /// Build a copy that works opened from file:// (a USB stick): relative links only.
         #[arg(long)]
         offline: bool,
+        /// Build every page again, whatever the build cache (.NAME.gongkai-cache beside
+        /// the output) says is current; the cache is then written anew.
+        #[arg(long)]
+        clean: bool,
     },
     /// Validate the archive without writing it: front matter, links, templates,
     /// accessibility of the rendered pages.
@@ -151,12 +155,15 @@ fn main() -> ExitCode {
             output,
             base_url,
             offline,
+            clean,
         } => {
             let opts = gongkai::site::BuildOptions {
                 root,
                 output,
                 base_url,
                 offline,
+                cache: true,
+                clean,
             };
             match gongkai::site::build(&opts) {
                 Ok(summary) => {

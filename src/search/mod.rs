@@ -24,7 +24,7 @@ mod built;
 pub mod format;
 pub mod tokenize;
 
-pub use built::BuiltIndex;
+pub use built::{BuiltIndex, IndexMeta};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;

@@ -209,12 +209,12 @@ fn update(
     let results: Vec<Result<(usize, String), Vec<Diagnostic>>> = neighbours
         .par_iter()
         .map(|&i| {
-            let (path, html, text) = match read.get(&i) {
+            let page = match read.get(&i) {
                 Some(full) => render_read_document(&renderer, i, full)?,
                 None => render_document(&renderer, i, &content_dir)?,
             };
-            write_replacing(out, &path, html.as_bytes()).map_err(|e| vec![e])?;
-            Ok((i, text))
+            write_replacing(out, &page.path, page.html.as_bytes()).map_err(|e| vec![e])?;
+            Ok((i, page.text))
         })
         .collect();
     let mut texts = Vec::new();
@@ -294,6 +294,7 @@ fn update(
             pages,
             files: 0,
             output: out.clone(),
+            updated: None,
         },
         Rebuilt::Documents(count),
     )))
@@ -305,7 +306,7 @@ fn summary_differs(a: &Document, b: &Document) -> bool {
 }
 
 /// Writes one output file so that a reader sees the old bytes or the new, never half.
-fn write_replacing(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+pub(crate) fn write_replacing(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
     let tmp = format!("{rel}.gongkai-new");
     write_under(root, &tmp, bytes)?;
     let (from, to) = (root.join(&tmp), root.join(rel));

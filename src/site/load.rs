@@ -1,10 +1,12 @@
 //! Reading `content/`: every `.md` is a document; every other file is an asset that is
 //! copied to the same place in the output.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::cache::{Source, Stamp};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::document::Document;
 use crate::render::templates::files_under;
@@ -58,6 +60,78 @@ pub fn load_content(dir: &Path, bodies: Bodies) -> (Content, Diagnostics) {
         }
     }
     (Content { documents, assets }, errors.sorted())
+}
+
+/// [`load_content`] with front matter only, also giving each document's [`Source`]
+/// (`sources[i]` is `documents[i]`'s) and whether its bytes differ from `cached`'s. A file
+/// whose stamp is the cached one (and [`Stamp::trusted`] since `started_ns`) is not read:
+/// its front matter comes from the cache.
+pub(crate) fn load_sources(
+    dir: &Path,
+    cached: &HashMap<&str, &Source>,
+    started_ns: u64,
+) -> (Content, Vec<(Source, bool)>, Diagnostics) {
+    if !dir.is_dir() {
+        return (
+            Content::default(),
+            Vec::new(),
+            load_content(dir, Bodies::Drop).1,
+        );
+    }
+    let (md, assets): (Vec<_>, Vec<_>) = files_under(dir)
+        .into_iter()
+        .partition(|(rel, _)| rel.to_ascii_lowercase().ends_with(".md"));
+    let results: Vec<Result<(Document, Source, bool), Vec<Diagnostic>>> = md
+        .par_iter()
+        .map(|(rel, path)| read_source(path, rel, cached.get(rel.as_str()).copied(), started_ns))
+        .collect();
+    let mut errors = Diagnostics::new();
+    let mut documents = Vec::with_capacity(results.len());
+    let mut sources = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok((d, s, changed)) => {
+                documents.push(d);
+                sources.push((s, changed));
+            }
+            Err(e) => errors.extend(e),
+        }
+    }
+    (Content { documents, assets }, sources, errors.sorted())
+}
+
+/// One document's front matter and [`Source`], from the cache when its stamp allows.
+fn read_source(
+    path: &Path,
+    rel: &str,
+    cached: Option<&Source>,
+    started_ns: u64,
+) -> Result<(Document, Source, bool), Vec<Diagnostic>> {
+    let cannot =
+        |e: std::io::Error| vec![Diagnostic::error(path, None, format!("cannot read: {e}"))];
+    let stamp = Stamp::of(&std::fs::metadata(path).map_err(cannot)?);
+    if let Some(c) = cached.filter(|c| c.stamp == stamp && stamp.trusted(started_ns)) {
+        let mut doc = parse_bytes(path, rel, c.front.clone())?;
+        doc.body = String::new();
+        return Ok((doc, c.clone(), false));
+    }
+    let mut bytes = std::fs::read(path).map_err(cannot)?;
+    let hash = super::cache::hash(&bytes);
+    if let Some(end) = front_matter_end(&bytes) {
+        bytes.truncate(end);
+    }
+    let changed = cached.is_none_or(|c| c.hash != hash);
+    let mut doc = parse_bytes(path, rel, bytes.clone())?;
+    doc.body = String::new();
+    Ok((
+        doc,
+        Source {
+            stamp,
+            hash,
+            front: bytes,
+        },
+        changed,
+    ))
 }
 
 /// Reads and parses one document file; `rel` is its path under content/.

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::cache::{Key, field, hash_json};
 use super::model::{Site, TaxonomyKind, Term, sort_date};
 use crate::config::SiteConfig;
 use crate::diagnostic::Diagnostic;
@@ -14,6 +15,7 @@ use crate::document::{Completeness, Document};
 use crate::render::encode_path;
 use crate::render::markdown::{self, LinkResolver, RenderedBody, is_unsafe_url};
 use crate::render::templates::Theme;
+use sha2::{Digest, Sha256};
 
 /// Site-wide values every template sees as `site`.
 #[derive(Debug, Clone, Serialize)]
@@ -176,6 +178,27 @@ pub struct Renderer<'a> {
     abs_base: String,
     /// Each document's and page's path under content/ → its page's site path.
     known_documents: HashMap<&'a str, String>,
+    /// Key of what every page's context shares (site, column tree, generator).
+    base_key: Key,
+}
+
+/// A page that is not a document page, before it is rendered: its template, output path
+/// and context.
+pub struct PageJob {
+    pub template: &'static str,
+    pub path: String,
+    pub context: tera::Context,
+}
+
+impl PageJob {
+    /// The key of its template and context: equal keys, equal pages (the theme is in the
+    /// build cache's own key).
+    pub fn key(&self) -> Key {
+        let mut h = Sha256::new();
+        field(&mut h, self.template.as_bytes());
+        hash_json(&mut h, &self.context.clone().into_json());
+        h.finalize().into()
+    }
 }
 
 /// How far either side of the current page the pager's links reach.
@@ -236,7 +259,13 @@ impl<'a> Renderer<'a> {
             &format!("gongkai {}", env!("CARGO_PKG_VERSION")),
         );
         let theme: &'a Theme = theme;
+        let base_key = {
+            let mut h = Sha256::new();
+            hash_json(&mut h, &base.clone().into_json());
+            h.finalize().into()
+        };
         Renderer {
+            base_key,
             theme,
             site,
             config,
@@ -285,6 +314,66 @@ impl<'a> Renderer<'a> {
     /// Renders a document's body (Markdown → HTML and plain text).
     pub fn body(&self, doc: &Document) -> RenderedBody {
         markdown::render(&doc.body, &self.body_links(doc))
+    }
+
+    /// [`body`](Self::body), with the relative links it resolved (sorted, each once):
+    /// their targets go into the page's [`page_key`](Self::page_key).
+    pub fn body_with_links(&self, doc: &Document) -> (RenderedBody, Vec<String>) {
+        let links = RecordedLinks {
+            inner: self.body_links(doc),
+            seen: Default::default(),
+        };
+        let body = markdown::render(&doc.body, &links);
+        let mut seen = links.seen.into_inner();
+        seen.sort();
+        seen.dedup();
+        (body, seen)
+    }
+
+    /// The key of everything document `i`'s page is made of: its file (`source`), what
+    /// every page shares, its address, its 机构/主题/年份 pages' addresses, its column
+    /// trail, its neighbours in the lists, and where its links (`links`, as
+    /// [`body_with_links`](Self::body_with_links) gave them, and its attachments') lead.
+    pub fn page_key(&self, i: usize, source: &Key, links: &[String]) -> Key {
+        let doc = &self.site.documents[i];
+        let mut h = Sha256::new();
+        h.update(self.base_key);
+        h.update(source);
+        let term_path = |kind, name: Option<&str>| {
+            name.and_then(|n| self.site.term_of(kind, n))
+                .map_or("", |t| t.url_path.as_str())
+        };
+        let f = &doc.front;
+        for part in [
+            doc.url_path().as_str(),
+            term_path(
+                TaxonomyKind::Agency,
+                f.agency.as_ref().map(|a| a.0.as_str()),
+            ),
+            term_path(TaxonomyKind::Topic, f.topic.as_deref()),
+            self.site.year_of(doc).map_or("", |t| t.url_path.as_str()),
+        ] {
+            field(&mut h, part.as_bytes());
+        }
+        let home = self.site.columns.of_document.get(i).copied().flatten();
+        let newer = i
+            .checked_sub(1)
+            .map(|j| DocSummary::of(&self.site.documents[j]));
+        let older = self.site.documents.get(i + 1).map(DocSummary::of);
+        hash_json(
+            &mut h,
+            &(columns::trail(&self.site.columns, home), newer, older),
+        );
+        let resolver = self.body_links(doc);
+        let attachments = f.attachments.iter().filter_map(|a| a.url.as_deref());
+        for dest in links.iter().map(String::as_str).chain(attachments) {
+            field(&mut h, dest.as_bytes());
+            field(
+                &mut h,
+                resolver.resolve(dest).unwrap_or_default().as_bytes(),
+            );
+        }
+        h.finalize().into()
     }
 
     /// Resolves the links written in `doc` (its body, its 原文链接 and attachments).
@@ -386,6 +475,20 @@ impl<'a> Renderer<'a> {
         descriptions: &[String],
         keep: impl Fn(&str) -> bool + Sync,
     ) -> Vec<Result<RenderedPage, Diagnostic>> {
+        self.other_page_jobs(descriptions)
+            .into_par_iter()
+            .filter(|job| keep(&job.path))
+            .map(|job| self.render_job(&job))
+            .collect()
+    }
+
+    /// Renders a page that is not a document page.
+    pub fn render_job(&self, job: &PageJob) -> Result<RenderedPage, Diagnostic> {
+        self.render(job.template, job.path.clone(), &job.context)
+    }
+
+    /// Every page that is not a document page, not yet rendered, in a fixed order.
+    pub fn other_page_jobs(&self, descriptions: &[String]) -> Vec<PageJob> {
         // Contexts are made in order, pages rendered in parallel.
         let mut out: Vec<(&'static str, String, tera::Context)> = Vec::new();
         let site = self.site;
@@ -496,9 +599,12 @@ impl<'a> Renderer<'a> {
 
         let ctx = self.context("robots", "robots.txt");
         out.push(("robots.txt", "robots.txt".into(), ctx));
-        out.into_par_iter()
-            .filter(|(_, path, _)| keep(path))
-            .map(|(template, path, ctx)| self.render(template, path, &ctx))
+        out.into_iter()
+            .map(|(template, path, context)| PageJob {
+                template,
+                path,
+                context,
+            })
             .collect()
     }
 
@@ -609,6 +715,19 @@ pub fn description(text: &str) -> String {
         }
     }
     out.trim().to_string()
+}
+
+/// Body links that remember which destinations they were asked for.
+struct RecordedLinks<'a> {
+    inner: BodyLinks<'a>,
+    seen: std::cell::RefCell<Vec<String>>,
+}
+
+impl LinkResolver for RecordedLinks<'_> {
+    fn resolve(&self, dest: &str) -> Option<String> {
+        self.seen.borrow_mut().push(dest.to_string());
+        self.inner.resolve(dest)
+    }
 }
 
 /// Resolves relative links of a body against the document's folder in content/: a link
