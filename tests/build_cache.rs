@@ -119,8 +119,8 @@ fn a_changed_archive_is_built_again_in_place_as_a_clean_build_writes_it() {
     let title = "秋季学期中小学校安全工作";
     let lists = |under: &str| -> Vec<String> {
         tree(&out.join(under))
-            .into_iter()
-            .map(|(_, b)| String::from_utf8(b).unwrap())
+            .into_values()
+            .map(|b| String::from_utf8(b).unwrap())
             .filter(|page| page.contains(title))
             .collect()
     };
