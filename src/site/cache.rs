@@ -7,7 +7,7 @@
 //! (a file whose stamp changed but whose bytes did not is not rendered again), its front
 //! matter as written (the site's lists need every document's, and parsing that is cheaper
 //! than reading every file), the key of everything its page was made from (its file, its
-//! neighbours, its terms' and links' addresses, what every page shows), its description.
+//! neighbours, its terms' and links' addresses, what every page shows).
 //! Per other page (lists, home, sitemap, feed): the key of its template context. The
 //! search index's facts ([`IndexMeta`]); its terms are in the output's shard files.
 //!
@@ -108,8 +108,6 @@ pub(crate) struct CachedDocument {
     pub page_key: Key,
     /// The relative links its body resolved (their targets are in the page key).
     pub links: Vec<String>,
-    /// [`super::pages::description`] of its text (the feed quotes it).
-    pub description: String,
 }
 
 /// Everything the cache holds.

@@ -359,9 +359,11 @@ pub(crate) fn full_build(
     }
     timer.lap("document pages");
     let mut pages = site.documents.len();
-    let jobs = renderer.other_page_jobs(&descriptions);
+    let mut jobs = renderer.other_page_jobs(&descriptions);
     let page_keys: Vec<(String, cache::Key)> = if use_cache {
-        jobs.par_iter().map(|j| (j.path.clone(), j.key())).collect()
+        jobs.par_iter_mut()
+            .map(|j| (j.path.clone(), j.key()))
+            .collect()
     } else {
         Vec::new()
     };
@@ -414,27 +416,22 @@ pub(crate) fn full_build(
         Some(key) => {
             // Every file of content/, the column pages' too (their text is in their
             // column's page, whose key says when it changed).
-            let mut made: std::collections::HashMap<&str, (cache::Key, Vec<String>, String)> = site
+            let mut made: std::collections::HashMap<&str, (cache::Key, Vec<String>)> = site
                 .documents
                 .iter()
+                .map(|d| d.path.as_str())
                 .zip(keyed)
-                .zip(&descriptions)
-                .map(|((d, (k, links)), description)| {
-                    (d.path.as_str(), (k, links, description.clone()))
-                })
                 .collect();
             let documents = content_paths
                 .iter()
                 .zip(sources)
                 .map(|(path, (source, _))| {
-                    let (page_key, links, description) =
-                        made.remove(path.as_str()).unwrap_or_default();
+                    let (page_key, links) = made.remove(path.as_str()).unwrap_or_default();
                     cache::CachedDocument {
                         path: path.clone(),
                         source,
                         page_key,
                         links,
-                        description,
                     }
                 })
                 .collect();

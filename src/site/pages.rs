@@ -180,6 +180,9 @@ pub struct Renderer<'a> {
     known_documents: HashMap<&'a str, String>,
     /// Key of what every page's context shares (site, column tree, generator).
     base_key: Key,
+    /// Key of each document's list entry ([`DocSummary`]), made when first needed: a
+    /// page shows its neighbours' entries.
+    summary_keys: std::sync::OnceLock<Vec<Key>>,
 }
 
 /// A page that is not a document page, before it is rendered: its template, output path
@@ -193,10 +196,14 @@ pub struct PageJob {
 impl PageJob {
     /// The key of its template and context: equal keys, equal pages (the theme is in the
     /// build cache's own key).
-    pub fn key(&self) -> Key {
+    pub fn key(&mut self) -> Key {
         let mut h = Sha256::new();
         field(&mut h, self.template.as_bytes());
-        hash_json(&mut h, &self.context.clone().into_json());
+        // The context as JSON and back, rather than a copy: a sitemap's context holds
+        // every document.
+        let json = std::mem::take(&mut self.context).into_json();
+        hash_json(&mut h, &json);
+        self.context = tera::Context::from_value(json).unwrap_or_default();
         h.finalize().into()
     }
 }
@@ -266,6 +273,7 @@ impl<'a> Renderer<'a> {
         };
         Renderer {
             base_key,
+            summary_keys: Default::default(),
             theme,
             site,
             config,
@@ -356,14 +364,22 @@ impl<'a> Renderer<'a> {
             field(&mut h, part.as_bytes());
         }
         let home = self.site.columns.of_document.get(i).copied().flatten();
-        let newer = i
-            .checked_sub(1)
-            .map(|j| DocSummary::of(&self.site.documents[j]));
-        let older = self.site.documents.get(i + 1).map(DocSummary::of);
-        hash_json(
-            &mut h,
-            &(columns::trail(&self.site.columns, home), newer, older),
-        );
+        hash_json(&mut h, &columns::trail(&self.site.columns, home));
+        let summaries = self.summary_keys.get_or_init(|| {
+            self.site
+                .documents
+                .par_iter()
+                .map(|d| {
+                    let mut h = Sha256::new();
+                    hash_json(&mut h, &DocSummary::of(d));
+                    h.finalize().into()
+                })
+                .collect()
+        });
+        // Newer and older neighbour (none: a key no list entry has).
+        for j in [i.checked_sub(1), Some(i + 1)] {
+            h.update(j.and_then(|j| summaries.get(j)).unwrap_or(&[0; 32]));
+        }
         let resolver = self.body_links(doc);
         let attachments = f.attachments.iter().filter_map(|a| a.url.as_deref());
         for dest in links.iter().map(String::as_str).chain(attachments) {
@@ -574,13 +590,10 @@ impl<'a> Renderer<'a> {
         ctx.insert("entries", &entries);
         out.push(("sitemap.xml", "sitemap.xml".into(), ctx));
 
-        // The feed carries the newest dated documents.
-        let feed: Vec<FeedEntry> = site
-            .documents
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| sort_date(d).is_some())
-            .take(FEED_ENTRIES)
+        let feed: Vec<FeedEntry> = self
+            .feed_documents()
+            .into_iter()
+            .map(|i| (i, &site.documents[i]))
             .map(|(i, d)| FeedEntry {
                 summary: DocSummary::of(d),
                 abs_url: self.abs(&d.url_path()),
@@ -605,6 +618,19 @@ impl<'a> Renderer<'a> {
                 path,
                 context,
             })
+            .collect()
+    }
+
+    /// The documents the feed quotes (the newest dated ones): only their descriptions
+    /// are read by [`other_page_jobs`](Self::other_page_jobs).
+    pub fn feed_documents(&self) -> Vec<usize> {
+        self.site
+            .documents
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| sort_date(d).is_some())
+            .take(FEED_ENTRIES)
+            .map(|(i, _)| i)
             .collect()
     }
 

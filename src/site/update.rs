@@ -131,23 +131,35 @@ pub(super) fn build_in_place(
     if errors.has_errors() {
         return Err(errors.sorted());
     }
-    let mut descriptions: Vec<String> = site
-        .documents
-        .iter()
-        .map(|d| {
-            was.get(d.path.as_str())
-                .map(|c| c.description.clone())
-                .unwrap_or_default()
-        })
-        .collect();
-    for (i, page) in &pages {
-        descriptions[*i] = description(&page.text);
-    }
     timer.lap("document pages");
 
+    // Descriptions: only the feed quotes them, so only the feed's documents need one
+    // (from its text, rendered again if its page was current).
+    let mut descriptions = vec![String::new(); site.documents.len()];
+    let rendered_text: HashMap<usize, &str> =
+        pages.iter().map(|(i, p)| (*i, p.text.as_str())).collect();
+    let quoted: Vec<Result<(usize, String), Vec<Diagnostic>>> = renderer
+        .feed_documents()
+        .into_par_iter()
+        .map(|i| match rendered_text.get(&i) {
+            Some(text) => Ok((i, description(text))),
+            None => {
+                let d = &site.documents[i];
+                let full = load::read_document(&d.file(&content_dir), &d.path)?;
+                Ok((i, description(&renderer.body(&full).text)))
+            }
+        })
+        .collect();
+    for r in quoted {
+        match r {
+            Ok((i, d)) => descriptions[i] = d,
+            Err(e) => errors.extend(e),
+        }
+    }
+
     // The other pages whose context changed, and those no longer made.
-    let jobs = renderer.other_page_jobs(&descriptions);
-    let keys: Vec<Key> = jobs.par_iter().map(|j| j.key()).collect();
+    let mut jobs = renderer.other_page_jobs(&descriptions);
+    let keys: Vec<Key> = jobs.par_iter_mut().map(|j| j.key()).collect();
     let before: HashMap<&str, &Key> = previous
         .pages
         .iter()
@@ -249,12 +261,6 @@ pub(super) fn build_in_place(
             made_now.insert(path, (key, page.links.clone()));
         }
     }
-    let descriptions_by_path: HashMap<&str, &String> = site
-        .documents
-        .iter()
-        .map(|d| d.path.as_str())
-        .zip(&descriptions)
-        .collect();
     let documents: Vec<CachedDocument> = previous
         .documents
         .iter()
@@ -268,10 +274,6 @@ pub(super) fn build_in_place(
                 source,
                 page_key,
                 links,
-                description: descriptions_by_path
-                    .get(c.path.as_str())
-                    .map(|d| (*d).clone())
-                    .unwrap_or_default(),
             }
         })
         .collect();
