@@ -115,11 +115,12 @@ fn read_source(
         doc.body = String::new();
         return Ok((doc, c.clone(), false));
     }
-    let mut bytes = std::fs::read(path).map_err(cannot)?;
-    let hash = super::cache::hash(&bytes);
-    if let Some(end) = front_matter_end(&bytes) {
-        bytes.truncate(end);
-    }
+    let whole = std::fs::read(path).map_err(cannot)?;
+    let hash = super::cache::hash(&whole);
+    // A copy of the front matter alone: the whole file's buffer is not kept for every
+    // document (2 GB at 100,000 documents).
+    let bytes = whole[..front_matter_end(&whole).unwrap_or(whole.len())].to_vec();
+    drop(whole);
     let changed = cached.is_none_or(|c| c.hash != hash);
     let mut doc = parse_bytes(path, rel, bytes.clone())?;
     doc.body = String::new();
