@@ -370,85 +370,26 @@ pub fn group_file(id: u32, g: usize, group_json: &str) -> String {
 /// part; and the first parts, `text`) and the groups of further parts. A text of at
 /// most [`INLINE_PARTS`] parts is all in the record, which then needs no filters.
 pub fn doc_files(d: &SearchDocument<'_>) -> DocFiles {
-    let sections = std::iter::once(d.text)
-        .chain(d.attachments.iter().map(|a| a.text.as_str()))
-        .map(|text| Section {
-            parts: text_parts(text),
-            hashes: None,
-        })
-        .collect();
-    doc_files_of(d, sections)
-}
-
-/// One text of a document (its body, or an attachment's) cut into parts, with the
-/// term hashes of each part's Bloom filter when they were taken in the same reading
-/// as its term counts (`None`: [`part_blooms`] reads the parts for them).
-pub struct Section {
-    pub parts: Vec<String>,
-    pub hashes: Option<Vec<Vec<u32>>>,
-}
-
-/// The characters of `text` as its [`text_parts`] hold them, in a row: trimmed, each
-/// run of white space one space.
-pub fn collapsed_chars(text: &str) -> impl Iterator<Item = char> + '_ {
-    let mut space = false;
-    text.trim()
-        .chars()
-        .flat_map(move |c| {
-            if c.is_whitespace() {
-                space = true;
-                return [None, None];
-            }
-            [std::mem::take(&mut space).then_some(' '), Some(c)]
-        })
-        .flatten()
-}
-
-/// Where a term read while the `at`-th character (from 1) of a text's
-/// [`collapsed_chars`] was read goes among `hashes` (one list per part): to the part
-/// of that character, and to the part before when it is among the first
-/// [`BLOOM_OVERLAP`] of its part (as [`part_blooms`] does). Lone Han characters are left
-/// out.
-pub fn add_bloom_term(hashes: &mut [Vec<u32>], at: usize, term: &Term) {
-    if is_lone_han(term) || hashes.is_empty() {
-        return;
-    }
-    let p = at.saturating_sub(1);
-    let (k, offset) = ((p / PART_CHARS).min(hashes.len() - 1), p % PART_CHARS);
-    let h = super::tokenize::hash_term(term);
-    hashes[k].push(h);
-    if k > 0 && offset < BLOOM_OVERLAP {
-        hashes[k - 1].push(h);
-    }
-}
-
-/// [`doc_files`] from the document's sections (the body's, then each attachment's, in
-/// order).
-pub fn doc_files_of(d: &SearchDocument<'_>, texts: Vec<Section>) -> DocFiles {
     // The body's parts, then each attachment's (an attachment starts a part of its own,
     // so a snippet's part says whose text it is).
-    let mut texts = texts.into_iter();
-    let mut sections: Vec<Section> = texts.next().into_iter().collect();
+    let mut sections = vec![text_parts(d.text)];
     let mut attachments = Vec::new();
-    for (a, section) in d.attachments.iter().zip(texts) {
-        if section.parts.is_empty() {
+    for a in d.attachments {
+        let parts = text_parts(&a.text);
+        if parts.is_empty() {
             continue;
         }
-        let first: usize = sections.iter().map(|s| s.parts.len()).sum();
+        let first: usize = sections.iter().map(Vec::len).sum();
         attachments.push(format!("{{\"name\":{},\"part\":{first}}}", json(&a.name)));
-        sections.push(section);
+        sections.push(parts);
     }
     // A text the record holds whole needs no filters.
-    let total: usize = sections.iter().map(|s| s.parts.len()).sum();
+    let total: usize = sections.iter().map(Vec::len).sum();
     let mut blooms: Vec<String> = Vec::new();
-    for section in sections.iter_mut().filter(|_| total > INLINE_PARTS) {
+    for parts in sections.iter().filter(|_| total > INLINE_PARTS) {
         // A phrase does not run from one section into the next: no overlap there.
-        match section.hashes.take() {
-            Some(hashes) => blooms.extend(hashes.into_iter().map(bloom_of)),
-            None => blooms.extend(part_blooms(&section.parts)),
-        }
+        blooms.extend(part_blooms(parts));
     }
-    let sections: Vec<Vec<String>> = sections.into_iter().map(|s| s.parts).collect();
     let parts: Vec<String> = sections.into_iter().flatten().map(|p| json(&p)).collect();
     let inline = if parts.len() <= INLINE_PARTS {
         parts.len()

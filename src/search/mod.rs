@@ -139,33 +139,6 @@ struct DocTerms {
 }
 
 fn count_terms(doc: &SearchDocument<'_>) -> DocTerms {
-    count_terms_in(doc, None)
-}
-
-/// A document's terms counted by [`prepare_document`], for [`SearchIndex::add_counted`].
-pub struct CountedTerms(DocTerms);
-
-/// Document `id`'s own files ([`document_files`]) and its counted terms, each of its
-/// texts read once for both (the counts, and the Bloom filters of its parts).
-pub fn prepare_document(
-    id: u32,
-    doc: &SearchDocument<'_>,
-) -> (Vec<(String, String)>, CountedTerms) {
-    let mut sections = Vec::new();
-    let terms = count_terms_in(doc, Some(&mut sections));
-    (
-        format::doc_files_of(doc, sections).files(id),
-        CountedTerms(terms),
-    )
-}
-
-/// Counts `doc`'s terms; with `sections`, also cuts each of its texts (the body, then
-/// each attachment's) into parts, taking the Bloom filter terms of each part from the
-/// same reading.
-fn count_terms_in(
-    doc: &SearchDocument<'_>,
-    mut sections: Option<&mut Vec<format::Section>>,
-) -> DocTerms {
     // About one distinct term a Han character (3 bytes): sized once, never rehashed.
     let bytes = doc.text.len() + doc.attachments.iter().map(|a| a.text.len()).sum::<usize>();
     let mut counts: HashMap<Term, Occurrence> =
@@ -187,32 +160,10 @@ fn count_terms_in(
     }
     let mut body_terms = 0u32;
     for text in std::iter::once(doc.text).chain(doc.attachments.iter().map(|a| a.text.as_str())) {
-        let Some(out) = sections.as_deref_mut() else {
-            for_each_term(text, |t| {
-                body_terms += 1;
-                let o = counts.entry(t).or_default();
-                o.body = o.body.saturating_add(1);
-            });
-            continue;
-        };
-        // The parts' characters are the text's without its runs of white space, which
-        // only separate terms: the same terms, and each one's place in the parts.
-        let parts = format::text_parts(text);
-        let mut hashes: Vec<Vec<u32>> = parts
-            .iter()
-            .map(|p| Vec::with_capacity(p.len() / 2))
-            .collect();
-        let at = std::cell::Cell::new(0usize);
-        let chars = format::collapsed_chars(text).inspect(|_| at.set(at.get() + 1));
-        tokenize::for_each_term_in(chars, |t| {
-            format::add_bloom_term(&mut hashes, at.get(), &t);
+        for_each_term(text, |t| {
             body_terms += 1;
             let o = counts.entry(t).or_default();
             o.body = o.body.saturating_add(1);
-        });
-        out.push(format::Section {
-            parts,
-            hashes: Some(hashes),
         });
     }
     let per_part = counts.len() / PARTS + 8;
@@ -265,22 +216,12 @@ impl SearchIndex {
     /// bytes out; the terms of a batch are counted and merged in parallel (rayon), so a
     /// build that has a chunk of documents at hand should pass it here.
     pub fn add_batch(&mut self, docs: &[SearchDocument<'_>]) {
+        let first_id = self.facts.len() as u32;
         let counted: Vec<DocTerms> = if docs.len() == 1 {
             docs.iter().map(count_terms).collect()
         } else {
             docs.par_iter().map(count_terms).collect()
         };
-        self.add_terms(docs, counted);
-    }
-
-    /// [`add_batch`](Self::add_batch) for documents whose terms [`prepare_document`]
-    /// counted (`counted[i]` is `docs[i]`'s), with the same bytes out.
-    pub fn add_counted(&mut self, docs: &[SearchDocument<'_>], counted: Vec<CountedTerms>) {
-        self.add_terms(docs, counted.into_iter().map(|c| c.0).collect());
-    }
-
-    fn add_terms(&mut self, docs: &[SearchDocument<'_>], counted: Vec<DocTerms>) {
-        let first_id = self.facts.len() as u32;
         // Regroup by partition (moving the terms), then fill each partition's map in
         // document order: the same map contents as one document at a time.
         let mut by_part: Vec<Vec<PartTerms>> =
@@ -432,91 +373,6 @@ pub fn write_document(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// One reading of a text for its terms and its parts' filters gives what the two
-    /// readings give: the same files, the same counts, the same index.
-    #[test]
-    fn a_prepared_document_is_what_counting_and_writing_it_apart_give() {
-        let mut x: u64 = 7;
-        let mut pick = |n: u64| {
-            x = x
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (x >> 33) % n
-        };
-        let pieces = [
-            "疫情",
-            "防控",
-            "工作",
-            " ",
-            "  ",
-            "\n\n",
-            "\u{3000}",
-            "WiFi",
-            "ｗｉｆｉ",
-            "2024",
-            "年",
-            "，",
-            "。",
-            "a1",
-            "\t",
-            "〇",
-            "𠀀",
-            "—",
-        ];
-        let mut text = |len: usize| -> String {
-            (0..len)
-                .map(|_| pieces[pick(pieces.len() as u64) as usize])
-                .collect()
-        };
-        for round in 0..40 {
-            let len = [3usize, 200, 900, 1500, 4000][round % 5];
-            let body = format!("  {}  ", text(len));
-            let attachments = vec![
-                AttachmentText {
-                    name: "表".into(),
-                    text: text(len / 2),
-                },
-                AttachmentText {
-                    name: "空".into(),
-                    text: "  \n ".into(),
-                },
-                AttachmentText {
-                    name: "说明".into(),
-                    text: text(len / 3 + 1),
-                },
-            ];
-            let doc = SearchDocument {
-                url_path: "2024/a/",
-                title: "关于做好疫情防控工作的通知",
-                agency: "青禾县卫生健康局",
-                published: "2024-03-01",
-                year: Some(2024),
-                index_no: "QH-2024-0001",
-                doc_no: "青卫〔2024〕3号",
-                text: &body,
-                attachments: if round % 2 == 0 { &attachments } else { &[] },
-            };
-            let (files, counted) = prepare_document(round as u32, &doc);
-            assert_eq!(files, document_files(round as u32, &doc), "round {round}");
-            let (a, b) = (count_terms(&doc), counted.0);
-            assert_eq!((a.title_terms, a.body_terms), (b.title_terms, b.body_terms));
-            let mut one = SearchIndex::new();
-            one.add_batch(&[doc]);
-            let mut two = SearchIndex::new();
-            two.add_counted(&[doc], vec![prepare_document(0, &doc).1]);
-            let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-            one.write(d1.path()).unwrap();
-            two.write(d2.path()).unwrap();
-            let tree = |d: &Path| -> Vec<(String, Vec<u8>)> {
-                crate::render::templates::files_under(d)
-                    .into_iter()
-                    .map(|(rel, p)| (rel, fs::read(p).unwrap()))
-                    .collect()
-            };
-            assert_eq!(tree(d1.path()), tree(d2.path()), "round {round}");
-        }
-    }
 
     #[test]
     fn an_empty_archive_still_gets_a_loadable_index() {

@@ -303,7 +303,6 @@ pub(crate) fn full_build(
             String,
             Vec<AttachmentText>,
             Option<(cache::Key, Vec<String>)>,
-            search::CountedTerms,
         );
         let results: Vec<Result<Rendered, Vec<Diagnostic>>> = chunk
             .par_iter()
@@ -320,27 +319,24 @@ pub(crate) fn full_build(
                     bundle::attachment_texts(&site.documents[i], &content_dir, &content_files)
                         .map_err(|e| vec![e])?;
                 // The document's own search files go out with its page (its id is its
-                // place in `order`); its terms, counted in the same reading of its
-                // text, wait for the index.
+                // place in `order`); only its terms wait for the index.
                 let summary = pages::DocSummary::of(&site.documents[i]);
                 let id = (c * CHUNK + k) as u32;
-                let (files, counted) =
-                    search::prepare_document(id, &search_document(&summary, &page.text, &attached));
-                for (rel, file) in files {
+                for (rel, file) in
+                    search::document_files(id, &search_document(&summary, &page.text, &attached))
+                {
                     staging
                         .write(&format!("search/{rel}"), file.as_bytes())
                         .map_err(|e| vec![e])?;
                 }
-                Ok((page.text, attached, key, counted))
+                Ok((page.text, attached, key))
             })
             .collect();
         let mut batch: Vec<(usize, String)> = Vec::with_capacity(chunk.len());
         let mut attached: Vec<Vec<AttachmentText>> = Vec::with_capacity(chunk.len());
-        let mut counted = Vec::with_capacity(chunk.len());
         for (&i, r) in chunk.iter().zip(results) {
             match r {
-                Ok((text, texts, key, terms)) => {
-                    counted.push(terms);
+                Ok((text, texts, key)) => {
                     if let Some(key) = key {
                         keyed[i] = key;
                     }
@@ -356,7 +352,7 @@ pub(crate) fn full_build(
             .zip(&attached)
             .map(|((i, t), a)| (&site.documents[*i], t.as_str(), a.as_slice()))
             .collect();
-        add_to_index(&mut index, &entries, counted);
+        add_to_index(&mut index, &entries);
         if keep {
             kept_texts.set_all(&batch);
         }
@@ -489,12 +485,8 @@ fn search_order(site: &model::Site) -> Vec<usize> {
 }
 
 /// Adds documents with their plain text and their attachments' text to the index, as
-/// one batch, their terms as [`search::prepare_document`] counted them.
-fn add_to_index(
-    index: &mut SearchIndex,
-    batch: &[(&Document, &str, &[AttachmentText])],
-    counted: Vec<search::CountedTerms>,
-) {
+/// one batch (the index counts a batch's terms in parallel).
+fn add_to_index(index: &mut SearchIndex, batch: &[(&Document, &str, &[AttachmentText])]) {
     let summaries: Vec<pages::DocSummary> = batch
         .iter()
         .map(|(d, _, _)| pages::DocSummary::of(d))
@@ -504,7 +496,7 @@ fn add_to_index(
         .zip(batch)
         .map(|(summary, (_, text, attached))| search_document(summary, text, attached))
         .collect();
-    index.add_counted(&docs, counted);
+    index.add_batch(&docs);
 }
 
 /// A document as the search index takes it.
