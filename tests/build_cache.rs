@@ -134,6 +134,18 @@ fn a_changed_archive_is_built_again_in_place_as_a_clean_build_writes_it() {
     });
     assert!(build_and_compare(&root, &out).unwrap() > 1);
 
+    // A document added after every other in page order (here a folder that sorts
+    // last) is built in place; one added among them renumbers the search index after
+    // it: a full build.
+    let added = "---\n标题: 青溪县教育局关于新增课后服务点的公告\n机构: 青溪县教育局\n\
+                 发布时间: 2026-03-02\n---\n\n新增课后服务点三处，紫云英小学等。\n";
+    std::fs::create_dir_all(root.join("content/zz")).unwrap();
+    std::fs::write(root.join("content/zz/new-notice.md"), added).unwrap();
+    assert!(build_and_compare(&root, &out).is_some());
+    assert!(search_records(&out).contains("新增课后服务点三处"));
+    std::fs::write(root.join("content/2023/qcz-2023-new.md"), added).unwrap();
+    assert_eq!(build_and_compare(&root, &out), None);
+
     // A deleted document disappears (a full build: the search index renumbers).
     std::fs::remove_file(root.join("content/2023/qcz-2023-jh.md")).unwrap();
     assert_eq!(build_and_compare(&root, &out), None);

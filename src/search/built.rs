@@ -262,6 +262,33 @@ impl BuiltIndex {
         Ok(())
     }
 
+    /// Adds `new` as the next document (its id one past every document the index has),
+    /// in memory, as a full build that took it last would hold it;
+    /// [`write_changed`](Self::write_changed) then writes its files and what it changed.
+    pub fn append_document(&mut self, new: &SearchDocument<'_>) -> io::Result<()> {
+        let id = self.docs.len() as u32;
+        let counted = count_terms(new);
+        self.docs.push(DocFacts {
+            agency: 0,
+            year: new.year,
+            title_terms: counted.title_terms,
+            body_terms: counted.body_terms,
+        });
+        for (term, occ) in counted.parts.into_iter().flatten() {
+            self.set_entry(term, id, None, Some(Entry::of(occ)))?;
+        }
+        let wanted = format::shard_count(self.total_bytes);
+        if wanted != self.shards.len() {
+            self.reshard(wanted)?;
+        }
+        if !new.agency.is_empty() {
+            self.set_agency(id, new.agency);
+        }
+        self.pending.core = true;
+        self.pending.docs.insert(id, format::doc_files(new));
+        Ok(())
+    }
+
     /// Writes what changed since the last write (term shards, record files, the core
     /// file), each file replaced whole so a reader sees the old bytes or the new; the
     /// files then equal what [`write`](Self::write) writes. On error what is left is
@@ -889,6 +916,20 @@ mod tests {
             "{loaded} of {} shards read",
             taken.shards.len()
         );
+        taken.write_changed(root).unwrap();
+        assert_eq!(tree(root), fresh(&docs));
+
+        // Two documents added after the last, one with a 机构 new to the index.
+        for (n, agency) in [(8, "统计局"), (9, "审计局")] {
+            let new = Doc::new(
+                n,
+                &format!("新文件{n}"),
+                agency,
+                &random_han(n as u64 + 50, 700),
+            );
+            taken.append_document(&new.search()).unwrap();
+            docs.push(new);
+        }
         taken.write_changed(root).unwrap();
         assert_eq!(tree(root), fresh(&docs));
 

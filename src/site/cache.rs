@@ -108,6 +108,9 @@ pub(crate) struct CachedDocument {
     pub page_key: Key,
     /// The relative links its body resolved (their targets are in the page key).
     pub links: Vec<String>,
+    /// Its page's site path ("" for a column's page): a document added may nest a
+    /// crowded folder's pages, which moves them.
+    pub url_path: String,
 }
 
 /// Everything the cache holds.

@@ -416,22 +416,24 @@ pub(crate) fn full_build(
         Some(key) => {
             // Every file of content/, the column pages' too (their text is in their
             // column's page, whose key says when it changed).
-            let mut made: std::collections::HashMap<&str, (cache::Key, Vec<String>)> = site
+            let mut made: std::collections::HashMap<&str, (cache::Key, Vec<String>, String)> = site
                 .documents
                 .iter()
-                .map(|d| d.path.as_str())
                 .zip(keyed)
+                .map(|(d, (key, links))| (d.path.as_str(), (key, links, d.url_path())))
                 .collect();
             let documents = content_paths
                 .iter()
                 .zip(sources)
                 .map(|(path, (source, _))| {
-                    let (page_key, links) = made.remove(path.as_str()).unwrap_or_default();
+                    let (page_key, links, url_path) =
+                        made.remove(path.as_str()).unwrap_or_default();
                     cache::CachedDocument {
                         path: path.clone(),
                         source,
                         page_key,
                         links,
+                        url_path,
                     }
                 })
                 .collect();

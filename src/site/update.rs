@@ -12,9 +12,11 @@
 //! written again after the last, so a build stopped in between leaves no cache and the
 //! next build is a full one, into a staging folder. The output's lock is held throughout.
 //!
-//! A document added or removed (the search index numbers documents in path order, so
-//! the others would be renumbered), a changed attachment or image under content/, or an
-//! output that is not there: a full build.
+//! A document removed, or one added anywhere but after every other in the search
+//! index's order (which numbers documents by page path: the others would be
+//! renumbered), a folder newly nested, a changed attachment or image under content/, or
+//! an output that is not there: a full build. A document added after the others (a new
+//! year's, or the next number of a year) is an in-place build like a change.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -66,14 +68,13 @@ pub(super) fn build_in_place(
         .collect();
     let (content, sources, errors) = load::load_sources(&content_dir, &cached, previous.started_ns);
     drop(cached);
-    let same_files = content.documents.len() == previous.documents.len()
-        && content
-            .documents
-            .iter()
-            .zip(&previous.documents)
-            .all(|(d, c)| d.path == c.path);
-    if errors.has_errors() || !same_files || cache::asset_stamps(&content.assets) != previous.assets
-    {
+    let paths: HashSet<&str> = content.documents.iter().map(|d| d.path.as_str()).collect();
+    let removed = previous
+        .documents
+        .iter()
+        .any(|c| !paths.contains(c.path.as_str()));
+    drop(paths);
+    if errors.has_errors() || removed || cache::asset_stamps(&content.assets) != previous.assets {
         return Ok(None);
     }
     timer.lap("load (cache)");
@@ -197,10 +198,24 @@ pub(super) fn build_in_place(
     for (id, &i) in order.iter().enumerate() {
         ids[i] = id as u32;
     }
+    // Documents added: each must come after every earlier one in that order (a new
+    // year's, a new number's), so that no other document is renumbered, and no page may
+    // have moved (a folder newly nested).
     let mut index = BuiltIndex::from_files(s.output, previous.search.clone());
-    if index.documents() != site.documents.len() {
+    let earlier = index.documents();
+    let mut added: Vec<usize> = Vec::new();
+    for (i, d) in site.documents.iter().enumerate() {
+        match was.get(d.path.as_str()) {
+            Some(c) if c.url_path != d.url_path() => return Ok(None),
+            Some(_) => {}
+            None if (ids[i] as usize) < earlier => return Ok(None),
+            None => added.push(i),
+        }
+    }
+    if earlier + added.len() != site.documents.len() {
         return Ok(None);
     }
+    added.sort_by_key(|&i| ids[i]);
     let search_error = |e: std::io::Error| {
         Diagnostic::error(
             s.output.join("search"),
@@ -211,11 +226,13 @@ pub(super) fn build_in_place(
             ),
         )
     };
+    let text_of: HashMap<usize, &RenderedDocument> = pages.iter().map(|(i, p)| (*i, p)).collect();
     for (i, page) in &pages {
         let doc = &site.documents[*i];
-        if !now
-            .get(doc.path.as_str())
-            .is_some_and(|(_, changed)| *changed)
+        if !was.contains_key(doc.path.as_str())
+            || !now
+                .get(doc.path.as_str())
+                .is_some_and(|(_, changed)| *changed)
         {
             continue;
         }
@@ -228,6 +245,18 @@ pub(super) fn build_in_place(
                 &old.search_document(),
                 &search_document(&summary, &page.text, &attached),
             )
+            .map_err(search_error)?;
+    }
+    for &i in &added {
+        // A new document has no key in the cache: its page was rendered.
+        let Some(page) = text_of.get(&i) else {
+            return Ok(None);
+        };
+        let doc = &site.documents[i];
+        let summary = DocSummary::of(doc);
+        let attached = bundle::attachment_texts(doc, &content_dir, &content_files)?;
+        index
+            .append_document(&search_document(&summary, &page.text, &attached))
             .map_err(search_error)?;
     }
     timer.lap("search index");
@@ -261,19 +290,28 @@ pub(super) fn build_in_place(
             made_now.insert(path, (key, page.links.clone()));
         }
     }
-    let documents: Vec<CachedDocument> = previous
+    let url_paths: HashMap<&str, String> = site
         .documents
         .iter()
+        .map(|d| (d.path.as_str(), d.url_path()))
+        .collect();
+    let documents: Vec<CachedDocument> = content_paths
+        .iter()
         .zip(sources)
-        .map(|(c, (source, _))| {
+        .map(|(path, (source, _))| {
             let (page_key, links) = made_now
-                .remove(c.path.as_str())
-                .unwrap_or_else(|| (c.page_key, c.links.clone()));
+                .remove(path.as_str())
+                .or_else(|| {
+                    was.get(path.as_str())
+                        .map(|c| (c.page_key, c.links.clone()))
+                })
+                .unwrap_or_default();
             CachedDocument {
-                path: c.path.clone(),
+                path: path.clone(),
                 source,
                 page_key,
                 links,
+                url_path: url_paths.get(path.as_str()).cloned().unwrap_or_default(),
             }
         })
         .collect();
