@@ -170,7 +170,12 @@ impl BuildCache {
                 None,
                 format!("cannot remove the build cache: {e}; remove the folder by hand"),
             )),
-            _ => Ok(()),
+            _ => {
+                // The folder too when nothing else is in it (a build that keeps no cache
+                // leaves no trace of one).
+                let _ = std::fs::remove_dir(folder(output));
+                Ok(())
+            }
         }
     }
 
