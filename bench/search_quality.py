@@ -2,6 +2,7 @@
 """Quality of the two ways to index Chinese for a browser without a segmenter.
 
   bench/search_quality.py [--docs 1000] [--queries 600]      (needs: pip install jieba)
+  bench/search_quality.py --engine-only [--docs 1000] [--engine-queries 150]   (needs: node)
 
 Picks random substrings (2, 3, 4 and 6 Han characters) of titles and bodies of a
 generated corpus (../shared/tools/gen-corpus; sentences of real reports) and compares,
@@ -14,8 +15,16 @@ query term must match (AND):
 Prints recall (share of true documents found) and precision (share of returned
 documents that really contain the substring), and the size of jieba's dictionary, which
 a browser-side segmenter would have to load.
+
+Then the engine itself (unless --no-engine): the corpus is built with `gongkai build`
+(target/release), and search.js, run in node on the written files
+(tests/browser/search_harness.js), answers each substring quoted ("…": exact mode, every
+result listed) and unquoted. Prints exact mode's precision and recall against the
+documents whose title or rendered text hold the substring, and for unquoted queries
+whether every such document ranks above those holding the pieces apart.
 """
 import argparse
+import json
 import os
 import pathlib
 import random
@@ -23,6 +32,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 GEN = REPO.parent / "shared" / "tools" / "gen-corpus"
@@ -45,7 +55,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=1000)
     ap.add_argument("--queries", type=int, default=600)
+    ap.add_argument("--engine-queries", type=int, default=150)
+    ap.add_argument("--no-engine", action="store_true")
+    ap.add_argument("--engine-only", action="store_true")
     a = ap.parse_args()
+    if a.engine_only:
+        engine(a.docs, a.engine_queries)
+        return
     try:
         import jieba
     except ImportError:
@@ -96,6 +112,85 @@ def main():
     d = pathlib.Path(jieba.__file__).parent / "dict.txt"
     if d.exists():
         print(f"jieba dictionary a browser would need: {d.stat().st_size / 1e6:.1f} MB ({sum(1 for _ in open(d, encoding='utf-8'))} words)")
+    if not a.no_engine:
+        engine(a.docs, a.engine_queries)
+
+
+def plain_texts(site):
+    """Per document (url path → title + body as the index sees it): the text parts the
+    build wrote (in the record, then in its group files), joined; the title from its
+    record."""
+    out = {}
+    for rec in (site / "search" / "d").rglob("*.js"):
+        text = rec.read_text(encoding="utf-8")
+        r = json.loads(text[text.index(",") + 1:text.rindex(");")])
+        doc_id = int(rec.stem)
+        parts = list(r["text"])
+        folder = site / "search" / "x" / rec.parent.relative_to(site / "search" / "d")
+        g = 0
+        while len(parts) < r["parts"]:
+            t = (folder / f"{doc_id}-{g}.js").read_text(encoding="utf-8")
+            parts.extend(json.loads(t[t.index(",", t.index(",") + 1) + 1:t.rindex(");")]))
+            g += 1
+        out[r["url"]] = (r["title"], "".join(parts))
+    return out
+
+
+def engine(ndocs, nqueries):
+    """Exact mode and phrase ranking of the real engine (search.js on a real build)."""
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+    binary = REPO / "target" / "release" / "gongkai"
+    with tempfile.TemporaryDirectory() as work:
+        work = pathlib.Path(work)
+        subprocess.run([sys.executable, str(GEN), "--docs", str(ndocs), "--flavor", "gongkai", "--out", str(work / "a")],
+                       check=True, stdout=subprocess.DEVNULL)
+        (work / "a" / "site.toml").write_text('title = "基准"\norganizer = "基准"\n', encoding="utf-8")
+        site = work / "site"
+        subprocess.run([str(binary), "build", "--root", str(work / "a"), "--output", str(site)],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        docs = plain_texts(site)
+        urls = sorted(docs)
+        rng = random.Random(11)
+        picked = []
+        while len(picked) < nqueries:
+            n = rng.choice([3, 4, 6])
+            title, body = docs[urls[rng.randrange(len(urls))]]
+            runs = [r for r in HAN.findall(rng.choice([title, body])) if len(r) >= n]
+            if not runs:
+                continue
+            r = rng.choice(runs)
+            start = rng.randrange(len(r) - n + 1)
+            picked.append(r[start:start + n])
+        requests = [{"q": f'"{q}"', "all": True} for q in picked] + [{"q": q, "all": True} for q in picked]
+        harness = REPO / "tests" / "browser" / "search_harness.js"
+        js = site / "assets" / "search.js"
+        t0 = time.perf_counter()
+        out = subprocess.run(["node", str(harness), str(site), str(js)], input=json.dumps(requests).encode(),
+                             check=True, stdout=subprocess.PIPE).stdout
+        elapsed = time.perf_counter() - t0
+        answers = json.loads(out)
+    rows = {}
+    for i, q in enumerate(picked):
+        quoted, plain = answers[i], answers[len(picked) + i]
+        truth = {u for u, (t, b) in docs.items() if q in t or q in b}
+        got = set(quoted["urls"])
+        row = rows.setdefault(len(q), {"q": 0, "truth": 0, "ret": 0, "found": 0, "apart": 0, "ordered": 0})
+        row["q"] += 1
+        row["truth"] += len(truth)
+        row["ret"] += len(got)
+        row["found"] += len(truth & got)
+        order = plain["urls"]
+        row["apart"] += len(order) - len(truth & set(order))
+        # Every document holding the phrase as typed comes before any holding it apart.
+        head = order[:len(truth)]
+        row["ordered"] += 1 if set(head) == truth else 0
+    print(f"\nengine (search.js on a gongkai build of {ndocs} documents), {len(picked)} substrings, each quoted and "
+          f"unquoted, every result listed ({elapsed:.1f} s in node)")
+    print(f"{'chars':>5} {'queries':>7} | {'exact recall':>12} {'precision':>9} | {'unquoted: also apart':>20} {'as typed first':>14}")
+    for n in sorted(rows):
+        r = rows[n]
+        print(f"{n:>5} {r['q']:>7} | {r['found'] / max(1, r['truth']):>12.1%} {r['found'] / max(1, r['ret']):>9.1%} | "
+              f"{r['apart']:>20} {r['ordered'] / r['q']:>14.1%}")
 
 
 if __name__ == "__main__":

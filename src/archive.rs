@@ -104,6 +104,7 @@ pub fn create(opts: &ArchiveOptions) -> Result<ArchiveSummary, Diagnostics> {
         output: Some(site_dir.clone()),
         base_url: None,
         offline: true,
+        ..Default::default()
     })?;
 
     for name in [MANIFEST, README] {

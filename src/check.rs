@@ -388,9 +388,15 @@ impl Rendered {
             output: Some(dir.clone()),
             base_url: None,
             offline: false,
+            ..Default::default()
         };
         crate::site::build(&opts).map_err(|e| e.0)?;
         let config = SiteConfig::load(root).ok();
+        // Pages of a crowded folder were built one folder down: find them there.
+        let mut documents = documents.to_vec();
+        if let Some(c) = &config {
+            crate::site::model::nest_crowded(&mut documents, c.max_documents_per_folder);
+        }
         let theme = config
             .as_ref()
             .and_then(|c| Theme::load(root, &c.theme).ok());

@@ -53,6 +53,10 @@ pub struct SiteConfig {
     /// Documents per list page.
     #[serde(default = "default_per_page")]
     pub per_page: usize,
+    /// The most document pages one output folder holds; a folder with more has them
+    /// nested one folder down (see README, "Large archives").
+    #[serde(default = "default_max_documents_per_folder")]
+    pub max_documents_per_folder: usize,
     /// Where `build` writes the site, relative to the archive root.
     #[serde(default = "default_output_dir")]
     pub output_dir: PathBuf,
@@ -75,6 +79,9 @@ fn default_theme() -> String {
 }
 fn default_per_page() -> usize {
     20
+}
+fn default_max_documents_per_folder() -> usize {
+    crate::site::model::MAX_DOCUMENTS_PER_FOLDER
 }
 fn default_output_dir() -> PathBuf {
     PathBuf::from("public")
@@ -125,6 +132,14 @@ impl SiteConfig {
             return Err(fail(
                 "title",
                 "`title` is empty; give the site's name".into(),
+            ));
+        }
+        if self.max_documents_per_folder == 0 {
+            return Err(fail(
+                "max_documents_per_folder",
+                "`max_documents_per_folder` must be at least 1 (document pages an output \
+                 folder holds before they are nested; the default is 10000)"
+                    .into(),
             ));
         }
         if self.per_page == 0 {

@@ -66,6 +66,7 @@ impl Preview {
             output: Some(output.clone()),
             base_url: Some(base_url.clone()),
             offline: false,
+            ..Default::default()
         });
         Preview {
             root,

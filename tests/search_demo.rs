@@ -83,6 +83,7 @@ fn demo_queries(docs: &[DemoDoc]) -> Vec<FixtureQuery> {
             first,
             top10,
             total,
+            only: None,
         });
     }
     out

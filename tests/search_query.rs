@@ -85,8 +85,8 @@ fn index_bytes_are_deterministic_and_stay_under_search() {
     let b = tempfile::tempdir().unwrap();
     fixture::write_site_index(a.path(), &docs);
     // An earlier build's files in b must not survive into the new index.
-    std::fs::create_dir_all(b.path().join("search/t")).unwrap();
-    std::fs::write(b.path().join("search/t/999.js"), "stale").unwrap();
+    std::fs::create_dir_all(b.path().join("search/t/0")).unwrap();
+    std::fs::write(b.path().join("search/t/0/999.js"), "stale").unwrap();
     // Batches (counted in parallel) must give the same bytes as one document at a time.
     fixture::write_site_index_in_batches(b.path(), &docs, 5);
     let list = common::tree;

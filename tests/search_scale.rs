@@ -9,7 +9,7 @@ use std::time::Instant;
 mod search_engine;
 
 use gongkai::document::Document;
-use gongkai::search::{SearchDocument, SearchIndex};
+use gongkai::search::{SearchDocument, SearchIndex, write_document};
 use search_engine::ElasticlunrIndex;
 
 fn plain_text(markdown: &str) -> String {
@@ -54,6 +54,7 @@ fn index_a_generated_corpus() {
     let start = Instant::now();
     let mut markdown_bytes = 0u64;
     let mut in_add = std::time::Duration::ZERO;
+    let (mut doc_files, mut doc_bytes, mut doc_file_count) = (0usize, 0u64, 0usize);
     let mut index = SearchIndex::new();
     let mut el_index = (engine == "elasticlunr").then(ElasticlunrIndex::new);
     // Documents in batches, as the build renders them (GONGKAI_SEARCH_BATCH, default 256;
@@ -119,6 +120,15 @@ fn index_a_generated_corpus() {
             None => index.add_batch(&docs),
         }
         in_add += t.elapsed();
+        if el_index.is_none() {
+            // Each document's own files, as the build writes them beside its page.
+            for d in &docs {
+                let stats = write_document(Path::new(&out), doc_files as u32, d).unwrap();
+                doc_files += 1;
+                doc_bytes += stats.bytes;
+                doc_file_count += stats.files;
+            }
+        }
     }
     let indexed = start.elapsed();
     let (files_written, bytes) = if let Some(el) = el_index {
@@ -128,7 +138,7 @@ fn index_a_generated_corpus() {
         (1, json.len() as u64)
     } else {
         let stats = index.write(Path::new(&out)).unwrap();
-        (stats.files, stats.bytes)
+        (stats.files + doc_file_count, stats.bytes + doc_bytes)
     };
     let total = start.elapsed();
     println!(

@@ -29,6 +29,11 @@ pub struct Document {
     pub body_line: usize,
     /// The line of the file of each front-matter key.
     pub key_lines: KeyLines,
+    /// The folder, inside the one its path gives, that the page goes in when that
+    /// folder holds more documents than one output folder should
+    /// ([`crate::site::model::Site::nest_crowded_folders`]); `None` for almost every
+    /// archive.
+    pub nest: Option<String>,
 }
 
 impl Document {
@@ -85,6 +90,7 @@ impl Document {
             body: body.to_string(),
             body_line,
             key_lines,
+            nest: None,
         };
         (Some(doc), errors)
     }
@@ -108,9 +114,14 @@ impl Document {
     }
 
     /// The site path of the document's page: the path of the `.md` without its
-    /// extension, as a folder (`2021/notice/`); see [`url_path_of`].
+    /// extension, as a folder (`2021/notice/`); see [`url_path_of`]. A nested document
+    /// goes one folder down (`2021/3f/notice/`).
     pub fn url_path(&self) -> String {
-        url_path_of(&self.path)
+        let plain = url_path_of(&self.path);
+        match &self.nest {
+            Some(nest) => nested_url_path(&plain, nest),
+            None => plain,
+        }
     }
 
     /// The folder of the document's file under content/ (`2021/notice/` for the bundle
@@ -142,6 +153,16 @@ pub fn url_path_of(path: &str) -> String {
     }
     let stem = path.strip_suffix(".md").unwrap_or(path);
     format!("{stem}/")
+}
+
+/// `url_path` (`2021/notice/`) one folder down, in `nest` (`2021/3f/notice/`).
+pub fn nested_url_path(url_path: &str, nest: &str) -> String {
+    let trimmed = url_path.trim_end_matches('/');
+    let (parent, name) = match trimmed.rfind('/') {
+        Some(i) => (&trimmed[..=i], &trimmed[i + 1..]),
+        None => ("", trimmed),
+    };
+    format!("{parent}{nest}/{name}/")
 }
 
 /// A path written in a document whose file is in `folder` (see [`Document::folder`]),

@@ -72,6 +72,28 @@ impl std::fmt::Debug for Theme {
 }
 
 impl Theme {
+    /// SHA-256 of every template's text and every static file (names and bytes): what
+    /// the build cache compares to tell that the theme changed.
+    pub fn fingerprint(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let mut texts: Vec<(&String, &String)> = self.texts.iter().collect();
+        texts.sort();
+        let mut feed = |b: &[u8]| {
+            h.update((b.len() as u64).to_le_bytes());
+            h.update(b);
+        };
+        for (name, text) in texts {
+            feed(name.as_bytes());
+            feed(text.as_bytes());
+        }
+        for f in &self.static_files {
+            feed(f.path.as_bytes());
+            feed(&f.bytes);
+        }
+        h.finalize().into()
+    }
+
     /// Loads the theme `name` for the archive at `root`:
     /// - `default` is built in; a folder `root/themes/<name>/` replaces it (any theme other
     ///   than `default` must exist there);

@@ -2,16 +2,16 @@
 //! postings of the terms whose entries for it changed, and only the files holding them
 //! are written again, with the bytes a full build of the new texts writes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::tokenize::Term;
-use super::{DocFacts, Occurrence, Records, SearchDocument, SearchStats, count_terms, format};
+use super::{DocFacts, Occurrence, SearchDocument, SearchStats, count_terms, format};
 
 /// The index as its files hold it: per term shard, its terms in file order with their
 /// postings (`body.title.meta`, as written), about the size of `search/t/`.
@@ -22,15 +22,32 @@ pub struct BuiltIndex {
     /// `agency`: 1-based into `agencies` (sorted), 0 for none.
     docs: Vec<DocFacts>,
     agencies: Vec<String>,
-    records: Records,
     pending: Pending,
+    /// For an index taken up from an earlier build's files ([`BuiltIndex::from_files`]):
+    /// its `search/` folder, and which shards have been read from it so far. A change
+    /// reads only the shards its terms are in.
+    on_disk: Option<(PathBuf, Vec<bool>)>,
+}
+
+/// What the term shard files do not say of a finished index, kept by the build cache so
+/// a later build can take the index up from its files ([`BuiltIndex::from_files`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IndexMeta {
+    total_bytes: u64,
+    shards: u32,
+    agencies: Vec<String>,
+    /// Per document: 机构 number, 年份, title and body lengths in terms.
+    facts: Vec<(u32, Option<i32>, u32, u32)>,
 }
 
 /// What differs between the index in memory and its files.
 #[derive(Default)]
 struct Pending {
     shards: BTreeSet<usize>,
-    chunks: BTreeSet<u32>,
+    /// Documents whose record or text changed, with their files as they now are.
+    docs: BTreeMap<u32, format::DocFiles>,
+    /// Part group files of a document whose text now has fewer groups.
+    removed_groups: BTreeSet<(u32, usize)>,
     core: bool,
     /// The shard count of the files written (0: none yet). When it differs from the
     /// current count, every shard is written and the surplus removed.
@@ -62,16 +79,84 @@ impl BuiltIndex {
         total_bytes: usize,
         docs: Vec<DocFacts>,
         agencies: Vec<String>,
-        records: Records,
     ) -> BuiltIndex {
         BuiltIndex {
             shards,
             total_bytes,
             docs,
             agencies,
-            records,
             pending: Pending::default(),
+            on_disk: None,
         }
+    }
+
+    /// What a later build needs besides the files to take this index up again.
+    pub fn meta(&self) -> IndexMeta {
+        IndexMeta {
+            total_bytes: self.total_bytes as u64,
+            shards: self.shards.len() as u32,
+            agencies: self.agencies.clone(),
+            facts: self
+                .docs
+                .iter()
+                .map(|f| (f.agency, f.year, f.title_terms, f.body_terms))
+                .collect(),
+        }
+    }
+
+    /// The index that an earlier build wrote under `<output_root>/search/` and described
+    /// by `meta`; term shards are read from the files when a change needs them.
+    pub fn from_files(output_root: &Path, meta: IndexMeta) -> BuiltIndex {
+        let count = (meta.shards as usize).max(1);
+        BuiltIndex {
+            shards: (0..count).map(|_| Vec::new()).collect(),
+            total_bytes: meta.total_bytes as usize,
+            docs: meta
+                .facts
+                .into_iter()
+                .map(|(agency, year, title_terms, body_terms)| DocFacts {
+                    agency,
+                    year,
+                    title_terms,
+                    body_terms,
+                })
+                .collect(),
+            agencies: meta.agencies,
+            pending: Pending {
+                written_shards: count,
+                ..Pending::default()
+            },
+            on_disk: Some((output_root.join("search"), vec![false; count])),
+        }
+    }
+
+    /// Reads term shard `n` from the files, if this index came from them and has not yet.
+    fn load_shard(&mut self, n: usize) -> io::Result<()> {
+        let Some((dir, loaded)) = self.on_disk.as_mut() else {
+            return Ok(());
+        };
+        if loaded.get(n).copied().unwrap_or(true) {
+            return Ok(());
+        }
+        let path = dir.join(format::shard_file_path(n));
+        let text = fs::read_to_string(&path)?;
+        self.shards[n] = format::parse_shard_file(&text).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{} is not a term shard of this version", path.display()),
+            )
+        })?;
+        loaded[n] = true;
+        Ok(())
+    }
+
+    /// The document with id `id` as its files in the output hold it (record and groups of
+    /// text parts): what [`replace_document`](Self::replace_document) needs as `old`.
+    pub fn read_document(&self, id: u32) -> io::Result<format::StoredDocument> {
+        let Some((dir, _)) = &self.on_disk else {
+            return Err(io::Error::other("the index was not read from files"));
+        };
+        format::StoredDocument::read(dir, id)
     }
 
     /// Number of documents.
@@ -79,46 +164,44 @@ impl BuiltIndex {
         self.docs.len()
     }
 
-    /// Writes every index file under `<output_root>/search/` (never outside it),
-    /// replacing the index folders of an earlier build; returns what it wrote.
+    /// Writes the term shards and the core file under `<output_root>/search/` (never
+    /// outside it), replacing the term shards of an earlier build; returns what it
+    /// wrote. Each document's own files are written by the build as its page is
+    /// ([`super::document_files`]).
     pub fn write(&mut self, output_root: &Path) -> io::Result<SearchStats> {
         let dir = output_root.join("search");
-        for sub in ["t", "d"] {
-            let p = dir.join(sub);
-            if p.is_dir() {
-                fs::remove_dir_all(&p)?;
-            }
+        let terms = dir.join("t");
+        if terms.is_dir() {
+            fs::remove_dir_all(&terms)?;
         }
-        fs::create_dir_all(dir.join("t"))?;
-        let mut stats = SearchStats {
-            documents: self.docs.len(),
-            ..SearchStats::default()
-        };
-        let mut put = |rel: &str, text: &str| -> io::Result<()> {
-            let path = dir.join(rel);
-            if let Some(parent) = path.parent() {
+        for first in (0..self.shards.len()).step_by(format::SHARDS_PER_FOLDER) {
+            if let Some(parent) = dir.join(format::shard_file_path(first)).parent() {
                 fs::create_dir_all(parent)?;
             }
-            fs::write(&path, text)?;
-            stats.files += 1;
-            stats.bytes += text.len() as u64;
-            Ok(())
-        };
-        for (n, terms) in self.shards.iter().enumerate() {
-            put(&format!("t/{n}.js"), &format::shard_file(n, terms))?;
         }
-        put("core.js", &self.core_file())?;
-        self.records.for_each_chunk(|chunk, records| {
-            put(
-                &format::doc_file_path(chunk),
-                &format::doc_file(chunk, records),
-            )
-        })?;
+        // A thousand files of about 48 kB: formatted and written in parallel.
+        let written: io::Result<Vec<usize>> = self
+            .shards
+            .par_iter()
+            .enumerate()
+            .map(|(n, terms)| {
+                let text = format::shard_file(n, terms);
+                fs::write(dir.join(format::shard_file_path(n)), &text)?;
+                Ok(text.len())
+            })
+            .collect();
+        let written = written?;
+        let core = self.core_file();
+        fs::write(dir.join("core.js"), &core)?;
         self.pending = Pending {
             written_shards: self.shards.len(),
             ..Pending::default()
         };
-        Ok(stats)
+        Ok(SearchStats {
+            documents: self.docs.len(),
+            files: written.len() + 1,
+            bytes: written.iter().sum::<usize>() as u64 + core.len() as u64,
+        })
     }
 
     /// Replaces document `id` (its place in the order the documents were added) as
@@ -130,9 +213,9 @@ impl BuiltIndex {
         id: u32,
         old: &SearchDocument<'_>,
         new: &SearchDocument<'_>,
-    ) {
+    ) -> io::Result<()> {
         let Some(agency) = self.docs.get(id as usize).map(|f| f.agency) else {
-            return;
+            return Ok(());
         };
         let (before, after) = (count_terms(old), count_terms(new));
         let mut entries: HashMap<Term, (Option<Entry>, Option<Entry>)> = HashMap::default();
@@ -144,12 +227,12 @@ impl BuiltIndex {
         }
         for (term, (was, now)) in entries {
             if was != now {
-                self.set_entry(term, id, was, now);
+                self.set_entry(term, id, was, now)?;
             }
         }
         let wanted = format::shard_count(self.total_bytes);
         if wanted != self.shards.len() {
-            self.reshard(wanted);
+            self.reshard(wanted)?;
         }
 
         let mut new_facts = DocFacts {
@@ -166,11 +249,44 @@ impl BuiltIndex {
             self.pending.core = true;
         }
 
-        let record = format::doc_record(new);
-        if record != format::doc_record(old) {
-            self.records.replaced.insert(id, record);
-            self.pending.chunks.insert(id / format::DOCS_PER_FILE);
+        let (was, now) = (format::doc_files(old), format::doc_files(new));
+        if was != now {
+            for g in now.groups.len()..was.groups.len() {
+                self.pending.removed_groups.insert((id, g));
+            }
+            for g in 0..now.groups.len() {
+                self.pending.removed_groups.remove(&(id, g));
+            }
+            self.pending.docs.insert(id, now);
         }
+        Ok(())
+    }
+
+    /// Adds `new` as the next document (its id one past every document the index has),
+    /// in memory, as a full build that took it last would hold it;
+    /// [`write_changed`](Self::write_changed) then writes its files and what it changed.
+    pub fn append_document(&mut self, new: &SearchDocument<'_>) -> io::Result<()> {
+        let id = self.docs.len() as u32;
+        let counted = count_terms(new);
+        self.docs.push(DocFacts {
+            agency: 0,
+            year: new.year,
+            title_terms: counted.title_terms,
+            body_terms: counted.body_terms,
+        });
+        for (term, occ) in counted.parts.into_iter().flatten() {
+            self.set_entry(term, id, None, Some(Entry::of(occ)))?;
+        }
+        let wanted = format::shard_count(self.total_bytes);
+        if wanted != self.shards.len() {
+            self.reshard(wanted)?;
+        }
+        if !new.agency.is_empty() {
+            self.set_agency(id, new.agency);
+        }
+        self.pending.core = true;
+        self.pending.docs.insert(id, format::doc_files(new));
+        Ok(())
     }
 
     /// Writes what changed since the last write (term shards, record files, the core
@@ -195,7 +311,8 @@ impl BuiltIndex {
             .par_iter()
             .map(|&n| {
                 let text = format::shard_file(n, &self.shards[n]);
-                replace_file(&dir, &format!("t/{n}.js"), text.as_bytes()).map(|()| text.len())
+                replace_file(&dir, &format::shard_file_path(n), text.as_bytes())
+                    .map(|()| text.len())
             })
             .collect();
         let mut failed = None;
@@ -212,29 +329,34 @@ impl BuiltIndex {
         if let Some(e) = failed {
             return Err(e);
         }
+        while let Some((&id, files)) = self.pending.docs.first_key_value() {
+            for (rel, text) in files.files(id) {
+                replace_file(&dir, &rel, text.as_bytes())?;
+                stats.files += 1;
+                stats.bytes += text.len() as u64;
+            }
+            self.pending.docs.remove(&id);
+        }
+        while let Some((id, g)) = self.pending.removed_groups.first().copied() {
+            match fs::remove_file(dir.join(format::group_file_path(id, g))) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            self.pending.removed_groups.remove(&(id, g));
+        }
         let mut put = |rel: &str, text: &str| -> io::Result<()> {
             replace_file(&dir, rel, text.as_bytes())?;
             stats.files += 1;
             stats.bytes += text.len() as u64;
             Ok(())
         };
-        while let Some(chunk) = self.pending.chunks.first().copied() {
-            let first = chunk * format::DOCS_PER_FILE;
-            let last = (first + format::DOCS_PER_FILE).min(self.records.len() as u32);
-            let records = self.records.read(first..last)?;
-            put(
-                &format::doc_file_path(chunk),
-                &format::doc_file(chunk, &records),
-            )?;
-            self.pending.chunks.remove(&chunk);
-        }
         if self.pending.core || resharded {
             put("core.js", &self.core_file())?;
             self.pending.core = false;
         }
         // The core file names the new count before the surplus shards go.
         for n in self.shards.len()..self.pending.written_shards {
-            match fs::remove_file(dir.join(format!("t/{n}.js"))) {
+            match fs::remove_file(dir.join(format::shard_file_path(n))) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
             }
@@ -260,8 +382,15 @@ impl BuiltIndex {
 
     /// Changes document `id`'s entry in `term`'s postings from `was` to `now` (`None`:
     /// no entry).
-    fn set_entry(&mut self, term: Term, id: u32, was: Option<Entry>, now: Option<Entry>) {
+    fn set_entry(
+        &mut self,
+        term: Term,
+        id: u32,
+        was: Option<Entry>,
+        now: Option<Entry>,
+    ) -> io::Result<()> {
         let shard = format::shard_of(&term, self.shards.len());
+        self.load_shard(shard)?;
         let terms = &mut self.shards[shard];
         let text_len = term.text_len();
         let found = terms.binary_search_by(|(t, _)| t.cmp_text(&term));
@@ -304,15 +433,21 @@ impl BuiltIndex {
             self.total_bytes += new_size + text_len + 8;
         }
         self.pending.shards.insert(shard);
+        Ok(())
     }
 
     /// Sorts every term into `count` shards again.
-    fn reshard(&mut self, count: usize) {
+    fn reshard(&mut self, count: usize) -> io::Result<()> {
+        for n in 0..self.shards.len() {
+            self.load_shard(n)?;
+        }
+        self.on_disk = self.on_disk.take().map(|(dir, _)| (dir, vec![true; count]));
         self.shards = into_shards(
             std::mem::take(&mut self.shards).into_iter().flatten(),
             count,
         );
         self.pending.shards.clear();
+        Ok(())
     }
 
     /// Gives document `id` the 机构 `name` ("" for none): the sorted list of names the
@@ -497,10 +632,18 @@ mod tests {
             .collect()
     }
 
+    /// Writes `built` and the documents' own files, as a full build does.
+    fn write_all(built: &mut BuiltIndex, docs: &[Doc], root: &Path) {
+        built.write(root).unwrap();
+        for (id, d) in docs.iter().enumerate() {
+            super::super::write_document(root, id as u32, &d.search()).unwrap();
+        }
+    }
+
     /// The files a full build of `docs` writes.
     fn fresh(docs: &[Doc]) -> Vec<(String, Vec<u8>)> {
         let dir = tempfile::tempdir().unwrap();
-        index(docs).write(dir.path()).unwrap();
+        write_all(&mut index(docs).finish(), docs, dir.path());
         tree(dir.path())
     }
 
@@ -513,7 +656,9 @@ mod tests {
     /// Replaces documents of `docs` by `changes` in the live index and on disk.
     fn apply(built: &mut BuiltIndex, root: &Path, docs: &mut [Doc], changes: &[(usize, Doc)]) {
         for (id, new) in changes {
-            built.replace_document(*id as u32, &docs[*id].search(), &new.search());
+            built
+                .replace_document(*id as u32, &docs[*id].search(), &new.search())
+                .unwrap();
             docs[*id] = new.clone();
         }
         built.write_changed(root).unwrap();
@@ -536,7 +681,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let mut built = index(&docs).finish();
-        built.write(root).unwrap();
+        write_all(&mut built, &docs, root);
         assert_eq!(tree(root), fresh(&docs));
 
         let steps: Vec<Vec<(usize, Doc)>> = vec![
@@ -620,7 +765,9 @@ mod tests {
         // Nothing changed, nothing written.
         assert_eq!(built.write_changed(root).unwrap().files, 0);
         let same = docs[5].clone();
-        built.replace_document(5, &docs[5].search(), &same.search());
+        built
+            .replace_document(5, &docs[5].search(), &same.search())
+            .unwrap();
         assert_eq!(built.write_changed(root).unwrap().files, 0);
     }
 
@@ -646,7 +793,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let mut built = index(&docs).finish();
-        built.write(root).unwrap();
+        write_all(&mut built, &docs, root);
         let many = shards_in(root);
 
         // A small edit touches a few shards, not all of them.
@@ -654,7 +801,9 @@ mod tests {
             text: format!("{}统计", docs[3].text),
             ..docs[3].clone()
         };
-        built.replace_document(3, &docs[3].search(), &edit.search());
+        built
+            .replace_document(3, &docs[3].search(), &edit.search())
+            .unwrap();
         docs[3] = edit;
         let stats = built.write_changed(root).unwrap();
         assert!(stats.files < many, "{} files of {many} shards", stats.files);
@@ -678,6 +827,127 @@ mod tests {
         apply(&mut built, root, &mut docs, &[(0, big)]);
         assert!(shards_in(root) > few);
         assert_eq!(tree(root), fresh(&docs));
+    }
+
+    /// What a later build does: the index taken up from the files and its meta, each
+    /// old document read back from its record and groups, and only the shards a change
+    /// touches read.
+    #[test]
+    fn an_index_taken_up_from_its_files_updates_as_the_live_one_does() {
+        let mut docs: Vec<Doc> = (0..8)
+            .map(|n| {
+                let text = format!(
+                    "{}\n\n  第二段　全角空格  wifi Ｗｉｆｉ",
+                    random_han(n as u64, 500)
+                );
+                Doc::new(n, &format!("文件{n}"), "统计局", &text)
+            })
+            .collect();
+        // Long texts: records with filters and groups of parts.
+        docs[2].text = random_han(42, 60_000);
+        docs[5].text = format!("开头  {}  结尾", random_han(43, 5_000));
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mut built = index(&docs).finish();
+        write_all(&mut built, &docs, root);
+        let meta = built.meta();
+        drop(built);
+
+        let mut taken = BuiltIndex::from_files(root, meta.clone());
+        assert_eq!(taken.meta(), meta);
+        // Read back, each document counts the same terms and makes the same files.
+        for (id, d) in docs.iter().enumerate() {
+            let stored = taken.read_document(id as u32).unwrap();
+            let (a, b) = (
+                count_terms(&d.search()),
+                count_terms(&stored.search_document()),
+            );
+            assert_eq!((a.title_terms, a.body_terms), (b.title_terms, b.body_terms));
+            let sorted = |t: super::super::DocTerms| {
+                let mut v: Vec<(String, u32, u8)> = t
+                    .parts
+                    .into_iter()
+                    .flatten()
+                    .map(|(t, o)| (t.text(), o.body, o.flags))
+                    .collect();
+                v.sort();
+                v
+            };
+            assert_eq!(sorted(a), sorted(b), "document {id}");
+            assert_eq!(
+                format::doc_files(&d.search()),
+                format::doc_files(&stored.search_document())
+            );
+        }
+        // A paragraph added to one document and another's 机构 changed.
+        let changes = [
+            (
+                3,
+                Doc {
+                    text: format!("{} 新增一段 课后服务", docs[3].text),
+                    ..docs[3].clone()
+                },
+            ),
+            (
+                6,
+                Doc {
+                    agency: "财政局".into(),
+                    ..docs[6].clone()
+                },
+            ),
+        ];
+        for (id, new) in &changes {
+            let old = taken.read_document(*id as u32).unwrap();
+            taken
+                .replace_document(*id as u32, &old.search_document(), &new.search())
+                .unwrap();
+            docs[*id] = new.clone();
+        }
+        let loaded = taken
+            .on_disk
+            .as_ref()
+            .unwrap()
+            .1
+            .iter()
+            .filter(|&&l| l)
+            .count();
+        assert!(
+            loaded < taken.shards.len(),
+            "{loaded} of {} shards read",
+            taken.shards.len()
+        );
+        taken.write_changed(root).unwrap();
+        assert_eq!(tree(root), fresh(&docs));
+
+        // Two documents added after the last, one with a 机构 new to the index.
+        for (n, agency) in [(8, "统计局"), (9, "审计局")] {
+            let new = Doc::new(
+                n,
+                &format!("新文件{n}"),
+                agency,
+                &random_han(n as u64 + 50, 700),
+            );
+            taken.append_document(&new.search()).unwrap();
+            docs.push(new);
+        }
+        taken.write_changed(root).unwrap();
+        assert_eq!(tree(root), fresh(&docs));
+
+        // A shard file that is not one is an error, not a wrong index.
+        let mut again = BuiltIndex::from_files(root, taken.meta());
+        for n in 0..again.shards.len() {
+            fs::write(root.join("search").join(format::shard_file_path(n)), "x").unwrap();
+        }
+        let old = again.read_document(1).unwrap();
+        let new = Doc {
+            text: "完全不同的正文".into(),
+            ..docs[1].clone()
+        };
+        assert!(
+            again
+                .replace_document(1, &old.search_document(), &new.search())
+                .is_err()
+        );
     }
 
     fn encode(entries: &[(u32, u32)], low_bits: u32) -> Vec<u8> {

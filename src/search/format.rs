@@ -6,11 +6,18 @@
 //! (characters 32..63 continue, 0..31 end; low bits first). A title or meta entry is
 //! the gap to the previous document id (the first: the id); a body entry is
 //! `gap << TF_BITS | tf_code(count)`. Most body entries are one byte.
+//!
+//! Each document also gets its own small file (`d/…/<id>.js`: what a result shows, the
+//! first [`PART_CHARS`] characters of its text, all of it when it has at most
+//! [`INLINE_PARTS`] parts, and otherwise one Bloom filter of terms per part) and the
+//! further parts of a longer text in groups (`x/…/<id>-<g>.js`, [`GROUP_PARTS`] parts
+//! each), so a result's snippet can come from anywhere in the text and a phrase can be
+//! checked as typed, loading only what the documents on screen need.
 
 use super::SearchDocument;
 use super::tokenize::Term;
 
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// base64url: safe inside a JS string literal and a file name.
 pub const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -22,15 +29,23 @@ pub const FLAG_META: u8 = 2;
 /// keeps the first query far below 1 MB however large the archive is.
 pub const SHARD_TARGET_BYTES: usize = 48 * 1024;
 
-/// Characters of body text kept per document for the snippet.
-pub const EXCERPT_CHARS: usize = 600;
+/// Characters of body text in one part file (`x/`): a result on screen loads one or
+/// two of them for its snippet (about 3.6 kB each), not its whole text.
+pub const PART_CHARS: usize = 1200;
 
-/// Documents per file under `search/d/`: a page of results loads a few small files,
-/// and a large archive does not get one file per document on top of its pages.
-pub const DOCS_PER_FILE: u32 = 8;
+/// A part's Bloom filter also holds the terms of this many characters of the next
+/// part, so a phrase that starts in one part and ends in the next is found in the first.
+pub const BLOOM_OVERLAP: usize = 32;
 
-/// Files per folder under `search/d/`, so no folder gets huge.
-pub const FILES_PER_FOLDER: u32 = 1000;
+/// Bloom filter bits per distinct term (two hash functions): about 15% false hits for
+/// one term, under 0.4% for a three-bigram phrase. A false hit only costs loading a
+/// part that is then checked.
+pub const BLOOM_BITS_PER_TERM: usize = 4;
+
+/// Documents per folder under `search/d/` and `search/x/`: a folder holds 100 record
+/// files, or the part groups of 100 documents (under 10,000 files unless those
+/// documents average 400 parts, 480,000 characters), and the level above 1,000 folders.
+pub const DOCS_PER_FOLDER: u32 = 100;
 
 pub fn push_varint(out: &mut Vec<u8>, mut v: u32) {
     while v >= 32 {
@@ -179,22 +194,42 @@ pub fn core_file(shards: usize, agencies: &[&str], docs: &[CoreDoc]) -> String {
     }
     let agencies: Vec<String> = agencies.iter().map(|a| json(a)).collect();
     format!(
-        "gongkaiSearch.core({{\"version\":{FORMAT_VERSION},\"documents\":{},\"shards\":{shards},\"docsPerFile\":{DOCS_PER_FILE},\"filesPerFolder\":{FILES_PER_FOLDER},\"minYear\":{min_year},\"agencies\":[{}],\"facts\":\"{}\"}});\n",
+        "gongkaiSearch.core({{\"version\":{FORMAT_VERSION},\"documents\":{},\"shards\":{shards},\"docsPerFolder\":{DOCS_PER_FOLDER},\"groupParts\":{GROUP_PARTS},\"minYear\":{min_year},\"agencies\":[{}],\"facts\":\"{}\"}});\n",
         docs.len(),
         agencies.join(","),
         std::str::from_utf8(&facts).unwrap_or("")
     )
 }
 
-pub fn doc_file_path(chunk: u32) -> String {
-    format!("d/{}/{}.js", chunk / FILES_PER_FOLDER, chunk)
+/// Term shards per folder under `search/t/` (up to 65,536 shards: 64 folders).
+pub const SHARDS_PER_FOLDER: usize = 1024;
+
+/// Where term shard `n` goes, under `search/`.
+pub fn shard_file_path(n: usize) -> String {
+    format!("t/{}/{n}.js", n / SHARDS_PER_FOLDER)
 }
 
-/// The first [`EXCERPT_CHARS`] characters of the body with runs of white space as one
-/// space: enough for a snippet when the match is near the top, and for a summary
-/// otherwise, at a bounded cost per document.
-pub fn excerpt(text: &str) -> String {
-    let mut out = String::new();
+/// `<top>/<middle>` of document `id`'s files: at most 1,000 middle folders under a top one.
+fn doc_folder(id: u32) -> String {
+    let folder = id / DOCS_PER_FOLDER;
+    format!("{}/{}", folder / 1000, folder % 1000)
+}
+
+/// Where document `id`'s record file goes, under `search/`.
+pub fn doc_file_path(id: u32) -> String {
+    format!("d/{}/{id}.js", doc_folder(id))
+}
+
+/// Where group `g` of document `id`'s further text parts goes, under `search/`.
+pub fn group_file_path(id: u32, g: usize) -> String {
+    format!("x/{}/{id}-{g}.js", doc_folder(id))
+}
+
+/// The body with runs of white space as one space, cut into parts of [`PART_CHARS`]
+/// characters (the last one shorter).
+pub fn text_parts(text: &str) -> Vec<String> {
+    let mut parts = Vec::with_capacity(text.len() / (PART_CHARS * 3) + 1);
+    let mut cur = String::with_capacity(PART_CHARS * 3);
     let mut count = 0;
     let mut space = false;
     for c in text.trim().chars() {
@@ -202,58 +237,316 @@ pub fn excerpt(text: &str) -> String {
             space = true;
             continue;
         }
-        if space {
-            out.push(' ');
+        for c in [' ', c].into_iter().skip(usize::from(!space)) {
+            if count == PART_CHARS {
+                parts.push(std::mem::replace(
+                    &mut cur,
+                    String::with_capacity(PART_CHARS * 3),
+                ));
+                count = 0;
+            }
+            cur.push(c);
             count += 1;
-            space = false;
         }
-        if count >= EXCERPT_CHARS {
-            break;
-        }
-        out.push(c);
-        count += 1;
+        space = false;
     }
-    out
+    if !cur.is_empty() {
+        parts.push(cur);
+    }
+    parts
 }
 
-/// `gongkaiSearch.docs(chunk,[…]);` around the [`doc_record`]s of one chunk.
-pub fn doc_file(chunk: u32, records: &[String]) -> String {
-    format!("gongkaiSearch.docs({chunk},[{}]);\n", records.join(",\n"))
+/// The second Bloom hash, from the first (search.js computes the same).
+fn bloom_mix(h: u32) -> u32 {
+    let h = (h ^ (h >> 16)).wrapping_mul(0x045D_9F3B);
+    h ^ (h >> 16)
 }
 
-/// Attachments whose excerpt a record carries (the first ones of the document).
-pub const RECORD_ATTACHMENTS: usize = 8;
+/// A Bloom filter of the terms of `text` but single Han characters, in [`ALPHABET`] characters (6 bits each, bit
+/// `b` in character `b / 6` at `1 << (b % 6)`); bits `h1 % m` and `bloom_mix(h1) % m`
+/// of each term, `h1` its [`hash_term`](super::tokenize::hash_term).
+pub fn bloom(text: &str) -> String {
+    let mut hashes = Vec::with_capacity(text.len() / 2);
+    super::tokenize::for_each_term(text, |t| {
+        if !is_lone_han(&t) {
+            hashes.push(super::tokenize::hash_term(&t));
+        }
+    });
+    bloom_of(hashes)
+}
 
-/// One document's JSON object: what a result shows. A document with attachment text also
-/// has `"attachments":[{"name":…,"excerpt":…}]`, for a snippet labelled `附件：名称`.
-pub fn doc_record(d: &SearchDocument<'_>) -> String {
+/// A lone Han character is in most parts: not worth a third of a filter.
+fn is_lone_han(t: &Term) -> bool {
+    matches!(t, Term::Han(packed) if packed & 0x1F_FFFF == 0)
+}
+
+/// The filter of a set of term hashes (repeats allowed).
+fn bloom_of(mut hashes: Vec<u32>) -> String {
+    hashes.sort_unstable();
+    hashes.dedup();
+    let chars = (hashes.len() * BLOOM_BITS_PER_TERM).div_ceil(6).max(1);
+    let m = (chars * 6) as u32;
+    let mut bits = vec![0u8; chars];
+    for h in hashes {
+        for b in [h % m, bloom_mix(h) % m] {
+            bits[(b / 6) as usize] |= 1 << (b % 6);
+        }
+    }
+    bits.into_iter()
+        .map(|v| ALPHABET[v as usize] as char)
+        .collect()
+}
+
+/// The [`bloom`] of each part of one text, its terms read in one pass: a term goes to
+/// the part of the character that ends it, and also to the part before when that
+/// character is among the first [`BLOOM_OVERLAP`] of its part (so a phrase that runs
+/// across the boundary is found in the part where it starts).
+pub fn part_blooms(parts: &[String]) -> Vec<String> {
+    let mut hashes: Vec<Vec<u32>> = parts
+        .iter()
+        .map(|p| Vec::with_capacity(p.len() / 2))
+        .collect();
+    let at = std::cell::Cell::new(0usize);
+    let chars = parts
+        .iter()
+        .flat_map(|p| p.chars())
+        .inspect(|_| at.set(at.get() + 1));
+    let last = parts.len().saturating_sub(1);
+    super::tokenize::for_each_term_in(chars, |t| {
+        if is_lone_han(&t) {
+            return;
+        }
+        let p = at.get().saturating_sub(1);
+        let (k, offset) = ((p / PART_CHARS).min(last), p % PART_CHARS);
+        let h = super::tokenize::hash_term(&t);
+        hashes[k].push(h);
+        if k > 0 && offset < BLOOM_OVERLAP {
+            hashes[k - 1].push(h);
+        }
+    });
+    hashes.into_iter().map(bloom_of).collect()
+}
+
+/// A text of at most this many parts goes whole into the document's record: most
+/// results then show their snippet from the one file the record is.
+pub const INLINE_PARTS: usize = 2;
+
+/// Parts of a longer text after its first (which the record holds) go into files of
+/// this many parts each (about 14 kB): a snippet past the first part loads one of them.
+pub const GROUP_PARTS: usize = 4;
+
+/// One document as its files hold it: the record (JSON, the first parts of its text
+/// inline) and the groups of further parts (each a JSON array of strings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocFiles {
+    pub record: String,
+    pub groups: Vec<String>,
+}
+
+impl DocFiles {
+    /// Every file of document `id`: its path under `search/` and its text.
+    pub fn files(&self, id: u32) -> Vec<(String, String)> {
+        let mut out = Vec::with_capacity(1 + self.groups.len());
+        out.push((doc_file_path(id), doc_file(id, &self.record)));
+        for (g, group) in self.groups.iter().enumerate() {
+            out.push((group_file_path(id, g), group_file(id, g, group)));
+        }
+        out
+    }
+}
+
+/// `gongkaiSearch.doc(id,{…});`: document `id`'s record.
+pub fn doc_file(id: u32, record: &str) -> String {
+    format!("gongkaiSearch.doc({id},{record});\n")
+}
+
+/// `gongkaiSearch.text(id,g,["…",…]);`: group `g` of document `id`'s further parts.
+pub fn group_file(id: u32, g: usize, group_json: &str) -> String {
+    format!("gongkaiSearch.text({id},{g},{group_json});\n")
+}
+
+/// What a result shows, and where its text is: the record (with, per text part, the
+/// part's [`bloom`] of its terms and the first [`BLOOM_OVERLAP`] characters of the next
+/// part; and the first parts, `text`) and the groups of further parts. A text of at
+/// most [`INLINE_PARTS`] parts is all in the record, which then needs no filters.
+pub fn doc_files(d: &SearchDocument<'_>) -> DocFiles {
+    // The body's parts, then each attachment's (an attachment starts a part of its own,
+    // so a snippet's part says whose text it is).
+    let mut sections = vec![text_parts(d.text)];
+    let mut attachments = Vec::new();
+    for a in d.attachments {
+        let parts = text_parts(&a.text);
+        if parts.is_empty() {
+            continue;
+        }
+        let first: usize = sections.iter().map(Vec::len).sum();
+        attachments.push(format!("{{\"name\":{},\"part\":{first}}}", json(&a.name)));
+        sections.push(parts);
+    }
+    // A text the record holds whole needs no filters.
+    let total: usize = sections.iter().map(Vec::len).sum();
+    let mut blooms: Vec<String> = Vec::new();
+    for parts in sections.iter().filter(|_| total > INLINE_PARTS) {
+        // A phrase does not run from one section into the next: no overlap there.
+        blooms.extend(part_blooms(parts));
+    }
+    let parts: Vec<String> = sections.into_iter().flatten().map(|p| json(&p)).collect();
+    let inline = if parts.len() <= INLINE_PARTS {
+        parts.len()
+    } else {
+        1
+    };
     let mut record = format!(
-        "{{\"url\":{},\"title\":{},\"agency\":{},\"published\":{},\"indexNo\":{},\"docNo\":{},\"excerpt\":{}",
+        "{{\"url\":{},\"title\":{},\"agency\":{},\"published\":{},\"indexNo\":{},\"docNo\":{},\"parts\":{},\"text\":[{}]",
         json(d.url_path),
         json(d.title),
         json(d.agency),
         json(d.published),
         json(d.index_no),
         json(d.doc_no),
-        json(&excerpt(d.text)),
+        parts.len(),
+        parts[..inline].join(","),
     );
-    if !d.attachments.is_empty() {
-        let items: Vec<String> = d
-            .attachments
-            .iter()
-            .take(RECORD_ATTACHMENTS)
-            .map(|a| {
-                format!(
-                    "{{\"name\":{},\"excerpt\":{}}}",
-                    json(&a.name),
-                    json(&excerpt(&a.text))
-                )
-            })
-            .collect();
-        record.push_str(&format!(",\"attachments\":[{}]", items.join(",")));
+    if inline < parts.len() {
+        record.push_str(&format!(",\"blooms\":\"{}\"", blooms.join(" ")));
+    }
+    if !attachments.is_empty() {
+        record.push_str(&format!(",\"attachments\":[{}]", attachments.join(",")));
     }
     record.push('}');
-    record
+    DocFiles {
+        record,
+        groups: parts[inline..]
+            .chunks(GROUP_PARTS)
+            .map(|g| format!("[{}]", g.join(",")))
+            .collect(),
+    }
+}
+
+/// The terms of a [`shard_file`] and their postings, in file order; `None` when `text`
+/// is not one.
+pub fn parse_shard_file(text: &str) -> Option<Vec<(Term, Box<[u8]>)>> {
+    let json = text.get(text.find('{')?..=text.rfind('}')?)?;
+    let map: std::collections::BTreeMap<String, String> = serde_json::from_str(json).ok()?;
+    let mut terms: Vec<(Term, Box<[u8]>)> = map
+        .into_iter()
+        .map(|(t, p)| (Term::from_text(&t), p.into_bytes().into_boxed_slice()))
+        .collect();
+    terms.sort_unstable_by(|a, b| a.0.cmp_text(&b.0));
+    Some(terms)
+}
+
+/// A document as an earlier build wrote it into its record and group files: enough to
+/// count its terms and remake its files as they were (the text with runs of white
+/// space as one space, which gives the same terms).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredDocument {
+    pub url_path: String,
+    pub title: String,
+    pub agency: String,
+    pub published: String,
+    pub index_no: String,
+    pub doc_no: String,
+    pub text: String,
+    pub attachments: Vec<super::AttachmentText>,
+}
+
+impl StoredDocument {
+    /// Reads document `id`'s record and groups under `search_dir`.
+    pub fn read(search_dir: &std::path::Path, id: u32) -> std::io::Result<StoredDocument> {
+        use serde_json::Value;
+        let bad = |what: &str| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "{what} of document {id} under {} is not of this version",
+                    search_dir.display()
+                ),
+            )
+        };
+        let inner = |text: &str, open: char, close: char| -> Option<Value> {
+            let json = text.get(text.find(open)?..=text.rfind(close)?)?;
+            serde_json::from_str(json).ok()
+        };
+        let record_text = std::fs::read_to_string(search_dir.join(doc_file_path(id)))?;
+        let record = inner(&record_text, '{', '}').ok_or_else(|| bad("the record"))?;
+        let field = |k: &str| {
+            record
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let strings = |v: Option<&Value>| -> Vec<String> {
+            v.and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let count = record
+            .get("parts")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| bad("the record"))? as usize;
+        let mut parts = strings(record.get("text"));
+        for g in 0..count.saturating_sub(parts.len()).div_ceil(GROUP_PARTS) {
+            let text = std::fs::read_to_string(search_dir.join(group_file_path(id, g)))?;
+            parts.extend(strings(inner(&text, '[', ']').as_ref()));
+        }
+        if parts.len() != count {
+            return Err(bad("the text parts"));
+        }
+        // The body's parts, then each attachment's from the part the record names.
+        let mut starts: Vec<(String, usize)> = record
+            .get("attachments")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|x| {
+                        let name = x.get("name").and_then(Value::as_str).unwrap_or("");
+                        let part = x.get("part").and_then(Value::as_u64).unwrap_or(0) as usize;
+                        (name.to_string(), part.min(count))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        starts.push((String::new(), count));
+        let body_end = starts[0].1;
+        let attachments = starts
+            .windows(2)
+            .map(|w| super::AttachmentText {
+                name: w[0].0.clone(),
+                text: parts[w[0].1..w[1].1.max(w[0].1)].concat(),
+            })
+            .collect();
+        Ok(StoredDocument {
+            url_path: field("url"),
+            title: field("title"),
+            agency: field("agency"),
+            published: field("published"),
+            index_no: field("indexNo"),
+            doc_no: field("docNo"),
+            text: parts[..body_end].concat(),
+            attachments,
+        })
+    }
+
+    /// The document as the index takes it (年份 is the core file's, not the record's).
+    pub fn search_document(&self) -> SearchDocument<'_> {
+        SearchDocument {
+            url_path: &self.url_path,
+            title: &self.title,
+            agency: &self.agency,
+            published: &self.published,
+            year: None,
+            index_no: &self.index_no,
+            doc_no: &self.doc_no,
+            text: &self.text,
+            attachments: &self.attachments,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -297,37 +590,161 @@ mod tests {
     }
 
     #[test]
-    fn a_record_carries_its_attachments_excerpts() {
-        let plain = SearchDocument {
-            url_path: "2024/a/",
-            title: "通知",
-            text: "正文",
-            ..Default::default()
-        };
-        assert!(!doc_record(&plain).contains("attachments"));
-        let attachments = [super::super::AttachmentText {
-            name: "附件1：补贴标准表".into(),
-            text: "  青苗  补贴\n标准 ".into(),
-        }];
-        let with = SearchDocument {
-            attachments: &attachments,
-            ..plain
-        };
-        let record = doc_record(&with);
-        assert!(
-            record.ends_with(
-                r#""excerpt":"正文","attachments":[{"name":"附件1：补贴标准表","excerpt":"青苗 补贴 标准"}]}"#
-            ),
-            "{record}"
+    fn text_parts_collapse_space_and_cut_at_the_limit() {
+        assert_eq!(text_parts("  一\n\n二  三 "), ["一 二 三"]);
+        assert!(text_parts(" \n ").is_empty());
+        let long = "字".repeat(PART_CHARS * 2 + 10);
+        let parts = text_parts(&long);
+        assert_eq!(
+            parts.iter().map(|p| p.chars().count()).collect::<Vec<_>>(),
+            [PART_CHARS, PART_CHARS, 10]
         );
-        let value: serde_json::Value = serde_json::from_str(&record).unwrap();
-        assert_eq!(value["attachments"][0]["name"], "附件1：补贴标准表");
+        // A space that falls on a boundary starts the next part.
+        let edge = format!("{} 尾", "字".repeat(PART_CHARS));
+        assert_eq!(text_parts(&edge)[1], " 尾");
     }
 
     #[test]
-    fn excerpts_collapse_space_and_stop_at_the_limit() {
-        assert_eq!(excerpt("  一\n\n二  三 "), "一 二 三");
-        let long = "字".repeat(EXCERPT_CHARS + 10);
-        assert_eq!(excerpt(&long).chars().count(), EXCERPT_CHARS);
+    fn a_bloom_filter_holds_its_terms() {
+        let text = "做好疫情防控工作 wifi";
+        let b = bloom(text);
+        let m = (b.len() * 6) as u32;
+        let bits: Vec<u32> = b.bytes().map(digit).collect();
+        let has = |t: &Term| {
+            let h = super::super::tokenize::hash_term(t);
+            [h % m, bloom_mix(h) % m]
+                .iter()
+                .all(|&x| bits[(x / 6) as usize] & (1 << (x % 6)) != 0)
+        };
+        super::super::tokenize::for_each_term(text, |t| {
+            if t.text().chars().count() > 1 {
+                assert!(has(&t), "{}", t.text());
+            }
+        });
+        // 4 bits a term: 7 bigrams and a word → 32 bits → 6 characters.
+        assert_eq!(b.len(), 6);
+    }
+
+    #[test]
+    fn part_filters_hold_their_parts_terms_and_a_phrase_across_the_boundary() {
+        let text = format!(
+            "{}做好疫情防控工作 wifi {}",
+            "甲".repeat(PART_CHARS - 3),
+            "乙".repeat(50)
+        );
+        let parts = text_parts(&text);
+        assert_eq!(parts.len(), 2);
+        let blooms = part_blooms(&parts);
+        let has = |b: &str, t: &Term| {
+            let m = (b.len() * 6) as u32;
+            let bits: Vec<u32> = b.bytes().map(digit).collect();
+            let h = super::super::tokenize::hash_term(t);
+            [h % m, bloom_mix(h) % m]
+                .iter()
+                .all(|&x| bits[(x / 6) as usize] & (1 << (x % 6)) != 0)
+        };
+        // Each part's filter holds its own bigrams and words.
+        for (part, b) in parts.iter().zip(&blooms) {
+            super::super::tokenize::for_each_term(part, |t| {
+                if !is_lone_han(&t) {
+                    assert!(has(b, &t), "{}", t.text());
+                }
+            });
+        }
+        // The phrase starts in part 0 and ends in part 1: part 0's filter holds it all.
+        super::super::tokenize::for_each_term("做好疫情防控工作 wifi", |t| {
+            if !is_lone_han(&t) {
+                assert!(has(&blooms[0], &t), "{}", t.text());
+            }
+        });
+    }
+
+    #[test]
+    fn a_short_text_is_all_in_the_record_a_long_one_in_groups() {
+        let short = SearchDocument {
+            url_path: "2024/a/",
+            title: "标题\t制表",
+            text: "短文",
+            ..Default::default()
+        };
+        let files = doc_files(&short);
+        assert!(files.groups.is_empty());
+        assert!(
+            files.record.ends_with(r#""parts":1,"text":["短文"]}"#),
+            "{}",
+            files.record
+        );
+        // Eleven parts: the first in the record, then groups of four, four and two.
+        let text = format!("{}后记", "内容。".repeat(PART_CHARS * 10 / 3));
+        let long = SearchDocument {
+            text: &text,
+            ..short
+        };
+        let files = doc_files(&long);
+        assert!(files.record.contains(r#""parts":11,"text":[""#));
+        let blooms = files.record.split("\"blooms\":\"").nth(1).unwrap();
+        assert_eq!(blooms.split(' ').count(), 11);
+        let sizes: Vec<usize> = files
+            .groups
+            .iter()
+            .map(|g| serde_json::from_str::<Vec<String>>(g).unwrap().len())
+            .collect();
+        assert_eq!(sizes, [4, 4, 2]);
+        assert!(files.groups[2].contains("后记"));
+        let paths: Vec<String> = files.files(123_456).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(
+            paths,
+            [
+                "d/1/234/123456.js",
+                "x/1/234/123456-0.js",
+                "x/1/234/123456-1.js",
+                "x/1/234/123456-2.js"
+            ]
+        );
+        assert_eq!(group_file_path(7, 3), "x/0/0/7-3.js");
+    }
+
+    /// FAT32 allows 65,534 entries a folder, fewer with long names: no folder of the
+    /// index gets more than 10,000, here for 1,000,000 documents of 9,600 characters
+    /// (a record and two groups each) and the largest shard count (names only, nothing
+    /// written).
+    #[test]
+    fn a_million_documents_keep_every_folder_under_ten_thousand_entries() {
+        use std::collections::{HashMap, HashSet};
+        // Folder → its entries' names (files counted, not named: each is written once).
+        let mut folders: HashMap<String, HashSet<String>> = HashMap::new();
+        let mut files: HashMap<String, usize> = HashMap::new();
+        let mut add = |path: &str, copies: usize| {
+            let (parent, _) = path.rsplit_once('/').unwrap();
+            *files.entry(format!("search/{parent}")).or_default() += copies;
+            let mut at = String::from("search");
+            for name in parent.split('/') {
+                folders
+                    .entry(at.clone())
+                    .or_default()
+                    .insert(name.to_string());
+                at = format!("{at}/{name}");
+            }
+        };
+        for id in 0..1_000_000u32 {
+            add(&doc_file_path(id), 1);
+            let first = group_file_path(id, 0);
+            let last = group_file_path(id, 1);
+            assert_eq!(
+                first.rsplit_once('/').unwrap().0,
+                last.rsplit_once('/').unwrap().0
+            );
+            add(&first, 2);
+        }
+        for n in 0..shard_count(usize::MAX / 2) {
+            add(&shard_file_path(n), 1);
+        }
+        let entries = |f: &String| {
+            folders.get(f).map_or(0, HashSet::len) + files.get(f).copied().unwrap_or(0)
+        };
+        let all: HashSet<&String> = folders.keys().chain(files.keys()).collect();
+        let (most, folder) = all.iter().map(|f| (entries(f), *f)).max().unwrap();
+        assert!(most <= 10_000, "{folder} holds {most} entries");
+        assert_eq!(folders["search/t"].len(), 64);
     }
 }

@@ -1,30 +1,35 @@
 //! The client-side search index: Chinese full text that works from file://, sharded so
 //! a query loads only what it needs (design and figures: docs/search.md).
 //!
-//! The build calls [`SearchIndex::add`] once per document, then [`SearchIndex::finish`]
-//! and [`BuiltIndex::write`], which writes plain `<script>` files under
-//! `<output>/search/`; the theme's `assets/search.js` loads them with `<script>` tags (no
-//! fetch, works from file://). `serve` keeps the [`BuiltIndex`] and, when a document
+//! The build calls [`SearchIndex::add_batch`] with each chunk of rendered documents and
+//! writes each document's own files ([`document_files`]) beside its page, then
+//! [`SearchIndex::finish`] and [`BuiltIndex::write`] write the term shards and the core
+//! file: plain `<script>` files under `<output>/search/`; the theme's
+//! `assets/search.js` loads them with `<script>` tags (no fetch, works from file://). `serve` keeps the [`BuiltIndex`] and, when a document
 //! changes, [`BuiltIndex::replace_document`] and [`BuiltIndex::write_changed`] rewrite
 //! only the files that hold what changed.
 //!
 //! Files written (all deterministic, see [`format`]):
 //! - `search/core.js`: document count, shard count, 机构 names, and per document its
 //!   机构, 年份 and field lengths (for filters and scoring);
-//! - `search/t/<n>.js`: term shards, a term's postings in shard `fnv1a(term) % count`;
-//! - `search/d/<k>/<chunk>.js`: per document (8 to a file) its title, 机构, dates, numbers, link and a
-//!   short text excerpt for the snippet.
+//! - `search/t/<n / 1024>/<n>.js`: term shards, a term's postings in shard
+//!   `fnv1a(term) % count`;
+//! - `search/d/…/<id>.js`: per document its title, 机构, dates, numbers, link, the
+//!   first part of its text (all of a short text) and, for a longer one, a Bloom filter
+//!   of the terms of each part;
+//! - `search/x/…/<id>-<g>.js`: a longer text's further parts, four to a file, for
+//!   snippets from anywhere in it and for checking a phrase as typed.
 
 mod built;
 pub mod format;
 pub mod tokenize;
 
-pub use built::BuiltIndex;
+pub use built::{BuiltIndex, IndexMeta};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use std::fs;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io;
 use std::path::Path;
 
 use tokenize::{Term, for_each_term, id_term};
@@ -134,7 +139,10 @@ struct DocTerms {
 }
 
 fn count_terms(doc: &SearchDocument<'_>) -> DocTerms {
-    let mut counts: HashMap<Term, Occurrence> = HashMap::default();
+    // About one distinct term a Han character (3 bytes): sized once, never rehashed.
+    let bytes = doc.text.len() + doc.attachments.iter().map(|a| a.text.len()).sum::<usize>();
+    let mut counts: HashMap<Term, Occurrence> =
+        HashMap::with_capacity_and_hasher(bytes / 3 + 64, Default::default());
     let mut title_terms = 0u32;
     for_each_term(doc.title, |t| {
         title_terms += 1;
@@ -158,7 +166,9 @@ fn count_terms(doc: &SearchDocument<'_>) -> DocTerms {
             o.body = o.body.saturating_add(1);
         });
     }
-    let mut parts: Vec<Vec<(Term, Occurrence)>> = (0..PARTS).map(|_| Vec::new()).collect();
+    let per_part = counts.len() / PARTS + 8;
+    let mut parts: Vec<Vec<(Term, Occurrence)>> =
+        (0..PARTS).map(|_| Vec::with_capacity(per_part)).collect();
     for (term, occ) in counts {
         let part = tokenize::hash_term(&term) as usize % PARTS;
         parts[part].push((term, occ));
@@ -170,13 +180,12 @@ fn count_terms(doc: &SearchDocument<'_>) -> DocTerms {
     }
 }
 
-/// The index being built. Holds encoded postings and a short excerpt per document.
+/// The index being built: encoded postings and per-document facts (each document's own
+/// files are the caller's to write, see [`document_files`]).
 pub struct SearchIndex {
     /// Postings in [`PARTS`] maps by term hash, so batches merge in parallel.
     postings: Vec<HashMap<Term, Postings>>,
     facts: Vec<DocFacts>,
-    /// Per document, its JSON record for `search/d/`, one a line.
-    records: RecordSpool,
     /// 机构 names in first-seen order; sorted on write.
     agencies: Vec<String>,
     agency_ids: HashMap<String, u32>,
@@ -187,7 +196,6 @@ impl Default for SearchIndex {
         SearchIndex {
             postings: (0..PARTS).map(|_| HashMap::default()).collect(),
             facts: Vec::new(),
-            records: RecordSpool::default(),
             agencies: Vec::new(),
             agency_ids: HashMap::default(),
         }
@@ -274,12 +282,11 @@ impl SearchIndex {
                 title_terms,
                 body_terms,
             });
-            self.records.push(&format::doc_record(doc));
         }
     }
 
-    /// Writes the index files under `<output_root>/search/` (never outside it);
-    /// returns what it wrote. Replaces the index folders of an earlier build.
+    /// Writes the term shards and the core file under `<output_root>/search/` (never
+    /// outside it); returns what it wrote. Replaces the term shards of an earlier build.
     pub fn write(self, output_root: &Path) -> io::Result<SearchStats> {
         self.finish().write(output_root)
     }
@@ -332,142 +339,35 @@ impl SearchIndex {
                 ..f
             })
             .collect();
-        BuiltIndex::new(shards, total, docs, agencies, self.records.finish())
+        BuiltIndex::new(shards, total, docs, agencies)
     }
 }
 
-/// The per-document records, kept in an unnamed temporary file while documents are
-/// added (a record holds an excerpt: at 100,000 documents they are about 200 MB the
-/// build need not hold). An error is kept and reported when the index is written,
-/// since `add` cannot fail.
-#[derive(Default)]
-struct RecordSpool {
-    file: Option<BufWriter<fs::File>>,
-    /// Where each record starts in the file (8 bytes a document), so one can be read
-    /// again without the others.
-    starts: Vec<u64>,
-    end: u64,
-    error: Option<io::Error>,
+/// Document `id`'s own files (its record, and the further parts of a long text): each
+/// path under `search/` and its text. The build writes them while pages render, beside
+/// the pages; nothing of them waits for the end of the build.
+pub fn document_files(id: u32, doc: &SearchDocument<'_>) -> Vec<(String, String)> {
+    format::doc_files(doc).files(id)
 }
 
-impl RecordSpool {
-    fn push(&mut self, record: &str) {
-        self.starts.push(self.end);
-        self.end += record.len() as u64 + 1;
-        if self.error.is_some() {
-            return;
+/// Writes [`document_files`] under `<output_root>/search/`, creating folders as needed.
+pub fn write_document(
+    output_root: &Path,
+    id: u32,
+    doc: &SearchDocument<'_>,
+) -> io::Result<SearchStats> {
+    let dir = output_root.join("search");
+    let mut stats = SearchStats::default();
+    for (rel, text) in document_files(id, doc) {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
         }
-        if self.file.is_none() {
-            match tempfile::tempfile() {
-                Ok(f) => self.file = Some(BufWriter::new(f)),
-                Err(e) => {
-                    self.error = Some(e);
-                    return;
-                }
-            }
-        }
-        if let Some(f) = self.file.as_mut() {
-            // A record is JSON with its line breaks escaped, so one record is one line.
-            if let Err(e) = f
-                .write_all(record.as_bytes())
-                .and_then(|()| f.write_all(b"\n"))
-            {
-                self.error = Some(e);
-            }
-        }
+        fs::write(&path, &text)?;
+        stats.files += 1;
+        stats.bytes += text.len() as u64;
     }
-
-    fn finish(self) -> Records {
-        let file = match (self.error, self.file) {
-            (Some(e), _) => Err(e),
-            (None, None) => Ok(None),
-            (None, Some(w)) => w.into_inner().map(Some).map_err(|e| e.into_error()),
-        };
-        Records {
-            file,
-            starts: self.starts,
-            end: self.end,
-            replaced: std::collections::BTreeMap::new(),
-        }
-    }
-}
-
-/// The records of a finished index: the spooled file, and the records that replaced
-/// some of its lines since.
-struct Records {
-    file: io::Result<Option<fs::File>>,
-    starts: Vec<u64>,
-    end: u64,
-    replaced: std::collections::BTreeMap<u32, String>,
-}
-
-impl Records {
-    fn file(&self) -> io::Result<Option<&fs::File>> {
-        match &self.file {
-            Ok(f) => Ok(f.as_ref()),
-            Err(e) => Err(io::Error::new(
-                e.kind(),
-                format!("cannot keep the search records in a temporary file: {e}"),
-            )),
-        }
-    }
-
-    /// The records of documents `ids`, in order.
-    fn read(&self, ids: std::ops::Range<u32>) -> io::Result<Vec<String>> {
-        let file = self.file()?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(r) = self.replaced.get(&id) {
-                out.push(r.clone());
-                continue;
-            }
-            let (Some(mut file), Some(&start)) = (file, self.starts.get(id as usize)) else {
-                return Err(io::Error::other(format!("no search record {id}")));
-            };
-            let end = self
-                .starts
-                .get(id as usize + 1)
-                .copied()
-                .unwrap_or(self.end);
-            let mut bytes = vec![0u8; (end - start).saturating_sub(1) as usize];
-            file.seek(SeekFrom::Start(start))?;
-            file.read_exact(&mut bytes)?;
-            out.push(String::from_utf8(bytes).map_err(io::Error::other)?);
-        }
-        Ok(out)
-    }
-
-    /// Every record in order, a chunk of [`format::DOCS_PER_FILE`] at a time, read in one
-    /// pass.
-    fn for_each_chunk(
-        &self,
-        mut f: impl FnMut(u32, &[String]) -> io::Result<()>,
-    ) -> io::Result<()> {
-        let Some(mut file) = self.file()? else {
-            return Ok(());
-        };
-        file.seek(SeekFrom::Start(0))?;
-        let mut lines = BufReader::new(file).lines();
-        let mut id = 0u32;
-        let mut chunk = 0u32;
-        loop {
-            let mut records = Vec::with_capacity(format::DOCS_PER_FILE as usize);
-            for line in lines.by_ref().take(format::DOCS_PER_FILE as usize) {
-                let line = line?;
-                records.push(self.replaced.get(&id).cloned().unwrap_or(line));
-                id += 1;
-            }
-            if records.is_empty() {
-                return Ok(());
-            }
-            f(chunk, &records)?;
-            chunk += 1;
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.starts.len()
-    }
+    Ok(stats)
 }
 
 #[cfg(test)]
@@ -482,7 +382,7 @@ mod tests {
         assert_eq!(stats.files, 2);
         let core = fs::read_to_string(dir.path().join("search/core.js")).unwrap();
         assert!(core.contains("\"documents\":0,\"shards\":1,"), "{core}");
-        let shard = fs::read_to_string(dir.path().join("search/t/0.js")).unwrap();
+        let shard = fs::read_to_string(dir.path().join("search/t/0/0.js")).unwrap();
         assert_eq!(shard, "gongkaiSearch.shard(0,{});\n");
     }
 
@@ -506,27 +406,36 @@ mod tests {
     }
 
     #[test]
-    fn records_come_back_in_order_in_chunks() {
+    fn each_document_gets_a_record_and_a_long_text_its_groups() {
         let dir = tempfile::tempdir().unwrap();
-        let mut index = SearchIndex::new();
-        let paths: Vec<String> = (0..10).map(|i| format!("d{i:02}/")).collect();
-        for p in &paths {
-            index.add(&SearchDocument {
-                url_path: p,
+        let long = format!("{}结尾处的词语", "正文。".repeat(format::PART_CHARS));
+        let docs: Vec<SearchDocument<'_>> = [("d00/", "短文"), ("d01/", long.as_str())]
+            .into_iter()
+            .map(|(url_path, text)| SearchDocument {
+                url_path,
                 title: "标题\n第二行",
+                text,
                 ..Default::default()
-            });
+            })
+            .collect();
+        let mut files = 0;
+        for (id, d) in docs.iter().enumerate() {
+            files += write_document(dir.path(), id as u32, d).unwrap().files;
         }
-        let stats = index.write(dir.path()).unwrap();
-        assert_eq!(stats.documents, 10);
-        let first = fs::read_to_string(dir.path().join("search/d/0/0.js")).unwrap();
-        let second = fs::read_to_string(dir.path().join("search/d/0/1.js")).unwrap();
+        assert_eq!(files, 3);
+        let first = fs::read_to_string(dir.path().join("search/d/0/0/0.js")).unwrap();
         assert!(
-            first.starts_with("gongkaiSearch.docs(0,[{\"url\":\"d00/\""),
+            first.starts_with("gongkaiSearch.doc(0,{\"url\":\"d00/\""),
             "{first}"
         );
-        assert_eq!(first.matches("\"url\"").count(), 8);
-        assert!(second.contains("\"d09/\"") && second.matches("\"url\"").count() == 2);
-        assert!(first.contains("标题\\n第二行"));
+        assert!(
+            first.contains("标题\\n第二行") && first.contains("\"parts\":1,\"text\":[\"短文\"]")
+        );
+        let second = fs::read_to_string(dir.path().join("search/d/0/0/1.js")).unwrap();
+        assert!(second.contains("\"parts\":4,") && second.contains("\"blooms\":"));
+        let tail = fs::read_to_string(dir.path().join("search/x/0/0/1-0.js")).unwrap();
+        assert!(tail.starts_with("gongkaiSearch.text(1,0,[\""), "{tail}");
+        assert!(tail.contains("结尾处的词语"), "{tail}");
+        assert!(!dir.path().join("search/x/0/0/1-1.js").exists());
     }
 }

@@ -32,6 +32,17 @@ impl Term {
         Term::Han(((a as u64) << 21) | b as u64)
     }
 
+    /// The term whose [`text`](Self::text) is `text` (a shard file's key): Han
+    /// unigrams and bigrams start with a Han character, words and numbers with ASCII.
+    pub fn from_text(text: &str) -> Term {
+        let mut chars = text.chars();
+        match (chars.next(), chars.next(), chars.next()) {
+            (Some(a), None, _) if !a.is_ascii() => Term::unigram(a),
+            (Some(a), Some(b), None) if !a.is_ascii() && !b.is_ascii() => Term::bigram(a, b),
+            _ => Term::Word(text.to_string()),
+        }
+    }
+
     /// The term as the browser spells it (the key in a shard file).
     pub fn text(&self) -> String {
         match self {
@@ -102,10 +113,16 @@ fn is_word_char(c: char) -> bool {
 }
 
 /// Calls `emit` for every term occurrence of `text`, in order (repeats included).
-pub fn for_each_term(text: &str, mut emit: impl FnMut(Term)) {
+pub fn for_each_term(text: &str, emit: impl FnMut(Term)) {
+    for_each_term_in(text.chars(), emit);
+}
+
+/// [`for_each_term`] over characters from anywhere (several strings in a row): a term
+/// is given while the character that ends it is read (a word: the one after it).
+pub fn for_each_term_in(chars: impl Iterator<Item = char>, mut emit: impl FnMut(Term)) {
     let mut prev_han: Option<char> = None;
     let mut word = String::new();
-    for raw in text.chars() {
+    for raw in chars {
         let c = normalize_char(raw);
         if is_word_char(c) {
             prev_han = None;

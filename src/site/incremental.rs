@@ -176,6 +176,8 @@ fn update(
     // The changed documents as just read, so their pages need not read them again.
     let mut read: HashMap<usize, Document> = HashMap::new();
     for (i, mut doc) in replaced {
+        // Same path, same folder: a nested page stays where it is.
+        doc.nest = state.site.documents[i].nest.clone();
         if lists_changed {
             neighbours.extend(i.checked_sub(1));
             neighbours.push(i + 1);
@@ -207,12 +209,12 @@ fn update(
     let results: Vec<Result<(usize, String), Vec<Diagnostic>>> = neighbours
         .par_iter()
         .map(|&i| {
-            let (path, html, text) = match read.get(&i) {
+            let page = match read.get(&i) {
                 Some(full) => render_read_document(&renderer, i, full)?,
                 None => render_document(&renderer, i, &content_dir)?,
             };
-            write_replacing(out, &path, html.as_bytes()).map_err(|e| vec![e])?;
-            Ok((i, text))
+            write_replacing(out, &page.path, page.html.as_bytes()).map_err(|e| vec![e])?;
+            Ok((i, page.text))
         })
         .collect();
     let mut texts = Vec::new();
@@ -258,11 +260,21 @@ fn update(
             DocSummary::of(was),
             DocSummary::of(&state.site.documents[*i]),
         );
-        state.search.replace_document(
-            state.search_ids[*i],
-            &search_document(&was, &state.texts.get(*i), &[]),
-            &search_document(&now, text, &[]),
-        );
+        // The index is all in memory here: no shard file is read.
+        state
+            .search
+            .replace_document(
+                state.search_ids[*i],
+                &search_document(&was, &state.texts.get(*i), &[]),
+                &search_document(&now, text, &[]),
+            )
+            .map_err(|e| {
+                Diagnostic::error(
+                    out.join("search"),
+                    None,
+                    format!("cannot update the search index: {e}"),
+                )
+            })?;
     }
     state.texts.set_all(&texts);
     state.descriptions = descriptions;
@@ -282,6 +294,7 @@ fn update(
             pages,
             files: 0,
             output: out.clone(),
+            updated: None,
         },
         Rebuilt::Documents(count),
     )))
@@ -293,7 +306,7 @@ fn summary_differs(a: &Document, b: &Document) -> bool {
 }
 
 /// Writes one output file so that a reader sees the old bytes or the new, never half.
-fn write_replacing(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+pub(crate) fn write_replacing(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
     let tmp = format!("{rel}.gongkai-new");
     write_under(root, &tmp, bytes)?;
     let (from, to) = (root.join(&tmp), root.join(rel));
@@ -491,8 +504,10 @@ mod tests {
             .rebuild(&[PathBuf::from("content/2024/a/index.md")])
             .unwrap();
         assert_eq!(how, Rebuilt::Full);
-        let records: String = tree(&out.join("search/d"))
+        // The document's search files (the term shards under t/ aside).
+        let records: String = tree(&out.join("search"))
             .into_iter()
+            .filter(|(path, _)| !path.starts_with("t/"))
             .map(|(_, b)| String::from_utf8(b).unwrap())
             .collect();
         assert!(

@@ -4,6 +4,7 @@
 //! and index them ([`crate::search`]) → write all-or-nothing ([`output`]).
 
 pub mod bundle;
+mod cache;
 pub mod columns;
 pub mod incremental;
 pub mod load;
@@ -12,6 +13,7 @@ pub mod offline;
 pub mod output;
 pub mod pages;
 mod profile;
+mod update;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -22,7 +24,7 @@ use crate::config::SiteConfig;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::document::Document;
 use crate::render::templates::Theme;
-use crate::search::{AttachmentText, BuiltIndex, SearchDocument, SearchIndex};
+use crate::search::{self, AttachmentText, BuiltIndex, SearchDocument, SearchIndex};
 
 /// Documents rendered together before their text goes to the search index.
 const CHUNK: usize = 512;
@@ -38,6 +40,12 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Build for file:// (a USB copy), whatever site.toml says; see [`offline`].
     pub offline: bool,
+    /// Keep a build cache beside the output (`.NAME.gongkai-cache`) and, when it
+    /// holds, change only what the sources' changes touch, in place ([`update`]).
+    /// Offline copies are always built whole.
+    pub cache: bool,
+    /// With `cache`: build everything, whatever the cache holds (then write it anew).
+    pub clean: bool,
 }
 
 /// What a successful build did.
@@ -47,18 +55,31 @@ pub struct BuildSummary {
     pub pages: usize,
     pub files: usize,
     pub output: PathBuf,
+    /// For a build that changed the output in place: the pages it rendered again (the
+    /// others were current).
+    pub updated: Option<usize>,
 }
 
 impl fmt::Display for BuildSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "built {} documents: {} pages and {} other files in {}",
-            self.documents,
-            self.pages,
-            self.files,
-            self.output.display()
-        )
+        match self.updated {
+            Some(n) => write!(
+                f,
+                "built {} documents: {n} of {} pages were rendered again (the rest were \
+                 current, as the build cache says) in {}",
+                self.documents,
+                self.pages,
+                self.output.display()
+            ),
+            None => write!(
+                f,
+                "built {} documents: {} pages and {} other files in {}",
+                self.documents,
+                self.pages,
+                self.files,
+                self.output.display()
+            ),
+        }
     }
 }
 
@@ -120,13 +141,24 @@ impl KeptTexts {
     }
 }
 
+/// A document's page as rendered.
+pub(crate) struct RenderedDocument {
+    /// Output path of the page, and its HTML.
+    pub path: String,
+    pub html: String,
+    /// The body's plain text.
+    pub text: String,
+    /// The relative links the body resolved ([`pages::Renderer::page_key`]).
+    pub links: Vec<String>,
+}
+
 /// Renders document `i` of the site, its body read again from its file (the site holds
-/// front matter only). Returns the page's path, its HTML and the body's plain text.
+/// front matter only).
 pub(crate) fn render_document(
     renderer: &pages::Renderer<'_>,
     i: usize,
     content_dir: &Path,
-) -> Result<(String, String, String), Vec<Diagnostic>> {
+) -> Result<RenderedDocument, Vec<Diagnostic>> {
     let doc = &renderer.site.documents[i];
     let full = load::read_document(&doc.file(content_dir), &doc.path)?;
     render_read_document(renderer, i, &full)
@@ -138,10 +170,15 @@ pub(crate) fn render_read_document(
     renderer: &pages::Renderer<'_>,
     i: usize,
     full: &Document,
-) -> Result<(String, String, String), Vec<Diagnostic>> {
-    let body = renderer.body(full);
+) -> Result<RenderedDocument, Vec<Diagnostic>> {
+    let (body, links) = renderer.body_with_links(full);
     let page = renderer.document_page(i, &body).map_err(|e| vec![e])?;
-    Ok((page.path, page.html, body.text))
+    Ok(RenderedDocument {
+        path: page.path,
+        html: page.html,
+        text: body.text,
+        links,
+    })
 }
 
 /// The settings of a build: site.toml with the command line's overrides applied.
@@ -179,23 +216,52 @@ pub(crate) fn full_build(
 ) -> Result<(BuildSummary, Option<BuildState>), Diagnostics> {
     let root = &opts.root;
     let timer = profile::Timer::start();
+    let started_ns = cache::now_ns();
     let (config, base_url, output) = settings(opts)?;
+    // Offline copies are rewritten as a whole after writing (see `offline`): no cache.
+    let use_cache = opts.cache && !keep && !(opts.offline || config.offline);
 
     // Theme and content are both read before giving up, so all errors show at once.
     let mut errors = Diagnostics::new();
-    let theme = Theme::load(root, &config.theme)
+    let mut theme = Theme::load(root, &config.theme)
         .map_err(|e| errors.extend(e))
         .ok();
     let content_dir = root.join("content");
+    let cache_key = match &theme {
+        Some(theme) if use_cache => Some(cache::build_key(root, theme, &base_url, &output)),
+        _ => None,
+    };
+    if let (Some(key), Some(theme), false) = (&cache_key, theme.as_mut(), opts.clean)
+        && let Some(summary) = update::build_in_place(
+            &update::Settings {
+                root,
+                config: &config,
+                base_url: &base_url,
+                output: &output,
+                key: *key,
+                started_ns,
+            },
+            theme,
+        )?
+    {
+        return Ok((summary, None));
+    }
     // Bodies are read again while rendering, a chunk at a time: an archive of 100,000
     // documents does not fit its 2 GB of Markdown in memory next to everything else.
-    let (content, content_errors) = load::load_content(&content_dir, load::Bodies::Drop);
+    let (content, sources, content_errors) = if use_cache {
+        load::load_sources(&content_dir, &Default::default(), started_ns)
+    } else {
+        let (content, errors) = load::load_content(&content_dir, load::Bodies::Drop);
+        (content, Vec::new(), errors)
+    };
     errors.extend(content_errors);
     let Some(mut theme) = theme.filter(|_| !errors.has_errors()) else {
         return Err(errors.sorted());
     };
     let columns = columns::Columns::from_config(&config.columns);
+    let content_paths: Vec<String> = content.documents.iter().map(|d| d.path.clone()).collect();
     let mut site = model::Site::new(content.documents, &content_dir, columns)?;
+    site.nest_crowded_folders(config.max_documents_per_folder);
     // The pages of the columns are few: their bodies are read once, here.
     for page in &mut site.pages {
         *page = load::read_document(&page.file(&content_dir), &page.path).map_err(|e| {
@@ -220,27 +286,60 @@ pub(crate) fn full_build(
         KeptTexts::default()
     };
     let mut descriptions = vec![String::new(); site.documents.len()];
+    // With the cache: each document's page key and links, by index in the site.
+    let mut keyed: Vec<(cache::Key, Vec<String>)> = Vec::new();
+    if use_cache {
+        keyed.resize(site.documents.len(), Default::default());
+    }
+    // The site's documents were sorted; the sources are in path order.
+    let source_of: std::collections::HashMap<&str, &cache::Source> = content_paths
+        .iter()
+        .map(String::as_str)
+        .zip(sources.iter().map(|(s, _)| s))
+        .collect();
     let order = search_order(&site);
-    for chunk in order.chunks(CHUNK) {
-        type Rendered = (String, Vec<AttachmentText>);
+    for (c, chunk) in order.chunks(CHUNK).enumerate() {
+        type Rendered = (
+            String,
+            Vec<AttachmentText>,
+            Option<(cache::Key, Vec<String>)>,
+        );
         let results: Vec<Result<Rendered, Vec<Diagnostic>>> = chunk
             .par_iter()
-            .map(|&i| {
-                let text = render_document(&renderer, i, &content_dir)?;
+            .enumerate()
+            .map(|(k, &i)| {
+                let page = render_document(&renderer, i, &content_dir)?;
                 staging
-                    .write(&text.0, text.1.as_bytes())
+                    .write(&page.path, page.html.as_bytes())
                     .map_err(|e| vec![e])?;
+                let key = source_of
+                    .get(site.documents[i].path.as_str())
+                    .map(|s| (renderer.page_key(i, &s.hash, &page.links), page.links));
                 let attached =
                     bundle::attachment_texts(&site.documents[i], &content_dir, &content_files)
                         .map_err(|e| vec![e])?;
-                Ok((text.2, attached))
+                // The document's own search files go out with its page (its id is its
+                // place in `order`); only its terms wait for the index.
+                let summary = pages::DocSummary::of(&site.documents[i]);
+                let id = (c * CHUNK + k) as u32;
+                for (rel, file) in
+                    search::document_files(id, &search_document(&summary, &page.text, &attached))
+                {
+                    staging
+                        .write(&format!("search/{rel}"), file.as_bytes())
+                        .map_err(|e| vec![e])?;
+                }
+                Ok((page.text, attached, key))
             })
             .collect();
         let mut batch: Vec<(usize, String)> = Vec::with_capacity(chunk.len());
         let mut attached: Vec<Vec<AttachmentText>> = Vec::with_capacity(chunk.len());
         for (&i, r) in chunk.iter().zip(results) {
             match r {
-                Ok((text, texts)) => {
+                Ok((text, texts, key)) => {
+                    if let Some(key) = key {
+                        keyed[i] = key;
+                    }
                     descriptions[i] = pages::description(&text);
                     batch.push((i, text));
                     attached.push(texts);
@@ -260,8 +359,24 @@ pub(crate) fn full_build(
     }
     timer.lap("document pages");
     let mut pages = site.documents.len();
-    for r in renderer.other_pages(&descriptions) {
-        match r.and_then(|p| staging.write(&p.path, p.html.as_bytes())) {
+    let mut jobs = renderer.other_page_jobs(&descriptions);
+    let page_keys: Vec<(String, cache::Key)> = if use_cache {
+        jobs.par_iter_mut()
+            .map(|j| (j.path.clone(), j.key()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let rendered: Vec<Result<(), Diagnostic>> = jobs
+        .par_iter()
+        .map(|job| {
+            renderer
+                .render_job(job)
+                .and_then(|p| staging.write(&p.path, p.html.as_bytes()))
+        })
+        .collect();
+    for r in rendered {
+        match r {
             Ok(()) => pages += 1,
             Err(e) => errors.push(e),
         }
@@ -283,7 +398,7 @@ pub(crate) fn full_build(
     {
         let bytes = std::fs::read(path)
             .map_err(|e| Diagnostic::error(path, None, format!("cannot read: {e}")))?;
-        staging.write(rel, &bytes)?;
+        staging.write(&site.output_path(rel), &bytes)?;
         files += 1;
     }
     let mut search = index.finish();
@@ -297,11 +412,51 @@ pub(crate) fn full_build(
 
     let output = staging.commit()?;
     timer.lap("swap into place");
+    match cache_key {
+        Some(key) => {
+            // Every file of content/, the column pages' too (their text is in their
+            // column's page, whose key says when it changed).
+            let mut made: std::collections::HashMap<&str, (cache::Key, Vec<String>, String)> = site
+                .documents
+                .iter()
+                .zip(keyed)
+                .map(|(d, (key, links))| (d.path.as_str(), (key, links, d.url_path())))
+                .collect();
+            let documents = content_paths
+                .iter()
+                .zip(sources)
+                .map(|(path, (source, _))| {
+                    let (page_key, links, url_path) =
+                        made.remove(path.as_str()).unwrap_or_default();
+                    cache::CachedDocument {
+                        path: path.clone(),
+                        source,
+                        page_key,
+                        links,
+                        url_path,
+                    }
+                })
+                .collect();
+            cache::BuildCache::new(
+                key,
+                started_ns,
+                documents,
+                cache::asset_stamps(&content.assets),
+                page_keys,
+                search.meta(),
+            )
+            .save(&output)?;
+            timer.lap("build cache");
+        }
+        // Whatever cache there was describes an output that is gone.
+        None => cache::BuildCache::forget(&output)?,
+    }
     let summary = BuildSummary {
         documents: site.documents.len(),
         pages,
         files,
         output: output.clone(),
+        updated: None,
     };
     let state = keep.then(|| {
         let mut search_ids = vec![0u32; order.len()];

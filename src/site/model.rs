@@ -67,6 +67,75 @@ pub struct Site {
     pub pages: Vec<Document>,
     /// Term name → position, for each taxonomy (pages look up their terms by name).
     by_name: [std::collections::HashMap<String, usize>; 3],
+    /// Page bundles moved one folder down ([`Site::nest_crowded_folders`]): content
+    /// folder (`2024/notice/`) → page folder (`2024/3f/notice/`); their files go along.
+    pub moved_bundles: MovedBundles,
+}
+
+/// Sets [`Document::nest`] of every document whose output folder would hold more than
+/// `limit` pages (see [`Site::nest_crowded_folders`]); returns the bundles that moved.
+pub fn nest_crowded(documents: &mut [Document], limit: usize) -> MovedBundles {
+    let parent = |d: &Document| {
+        let url = crate::document::url_path_of(&d.path);
+        let trimmed = url.trim_end_matches('/');
+        let cut = trimmed.rfind('/').map_or(0, |i| i + 1);
+        (trimmed[..cut].to_string(), trimmed[cut..].to_string())
+    };
+    let mut counts: std::collections::HashMap<String, usize> = Default::default();
+    for d in documents.iter() {
+        *counts.entry(parent(d).0).or_default() += 1;
+    }
+    let mut moved = MovedBundles::default();
+    for d in documents.iter_mut() {
+        let (folder, name) = parent(d);
+        d.nest = (counts[&folder] > limit).then(|| nest_of(&name));
+        if d.nest.is_some()
+            && let Some(bundle) = d.path.strip_suffix("index.md")
+        {
+            moved.0.insert(bundle.to_string(), d.url_path());
+        }
+    }
+    moved
+}
+
+/// Page bundles whose page was nested ([`Site::nest_crowded_folders`]): content folder
+/// (`2024/notice/`) → page folder (`2024/3f/notice/`).
+#[derive(Debug, Default)]
+pub struct MovedBundles(std::collections::HashMap<String, String>);
+
+impl MovedBundles {
+    /// Where the file at `rel` under content/ is published: beside its page when its
+    /// page bundle was nested, else at the same path.
+    pub fn output_path<'a>(&self, rel: &'a str) -> std::borrow::Cow<'a, str> {
+        if self.0.is_empty() {
+            return rel.into();
+        }
+        let mut at = rel.len();
+        while let Some(i) = rel[..at].rfind('/') {
+            if let Some(moved) = self.0.get(&rel[..=i]) {
+                return format!("{moved}{}", &rel[i + 1..]).into();
+            }
+            at = i;
+        }
+        rel.into()
+    }
+}
+
+/// The most documents an output folder holds before its documents are nested one
+/// folder down (FAT32 allows 65,534 entries a folder, fewer with long names).
+pub const MAX_DOCUMENTS_PER_FOLDER: usize = 10_000;
+
+/// Folders a crowded folder's documents are shared among: two hexadecimal digits.
+const NEST_BUCKETS: u32 = 256;
+
+/// The folder a nested page goes in: two hexadecimal digits of the FNV-1a hash of its
+/// own folder's name, so it stays there whatever else is added.
+pub fn nest_of(name: &str) -> String {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in name.bytes() {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    format!("{:02x}", h % NEST_BUCKETS)
 }
 
 /// Site paths the build writes itself; a document there would be overwritten.
@@ -159,7 +228,22 @@ impl Site {
             columns,
             pages,
             by_name,
+            moved_bundles: Default::default(),
         })
+    }
+
+    /// Moves the pages of every output folder that would hold more than `limit`
+    /// documents one folder down, into [`nest_of`] their own folder's name (`2024/a/` →
+    /// `2024/3f/a/`): a year of 300,000 documents makes 256 folders of about 1,200.
+    /// Folders within the limit keep their URLs. Only the pages move; documents'
+    /// files under content/ stay where they are, and links to them follow.
+    pub fn nest_crowded_folders(&mut self, limit: usize) {
+        self.moved_bundles = nest_crowded(&mut self.documents, limit);
+    }
+
+    /// Where the file at `rel` under content/ is published ([`MovedBundles`]).
+    pub fn output_path<'a>(&self, rel: &'a str) -> std::borrow::Cow<'a, str> {
+        self.moved_bundles.output_path(rel)
     }
 
     /// What keeps documents out of a site: no 机构, a path the site needs for itself,
@@ -374,5 +458,60 @@ mod tests {
             text.contains("/2024/a/") && text.contains("home page"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn only_a_crowded_folder_is_nested_and_its_bundles_move_with_their_pages() {
+        let mut docs = vec![
+            doc("2024/a.md", "局", Some("2024-01-01"), None),
+            doc("2024/b.md", "局", Some("2024-01-02"), None),
+            doc("2024/c/index.md", "局", Some("2024-01-03"), None),
+            doc("2023/d.md", "局", Some("2023-01-01"), None),
+        ];
+        let moved = nest_crowded(&mut docs, 2);
+        assert_eq!(docs[3].url_path(), "2023/d/", "a folder within the limit");
+        for d in &docs[..3] {
+            let nest = nest_of(
+                d.url_path()
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap(),
+            );
+            assert_eq!(d.nest.as_deref(), Some(nest.as_str()));
+        }
+        assert_eq!(docs[0].url_path(), format!("2024/{}/a/", nest_of("a")));
+        let bundle = format!("2024/{}/c/", nest_of("c"));
+        assert_eq!(docs[2].url_path(), bundle);
+        assert_eq!(
+            moved.output_path("2024/c/表.docx"),
+            format!("{bundle}表.docx")
+        );
+        assert_eq!(
+            moved.output_path("2024/c/x/y.pdf"),
+            format!("{bundle}x/y.pdf")
+        );
+        assert_eq!(moved.output_path("2024/a.pdf"), "2024/a.pdf");
+        // At the limit nothing moves.
+        let mut docs = docs[..3].to_vec();
+        assert!(nest_crowded(&mut docs, 3).output_path("2024/c/表.docx") == "2024/c/表.docx");
+        assert!(docs.iter().all(|d| d.nest.is_none()));
+    }
+
+    /// 1,000,000 documents in one year's folder (names only, nothing written): 256
+    /// folders, none over 10,000 pages; a year of 10,000 keeps its URLs.
+    #[test]
+    fn a_million_documents_in_one_folder_nest_under_ten_thousand_a_folder() {
+        let mut buckets = std::collections::HashMap::<String, usize>::new();
+        for i in 0..1_000_000u32 {
+            *buckets
+                .entry(nest_of(&format!("qx-2024-{i:07}")))
+                .or_default() += 1;
+        }
+        assert_eq!(buckets.len(), NEST_BUCKETS as usize);
+        let most = buckets.values().max().copied().unwrap_or(0);
+        assert!(most <= MAX_DOCUMENTS_PER_FOLDER, "{most}");
+        // With the pages' 256 folders, the year's folder holds far fewer entries too.
+        assert!(buckets.len() < MAX_DOCUMENTS_PER_FOLDER);
     }
 }

@@ -110,6 +110,20 @@ impl Staging {
     }
 }
 
+/// Takes the lock of the output `target` (as [`Staging::new`] does), for a build that
+/// changes it in place; the lock goes with the file returned.
+pub(crate) fn lock(target: &Path) -> Result<std::fs::File, Diagnostic> {
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
+    lock_output(&parent, &name, target)
+}
+
 /// Takes the lock of the output `name` in `parent` (the file `.NAME.lock`, kept there):
 /// a second build of the same output is refused while the first runs. The lock is the
 /// system's (flock, LockFileEx), so a killed build never leaves it held.

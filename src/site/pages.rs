@@ -2,11 +2,12 @@
 
 mod columns;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::cache::{Key, field, hash_json};
 use super::model::{Site, TaxonomyKind, Term, sort_date};
 use crate::config::SiteConfig;
 use crate::diagnostic::Diagnostic;
@@ -14,6 +15,7 @@ use crate::document::{Completeness, Document};
 use crate::render::encode_path;
 use crate::render::markdown::{self, LinkResolver, RenderedBody, is_unsafe_url};
 use crate::render::templates::Theme;
+use sha2::{Digest, Sha256};
 
 /// Site-wide values every template sees as `site`.
 #[derive(Debug, Clone, Serialize)]
@@ -174,7 +176,36 @@ pub struct Renderer<'a> {
     base: tera::Context,
     base_path: String,
     abs_base: String,
-    known_documents: HashSet<&'a str>,
+    /// Each document's and page's path under content/ → its page's site path.
+    known_documents: HashMap<&'a str, String>,
+    /// Key of what every page's context shares (site, column tree, generator).
+    base_key: Key,
+    /// Key of each document's list entry ([`DocSummary`]), made when first needed: a
+    /// page shows its neighbours' entries.
+    summary_keys: std::sync::OnceLock<Vec<Key>>,
+}
+
+/// A page that is not a document page, before it is rendered: its template, output path
+/// and context.
+pub struct PageJob {
+    pub template: &'static str,
+    pub path: String,
+    pub context: tera::Context,
+}
+
+impl PageJob {
+    /// The key of its template and context: equal keys, equal pages (the theme is in the
+    /// build cache's own key).
+    pub fn key(&mut self) -> Key {
+        let mut h = Sha256::new();
+        field(&mut h, self.template.as_bytes());
+        // The context as JSON and back, rather than a copy: a sitemap's context holds
+        // every document.
+        let json = std::mem::take(&mut self.context).into_json();
+        hash_json(&mut h, &json);
+        self.context = tera::Context::from_value(json).unwrap_or_default();
+        h.finalize().into()
+    }
 }
 
 /// How far either side of the current page the pager's links reach.
@@ -235,7 +266,14 @@ impl<'a> Renderer<'a> {
             &format!("gongkai {}", env!("CARGO_PKG_VERSION")),
         );
         let theme: &'a Theme = theme;
+        let base_key = {
+            let mut h = Sha256::new();
+            hash_json(&mut h, &base.clone().into_json());
+            h.finalize().into()
+        };
         Renderer {
+            base_key,
+            summary_keys: Default::default(),
             theme,
             site,
             config,
@@ -246,7 +284,7 @@ impl<'a> Renderer<'a> {
                 .documents
                 .iter()
                 .chain(&site.pages)
-                .map(|d| d.path.as_str())
+                .map(|d| (d.path.as_str(), d.url_path()))
                 .collect(),
         }
     }
@@ -286,12 +324,81 @@ impl<'a> Renderer<'a> {
         markdown::render(&doc.body, &self.body_links(doc))
     }
 
+    /// [`body`](Self::body), with the relative links it resolved (sorted, each once):
+    /// their targets go into the page's [`page_key`](Self::page_key).
+    pub fn body_with_links(&self, doc: &Document) -> (RenderedBody, Vec<String>) {
+        let links = RecordedLinks {
+            inner: self.body_links(doc),
+            seen: Default::default(),
+        };
+        let body = markdown::render(&doc.body, &links);
+        let mut seen = links.seen.into_inner();
+        seen.sort();
+        seen.dedup();
+        (body, seen)
+    }
+
+    /// The key of everything document `i`'s page is made of: its file (`source`), what
+    /// every page shares, its address, its 机构/主题/年份 pages' addresses, its column
+    /// trail, its neighbours in the lists, and where its links (`links`, as
+    /// [`body_with_links`](Self::body_with_links) gave them, and its attachments') lead.
+    pub fn page_key(&self, i: usize, source: &Key, links: &[String]) -> Key {
+        let doc = &self.site.documents[i];
+        let mut h = Sha256::new();
+        h.update(self.base_key);
+        h.update(source);
+        let term_path = |kind, name: Option<&str>| {
+            name.and_then(|n| self.site.term_of(kind, n))
+                .map_or("", |t| t.url_path.as_str())
+        };
+        let f = &doc.front;
+        for part in [
+            doc.url_path().as_str(),
+            term_path(
+                TaxonomyKind::Agency,
+                f.agency.as_ref().map(|a| a.0.as_str()),
+            ),
+            term_path(TaxonomyKind::Topic, f.topic.as_deref()),
+            self.site.year_of(doc).map_or("", |t| t.url_path.as_str()),
+        ] {
+            field(&mut h, part.as_bytes());
+        }
+        let home = self.site.columns.of_document.get(i).copied().flatten();
+        hash_json(&mut h, &columns::trail(&self.site.columns, home));
+        let summaries = self.summary_keys.get_or_init(|| {
+            self.site
+                .documents
+                .par_iter()
+                .map(|d| {
+                    let mut h = Sha256::new();
+                    hash_json(&mut h, &DocSummary::of(d));
+                    h.finalize().into()
+                })
+                .collect()
+        });
+        // Newer and older neighbour (none: a key no list entry has).
+        for j in [i.checked_sub(1), Some(i + 1)] {
+            h.update(j.and_then(|j| summaries.get(j)).unwrap_or(&[0; 32]));
+        }
+        let resolver = self.body_links(doc);
+        let attachments = f.attachments.iter().filter_map(|a| a.url.as_deref());
+        for dest in links.iter().map(String::as_str).chain(attachments) {
+            field(&mut h, dest.as_bytes());
+            field(
+                &mut h,
+                resolver.resolve(dest).unwrap_or_default().as_bytes(),
+            );
+        }
+        h.finalize().into()
+    }
+
     /// Resolves the links written in `doc` (its body, its 原文链接 and attachments).
     fn body_links<'s>(&'s self, doc: &'s Document) -> BodyLinks<'s> {
         BodyLinks {
             dir: doc.folder(),
             base_path: &self.base_path,
             known: &self.known_documents,
+            moved: &self.site.moved_bundles,
         }
     }
 
@@ -384,6 +491,20 @@ impl<'a> Renderer<'a> {
         descriptions: &[String],
         keep: impl Fn(&str) -> bool + Sync,
     ) -> Vec<Result<RenderedPage, Diagnostic>> {
+        self.other_page_jobs(descriptions)
+            .into_par_iter()
+            .filter(|job| keep(&job.path))
+            .map(|job| self.render_job(&job))
+            .collect()
+    }
+
+    /// Renders a page that is not a document page.
+    pub fn render_job(&self, job: &PageJob) -> Result<RenderedPage, Diagnostic> {
+        self.render(job.template, job.path.clone(), &job.context)
+    }
+
+    /// Every page that is not a document page, not yet rendered, in a fixed order.
+    pub fn other_page_jobs(&self, descriptions: &[String]) -> Vec<PageJob> {
         // Contexts are made in order, pages rendered in parallel.
         let mut out: Vec<(&'static str, String, tera::Context)> = Vec::new();
         let site = self.site;
@@ -469,13 +590,10 @@ impl<'a> Renderer<'a> {
         ctx.insert("entries", &entries);
         out.push(("sitemap.xml", "sitemap.xml".into(), ctx));
 
-        // The feed carries the newest dated documents.
-        let feed: Vec<FeedEntry> = site
-            .documents
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| sort_date(d).is_some())
-            .take(FEED_ENTRIES)
+        let feed: Vec<FeedEntry> = self
+            .feed_documents()
+            .into_iter()
+            .map(|i| (i, &site.documents[i]))
             .map(|(i, d)| FeedEntry {
                 summary: DocSummary::of(d),
                 abs_url: self.abs(&d.url_path()),
@@ -494,9 +612,25 @@ impl<'a> Renderer<'a> {
 
         let ctx = self.context("robots", "robots.txt");
         out.push(("robots.txt", "robots.txt".into(), ctx));
-        out.into_par_iter()
-            .filter(|(_, path, _)| keep(path))
-            .map(|(template, path, ctx)| self.render(template, path, &ctx))
+        out.into_iter()
+            .map(|(template, path, context)| PageJob {
+                template,
+                path,
+                context,
+            })
+            .collect()
+    }
+
+    /// The documents the feed quotes (the newest dated ones): only their descriptions
+    /// are read by [`other_page_jobs`](Self::other_page_jobs).
+    pub fn feed_documents(&self) -> Vec<usize> {
+        self.site
+            .documents
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| sort_date(d).is_some())
+            .take(FEED_ENTRIES)
+            .map(|(i, _)| i)
             .collect()
     }
 
@@ -609,13 +743,27 @@ pub fn description(text: &str) -> String {
     out.trim().to_string()
 }
 
+/// Body links that remember which destinations they were asked for.
+struct RecordedLinks<'a> {
+    inner: BodyLinks<'a>,
+    seen: std::cell::RefCell<Vec<String>>,
+}
+
+impl LinkResolver for RecordedLinks<'_> {
+    fn resolve(&self, dest: &str) -> Option<String> {
+        self.seen.borrow_mut().push(dest.to_string());
+        self.inner.resolve(dest)
+    }
+}
+
 /// Resolves relative links of a body against the document's folder in content/: a link
 /// to another `.md` becomes a link to that document's page, any other file a link to
 /// its copy in the output.
 struct BodyLinks<'a> {
     dir: &'a str,
     base_path: &'a str,
-    known: &'a HashSet<&'a str>,
+    known: &'a HashMap<&'a str, String>,
+    moved: &'a crate::site::model::MovedBundles,
 }
 
 impl LinkResolver for BodyLinks<'_> {
@@ -626,10 +774,9 @@ impl LinkResolver for BodyLinks<'_> {
             return None;
         }
         let decoded = crate::document::content_path(self.dir, path)?;
-        let target = if self.known.contains(decoded.as_str()) {
-            crate::document::url_path_of(&decoded)
-        } else {
-            decoded
+        let target = match self.known.get(decoded.as_str()) {
+            Some(url_path) => url_path.clone(),
+            None => self.moved.output_path(&decoded).into_owned(),
         };
         Some(format!("{}{}{rest}", self.base_path, encode_path(&target)))
     }
@@ -641,13 +788,16 @@ mod tests {
 
     #[test]
     fn body_links_resolve_against_the_document_folder() {
-        let known: HashSet<&str> = ["2021/b.md", "2020/通知.md", "2021/c/index.md"]
+        let known: HashMap<&str, String> = ["2021/b.md", "2020/通知.md", "2021/c/index.md"]
             .into_iter()
+            .map(|p| (p, crate::document::url_path_of(p)))
             .collect();
+        let moved = crate::site::model::MovedBundles::default();
         let l = BodyLinks {
             dir: "2021/",
             base_path: "/gk/",
             known: &known,
+            moved: &moved,
         };
         assert_eq!(l.resolve("b.md").as_deref(), Some("/gk/2021/b/"));
         assert_eq!(l.resolve("b.md#一").as_deref(), Some("/gk/2021/b/#一"));

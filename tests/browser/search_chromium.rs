@@ -30,8 +30,8 @@ pub fn write_runner(root: &Path, url_prefix: &str, queries: &[fixture::FixtureQu
   var out = [];
   for (const r of {req}) {{
     const res = await gongkaiSearch.search(r.q, {{ agency: r.agency, year: r.year }});
-    const docs = await gongkaiSearch.loadDocs(res.hits.slice(0, 10).map(function (h) {{ return h.id; }}));
-    out.push({{ q: r.q, total: res.total, urls: docs.map(function (d) {{ return d.url; }}) }});
+    const page = await gongkaiSearch.results(res).next(10);
+    out.push({{ q: r.q, total: res.total, urls: page.map(function (it) {{ return it.record.url; }}) }});
   }}
   document.getElementById("out").textContent = JSON.stringify(out);
 }})().catch(function (e) {{ document.getElementById("out").textContent = "ERROR " + e; }});
@@ -103,6 +103,16 @@ fn first_text(doc: &scraper::Html, css: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The inner HTML of the first element `css` selects in `dom`, or "".
+fn first_html(dom: &str, css: &str) -> String {
+    let doc = scraper::Html::parse_document(dom);
+    let sel = scraper::Selector::parse(css).unwrap();
+    doc.select(&sel)
+        .next()
+        .map(|e| e.inner_html())
+        .unwrap_or_default()
+}
+
 /// Where the search page's result links lead, in order.
 fn result_links(doc: &scraper::Html) -> Vec<String> {
     let sel = scraper::Selector::parse("#results li a").unwrap();
@@ -166,6 +176,36 @@ pub fn check_page(chrome: &Path, page: &str, site_root_url: &str, how: &str) {
     assert!(
         selected.starts_with("2021"),
         "{how}: selected year option {selected:?}"
+    );
+
+    // A match far into a long text: the snippet shows it, highlighted, not the opening.
+    let (_, links, _, dom) = search_page(chrome, page, "集团化办学");
+    assert!(
+        links[0].ends_with("2021/long-plan/index.html"),
+        "{how}: {links:?}"
+    );
+    let snippet = first_html(&dom, "#results li .search-snippet");
+    assert!(
+        snippet.contains("<mark>集团化办学</mark>") && snippet.starts_with('…'),
+        "{how}: snippet of a match deep in the text: {snippet}"
+    );
+
+    // A quoted phrase: only the document holding it as typed, the phrase highlighted
+    // whole; unquoted, the one holding its pieces apart (in its title) comes second.
+    let (status, links, _, dom) = search_page(chrome, page, "“做好疫情防控工作”");
+    assert_eq!(status, "找到 1 条完全一致的结果", "{how}");
+    assert_eq!(links.len(), 1, "{how}: {links:?}");
+    assert!(links[0].ends_with("2022/autumn-term/index.html"), "{how}");
+    let snippet = first_html(&dom, "#results li .search-snippet");
+    assert!(
+        snippet.contains("<mark>做好疫情防控工作</mark>"),
+        "{how}: {snippet}"
+    );
+    let (_, links, _, _) = search_page(chrome, page, "做好疫情防控工作");
+    assert!(
+        links[0].ends_with("2022/autumn-term/index.html")
+            && links[1].ends_with("2022/staff-training/index.html"),
+        "{how}: the phrase as typed ranks first: {links:?}"
     );
 
     let (status, links, _, _) = search_page(chrome, page, "不存在的词语组合");

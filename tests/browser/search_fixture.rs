@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use gongkai::search::{SearchDocument, SearchIndex, SearchStats};
+use gongkai::search::{SearchDocument, SearchIndex, SearchStats, write_document};
 use serde_json::Value;
 
 pub struct FixtureDoc {
@@ -41,6 +41,8 @@ pub struct FixtureQuery {
     pub first: Option<String>,
     pub top10: Vec<String>,
     pub total: Option<u64>,
+    /// The results, all of them, in order (a quoted query returns these and no others).
+    pub only: Option<Vec<String>>,
 }
 
 pub fn repo() -> PathBuf {
@@ -104,6 +106,11 @@ pub fn load() -> (Vec<FixtureDoc>, Vec<FixtureQuery>) {
                 })
                 .unwrap_or_default(),
             total: q["total"].as_u64(),
+            only: q["only"].as_array().map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            }),
         })
         .collect();
     (docs, queries)
@@ -125,7 +132,12 @@ pub fn write_site_index_in_batches(root: &Path, docs: &[FixtureDoc], batch: usiz
             index.add_batch(&g);
         }
     }
-    let stats = index.write(root).expect("index written");
+    let mut stats = index.write(root).expect("index written");
+    for (id, d) in docs.iter().enumerate() {
+        let own = write_document(root, id as u32, &d.as_search()).expect("document files written");
+        stats.files += own.files;
+        stats.bytes += own.bytes;
+    }
     std::fs::create_dir_all(root.join("assets")).expect("assets dir");
     std::fs::copy(search_js(), root.join("assets/search.js")).expect("search.js copied");
     stats
@@ -146,6 +158,11 @@ pub fn check(q: &FixtureQuery, total: u64, urls: &[String], how: &str) -> Result
         if !urls.contains(want) {
             return Err(format!("{label}: {want} missing from the top 10 {urls:?}"));
         }
+    }
+    if let Some(only) = &q.only
+        && urls != only.as_slice()
+    {
+        return Err(format!("{label}: expected exactly {only:?}, got {urls:?}"));
     }
     if let Some(t) = q.total
         && t != total

@@ -1,7 +1,8 @@
 // Runs the theme's search.js in node against a written index, the same file the browser
 // loads: data files are run with vm instead of <script> tags.
 //   node search_harness.js SITE_ROOT SEARCH_JS < requests.json > answers.json
-// requests: [{"q": …, "agency": …, "year": …}] → [{"q", "total", "urls": [first 10]}]
+// requests: [{"q": …, "agency": …, "year": …, "all": bool}] →
+//           [{"q", "total", "urls": [first 10, or all], "exact": [bool…], "snippets": [text at the match…]}]
 //           or {"tokenize": [strings]} → [[terms…]…]
 "use strict";
 const fs = require("fs");
@@ -35,9 +36,16 @@ const request = JSON.parse(fs.readFileSync(0, "utf8"));
   const out = [];
   for (const r of request) {
     const res = await G.search(r.q, { agency: r.agency || "", year: r.year || "" });
-    const top = res.hits.slice(0, 10).map((h) => h.id);
-    const docs = await G.loadDocs(top);
-    out.push({ q: r.q, total: res.total, urls: docs.map((d) => d.url) });
+    const pager = G.results(res);
+    // "all": every result in order (and whether each holds the query as typed).
+    const page = await pager.next(r.all ? Infinity : 10);
+    out.push({
+      q: r.q,
+      total: res.total,
+      urls: page.map((it) => it.record.url),
+      exact: page.map((it) => it.exact),
+      snippets: page.map((it) => (it.at >= 0 ? it.text.slice(it.at, it.at + 40) : "")),
+    });
   }
   process.stdout.write(JSON.stringify(out));
 })().catch((e) => {

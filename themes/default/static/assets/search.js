@@ -23,6 +23,7 @@
   var TITLE_BOOST = 3;
   var META_BOOST = 1.5;
   var PAGE_SIZE = 10;
+  var SHARDS_PER_FOLDER = 1024;
   var SNIPPET_CHARS = 110;
 
   // ---- tokenizer (mirrors src/search/tokenize.rs) ----
@@ -176,7 +177,6 @@
   var core = null;
   var shards = {};
   var termCache = {};
-  var docChunks = {};
 
   function decodeFacts(c) {
     var n = c.documents;
@@ -276,7 +276,7 @@
     });
     return Promise.all(
       Object.keys(needed).map(function (n) {
-        return load("t/" + n, "t/" + n + ".js");
+        return load("t/" + n, "t/" + Math.floor(n / SHARDS_PER_FOLDER) + "/" + n + ".js");
       })
     ).then(function () {
       var out = {};
@@ -294,50 +294,135 @@
     });
   }
 
-  function chunkOf(id) {
-    return Math.floor(id / core.docsPerFile);
+  function docFolder(id) {
+    var f = Math.floor(id / core.docsPerFolder);
+    return Math.floor(f / 1000) + "/" + (f % 1000) + "/";
   }
 
+  /** Document `id`'s record: link, title, 机构, dates, numbers, the number of parts of
+   * its text, the first of them (`text`: all of a short text) and, when some are left
+   * out, a Bloom filter of each part's terms (`blooms`). */
   function loadDoc(id) {
-    var c = chunkOf(id);
-    var folder = Math.floor(c / core.filesPerFolder);
-    return load("d/" + c, "d/" + folder + "/" + c + ".js").then(function () {
-      return docChunks[c][id % core.docsPerFile] || null;
-    });
+    return load("d/" + id, "d/" + docFolder(id) + id + ".js");
   }
 
   function loadDocs(ids) {
-    var chunks = {};
-    ids.forEach(function (id) {
-      chunks[chunkOf(id)] = 1;
+    return Promise.all(ids.map(loadDoc));
+  }
+
+  /** Part `k` of document `id`'s text: from the record when it holds it, else from the
+   * file of its group (core.groupParts parts after those the record holds). */
+  function loadPart(id, record, k) {
+    var inline = record.text || [];
+    if (k < inline.length) return Promise.resolve(inline[k]);
+    var g = Math.floor((k - inline.length) / core.groupParts);
+    return load("x/" + id + "-" + g, "x/" + docFolder(id) + id + "-" + g + ".js").then(function (group) {
+      return group[(k - inline.length) % core.groupParts] || "";
     });
-    return Promise.all(
-      Object.keys(chunks).map(function (c) {
-        var folder = Math.floor(c / core.filesPerFolder);
-        return load("d/" + c, "d/" + folder + "/" + c + ".js");
-      })
-    ).then(function () {
-      return ids.map(function (id) {
-        var chunk = docChunks[chunkOf(id)];
-        return chunk ? chunk[id % core.docsPerFile] : null;
-      });
-    });
+  }
+
+  // ---- Bloom filters of a document's text parts (src/search/format.rs `bloom`; lone Han characters left out) ----
+
+  function bloomMix(h) {
+    h = Math.imul((h ^ (h >>> 16)) >>> 0, 0x045d9f3b) >>> 0;
+    return (h ^ (h >>> 16)) >>> 0;
+  }
+
+  function bloomHas(bits, h) {
+    var m = bits.length * 6;
+    if (!m) return false;
+    var pair = [h % m, bloomMix(h) % m];
+    for (var j = 0; j < 2; j++) {
+      var b = pair[j];
+      if (!(DIGIT[bits.charCodeAt(Math.floor(b / 6))] & (1 << b % 6))) return false;
+    }
+    return true;
+  }
+
+  /** Parts of a record's text that may hold every term (hashes) of a word, in text
+   * order: [k] when part k's filter has them all (it also holds the start of part
+   * k + 1, so a phrase across the boundary is found here), [k, k + 1] when only the two
+   * together do (a long phrase across a boundary). */
+  function windowsFor(record, hashes) {
+    var out = [];
+    if (!record.blooms) {
+      // The record holds the whole text: every part is at hand.
+      for (var j = 0; j < record.parts; j++) out.push([j]);
+      return out;
+    }
+    var blooms = record.blooms.split(" ");
+    function all(test) {
+      for (var i = 0; i < hashes.length; i++) if (!test(hashes[i])) return false;
+      return true;
+    }
+    for (var k = 0; k < blooms.length; k++) {
+      var here = blooms[k];
+      if (!hashes.length) {
+        // A lone character: any part may hold it.
+        out.push([k]);
+        continue;
+      }
+      var next = blooms[k + 1];
+      if (all(function (h) { return bloomHas(here, h); })) out.push([k]);
+      else if (next && all(function (h) { return bloomHas(here, h) || bloomHas(next, h); })) out.push([k, k + 1]);
+    }
+    return out;
   }
 
   // ---- queries ----
 
-  /** The query's words (split at white space) with the terms each needs. */
+  function squash(text) {
+    return text.replace(/\s+/g, " ").trim();
+  }
+
+  var QUOTES = { '"': 1, "\u201c": 1, "\u201d": 1 };
+
+  /** The query's words: white space separates them, and text in quotes ("…" or “…”)
+   * is one word that must occur as typed (an unclosed quote runs to the end). */
+  function splitQuery(q) {
+    var out = [];
+    var cur = "";
+    var quoted = false;
+    function push() {
+      var t = squash(cur);
+      if (t) out.push({ text: t, quoted: quoted });
+      cur = "";
+    }
+    for (var ch of q) {
+      if (QUOTES[ch]) {
+        push();
+        quoted = !quoted;
+      } else if (!quoted && /\s/.test(ch)) {
+        push();
+      } else {
+        cur += ch;
+      }
+    }
+    push();
+    return out;
+  }
+
+  /** The query's words with the terms each needs. A word of more than one term is
+   * `check`ed against the text: a document holding it as typed ranks above those
+   * holding its terms apart, and a quoted word must be held as typed. */
   function parseQuery(q) {
-    var words = normalize(q || "")
-      .split(/\s+/)
-      .filter(function (w) {
-        return w.length > 0;
-      });
-    var parsed = words
+    var parsed = splitQuery(normalize(q || ""))
       .map(function (w) {
-        var terms = queryTerms(w);
-        var id = compactId(w);
-        return { text: w, terms: terms, idTerm: id.length >= 2 && /[0-9]/.test(id) ? "#" + id : null };
+        var terms = queryTerms(w.text);
+        var id = compactId(w.text);
+        return {
+          text: w.text,
+          terms: terms,
+          // The text parts' filters leave lone Han characters out.
+          hashes: terms
+            .filter(function (t) {
+              return !(t.length <= 2 && Array.from(t).length === 1 && isHan(t.codePointAt(0)));
+            })
+            .map(hashTerm),
+          quoted: w.quoted,
+          check: terms.length > 1,
+          idTerm: id.length >= 2 && /[0-9]/.test(id) ? "#" + id : null,
+        };
       })
       .filter(function (w) {
         return w.terms.length > 0;
@@ -346,6 +431,12 @@
     return {
       words: parsed,
       idTerm: parsed.length > 1 && whole.length >= 2 && /[0-9]/.test(whole) ? "#" + whole : null,
+      exactOnly: parsed.some(function (w) {
+        return w.quoted;
+      }),
+      needsCheck: parsed.some(function (w) {
+        return w.check;
+      }),
     };
   }
 
@@ -513,7 +604,7 @@
       pieces(w.text).forEach(function (p) {
         out.push(p.text);
       });
-      if (pieces(w.text).length > 1) out.push(w.text);
+      if (w.check) out.push(w.text);
     });
     return unique(out).sort(function (x, y) {
       return y.length - x.length;
@@ -542,43 +633,194 @@
     return out;
   }
 
-  /** A window of the excerpt around the first match (or its start when none). */
-  function snippet(excerpt, list) {
-    var norm = normalize(excerpt);
-    var first = -1;
-    list.forEach(function (p) {
-      var at = norm.indexOf(p);
-      if (at >= 0 && (first < 0 || at < first)) first = at;
-    });
-    var start = first < 0 ? 0 : Math.max(0, first - 30);
-    var end = Math.min(excerpt.length, start + SNIPPET_CHARS);
-    var text = excerpt.slice(start, end);
-    return {
-      ranges: markRanges(text, list),
-      before: start > 0,
-      after: end < excerpt.length,
-      matched: first >= 0,
-    };
+  /** Where `word` (normalized) first occurs in document `id`'s text: {k, text, at}
+   * with `text` part k (and k + 1 when the match runs into it) and `at` the match's
+   * start in it; null when it does not occur. Only the parts whose filters may hold
+   * all the word's terms are loaded, one window after another. */
+  function findInText(id, record, word) {
+    var windows = windowsFor(record, word.hashes);
+    var i = 0;
+    function next() {
+      if (i >= windows.length) return Promise.resolve(null);
+      var k = windows[i++][0];
+      return loadPart(id, record, k).then(function (text) {
+        var at = normalize(text).indexOf(word.text);
+        if (at >= 0) return { k: k, text: text, at: at };
+        if (k + 1 >= record.parts) return next();
+        // The phrase may run across the boundary.
+        return loadPart(id, record, k + 1).then(function (more) {
+          var both = text + more;
+          var at2 = normalize(both).indexOf(word.text);
+          if (at2 >= 0 && at2 < text.length) return { k: k, text: both, at: at2 };
+          return next();
+        });
+      });
+    }
+    return next();
   }
 
   /**
-   * The snippet of a result: from the document's text, else from the first of its
-   * attachments (`record.attachments`) whose text has a match, then named in
-   * `attachment` so the page can say 附件：名称.
+   * What showing one hit takes: its record, whether it holds every checked word as
+   * typed (in title, 机构, numbers, date or text; a hit found by its exact 索引号/文号
+   * counts too) and every quoted one, and its snippet's source:
+   * {record, exact, quotesHeld, text, at, k}, `at` −1 when no word is in the text (the
+   * snippet is then the text's beginning).
    */
-  function resultSnippet(record, list) {
-    var sn = snippet(record.excerpt || "", list);
-    sn.attachment = "";
-    if (sn.matched || !record.attachments) return sn;
-    for (var i = 0; i < record.attachments.length; i++) {
-      var a = record.attachments[i];
-      var found = snippet(a.excerpt || "", list);
-      if (found.matched) {
-        found.attachment = a.name;
-        return found;
-      }
+  function inspect(hit, query) {
+    return loadDoc(hit.id).then(function (record) {
+      if (!record) return null;
+      var fields = [record.title, record.agency, record.published, record.indexNo, record.docNo].map(function (f) {
+        return squash(normalize(f || ""));
+      });
+      return Promise.all(
+        query.words.map(function (w) {
+          return findInText(hit.id, record, w);
+        })
+      ).then(function (places) {
+        var asTyped = query.words.map(function (w, i) {
+          if (hit.exact || !w.check || places[i]) return true;
+          return fields.some(function (f) {
+            return f.indexOf(w.text) >= 0;
+          });
+        });
+        var place = places.filter(Boolean)[0];
+        var out = {
+          record: record,
+          exact: asTyped.every(Boolean),
+          quotesHeld: query.words.every(function (w, i) {
+            return !w.quoted || asTyped[i];
+          }),
+          text: "",
+          at: -1,
+          k: 0,
+        };
+        if (place) {
+          out.text = place.text;
+          out.at = place.at;
+          out.k = place.k;
+          return out;
+        }
+        if (!record.parts) return out;
+        return loadPart(hit.id, record, 0).then(function (text) {
+          out.text = text;
+          return out;
+        });
+      });
+    });
+  }
+
+  /**
+   * Results in their final order, a page at a time: `next(n)` resolves to the next n
+   * inspected hits. When a word is checked, hits are inspected in ranking order and
+   * those holding every word as typed come first; the rest follow. A quoted query
+   * leaves out hits without its quoted words as typed. Only the hits needed to fill a page are inspected.
+   */
+  function resultPager(result) {
+    var hits = result.hits;
+    var query = result.query;
+    var cursor = 0;
+    var ready = [];
+    var apart = [];
+    var exactFound = 0;
+    function fill(n) {
+      if (ready.length >= n || cursor >= hits.length) return Promise.resolve();
+      var batch = hits.slice(cursor, cursor + n - ready.length);
+      cursor += batch.length;
+      return Promise.all(
+        batch.map(function (hit) {
+          return inspect(hit, query).then(function (r) {
+            if (r) r.hit = hit;
+            return r;
+          });
+        })
+      ).then(function (items) {
+        items.forEach(function (it) {
+          // A quoted query leaves out hits without its quoted words as typed.
+          if (!it || !it.quotesHeld) return;
+          if (!query.needsCheck || it.exact) ready.push(it);
+          else apart.push(it);
+          exactFound++;
+        });
+        return fill(n);
+      });
     }
-    return sn;
+    return {
+      /** The next n results, each given to `onItem` as soon as it and those before it
+       * are in (when no word is checked, a hit's place does not depend on its text);
+       * resolves to them all. With a checked word, as `next`. */
+      stream: function (n, onItem) {
+        if (query.needsCheck) {
+          return this.next(n).then(function (page) {
+            page.forEach(onItem);
+            return page;
+          });
+        }
+        var batch = hits.slice(cursor, cursor + n);
+        cursor += batch.length;
+        var out = [];
+        return batch
+          .map(function (hit) {
+            return inspect(hit, query).then(function (r) {
+              if (r) r.hit = hit;
+              return r;
+            });
+          })
+          .reduce(function (prev, item) {
+            return prev.then(function () {
+              return item.then(function (it) {
+                if (!it || !it.quotesHeld) return;
+                exactFound++;
+                out.push(it);
+                onItem(it);
+              });
+            });
+          }, Promise.resolve())
+          .then(function () {
+            return out;
+          });
+      },
+      next: function (n) {
+        return fill(n).then(function () {
+          var out = ready.splice(0, n);
+          if (out.length < n && cursor >= hits.length) out = out.concat(apart.splice(0, n - out.length));
+          return out;
+        });
+      },
+      /** Whether every result has been given. */
+      done: function () {
+        return cursor >= hits.length && !ready.length && !apart.length;
+      },
+      /** Hits not inspected yet, and those found to be results (for a quoted query,
+       * those holding the quoted words as typed). */
+      unchecked: function () {
+        return hits.length - cursor;
+      },
+      exactFound: function () {
+        return exactFound;
+      },
+    };
+  }
+
+  /** A window of `text` around `at` (or its start when −1): ranges to show, and
+   * whether text was cut before and after. */
+  function snippet(text, at, list) {
+    var start = at < 0 ? 0 : Math.max(0, at - 30);
+    var end = Math.min(text.length, start + SNIPPET_CHARS);
+    return {
+      ranges: markRanges(text.slice(start, end), list),
+      before: start > 0,
+      after: end < text.length,
+    };
+  }
+
+  /** The name of the attachment whose text part `k` of a record is ("" for the body,
+   * and for k = −1: no match in the text). */
+  function attachmentOf(record, k) {
+    var name = "";
+    (record.attachments || []).forEach(function (a) {
+      if (k >= 0 && a.part <= k) name = a.name;
+    });
+    return name;
   }
 
   function docUrl(record) {
@@ -595,9 +837,11 @@
       shards[n] = terms;
       arrived("t/" + n, terms);
     },
-    docs: function (chunk, records) {
-      docChunks[chunk] = records;
-      arrived("d/" + chunk, records);
+    doc: function (id, record) {
+      arrived("d/" + id, record);
+    },
+    text: function (id, g, parts) {
+      arrived("x/" + id + "-" + g, parts);
     },
     // Engine, exposed for tests and the benchmark.
     loadScript: defaultLoadScript,
@@ -608,8 +852,10 @@
     parseQuery: parseQuery,
     search: search,
     loadDocs: loadDocs,
+    results: resultPager,
+    inspect: inspect,
     snippet: snippet,
-    resultSnippet: resultSnippet,
+    attachmentOf: attachmentOf,
     highlightPieces: highlightPieces,
     markRanges: markRanges,
     docUrl: docUrl,
@@ -652,6 +898,7 @@
     if (!form || !input || !results || !status) return;
     var started = 0;
     var current = null;
+    var pager = null;
     var shown = 0;
     var generation = 0;
 
@@ -693,24 +940,26 @@
       select.disabled = false;
     }
 
-    function renderItem(r, id, list) {
+    function renderItem(item, list) {
+      var r = item.record;
       var link = el("a", { href: docUrl(r) }, rangesToNodes(markRanges(r.title, list)));
       var meta = [r.agency, r.published, r.docNo].filter(Boolean).join(" · ");
-      var sn = resultSnippet(r, list);
+      var sn = snippet(item.text, item.at, list);
       var p = el("p", { class: "search-snippet" }, rangesToNodes(sn.ranges));
-      if (sn.before) p.insertBefore(doc.createTextNode("…"), p.firstChild);
-      if (sn.after) p.appendChild(doc.createTextNode("…"));
-      if (sn.attachment) {
+      if (sn.before || item.k > 0) p.insertBefore(doc.createTextNode("…"), p.firstChild);
+      if (sn.after || item.k + 1 < r.parts) p.appendChild(doc.createTextNode("…"));
+      var attachment = attachmentOf(r, item.at < 0 ? -1 : item.k);
+      if (attachment) {
         // The match is in an attachment's text: say which, before the words.
         p.insertBefore(
           el("span", { class: "search-attachment" }, [
-            /^附件/.test(sn.attachment) ? sn.attachment : "附件：" + sn.attachment,
+            /^附件/.test(attachment) ? attachment : "附件：" + attachment,
           ]),
           p.firstChild
         );
       }
       results.appendChild(
-        el("li", { "data-doc": String(id) }, [
+        el("li", { "data-doc": String(item.hit.id), "data-exact": item.exact ? "1" : "0" }, [
           el("h2", { class: "search-title" }, [link]),
           el("p", { class: "search-meta" }, [meta]),
           p,
@@ -718,29 +967,32 @@
       );
     }
 
+    function countText(q) {
+      if (!current.query.exactOnly) {
+        return current.total ? "找到 " + current.total + " 条结果" : "没有找到与“" + q + "”相符的文件";
+      }
+      // A quoted query: a hit is known to hold the words as typed once inspected.
+      var found = pager.exactFound();
+      var open = pager.unchecked();
+      if (!open) return found ? "找到 " + found + " 条完全一致的结果" : "没有找到与“" + q + "”完全一致的文件";
+      return "找到至少 " + found + " 条、至多 " + (found + open) + " 条完全一致的结果";
+    }
+
     function renderMore() {
       var gen = generation;
-      var page = current.hits.slice(shown, shown + PAGE_SIZE);
       var list = highlightPieces(current.query);
-      // Each result is shown as soon as it and those above it have arrived.
-      var chain = Promise.resolve();
-      page.forEach(function (hit, i) {
-        var record = loadDoc(hit.id);
-        chain = chain
-          .then(function () {
-            return record;
-          })
-          .then(function (r) {
-            if (gen !== generation || !r) return;
-            renderItem(r, hit.id, list);
-            if (i === 0) timing.first = now();
-          });
-      });
-      return chain.then(function () {
+      timing.first = 0;
+      return pager.stream(PAGE_SIZE, function (item) {
+        if (gen !== generation) return;
+        renderItem(item, list);
+        if (!timing.first) timing.first = now();
+      }).then(function (page) {
         if (gen !== generation) return;
         timing.docs = now();
+        if (!timing.first) timing.first = timing.docs;
         shown += page.length;
-        if (more) more.hidden = shown >= current.hits.length;
+        if (more) more.hidden = pager.done();
+        status.textContent = countText(input.value.trim());
         var done = now();
         status.setAttribute("data-query-ms", (done - started).toFixed(1));
         status.setAttribute("data-page-ms", done.toFixed(1));
@@ -775,6 +1027,7 @@
         .then(function (r) {
           if (gen !== generation) return;
           current = r;
+          pager = resultPager(r);
           shown = 0;
           // Ask for the first page's documents before anything else, so their files
           // load while the filters and the count are drawn.
@@ -801,9 +1054,6 @@
               return o.value + "年（" + o.count + "）";
             }
           );
-          status.textContent = r.total
-            ? "找到 " + r.total + " 条结果"
-            : "没有找到与“" + q + "”相符的文件";
           return rendering;
         })
         .catch(function (e) {

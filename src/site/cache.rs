@@ -1,0 +1,323 @@
+//! The build cache: what the last `gongkai build` of an output read and wrote, kept in
+//! `.NAME.gongkai-cache/` beside the output folder NAME (the lock file `.NAME.lock` sits
+//! there too). The next build of that output reads it to render and write only what a
+//! change touches ([`super::update`]).
+//!
+//! Per document: the stamp of its file (size, times, inode) and a SHA-256 of its bytes
+//! (a file whose stamp changed but whose bytes did not is not rendered again), its front
+//! matter as written (the site's lists need every document's, and parsing that is cheaper
+//! than reading every file), the key of everything its page was made from (its file, its
+//! neighbours, its terms' and links' addresses, what every page shows).
+//! Per other page (lists, home, sitemap, feed): the key of its template context. The
+//! search index's facts ([`IndexMeta`]); its terms are in the output's shard files.
+//!
+//! The cache holds as a whole or not at all: a different gongkai binary, site.toml,
+//! theme, base URL or output folder gives a different [`build_key`], and the cache is
+//! not used.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::diagnostic::Diagnostic;
+use crate::render::templates::Theme;
+use crate::search::IndexMeta;
+
+/// A SHA-256.
+pub(crate) type Key = [u8; 32];
+
+/// Bumped when what the cache holds, or how a key is made, changes.
+const FORMAT: u32 = 1;
+
+/// The cache's one file, in its folder.
+const FILE: &str = "build.postcard";
+
+/// What a file's metadata says of it; equal stamps are taken to mean equal bytes unless
+/// the file changed too close to the build that stamped it (see [`Stamp::trusted`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub(crate) struct Stamp {
+    len: u64,
+    modified_ns: u64,
+    changed_ns: u64,
+    inode: u64,
+}
+
+impl Stamp {
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        let ns = |t: std::io::Result<SystemTime>| {
+            t.ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos() as u64)
+        };
+        #[cfg(unix)]
+        let (changed_ns, inode) = {
+            use std::os::unix::fs::MetadataExt;
+            (
+                (meta.ctime() as u64)
+                    .saturating_mul(1_000_000_000)
+                    .saturating_add(meta.ctime_nsec() as u64),
+                meta.ino(),
+            )
+        };
+        #[cfg(not(unix))]
+        let (changed_ns, inode) = (0, 0);
+        Stamp {
+            len: meta.len(),
+            modified_ns: ns(meta.modified()),
+            changed_ns,
+            inode,
+        }
+    }
+
+    /// Whether a file with this stamp can be taken as unchanged since a build that
+    /// started at `started_ns`: a write in the same moment as that build's read could
+    /// leave the stamp as it was (file times are coarser than the clock), so a file
+    /// changed within two seconds before it is read again.
+    pub fn trusted(&self, started_ns: u64) -> bool {
+        let margin = Duration::from_secs(2).as_nanos() as u64;
+        self.modified_ns.max(self.changed_ns).saturating_add(margin) < started_ns
+    }
+}
+
+/// Nanoseconds since the epoch, now.
+pub(crate) fn now_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+/// What a build remembers of one document's file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Source {
+    pub stamp: Stamp,
+    pub hash: Key,
+    /// The file up to the end of its front matter.
+    pub front: Vec<u8>,
+}
+
+/// One document as the last build made it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CachedDocument {
+    /// Path under content/.
+    pub path: String,
+    pub source: Source,
+    /// [`super::pages::Renderer::page_key`] of its page.
+    pub page_key: Key,
+    /// The relative links its body resolved (their targets are in the page key).
+    pub links: Vec<String>,
+    /// Its page's site path ("" for a column's page): a document added may nest a
+    /// crowded folder's pages, which moves them.
+    pub url_path: String,
+}
+
+/// Everything the cache holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct BuildCache {
+    format: u32,
+    key: Key,
+    /// When the build that wrote the cache started, in ns since the epoch.
+    pub started_ns: u64,
+    /// By path under content/.
+    pub documents: Vec<CachedDocument>,
+    /// Content files that are not documents (attachments, images), by path: any change
+    /// to them is a full build.
+    pub assets: Vec<(String, Stamp)>,
+    /// Every page that is not a document page: its output path and the key of its
+    /// template and context, by path.
+    pub pages: Vec<(String, Key)>,
+    pub search: IndexMeta,
+}
+
+impl BuildCache {
+    pub fn new(
+        key: Key,
+        started_ns: u64,
+        documents: Vec<CachedDocument>,
+        assets: Vec<(String, Stamp)>,
+        pages: Vec<(String, Key)>,
+        search: IndexMeta,
+    ) -> BuildCache {
+        BuildCache {
+            format: FORMAT,
+            key,
+            started_ns,
+            documents,
+            assets,
+            pages,
+            search,
+        }
+    }
+
+    /// The cache of `output` when there is one made with `key`; `None` when there is
+    /// none, or it was made by another binary, settings or theme, or cannot be read
+    /// (the build is then a full one, which writes it anew).
+    pub fn load(output: &Path, key: &Key) -> Option<BuildCache> {
+        let bytes = std::fs::read(folder(output).join(FILE)).ok()?;
+        let cache: BuildCache = postcard::from_bytes(&bytes).ok()?;
+        (cache.format == FORMAT && cache.key == *key).then_some(cache)
+    }
+
+    /// Removes the cache of `output`, before the output is changed in place: a build
+    /// stopped halfway then leaves no cache, and the next build is a full one.
+    pub fn forget(output: &Path) -> Result<(), Diagnostic> {
+        let file = folder(output).join(FILE);
+        match std::fs::remove_file(&file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Diagnostic::error(
+                &file,
+                None,
+                format!("cannot remove the build cache: {e}; remove the folder by hand"),
+            )),
+            _ => {
+                // The folder too when nothing else is in it (a build that keeps no cache
+                // leaves no trace of one).
+                let _ = std::fs::remove_dir(folder(output));
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes the cache of `output` (through a temporary name and a rename).
+    pub fn save(&self, output: &Path) -> Result<(), Diagnostic> {
+        let dir = folder(output);
+        let fail = |e: String| {
+            Diagnostic::error(
+                &dir,
+                None,
+                format!(
+                    "the site was built, but its build cache cannot be written: {e}; the \
+                     next build will be a full one"
+                ),
+            )
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| fail(e.to_string()))?;
+        let bytes = postcard::to_allocvec(self).map_err(|e| fail(e.to_string()))?;
+        let tmp = dir.join(format!("{FILE}.new"));
+        std::fs::write(&tmp, bytes).map_err(|e| fail(e.to_string()))?;
+        std::fs::rename(&tmp, dir.join(FILE)).map_err(|e| fail(e.to_string()))
+    }
+}
+
+/// The stamps of content files that are not documents (`(path under content/, file)`).
+pub(crate) fn asset_stamps(assets: &[(String, PathBuf)]) -> Vec<(String, Stamp)> {
+    use rayon::prelude::*;
+    assets
+        .par_iter()
+        .map(|(rel, path)| {
+            let stamp = std::fs::metadata(path)
+                .map(|m| Stamp::of(&m))
+                .unwrap_or_default();
+            (rel.clone(), stamp)
+        })
+        .collect()
+}
+
+/// The cache folder of `output`: `.NAME.gongkai-cache` beside it.
+pub fn folder(output: &Path) -> PathBuf {
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
+    let parent = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    parent.join(format!(".{name}.gongkai-cache"))
+}
+
+/// The key of everything a build's output depends on besides content/: this gongkai
+/// (version, and the executable's size and time, so a rebuilt binary starts afresh),
+/// site.toml as written, the theme (templates and static files), the base URL and the
+/// output folder.
+pub(crate) fn build_key(root: &Path, theme: &Theme, base_url: &str, output: &Path) -> Key {
+    let mut h = Sha256::new();
+    h.update(FORMAT.to_le_bytes());
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    let exe = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| Stamp::of(&m))
+        .unwrap_or_default();
+    h.update(postcard::to_allocvec(&exe).unwrap_or_default());
+    let config = std::fs::read(root.join(crate::config::FILE_NAME)).unwrap_or_default();
+    field(&mut h, &config);
+    h.update(theme.fingerprint());
+    field(&mut h, base_url.as_bytes());
+    field(
+        &mut h,
+        super::output::resolved(output).to_string_lossy().as_bytes(),
+    );
+    h.finalize().into()
+}
+
+/// Feeds `bytes` with its length, so two fields never run into each other.
+pub(crate) fn field(h: &mut Sha256, bytes: &[u8]) {
+    h.update((bytes.len() as u64).to_le_bytes());
+    h.update(bytes);
+}
+
+/// SHA-256 of `bytes`.
+pub(crate) fn hash(bytes: &[u8]) -> Key {
+    Sha256::digest(bytes).into()
+}
+
+/// Feeds a value's JSON to a hash without building the string.
+pub(crate) fn hash_json(h: &mut Sha256, value: &impl Serialize) {
+    struct Feed<'a>(&'a mut Sha256);
+    impl Write for Feed<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    // Values of the site's own types always serialise; a failure would only make the
+    // key differ, which renders the page again.
+    let _ = serde_json::to_writer(Feed(h), value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_sits_beside_the_output() {
+        assert_eq!(
+            folder(Path::new("/srv/site/public")),
+            Path::new("/srv/site/.public.gongkai-cache")
+        );
+        assert_eq!(folder(Path::new("out")), Path::new("./.out.gongkai-cache"));
+    }
+
+    #[test]
+    fn a_cache_is_used_only_with_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("public");
+        let cache = BuildCache::new([1; 32], 5, Vec::new(), Vec::new(), Vec::new(), {
+            crate::search::SearchIndex::new().finish().meta()
+        });
+        cache.save(&output).unwrap();
+        assert!(BuildCache::load(&output, &[1; 32]).is_some());
+        assert!(BuildCache::load(&output, &[2; 32]).is_none());
+        // A damaged file is no cache.
+        std::fs::write(folder(&output).join(FILE), b"\x01garbage").unwrap();
+        assert!(BuildCache::load(&output, &[1; 32]).is_none());
+        cache.save(&output).unwrap();
+        BuildCache::forget(&output).unwrap();
+        assert!(BuildCache::load(&output, &[1; 32]).is_none());
+        BuildCache::forget(&output).unwrap();
+    }
+
+    #[test]
+    fn a_stamp_close_to_the_build_is_not_trusted() {
+        let s = Stamp {
+            modified_ns: 10_000_000_000,
+            ..Stamp::default()
+        };
+        assert!(s.trusted(20_000_000_000));
+        assert!(!s.trusted(11_000_000_000));
+    }
+}
