@@ -272,7 +272,13 @@ pub fn clean(x: &Extracted, rules: &Rules, class: &Classification) -> Cleaned {
         let lead = raw.len() - raw.trim_start().len();
         // Spliced-in advertising: on a line of any length, its sentence goes when the
         // advert is most of it, else only the clauses that carry it.
-        if line.kind == LineKind::Para && cutters.iter().any(|r| r.pattern.is_match(text)) {
+        // The rules that may match the line at all (see `RulePrefilter`).
+        let may = rules.noise_prefilter.candidates(text);
+        if line.kind == LineKind::Para
+            && cutters
+                .iter()
+                .any(|r| may[r.index] && r.pattern.is_match(text))
+        {
             let base = line.start + lead;
             let spans = advert_spans(text, &cutters, &rules.advert_words);
             if !spans.is_empty() {
@@ -310,6 +316,7 @@ pub fn clean(x: &Extracted, rules: &Rules, class: &Classification) -> Cleaned {
         let Some(rule) = line_rules.iter().find(|r| {
             (!prose || r.from_site)
                 && !(r.outside_text && in_text)
+                && may[r.index]
                 && rule_matches(r, text, line.kind)
                 && !r
                     .unless_next

@@ -160,6 +160,8 @@ pub struct NoiseRule {
     /// menu): not tried inside a page's known content element, where such a line is
     /// the document's own (a notice about the website).
     pub outside_text: bool,
+    /// The rule's place in `Rules::noise`.
+    pub index: usize,
 }
 
 impl NoiseRule {
@@ -172,6 +174,70 @@ impl NoiseRule {
     pub fn matches(&self, t: &str) -> bool {
         self.pattern.is_match(t) && !self.unless.as_ref().is_some_and(|u| u.is_match(t))
     }
+}
+
+/// Tells which rules may match a line before any of their patterns is run: most
+/// patterns start with one of a few literals (`^(下载文档|立即下载|…)`), so a line
+/// holding none of a rule's literals cannot match it. One Aho-Corasick pass finds the
+/// literals of every rule at once (one `RegexSet` of ~90 Unicode patterns is far
+/// slower: its lazy DFA thrashes).
+#[derive(Debug)]
+pub struct RulePrefilter {
+    searcher: Option<aho_corasick::AhoCorasick>,
+    /// The rule each literal belongs to.
+    owner: Vec<usize>,
+    /// Rules whose matches start with no finite set of literals: always tried.
+    always: Vec<bool>,
+}
+
+impl RulePrefilter {
+    fn new(rules: &[NoiseRule]) -> RulePrefilter {
+        let mut literals = Vec::new();
+        let mut owner = Vec::new();
+        let mut always = Vec::with_capacity(rules.len());
+        for (i, r) in rules.iter().enumerate() {
+            match required_literals(r.pattern.as_str()) {
+                Some(lits) => {
+                    owner.extend(std::iter::repeat_n(i, lits.len()));
+                    literals.extend(lits);
+                    always.push(false);
+                }
+                None => always.push(true),
+            }
+        }
+        let searcher = aho_corasick::AhoCorasick::new(&literals).ok();
+        if searcher.is_none() {
+            always.iter_mut().for_each(|a| *a = true);
+        }
+        RulePrefilter {
+            searcher,
+            owner,
+            always,
+        }
+    }
+
+    /// By rule index: whether the rule may match `line` (a cell of it too).
+    pub fn candidates(&self, line: &str) -> Vec<bool> {
+        let mut may = self.always.clone();
+        if let Some(ac) = &self.searcher {
+            for m in ac.find_overlapping_iter(line) {
+                may[self.owner[m.pattern().as_usize()]] = true;
+            }
+        }
+        may
+    }
+}
+
+/// The literals one of which every match of `pattern` starts with (so a text holding
+/// none of them has no match); `None` when there is no such finite set.
+fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    let seq = regex_syntax::hir::literal::Extractor::new().extract(&hir);
+    let lits = seq.literals()?;
+    if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
 }
 
 /// The compiled signals of one source kind.
@@ -196,6 +262,8 @@ pub struct Rules {
     pub content_selector_names: Vec<String>,
     pub agency_suffixes: Vec<String>,
     pub noise: Vec<NoiseRule>,
+    /// Which noise rules may match a line, from the literals their matches start with.
+    pub noise_prefilter: RulePrefilter,
     /// Variants of every field (and the non-field labels, with key ""), longest first.
     pub labels: Vec<FieldLabel>,
     /// Matches one label followed by a colon; group 1 is the label.
@@ -274,6 +342,10 @@ impl Rules {
         let mut noise = more.noise;
         noise.extend(rules.noise);
         rules.noise = noise;
+        for (i, rule) in rules.noise.iter_mut().enumerate() {
+            rule.index = i;
+        }
+        let noise_prefilter = RulePrefilter::new(&rules.noise);
         rules.agency_suffixes.extend(more.agency_suffixes);
         rules
             .agency_suffixes
@@ -352,6 +424,7 @@ impl Rules {
             content_selector_names: rules.content_selector_names,
             agency_suffixes: rules.agency_suffixes,
             noise: rules.noise,
+            noise_prefilter,
             labels: rules.labels,
             label_regex,
             spinning_regex: words_regex(&rules.spinning_pairs).map_err(|e| {
@@ -661,6 +734,7 @@ fn compile(
             unless_next,
             from_site: false,
             outside_text: n.outside_text,
+            index: 0,
         });
     }
     let mut labels = Vec::new();
@@ -764,6 +838,54 @@ fn compile(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_prefilter_never_hides_a_match() {
+        // Every line of the text fixtures (chrome of every kind among them), and lines
+        // written to hit rules: wherever a rule's pattern matches, the prefilter lets
+        // the rule be tried.
+        let rules = Rules::load(None, None).unwrap();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/import/corpus");
+        let mut lines: Vec<String> = [
+            "下载文档",
+            "★★★★☆ 4.0分（12人评价）",
+            "4.6 ★★★★★ 2.1万次阅读",
+            "某某报告_第2页",
+            "青禾县教育局2024年工作要点_百度文库",
+            "— 2 —",
+            "第1页 共3页",
+            "您所在的位置：首页",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "txt" || x == "html") {
+                let t = std::fs::read_to_string(&p).unwrap_or_default();
+                lines.extend(t.lines().map(|l| l.trim().to_string()));
+            }
+        }
+        let mut hits = 0;
+        for l in &lines {
+            let may = rules.noise_prefilter.candidates(l);
+            for r in &rules.noise {
+                if r.pattern.is_match(l) {
+                    hits += 1;
+                    assert!(may[r.index], "`{}` hidden from {l}", r.pattern);
+                }
+            }
+        }
+        assert!(hits > 100, "{hits}");
+        // Most rules have literals to look for; a line of plain text is a candidate
+        // for few of them.
+        let plain = rules
+            .noise_prefilter
+            .candidates("各乡镇要按时报送统计表，确保数据准确。");
+        assert!(plain.iter().filter(|&&m| m).count() * 3 < plain.len());
+        assert_eq!(required_literals(".{1,60}_第\\d+页$"), None);
+        assert!(required_literals("^(下载文档|立即下载)$").is_some());
+    }
 
     #[test]
     fn embedded_rules_compile() {
