@@ -164,13 +164,18 @@ pub fn classify(x: &Extracted, rules: &Rules) -> Classification {
         if t.chars().count() > SIGNAL_LINE || super::clean::running_text(t) {
             continue;
         }
+        // The signals that may match the line at all (see `RulePrefilter`), numbered
+        // kind by kind, strong then weak.
+        let may = rules.signal_prefilter.candidates(t);
+        let mut number = 0;
         for (signals, (strong_seen, weak_seen)) in rules.kind_signals.iter().zip(&mut seen) {
             for (list, seen, strong) in [
                 (&signals.strong, strong_seen, true),
                 (&signals.weak, weak_seen, false),
             ] {
                 for (re, seen) in list.iter().zip(seen.iter_mut()) {
-                    if !*seen && re.is_match(t) {
+                    number += 1;
+                    if !*seen && may[number - 1] && re.is_match(t) {
                         *seen = true;
                         let line = crate::diagnostic::line_of(&x.text, l.start);
                         note(signals.kind, strong, format!("{} (line {line})", short(t)));

@@ -191,12 +191,13 @@ pub struct RulePrefilter {
 }
 
 impl RulePrefilter {
-    fn new(rules: &[NoiseRule]) -> RulePrefilter {
+    /// Over patterns numbered in the order given.
+    fn new<'a>(patterns: impl Iterator<Item = &'a Regex>) -> RulePrefilter {
         let mut literals = Vec::new();
         let mut owner = Vec::new();
-        let mut always = Vec::with_capacity(rules.len());
-        for (i, r) in rules.iter().enumerate() {
-            match required_literals(r.pattern.as_str()) {
+        let mut always = Vec::new();
+        for (i, r) in patterns.enumerate() {
+            match required_literals(r.as_str()) {
                 Some(lits) => {
                     owner.extend(std::iter::repeat_n(i, lits.len()));
                     literals.extend(lits);
@@ -216,7 +217,7 @@ impl RulePrefilter {
         }
     }
 
-    /// By rule index: whether the rule may match `line` (a cell of it too).
+    /// By pattern number: whether the pattern may match `line` (a cell of it too).
     pub fn candidates(&self, line: &str) -> Vec<bool> {
         let mut may = self.always.clone();
         if let Some(ac) = &self.searcher {
@@ -283,6 +284,8 @@ pub struct Rules {
     pub title_agency_followers: Regex,
     /// Signals of each source kind (see [`super::classify`]).
     pub kind_signals: Vec<KindSignals>,
+    /// Which signals may match a line: numbered kind by kind, strong then weak.
+    pub signal_prefilter: RulePrefilter,
     /// `<meta>` names (lower case) that carry a field, by canonical key, in order.
     pub meta_fields: Vec<(&'static str, Vec<String>)>,
     /// The shapes of a 公文's title (关于…的通知, …工作总结); any of them.
@@ -345,7 +348,7 @@ impl Rules {
         for (i, rule) in rules.noise.iter_mut().enumerate() {
             rule.index = i;
         }
-        let noise_prefilter = RulePrefilter::new(&rules.noise);
+        let noise_prefilter = RulePrefilter::new(rules.noise.iter().map(|r| &r.pattern));
         rules.agency_suffixes.extend(more.agency_suffixes);
         rules
             .agency_suffixes
@@ -467,6 +470,12 @@ impl Rules {
                     "[import].title_agency_followers: not a regular expression: {e}"
                 ))
             })?,
+            signal_prefilter: RulePrefilter::new(
+                rules
+                    .kind_signals
+                    .iter()
+                    .flat_map(|k| k.strong.iter().chain(&k.weak)),
+            ),
             kind_signals: rules.kind_signals,
             meta_fields: rules.meta_fields,
             title_shape: any_of(&rules.title_shapes, "title_shapes", &site_err)?,
@@ -877,6 +886,22 @@ mod tests {
             }
         }
         assert!(hits > 100, "{hits}");
+        // The same for the kinds' signals, numbered kind by kind, strong then weak.
+        let mut signal_hits = 0;
+        for l in &lines {
+            let may = rules.signal_prefilter.candidates(l);
+            let signals = rules
+                .kind_signals
+                .iter()
+                .flat_map(|k| k.strong.iter().chain(&k.weak));
+            for (n, re) in signals.enumerate() {
+                if re.is_match(l) {
+                    signal_hits += 1;
+                    assert!(may[n], "signal `{re}` hidden from {l}");
+                }
+            }
+        }
+        assert!(signal_hits > 50, "{signal_hits}");
         // Most rules have literals to look for; a line of plain text is a candidate
         // for few of them.
         let plain = rules
