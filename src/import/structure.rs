@@ -21,6 +21,10 @@ static OUTLINE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("constant pattern")
 });
 
+/// A numbered line of a list of attachments (`2．名称`, `3、名称`).
+static ATTACHMENT_ITEM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d{1,2}\s*[.．、]").expect("constant pattern"));
+
 /// An escaped ordered-list marker at the start of an item (`1\. `, `2\) `).
 static ORDERED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d{1,9})\\([.)]) ").expect("constant pattern"));
@@ -237,6 +241,9 @@ pub fn body(
     attachments: &[super::extract::PageAttachment],
 ) -> String {
     let mut out: Vec<String> = Vec::new();
+    // Inside the list of attachments (`附件：1．…` then `2．…`): its numbered lines are
+    // items of that list, not fourth-level headings.
+    let mut attachment_list = false;
     let mut k = 0;
     let piece_text = |i: usize| text[pieces[i].start..pieces[i].end].trim();
     while k < blocks.len() {
@@ -349,7 +356,9 @@ pub fn body(
                             }
                             _ => false,
                         };
-                        if let Some(level) = outline_level(t) {
+                        let numbered = ATTACHMENT_ITEM.is_match(t);
+                        attachment_list = t.starts_with("附件") || (attachment_list && numbered);
+                        if let Some(level) = outline_level(t).filter(|_| !attachment_list) {
                             out.push(format!("{} {}", "#".repeat(level), inline(t, &p.bold)));
                         } else if next_long
                             && title_like(t)
