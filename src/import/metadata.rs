@@ -168,6 +168,11 @@ pub fn title_like(s: &str) -> bool {
         && s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
 }
 
+/// Whether a line is a whole title in a 公文's shape (关于…的通知, …工作总结).
+fn shaped_title(t: &str, rules: &Rules) -> bool {
+    rules.title_shape.is_match(t) && title_like(t)
+}
+
 /// The organ name a title starts with (`庆元县教育局关于…`, `区教体局2022年工作总结`).
 fn agency_in_title(title: &str, rules: &Rules) -> Option<String> {
     let part = title.rsplit("——").next().unwrap_or(title);
@@ -602,9 +607,7 @@ fn head_of_minutes(
     });
     let line_no = |i: usize| crate::diagnostic::line_of(&x.text, pieces[i].start);
     let text_of = |i: usize| x.text[pieces[i].start..pieces[i].end].trim();
-    let shaped = |i: usize| {
-        consumed[i].is_none() && rules.title_shape.is_match(text_of(i)) && title_like(text_of(i))
-    };
+    let shaped = |i: usize| consumed[i].is_none() && shaped_title(text_of(i), rules);
     let head = first_body.min(pieces.len());
     let title_below = (number_at + 1..head).any(shaped);
     if title_below && let Some(m) = (0..number_at).find(|&i| shaped(i)) {
@@ -704,6 +707,12 @@ fn choose_title(
         if !alone && !opens(i) {
             continue;
         }
+        // A line that neither names an organ nor starts a title (`关于…`) does not
+        // open one the lines after it make whole on their own (an account's or a
+        // site's name above it).
+        let starts_title = || {
+            opens(i) || text_of(i).contains("关于") || agency_in_title(text_of(i), rules).is_some()
+        };
         // One line, or the title broken over the next one or two.
         let mut joined = String::new();
         let mut rest = String::new();
@@ -714,19 +723,14 @@ fn choose_title(
             joined.push_str(text_of(j));
             if j > i {
                 rest.push_str(text_of(j));
+                // Nor a line that already holds them (`题目_某某文库` over `题目`).
+                if shaped_title(&rest, rules)
+                    && (text_of(i).contains(rest.as_str()) || !starts_title())
+                {
+                    continue 'head;
+                }
             }
-            let whole = |t: &str| rules.title_shape.is_match(t) && title_like(t);
-            // A line that neither names an organ nor starts a title (`关于…`) does not
-            // open one the lines after it make whole on their own (an account's or a
-            // site's name above it).
-            let starts_title = opens(i)
-                || text_of(i).contains("关于")
-                || agency_in_title(text_of(i), rules).is_some();
-            // Nor a line that already holds them (`题目_某某文库` over `题目`).
-            if j > i && (!starts_title || text_of(i).contains(rest.as_str())) && whole(&rest) {
-                continue 'head;
-            }
-            if (alone || j > i) && whole(&joined) {
+            if (alone || j > i) && shaped_title(&joined, rules) {
                 shaped = Some((joined.clone(), i, j));
                 break 'head;
             }
@@ -822,7 +826,7 @@ fn page_title(x: &Extracted, text_title: Option<&str>, rules: &Rules) -> Option<
             .rev()
             .take(8)
             .map(|l| x.line_text(l).trim())
-            .find(|t| rules.title_shape.is_match(t) && title_like(t) && !never_title(t, rules));
+            .find(|t| shaped_title(t, rules) && !never_title(t, rules));
         if let Some(t) = above {
             sources.push((t.to_string(), "the title line above the page's text"));
         }

@@ -68,13 +68,13 @@ pub fn split_merged(text: &str, p: &Piece, line: &str) -> Vec<Piece> {
         if !gap(c) {
             // No space: a section marker after a sentence end (`一、` also after a
             // colon or semicolon; `（一）` there is more often an inline list).
-            let split = match SECTION.find(&t[i..]) {
-                Some(m) if m.as_str().ends_with('、') => {
-                    matches!(prev, '。' | '！' | '？' | '：' | '；')
-                }
-                Some(_) => matches!(prev, '。' | '！' | '？'),
-                None => false,
-            };
+            let after_end = matches!(prev, '。' | '！' | '？' | '：' | '；');
+            let split = after_end
+                && match SECTION.find(&t[i..]) {
+                    Some(m) if m.as_str().ends_with('、') => true,
+                    Some(_) => matches!(prev, '。' | '！' | '？'),
+                    None => false,
+                };
             if split {
                 cuts.push((i, i));
                 seg_start = i;
@@ -438,6 +438,17 @@ pub fn cut_mid_sentence(t: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The whole of `t` as one paragraph piece.
+    fn para(t: &str) -> Piece {
+        Piece {
+            start: 0,
+            end: t.len(),
+            kind: LineKind::Para,
+            bold: vec![],
+            joins: false,
+        }
+    }
+
     #[test]
     fn escapes_markup() {
         assert_eq!(escape("*县教育局", true), "\\*县教育局");
@@ -453,13 +464,7 @@ mod tests {
     #[test]
     fn glued_headings_come_apart() {
         let t = "1.党建引领呈现新气象一是搭建学习平台。二是建设主题馆。";
-        let p = Piece {
-            start: 0,
-            end: t.len(),
-            kind: LineKind::Para,
-            bold: vec![],
-            joins: false,
-        };
+        let p = para(t);
         let parts: Vec<&str> = split_glued_heading(t, p)
             .iter()
             .map(|p| &t[p.start..p.end])
@@ -470,13 +475,7 @@ mod tests {
         );
         // A marker after punctuation is the paragraph's own enumeration.
         let t = "一、总体情况，一是完成任务。";
-        let p = Piece {
-            start: 0,
-            end: t.len(),
-            kind: LineKind::Para,
-            bold: vec![],
-            joins: false,
-        };
+        let p = para(t);
         assert_eq!(split_glued_heading(t, p).len(), 1);
     }
 
@@ -499,13 +498,7 @@ mod tests {
             "全年工作扎实推进。".repeat(10),
             "教育系统严格落实部署".repeat(10)
         );
-        let p = Piece {
-            start: 0,
-            end: t.len(),
-            kind: LineKind::Para,
-            bold: vec![],
-            joins: false,
-        };
+        let p = para(&t);
         let parts: Vec<&str> = split_merged(&t, &p, &t)
             .iter()
             .map(|p| &t[p.start..p.end])
@@ -524,13 +517,7 @@ mod tests {
             "全县消费品市场运行平稳，零售额稳步增长".repeat(4),
             "居民收入增长放缓，消费意愿偏弱".repeat(4)
         );
-        let p = Piece {
-            start: 0,
-            end: t.len(),
-            kind: LineKind::Para,
-            bold: vec![],
-            joins: false,
-        };
+        let p = para(&t);
         let parts: Vec<&str> = split_merged(&t, &p, &t)
             .iter()
             .map(|p| t[p.start..p.end].trim())
@@ -547,11 +534,7 @@ mod tests {
         }
         // Not merged (no spaces between its paragraphs): a long line stays whole.
         let one = format!("{}：一、甲。二、乙。", "正文".repeat(110));
-        let q = Piece {
-            end: one.len(),
-            ..p
-        };
-        assert_eq!(split_merged(&one, &q, &one).len(), 1);
+        assert_eq!(split_merged(&one, &para(&one), &one).len(), 1);
     }
 
     #[test]
