@@ -258,20 +258,9 @@ pub(crate) fn full_build(
     let Some(mut theme) = theme.filter(|_| !errors.has_errors()) else {
         return Err(errors.sorted());
     };
-    let columns = columns::Columns::from_config(&config.columns);
-    let content_paths: Vec<String> = content.documents.iter().map(|d| d.path.clone()).collect();
-    let mut site = model::Site::new(content.documents, &content_dir, columns)?;
-    site.nest_crowded_folders(config.max_documents_per_folder);
-    // The pages of the columns are few: their bodies are read once, here.
-    for page in &mut site.pages {
-        *page = load::read_document(&page.file(&content_dir), &page.path).map_err(|e| {
-            let mut all = Diagnostics::new();
-            all.extend(e);
-            all
-        })?;
-    }
+    let (site, content_paths, content_files) =
+        site_model(content.documents, &content.assets, &content_dir, &config)?;
     // Attachments' text files are read for search, never published.
-    let content_files: bundle::ContentFiles = content.assets.iter().cloned().collect();
     let text_files = bundle::text_files(&site.documents);
     timer.lap("load");
     let renderer = pages::Renderer::new(&mut theme, &site, &config, &base_url);
@@ -479,6 +468,31 @@ pub(crate) fn full_build(
 }
 
 /// Document indices in the order the search index takes them: by page path.
+/// The site model of the loaded content, as a full and an in-place build both make it:
+/// the column tree, crowded folders nested, the column pages' bodies read (they are
+/// few: once, here). Also the documents' paths in content order and the content's
+/// other files (`assets`) as a set.
+fn site_model(
+    documents: Vec<Document>,
+    assets: &[(String, PathBuf)],
+    content_dir: &Path,
+    config: &SiteConfig,
+) -> Result<(model::Site, Vec<String>, bundle::ContentFiles), Diagnostics> {
+    let columns = columns::Columns::from_config(&config.columns);
+    let content_paths: Vec<String> = documents.iter().map(|d| d.path.clone()).collect();
+    let mut site = model::Site::new(documents, content_dir, columns)?;
+    site.nest_crowded_folders(config.max_documents_per_folder);
+    for page in &mut site.pages {
+        *page = load::read_document(&page.file(content_dir), &page.path).map_err(|e| {
+            let mut all = Diagnostics::new();
+            all.extend(e);
+            all
+        })?;
+    }
+    let content_files: bundle::ContentFiles = assets.iter().cloned().collect();
+    Ok((site, content_paths, content_files))
+}
+
 fn search_order(site: &model::Site) -> Vec<usize> {
     let url_paths: Vec<String> = site.documents.iter().map(|d| d.url_path()).collect();
     let mut order: Vec<usize> = (0..site.documents.len()).collect();

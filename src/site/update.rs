@@ -27,7 +27,7 @@ use super::cache::{self, BuildCache, CachedDocument, Key, Source};
 use super::incremental::write_replacing;
 use super::pages::{DocSummary, Renderer, description};
 use super::{
-    BuildSummary, RenderedDocument, bundle, columns, load, model, output, profile, render_document,
+    BuildSummary, RenderedDocument, bundle, load, output, profile, render_document,
     search_document, search_order,
 };
 use crate::config::SiteConfig;
@@ -80,18 +80,8 @@ pub(super) fn build_in_place(
     timer.lap("load (cache)");
 
     // The site as a full build makes it.
-    let content_paths: Vec<String> = content.documents.iter().map(|d| d.path.clone()).collect();
-    let columns = columns::Columns::from_config(&s.config.columns);
-    let mut site = model::Site::new(content.documents, &content_dir, columns)?;
-    site.nest_crowded_folders(s.config.max_documents_per_folder);
-    for page in &mut site.pages {
-        *page = load::read_document(&page.file(&content_dir), &page.path).map_err(|e| {
-            let mut all = Diagnostics::new();
-            all.extend(e);
-            all
-        })?;
-    }
-    let content_files: bundle::ContentFiles = content.assets.iter().cloned().collect();
+    let (site, content_paths, content_files) =
+        super::site_model(content.documents, &content.assets, &content_dir, s.config)?;
     let renderer = Renderer::new(theme, &site, s.config, s.base_url);
     let was: HashMap<&str, &CachedDocument> = previous
         .documents
