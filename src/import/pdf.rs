@@ -62,6 +62,25 @@ fn settings() -> InterpreterSettings {
     InterpreterSettings::default()
 }
 
+/// Interprets one page into `dev` (its text or its pictures); the page's size.
+fn run_page<'a>(
+    pdf: &'a Pdf,
+    page: &hayro_interpret::hayro_syntax::page::Page<'a>,
+    cache: &InterpreterCache<'a>,
+    dev: &mut Collector,
+) -> (f32, f32) {
+    let (w, h) = page.render_dimensions();
+    let mut ctx = Context::new(
+        page.initial_transform(true).to_kurbo(),
+        Rect::new(0.0, 0.0, w as f64, h as f64),
+        cache,
+        pdf.xref(),
+        settings(),
+    );
+    interpret_page(page, &mut ctx, dev);
+    (w, h)
+}
+
 /// A PDF made into lines: its text layer, with the scanned pages (every page with a
 /// picture, under `--ocr always`) recognised by OCR.
 pub fn extract(
@@ -223,16 +242,8 @@ pub fn read(bytes: &[u8]) -> Result<PdfText, String> {
     let cache = InterpreterCache::new();
     let mut glyphs = 0usize;
     for (i, page) in all.iter().take(MAX_PAGES).enumerate() {
-        let (w, h) = page.render_dimensions();
         let mut dev = Collector::new(MAX_GLYPHS.saturating_sub(glyphs), false);
-        let mut ctx = Context::new(
-            page.initial_transform(true).to_kurbo(),
-            Rect::new(0.0, 0.0, w as f64, h as f64),
-            &cache,
-            pdf.xref(),
-            settings(),
-        );
-        interpret_page(page, &mut ctx, &mut dev);
+        let (w, h) = run_page(&pdf, page, &cache, &mut dev);
         glyphs += dev.items.len();
         out.unmapped += dev.unmapped;
         let visible: usize = dev
@@ -274,16 +285,8 @@ pub fn page_images(bytes: &[u8], pages: &[usize]) -> Result<Vec<Option<PageImage
             out.push(None);
             continue;
         };
-        let (w, h) = page.render_dimensions();
         let mut dev = Collector::new(0, true);
-        let mut ctx = Context::new(
-            page.initial_transform(true).to_kurbo(),
-            Rect::new(0.0, 0.0, w as f64, h as f64),
-            &cache,
-            pdf.xref(),
-            settings(),
-        );
-        interpret_page(page, &mut ctx, &mut dev);
+        run_page(&pdf, page, &cache, &mut dev);
         out.push(dev.image);
     }
     Ok(out)
