@@ -165,7 +165,7 @@ pub fn classify(x: &Extracted, rules: &Rules) -> Classification {
             continue;
         }
         // The signals that may match the line at all (see `RulePrefilter`), numbered
-        // kind by kind, strong then weak.
+        // as `rules::signal_patterns` lists them: kind by kind, strong then weak.
         let may = rules.signal_prefilter.candidates(t);
         let mut number = 0;
         for (signals, (strong_seen, weak_seen)) in rules.kind_signals.iter().zip(&mut seen) {

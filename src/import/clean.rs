@@ -270,14 +270,15 @@ pub fn clean(x: &Extracted, rules: &Rules, class: &Classification) -> Cleaned {
         }
         let raw = x.line_text(line);
         let lead = raw.len() - raw.trim_start().len();
+        // The rules that may match the line at all (see `RulePrefilter`), found when a
+        // rule is first asked about: most long lines are asked nothing.
+        let candidates = std::cell::OnceCell::new();
+        let may = |r: &NoiseRule| {
+            candidates.get_or_init(|| rules.noise_prefilter.candidates(text))[r.index]
+        };
         // Spliced-in advertising: on a line of any length, its sentence goes when the
         // advert is most of it, else only the clauses that carry it.
-        // The rules that may match the line at all (see `RulePrefilter`).
-        let may = rules.noise_prefilter.candidates(text);
-        if line.kind == LineKind::Para
-            && cutters
-                .iter()
-                .any(|r| may[r.index] && r.pattern.is_match(text))
+        if line.kind == LineKind::Para && cutters.iter().any(|r| may(r) && r.pattern.is_match(text))
         {
             let base = line.start + lead;
             let spans = advert_spans(text, &cutters, &rules.advert_words);
@@ -316,7 +317,7 @@ pub fn clean(x: &Extracted, rules: &Rules, class: &Classification) -> Cleaned {
         let Some(rule) = line_rules.iter().find(|r| {
             (!prose || r.from_site)
                 && !(r.outside_text && in_text)
-                && may[r.index]
+                && may(r)
                 && rule_matches(r, text, line.kind)
                 && !r
                     .unless_next

@@ -229,6 +229,12 @@ impl RulePrefilter {
     }
 }
 
+/// Every kind's signals in the order `Rules::signal_prefilter` numbers them: kind by
+/// kind, strong then weak.
+pub fn signal_patterns(kinds: &[KindSignals]) -> impl Iterator<Item = &Regex> {
+    kinds.iter().flat_map(|k| k.strong.iter().chain(&k.weak))
+}
+
 /// The literals one of which every match of `pattern` starts with (so a text holding
 /// none of them has no match); `None` when there is no such finite set.
 fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
@@ -470,12 +476,7 @@ impl Rules {
                     "[import].title_agency_followers: not a regular expression: {e}"
                 ))
             })?,
-            signal_prefilter: RulePrefilter::new(
-                rules
-                    .kind_signals
-                    .iter()
-                    .flat_map(|k| k.strong.iter().chain(&k.weak)),
-            ),
+            signal_prefilter: RulePrefilter::new(signal_patterns(&rules.kind_signals)),
             kind_signals: rules.kind_signals,
             meta_fields: rules.meta_fields,
             title_shape: any_of(&rules.title_shapes, "title_shapes", &site_err)?,
@@ -890,11 +891,7 @@ mod tests {
         let mut signal_hits = 0;
         for l in &lines {
             let may = rules.signal_prefilter.candidates(l);
-            let signals = rules
-                .kind_signals
-                .iter()
-                .flat_map(|k| k.strong.iter().chain(&k.weak));
-            for (n, re) in signals.enumerate() {
+            for (n, re) in signal_patterns(&rules.kind_signals).enumerate() {
                 if re.is_match(l) {
                     signal_hits += 1;
                     assert!(may[n], "signal `{re}` hidden from {l}");
