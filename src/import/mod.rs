@@ -552,9 +552,7 @@ pub fn prepare(
                     bold,
                     joins: false,
                 };
-                for part in structure::split_merged(&x.text, &p, t) {
-                    pieces.extend(structure::split_glued_heading(&x.text, part));
-                }
+                push_split(&x.text, p, t, &mut pieces);
             }
         }
     }
@@ -695,6 +693,13 @@ fn push_kept(text: &str, from: usize, to: usize, joins: bool, line: &str, pieces
         bold: Vec::new(),
         joins,
     };
+    push_split(text, p, line, pieces);
+}
+
+/// Adds a piece of `line`, split again where a conversion merged paragraphs or glued a
+/// heading to its text; only the first part continues the paragraph before (`joins`).
+fn push_split(text: &str, p: Piece, line: &str, pieces: &mut Vec<Piece>) {
+    let joins = p.joins;
     for (k, mut part) in structure::split_merged(text, &p, line)
         .into_iter()
         .enumerate()
