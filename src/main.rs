@@ -15,6 +15,18 @@ use gongkai::diagnostic::Diagnostics;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in mimalloc 3's `mi_option_e` (libmimalloc-sys names no
+/// constant for it; the test below checks the number against its default).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Memory a build frees is used again moments later (the next chunk of pages): handing it
+/// back to the system and faulting it in again cost 5% of a build's wall time, so the
+/// allocator keeps it (peak memory is the same; it is returned when the process ends).
+fn keep_freed_memory() {
+    // SAFETY: sets an option of the linked allocator; no memory is touched.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+}
+
 #[derive(Parser)]
 #[command(
     name = "gongkai",
@@ -142,6 +154,7 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    keep_freed_memory();
     let cli = Cli::parse();
     match cli.command {
         Command::Init { dir } => match gongkai::init::create(&dir) {
@@ -316,4 +329,15 @@ fn fail(errors: &Diagnostics) -> ExitCode {
         if n == 1 { "" } else { "s" }
     );
     ExitCode::FAILURE
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_purge_delay_option_is_the_one_set() {
+        // mimalloc 3's default purge delay is 1000 ms; no other option defaults to it.
+        // SAFETY: reads an option of the linked allocator.
+        let delay = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
+        assert_eq!(delay, 1000);
+    }
 }

@@ -15,7 +15,7 @@
 //! checked as typed, loading only what the documents on screen need.
 
 use super::SearchDocument;
-use super::tokenize::Term;
+use super::tokenize::{Term, Token, hash_han, hash_word, scan_terms};
 
 pub const FORMAT_VERSION: u32 = 3;
 
@@ -228,32 +228,59 @@ pub fn group_file_path(id: u32, g: usize) -> String {
 /// The body with runs of white space as one space, cut into parts of [`PART_CHARS`]
 /// characters (the last one shorter).
 pub fn text_parts(text: &str) -> Vec<String> {
-    let mut parts = Vec::with_capacity(text.len() / (PART_CHARS * 3) + 1);
-    let mut cur = String::with_capacity(PART_CHARS * 3);
-    let mut count = 0;
-    let mut space = false;
-    for c in text.trim().chars() {
-        if c.is_whitespace() {
-            space = true;
-            continue;
+    let mut parts = PartWriter {
+        parts: Vec::with_capacity(text.len() / (PART_CHARS * 3) + 1),
+        current: String::with_capacity(PART_CHARS * 3),
+        count: 0,
+    };
+    // Runs of text are copied whole, not a character at a time.
+    for (i, run) in text
+        .split(char::is_whitespace)
+        .filter(|r| !r.is_empty())
+        .enumerate()
+    {
+        if i > 0 {
+            parts.push(" ");
         }
-        for c in [' ', c].into_iter().skip(usize::from(!space)) {
-            if count == PART_CHARS {
-                parts.push(std::mem::replace(
-                    &mut cur,
-                    String::with_capacity(PART_CHARS * 3),
-                ));
-                count = 0;
+        parts.push(run);
+    }
+    if !parts.current.is_empty() {
+        parts.parts.push(parts.current);
+    }
+    parts.parts
+}
+
+/// [`text_parts`]' parts as they fill.
+struct PartWriter {
+    parts: Vec<String>,
+    current: String,
+    /// Characters in `current`.
+    count: usize,
+}
+
+impl PartWriter {
+    fn push(&mut self, mut run: &str) {
+        while !run.is_empty() {
+            if self.count == PART_CHARS {
+                let full =
+                    std::mem::replace(&mut self.current, String::with_capacity(PART_CHARS * 3));
+                self.parts.push(full);
+                self.count = 0;
             }
-            cur.push(c);
-            count += 1;
+            let room = PART_CHARS - self.count;
+            let chars = run.chars().count();
+            if chars <= room {
+                self.current.push_str(run);
+                self.count += chars;
+                return;
+            }
+            let cut = run.char_indices().nth(room).map_or(run.len(), |(at, _)| at);
+            let (head, rest) = run.split_at(cut);
+            self.current.push_str(head);
+            self.count = PART_CHARS;
+            run = rest;
         }
-        space = false;
     }
-    if !cur.is_empty() {
-        parts.push(cur);
-    }
-    parts
 }
 
 /// The second Bloom hash, from the first (search.js computes the same).
@@ -265,36 +292,103 @@ fn bloom_mix(h: u32) -> u32 {
 /// A Bloom filter of the terms of `text` but single Han characters, in [`ALPHABET`] characters (6 bits each, bit
 /// `b` in character `b / 6` at `1 << (b % 6)`); bits `h1 % m` and `bloom_mix(h1) % m`
 /// of each term, `h1` its [`hash_term`](super::tokenize::hash_term).
+#[cfg(test)]
 pub fn bloom(text: &str) -> String {
     let mut hashes = Vec::with_capacity(text.len() / 2);
-    super::tokenize::for_each_term(text, |t| {
-        if !is_lone_han(&t) {
-            hashes.push(super::tokenize::hash_term(&t));
-        }
-    });
-    bloom_of(hashes)
+    scan_terms(text.chars(), |t| hashes.extend(filtered_hash(t)));
+    bloom_of(&hashes)
 }
 
 /// A lone Han character is in most parts: not worth a third of a filter.
+#[cfg(test)]
 fn is_lone_han(t: &Term) -> bool {
     matches!(t, Term::Han(packed) if packed & 0x1F_FFFF == 0)
 }
 
-/// The filter of a set of term hashes (repeats allowed).
-fn bloom_of(mut hashes: Vec<u32>) -> String {
-    hashes.sort_unstable();
-    hashes.dedup();
-    let chars = (hashes.len() * BLOOM_BITS_PER_TERM).div_ceil(6).max(1);
+/// The hash a filter takes of a term ([`hash_term`](super::tokenize::hash_term)), or
+/// `None` for a lone Han character.
+fn filtered_hash(token: Token<'_>) -> Option<u32> {
+    match token {
+        Token::Han(packed) if packed & 0x1F_FFFF == 0 => None,
+        Token::Han(packed) => Some(hash_han(packed)),
+        Token::Word(w) => Some(hash_word(w)),
+    }
+}
+
+/// The filter of a set of term hashes (repeats allowed): [`BLOOM_BITS_PER_TERM`] bits
+/// for each different hash.
+fn bloom_of(hashes: &[u32]) -> String {
+    let chars = (count_distinct(hashes) * BLOOM_BITS_PER_TERM)
+        .div_ceil(6)
+        .max(1);
     let m = (chars * 6) as u32;
+    let modulo = FastModulo::new(m);
     let mut bits = vec![0u8; chars];
-    for h in hashes {
-        for b in [h % m, bloom_mix(h) % m] {
+    // A repeated hash sets the same bits again.
+    for &h in hashes {
+        for b in [modulo.of(h), modulo.of(bloom_mix(h))] {
             bits[(b / 6) as usize] |= 1 << (b % 6);
         }
     }
     bits.into_iter()
         .map(|v| ALPHABET[v as usize] as char)
         .collect()
+}
+
+/// `h % m` by multiplication (Lemire, Kaser and Kurz, "Faster remainder by direct
+/// computation", 2019): exact for every 32-bit `h` and `m`; a filter takes two
+/// remainders a term, and the division was a tenth of the filters' time.
+struct FastModulo {
+    m: u32,
+    inverse: u64,
+}
+
+impl FastModulo {
+    fn new(m: u32) -> FastModulo {
+        FastModulo {
+            m,
+            inverse: (u64::MAX / u64::from(m)).wrapping_add(1),
+        }
+    }
+
+    fn of(&self, h: u32) -> u32 {
+        let low = self.inverse.wrapping_mul(u64::from(h));
+        ((u128::from(low) * u128::from(self.m)) >> 64) as u32
+    }
+}
+
+/// How many different values `hashes` holds, by an open-addressing set (sorting them
+/// to count was a tenth of the build's time).
+fn count_distinct(hashes: &[u32]) -> usize {
+    let slots_log2 = (hashes.len() * 2)
+        .next_power_of_two()
+        .max(16)
+        .trailing_zeros();
+    let mask = (1usize << slots_log2) - 1;
+    // 0 marks an empty slot; the value 0 is counted apart.
+    let mut slots = vec![0u32; mask + 1];
+    let mut zero = false;
+    let mut distinct = 0;
+    for &h in hashes {
+        if h == 0 {
+            zero = true;
+            continue;
+        }
+        // Fibonacci hashing spreads the FNV values over the table.
+        let mut i = (h.wrapping_mul(0x9E37_79B9) >> (32 - slots_log2)) as usize;
+        loop {
+            match slots[i] {
+                0 => {
+                    slots[i] = h;
+                    distinct += 1;
+                    break;
+                }
+                v if v == h => break,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+    distinct + usize::from(zero)
 }
 
 /// The [`bloom`] of each part of one text, its terms read in one pass: a term goes to
@@ -312,19 +406,18 @@ pub fn part_blooms(parts: &[String]) -> Vec<String> {
         .flat_map(|p| p.chars())
         .inspect(|_| at.set(at.get() + 1));
     let last = parts.len().saturating_sub(1);
-    super::tokenize::for_each_term_in(chars, |t| {
-        if is_lone_han(&t) {
+    scan_terms(chars, |t| {
+        let Some(h) = filtered_hash(t) else {
             return;
-        }
+        };
         let p = at.get().saturating_sub(1);
         let (k, offset) = ((p / PART_CHARS).min(last), p % PART_CHARS);
-        let h = super::tokenize::hash_term(&t);
         hashes[k].push(h);
         if k > 0 && offset < BLOOM_OVERLAP {
             hashes[k - 1].push(h);
         }
     });
-    hashes.into_iter().map(bloom_of).collect()
+    hashes.iter().map(|h| bloom_of(h)).collect()
 }
 
 /// A text of at most this many parts goes whole into the document's record: most
@@ -602,6 +695,71 @@ mod tests {
         // A space that falls on a boundary starts the next part.
         let edge = format!("{} 尾", "字".repeat(PART_CHARS));
         assert_eq!(text_parts(&edge)[1], " 尾");
+    }
+
+    #[test]
+    fn text_parts_are_the_text_with_space_collapsed_cut_every_part_chars() {
+        // The rule, a character at a time.
+        let reference = |text: &str| -> Vec<String> {
+            let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let chars: Vec<char> = collapsed.chars().collect();
+            chars
+                .chunks(PART_CHARS)
+                .map(|c| c.iter().collect())
+                .collect()
+        };
+        let pieces = ["字", "ab", " ", "\u{3000}", "\n\t", "词语", "  ", "𠀀"];
+        let mut seed = 7u32;
+        for len in [
+            0,
+            1,
+            5,
+            PART_CHARS - 1,
+            PART_CHARS,
+            PART_CHARS + 1,
+            3 * PART_CHARS + 7,
+        ] {
+            let mut text = String::new();
+            while text.chars().count() < len {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                let piece = pieces[(seed >> 16) as usize % pieces.len()];
+                // Long runs without space too, so a run is cut inside.
+                let times = if (seed >> 8).is_multiple_of(5) { 700 } else { 1 };
+                text.push_str(&piece.repeat(times));
+            }
+            assert_eq!(text_parts(&text), reference(&text), "length {len}");
+        }
+    }
+
+    #[test]
+    fn fast_remainders_are_remainders() {
+        for m in [1u32, 6, 7, 600, 4096, 65_535, 1_000_003, u32::MAX] {
+            let modulo = FastModulo::new(m);
+            for h in [0u32, 1, 5, 6, 599, 600, 0x811C_9DC5, u32::MAX - 1, u32::MAX] {
+                assert_eq!(modulo.of(h), h % m, "{h} % {m}");
+            }
+            let mut h = 0x1234_5678u32;
+            for _ in 0..1000 {
+                h = h.wrapping_mul(0x0100_0193) ^ 0x9E37;
+                assert_eq!(modulo.of(h), h % m, "{h} % {m}");
+            }
+        }
+    }
+
+    #[test]
+    fn distinct_hashes_are_counted_with_repeats_zero_and_collisions() {
+        assert_eq!(count_distinct(&[]), 0);
+        assert_eq!(count_distinct(&[0, 0, 7, 7, 7, u32::MAX]), 3);
+        // Probing past taken slots: far more values than the smallest table's 16 slots.
+        let repeated: Vec<u32> = (0..200u32).map(|k| (k % 40) << 26 | 1).collect();
+        assert_eq!(count_distinct(&repeated), 40);
+        let many: Vec<u32> = (0..10_000u32)
+            .map(|k| k.wrapping_mul(2_654_435_761) % 5_000)
+            .collect();
+        let mut sorted = many.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(count_distinct(&many), sorted.len());
     }
 
     #[test]

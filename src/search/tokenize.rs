@@ -112,6 +112,14 @@ fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric()
 }
 
+/// A term as [`scan_terms`] finds it: a Han unigram or bigram packed as in
+/// [`Term::Han`], or an ASCII word borrowed from the scanner (no string per word).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Token<'w> {
+    Han(u64),
+    Word(&'w str),
+}
+
 /// Calls `emit` for every term occurrence of `text`, in order (repeats included).
 pub fn for_each_term(text: &str, emit: impl FnMut(Term)) {
     for_each_term_in(text.chars(), emit);
@@ -120,30 +128,46 @@ pub fn for_each_term(text: &str, emit: impl FnMut(Term)) {
 /// [`for_each_term`] over characters from anywhere (several strings in a row): a term
 /// is given while the character that ends it is read (a word: the one after it).
 pub fn for_each_term_in(chars: impl Iterator<Item = char>, mut emit: impl FnMut(Term)) {
-    let mut prev_han: Option<char> = None;
+    scan_terms(chars, |t| {
+        emit(match t {
+            Token::Han(packed) => Term::Han(packed),
+            Token::Word(w) => Term::Word(w.to_string()),
+        })
+    });
+}
+
+/// The rules of this module, once: every term occurrence of `chars` as a [`Token`], in
+/// the order [`for_each_term_in`] gives them. The build's hot loops (counting a
+/// document's terms, its parts' filters) take tokens, so a Han term is a number all the
+/// way and a word is not copied.
+pub fn scan_terms(chars: impl Iterator<Item = char>, mut emit: impl FnMut(Token<'_>)) {
+    // The code point of the Han character before (0: none; no Han character is U+0000).
+    let mut prev_han: u64 = 0;
     let mut word = String::new();
     for raw in chars {
         let c = normalize_char(raw);
         if is_word_char(c) {
-            prev_han = None;
+            prev_han = 0;
             word.push(c);
             continue;
         }
         if !word.is_empty() {
-            emit(Term::Word(std::mem::take(&mut word)));
+            emit(Token::Word(&word));
+            word.clear();
         }
         if is_han(c) {
-            emit(Term::unigram(c));
-            if let Some(p) = prev_han {
-                emit(Term::bigram(p, c));
+            let cp = c as u64;
+            emit(Token::Han(cp << 21));
+            if prev_han != 0 {
+                emit(Token::Han((prev_han << 21) | cp));
             }
-            prev_han = Some(c);
+            prev_han = cp;
         } else {
-            prev_han = None;
+            prev_han = 0;
         }
     }
     if !word.is_empty() {
-        emit(Term::Word(word));
+        emit(Token::Word(&word));
     }
 }
 
@@ -173,22 +197,30 @@ pub fn id_term(raw: &str) -> Option<Term> {
 
 /// FNV-1a (32 bit) over the term's code points: which shard holds the term.
 pub fn hash_term(term: &Term) -> u32 {
-    let mut h: u32 = 0x811C_9DC5;
-    let mut feed = |cp: u32| {
-        h ^= cp;
-        h = h.wrapping_mul(0x0100_0193);
-    };
     match term {
-        Term::Han(packed) => {
-            feed((packed >> 21) as u32);
-            let second = (packed & 0x1F_FFFF) as u32;
-            if second != 0 {
-                feed(second);
-            }
-        }
-        Term::Word(w) => w.chars().for_each(|c| feed(c as u32)),
+        Term::Han(packed) => hash_han(*packed),
+        Term::Word(w) => hash_word(w),
     }
-    h
+}
+
+/// [`hash_term`] of a packed Han unigram or bigram.
+pub fn hash_han(packed: u64) -> u32 {
+    let h = fnv1a(FNV_OFFSET, (packed >> 21) as u32);
+    match (packed & 0x1F_FFFF) as u32 {
+        0 => h,
+        second => fnv1a(h, second),
+    }
+}
+
+/// [`hash_term`] of a word.
+pub fn hash_word(word: &str) -> u32 {
+    word.chars().fold(FNV_OFFSET, |h, c| fnv1a(h, c as u32))
+}
+
+const FNV_OFFSET: u32 = 0x811C_9DC5;
+
+fn fnv1a(h: u32, code_point: u32) -> u32 {
+    (h ^ code_point).wrapping_mul(0x0100_0193)
 }
 
 #[cfg(test)]
@@ -251,6 +283,22 @@ mod tests {
         by_text.sort_by_key(Term::text);
         terms.sort_by(Term::cmp_text);
         assert_eq!(terms, by_text);
+    }
+
+    #[test]
+    fn tokens_are_the_terms() {
+        let text = "双减ＡＢ12c，〇学 wifi零次𠀀学x";
+        let mut tokens = Vec::new();
+        scan_terms(text.chars(), |t| {
+            tokens.push(match t {
+                Token::Han(p) => (Term::Han(p).text(), hash_han(p)),
+                Token::Word(w) => (w.to_string(), hash_word(w)),
+            })
+        });
+        let mut terms = Vec::new();
+        for_each_term(text, |t| terms.push((t.text(), hash_term(&t))));
+        assert_eq!(tokens, terms);
+        assert_eq!(terms.len(), 16);
     }
 
     #[test]
