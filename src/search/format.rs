@@ -724,7 +724,11 @@ mod tests {
                 seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
                 let piece = pieces[(seed >> 16) as usize % pieces.len()];
                 // Long runs without space too, so a run is cut inside.
-                let times = if (seed >> 8).is_multiple_of(5) { 700 } else { 1 };
+                let times = if (seed >> 8).is_multiple_of(5) {
+                    700
+                } else {
+                    1
+                };
                 text.push_str(&piece.repeat(times));
             }
             assert_eq!(text_parts(&text), reference(&text), "length {len}");

@@ -213,7 +213,7 @@ fn update(
                 Some(full) => render_read_document(&renderer, i, full)?,
                 None => render_document(&renderer, i, &content_dir)?,
             };
-            write_replacing(out, &page.path, page.html.as_bytes()).map_err(|e| vec![e])?;
+            write_replacing(out, &page.path, &page.html).map_err(|e| vec![e])?;
             Ok((i, page.text))
         })
         .collect();
@@ -237,7 +237,7 @@ fn update(
             renderer.other_pages_where(&descriptions, |path| path == "atom.xml")
         };
         for r in others {
-            match r.and_then(|p| write_replacing(out, &p.path, p.html.as_bytes())) {
+            match r.and_then(|p| write_replacing(out, &p.path, &p.html)) {
                 Ok(()) => pages += 1,
                 Err(e) => errors.push(e),
             }

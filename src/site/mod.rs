@@ -143,9 +143,9 @@ impl KeptTexts {
 
 /// A document's page as rendered.
 pub(crate) struct RenderedDocument {
-    /// Output path of the page, and its HTML.
+    /// Output path of the page, and its HTML (UTF-8).
     pub path: String,
-    pub html: String,
+    pub html: Vec<u8>,
     /// The body's plain text.
     pub text: String,
     /// The relative links the body resolved ([`pages::Renderer::page_key`]).
@@ -298,9 +298,7 @@ pub(crate) fn full_build(
             .enumerate()
             .map(|(k, &i)| {
                 let page = render_document(&renderer, i, &content_dir)?;
-                staging
-                    .write(&page.path, page.html.as_bytes())
-                    .map_err(|e| vec![e])?;
+                staging.write(&page.path, &page.html).map_err(|e| vec![e])?;
                 let key = source_of
                     .get(site.documents[i].path.as_str())
                     .map(|s| (renderer.page_key(i, &s.hash, &page.links), page.links));
@@ -361,7 +359,7 @@ pub(crate) fn full_build(
         .map(|job| {
             renderer
                 .render_job(job)
-                .and_then(|p| staging.write(&p.path, p.html.as_bytes()))
+                .and_then(|p| staging.write(&p.path, &p.html))
         })
         .collect();
     for r in rendered {

@@ -165,7 +165,8 @@ struct FeedEntry {
 /// A page to write: its output path and its rendered bytes.
 pub struct RenderedPage {
     pub path: String,
-    pub html: String,
+    /// The page's HTML (UTF-8).
+    pub html: Vec<u8>,
 }
 
 /// Renders the pages of one site with one theme.

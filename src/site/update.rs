@@ -255,12 +255,8 @@ pub(super) fn build_in_place(
     BuildCache::forget(s.output)?;
     let written: Vec<Result<(), Diagnostic>> = pages
         .par_iter()
-        .map(|(_, p)| (p.path.as_str(), p.html.as_bytes()))
-        .chain(
-            other_pages
-                .par_iter()
-                .map(|p| (p.path.as_str(), p.html.as_bytes())),
-        )
+        .map(|(_, p)| (p.path.as_str(), &p.html))
+        .chain(other_pages.par_iter().map(|p| (p.path.as_str(), &p.html)))
         .map(|(path, bytes)| write_replacing(s.output, path, bytes))
         .collect();
     for r in written {
