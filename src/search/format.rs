@@ -318,14 +318,12 @@ fn filtered_hash(token: Token<'_>) -> Option<u32> {
 /// The filter of a set of term hashes (repeats allowed): [`BLOOM_BITS_PER_TERM`] bits
 /// for each different hash.
 fn bloom_of(hashes: &[u32]) -> String {
-    let chars = (count_distinct(hashes) * BLOOM_BITS_PER_TERM)
-        .div_ceil(6)
-        .max(1);
+    let distinct = distinct(hashes);
+    let chars = (distinct.len() * BLOOM_BITS_PER_TERM).div_ceil(6).max(1);
     let m = (chars * 6) as u32;
     let modulo = FastModulo::new(m);
     let mut bits = vec![0u8; chars];
-    // A repeated hash sets the same bits again.
-    for &h in hashes {
+    for h in distinct {
         for b in [modulo.of(h), modulo.of(bloom_mix(h))] {
             bits[(b / 6) as usize] |= 1 << (b % 6);
         }
@@ -357,21 +355,24 @@ impl FastModulo {
     }
 }
 
-/// How many different values `hashes` holds, by an open-addressing set (sorting them
-/// to count was a tenth of the build's time).
-fn count_distinct(hashes: &[u32]) -> usize {
+/// The different values of `hashes`, in the order they first occur, by an
+/// open-addressing set (sorting them was a tenth of the build's time).
+fn distinct(hashes: &[u32]) -> Vec<u32> {
     let slots_log2 = (hashes.len() * 2)
         .next_power_of_two()
         .max(16)
         .trailing_zeros();
     let mask = (1usize << slots_log2) - 1;
-    // 0 marks an empty slot; the value 0 is counted apart.
+    // 0 marks an empty slot; the value 0 is kept apart.
     let mut slots = vec![0u32; mask + 1];
     let mut zero = false;
-    let mut distinct = 0;
+    let mut out = Vec::with_capacity(hashes.len() / 2);
     for &h in hashes {
         if h == 0 {
-            zero = true;
+            if !zero {
+                zero = true;
+                out.push(0);
+            }
             continue;
         }
         // Fibonacci hashing spreads the FNV values over the table.
@@ -380,7 +381,7 @@ fn count_distinct(hashes: &[u32]) -> usize {
             match slots[i] {
                 0 => {
                     slots[i] = h;
-                    distinct += 1;
+                    out.push(h);
                     break;
                 }
                 v if v == h => break,
@@ -388,7 +389,7 @@ fn count_distinct(hashes: &[u32]) -> usize {
             }
         }
     }
-    distinct + usize::from(zero)
+    out
 }
 
 /// The [`bloom`] of each part of one text, its terms read in one pass: a term goes to
@@ -751,19 +752,21 @@ mod tests {
     }
 
     #[test]
-    fn distinct_hashes_are_counted_with_repeats_zero_and_collisions() {
-        assert_eq!(count_distinct(&[]), 0);
-        assert_eq!(count_distinct(&[0, 0, 7, 7, 7, u32::MAX]), 3);
+    fn distinct_hashes_are_found_with_repeats_zero_and_collisions() {
+        assert!(distinct(&[]).is_empty());
+        assert_eq!(distinct(&[0, 7, 0, 7, 7, u32::MAX]), [0, 7, u32::MAX]);
         // Probing past taken slots: far more values than the smallest table's 16 slots.
         let repeated: Vec<u32> = (0..200u32).map(|k| (k % 40) << 26 | 1).collect();
-        assert_eq!(count_distinct(&repeated), 40);
+        assert_eq!(distinct(&repeated), repeated[..40]);
         let many: Vec<u32> = (0..10_000u32)
             .map(|k| k.wrapping_mul(2_654_435_761) % 5_000)
             .collect();
+        let mut found = distinct(&many);
+        found.sort_unstable();
         let mut sorted = many.clone();
         sorted.sort_unstable();
         sorted.dedup();
-        assert_eq!(count_distinct(&many), sorted.len());
+        assert_eq!(found, sorted);
     }
 
     #[test]
