@@ -537,13 +537,12 @@ impl SearchIndex {
         let done = self.done()?;
         let shards = done
             .runs
-            .merge(done.memory, done.count, |_, terms| Ok(terms))
+            .merge(done.memory, done.count, |_, terms| {
+                Ok::<_, std::convert::Infallible>(terms)
+            })
             .map_err(|e| match e {
                 runs::MergeError::Run(e) => IndexError::from(e),
-                runs::MergeError::Sink(e) => IndexError {
-                    folder: PathBuf::new(),
-                    message: e.to_string(),
-                },
+                runs::MergeError::Sink(never) => match never {},
             })?;
         Ok(BuiltIndex::new(
             shards,

@@ -112,12 +112,12 @@ impl Runs {
     /// the latest entries of each list), into `count` shards (a power of two), one
     /// group of shards at a time: `sink` gets each shard's terms in file order and runs
     /// in parallel. Returns what `sink` returned, in shard order.
-    pub fn merge<T: Send>(
+    pub fn merge<T: Send, E: Send>(
         &self,
         memory: Vec<(Term, Fields)>,
         count: usize,
-        sink: impl Fn(usize, Vec<(Term, Box<[u8]>)>) -> io::Result<T> + Sync,
-    ) -> Result<Vec<T>, MergeError> {
+        sink: impl Fn(usize, Vec<(Term, Box<[u8]>)>) -> Result<T, E> + Sync,
+    ) -> Result<Vec<T>, MergeError<E>> {
         let mut readers = Vec::with_capacity(self.files.len());
         for path in &self.files {
             let file = File::open(path).map_err(|e| MergeError::Run(self.fail(e, true)))?;
@@ -155,7 +155,7 @@ impl Runs {
                 group.push(shard);
                 next += 1;
             }
-            let done: Vec<(usize, io::Result<T>)> = group
+            let done: Vec<(usize, Result<T, E>)> = group
                 .into_par_iter()
                 .map(|shard| (shard.n, sink(shard.n, shard.merged())))
                 .collect();
@@ -176,9 +176,9 @@ impl Runs {
 }
 
 /// Why a merge stopped: a run file could not be read, or the sink failed.
-pub(super) enum MergeError {
+pub(super) enum MergeError<E> {
     Run(RunError),
-    Sink(io::Error),
+    Sink(E),
 }
 
 /// Shards read before they are merged and written in parallel: a few MB.
