@@ -137,7 +137,7 @@ fn index_a_generated_corpus() {
         std::fs::write(Path::new(&out).join("elasticlunr.json"), &json).unwrap();
         (1, json.len() as u64)
     } else {
-        let stats = index.write(Path::new(&out)).unwrap();
+        let (stats, _) = index.write(Path::new(&out)).unwrap();
         (stats.files + doc_file_count, stats.bytes + doc_bytes)
     };
     let total = start.elapsed();

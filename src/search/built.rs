@@ -365,7 +365,7 @@ impl BuiltIndex {
         Ok(stats)
     }
 
-    fn core_file(&self) -> String {
+    pub(super) fn core_file(&self) -> String {
         let agencies: Vec<&str> = self.agencies.iter().map(String::as_str).collect();
         let facts: Vec<format::CoreDoc> = self
             .docs
@@ -643,7 +643,7 @@ mod tests {
     /// The files a full build of `docs` writes.
     fn fresh(docs: &[Doc]) -> Vec<(String, Vec<u8>)> {
         let dir = tempfile::tempdir().unwrap();
-        write_all(&mut index(docs).finish(), docs, dir.path());
+        write_all(&mut index(docs).finish().unwrap(), docs, dir.path());
         tree(dir.path())
     }
 
@@ -680,7 +680,7 @@ mod tests {
         docs.extend((4..19).map(|n| Doc::new(n, &format!("文件{n}"), "人社局", "就业 社保")));
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let mut built = index(&docs).finish();
+        let mut built = index(&docs).finish().unwrap();
         write_all(&mut built, &docs, root);
         assert_eq!(tree(root), fresh(&docs));
 
@@ -792,7 +792,7 @@ mod tests {
         docs[0].text = random_han(99, 20_000);
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let mut built = index(&docs).finish();
+        let mut built = index(&docs).finish().unwrap();
         write_all(&mut built, &docs, root);
         let many = shards_in(root);
 
@@ -848,7 +848,7 @@ mod tests {
         docs[5].text = format!("开头  {}  结尾", random_han(43, 5_000));
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let mut built = index(&docs).finish();
+        let mut built = index(&docs).finish().unwrap();
         write_all(&mut built, &docs, root);
         let meta = built.meta();
         drop(built);

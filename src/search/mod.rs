@@ -22,15 +22,17 @@
 
 mod built;
 pub mod format;
+mod runs;
 pub mod tokenize;
 
 pub use built::{BuiltIndex, IndexMeta};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
+use std::collections::hash_map::Entry as MapEntry;
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tokenize::{Term, Token, id_term, scan_terms};
 
@@ -86,6 +88,14 @@ struct FieldPostings {
 }
 
 impl FieldPostings {
+    /// The postings of a list whose earlier entries went to a run file.
+    fn continuing(next_gap_base: u32) -> FieldPostings {
+        FieldPostings {
+            next_gap_base,
+            encoded: Vec::new(),
+        }
+    }
+
     fn push(&mut self, id: u32, low_bits: u32, value: u32) {
         let gap = id - self.next_gap_base;
         format::push_varint(&mut self.encoded, (gap << low_bits) | value);
@@ -102,6 +112,31 @@ struct Postings {
 }
 
 impl Postings {
+    fn continuing([body, title, meta]: [u32; 3]) -> Postings {
+        Postings {
+            body: FieldPostings::continuing(body),
+            title: FieldPostings::continuing(title),
+            meta: FieldPostings::continuing(meta),
+        }
+    }
+
+    /// Encoded bytes held.
+    fn len(&self) -> usize {
+        self.body.encoded.len() + self.title.encoded.len() + self.meta.encoded.len()
+    }
+
+    /// The encoded fields, and the ids the lists' next gaps start from.
+    fn into_fields(self) -> (runs::Fields, [u32; 3]) {
+        (
+            [self.body.encoded, self.title.encoded, self.meta.encoded],
+            [
+                self.body.next_gap_base,
+                self.title.next_gap_base,
+                self.meta.next_gap_base,
+            ],
+        )
+    }
+
     fn push(&mut self, id: u32, occ: Occurrence) {
         if occ.body > 0 {
             self.body
@@ -258,24 +293,134 @@ impl TermCounter {
     }
 }
 
+/// How much of the encoded postings a [`SearchIndex`] holds before it writes them to a
+/// run file: 256 MB by its estimate (see [`SearchIndex::memory_budget`]).
+pub const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
+
+/// What a term held in memory costs besides its encoded bytes, for the budget: its map
+/// slot (term and three lists, 128 bytes, at the map's load factor) and the lists'
+/// allocations.
+const HELD_TERM_BYTES: usize = 192;
+
+/// One partition of the postings (terms of one hash residue).
+#[derive(Default)]
+struct Partition {
+    /// The terms seen since the last spill, with the entries added since.
+    held: HashMap<Term, Postings>,
+    /// Terms whose earlier entries are in run files and that have none since, with the
+    /// ids their lists' next gaps start from (body, title, meta): each list goes on in
+    /// the next run where it stopped, so the runs' bytes join into the list a build
+    /// without spills encodes.
+    spilled: HashMap<Term, [u32; 3]>,
+    /// Encoded bytes in `held`.
+    held_bytes: usize,
+    /// The shard-count estimate of this partition's terms, held or spilled: encoded
+    /// bytes, plus text length and 8 a term.
+    total: usize,
+}
+
+impl Partition {
+    /// Adds `entries` (in id order, past every entry the term has) to `term`'s postings.
+    fn extend(&mut self, term: Term, entries: impl IntoIterator<Item = (u32, Occurrence)>) {
+        let postings = match self.held.entry(term) {
+            MapEntry::Occupied(o) => o.into_mut(),
+            MapEntry::Vacant(v) => {
+                // No spill yet: nothing to look up (the usual build pays nothing).
+                let bases = if self.spilled.is_empty() {
+                    None
+                } else {
+                    self.spilled.remove(v.key())
+                };
+                match bases {
+                    Some(bases) => v.insert(Postings::continuing(bases)),
+                    None => {
+                        self.total += v.key().text_len() + 8;
+                        v.insert(Postings::default())
+                    }
+                }
+            }
+        };
+        let before = postings.len();
+        for (id, occ) in entries {
+            postings.push(id, occ);
+        }
+        let added = postings.len() - before;
+        self.held_bytes += added;
+        self.total += added;
+    }
+
+    /// What the budget counts of this partition.
+    fn held_estimate(&self) -> usize {
+        self.held_bytes + self.held.len() * HELD_TERM_BYTES
+    }
+}
+
 /// The index being built: encoded postings and per-document facts (each document's own
-/// files are the caller's to write, see [`document_files`]).
+/// files are the caller's to write, see [`document_files`]). Past its memory budget it
+/// writes the postings it holds to a run file in a temporary folder, and
+/// [`write`](Self::write) merges the runs one term shard at a time.
 pub struct SearchIndex {
-    /// Postings in [`PARTS`] maps by term hash, so batches merge in parallel.
-    postings: Vec<HashMap<Term, Postings>>,
+    /// Postings in [`PARTS`] partitions by term hash, so batches merge in parallel.
+    postings: Vec<Partition>,
     facts: Vec<DocFacts>,
     /// 机构 names in first-seen order; sorted on write.
     agencies: Vec<String>,
     agency_ids: HashMap<String, u32>,
+    /// See [`memory_budget`](Self::memory_budget).
+    budget: usize,
+    runs: runs::Runs,
+    /// A spill that failed: later batches are counted, not kept, and `write` or
+    /// `finish` return it.
+    failed: Option<runs::RunError>,
 }
 
 impl Default for SearchIndex {
     fn default() -> Self {
         SearchIndex {
-            postings: (0..PARTS).map(|_| HashMap::default()).collect(),
+            postings: (0..PARTS).map(|_| Partition::default()).collect(),
             facts: Vec::new(),
             agencies: Vec::new(),
             agency_ids: HashMap::default(),
+            budget: DEFAULT_MEMORY_BUDGET,
+            runs: runs::Runs::in_folder(std::env::temp_dir()),
+            failed: None,
+        }
+    }
+}
+
+/// The search index's files or its temporary postings could not be written or read.
+#[derive(Debug)]
+pub struct IndexError {
+    /// The folder: the output's `search/`, or the temporary folder of the postings.
+    pub folder: PathBuf,
+    pub message: String,
+}
+
+impl std::fmt::Display for IndexError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.folder.display(), self.message)
+    }
+}
+
+impl std::error::Error for IndexError {}
+
+impl From<runs::RunError> for IndexError {
+    fn from(e: runs::RunError) -> IndexError {
+        let message = if e.reading {
+            format!(
+                "cannot read the search index's temporary postings back: {}",
+                e.error
+            )
+        } else {
+            format!(
+                "cannot write the search index's temporary postings: {}; the build needs \
+                 free disk space there, about the size of the index's search/t/",
+                e.error
+            )
+        };
+        IndexError {
+            folder: e.folder,
+            message,
         }
     }
 }
@@ -283,6 +428,20 @@ impl Default for SearchIndex {
 impl SearchIndex {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Run files go into a temporary folder made in `folder` (default: the system's
+    /// temporary folder) at the first spill; it is removed with the index.
+    pub fn runs_in(mut self, folder: &Path) -> Self {
+        self.runs = runs::Runs::in_folder(folder.to_path_buf());
+        self
+    }
+
+    /// Postings held in memory before they are written to a run file, in bytes as
+    /// estimated (encoded bytes and 192 a term); default [`DEFAULT_MEMORY_BUDGET`].
+    pub fn memory_budget(mut self, bytes: usize) -> Self {
+        self.budget = bytes;
+        self
     }
 
     /// Adds one document; call in url_path order (the order fixes the document ids).
@@ -312,7 +471,7 @@ impl SearchIndex {
             }
             lengths.push((d.title_terms, d.body_terms));
         }
-        let merge = |(postings, docs): (&mut HashMap<Term, Postings>, Vec<PartTerms>)| {
+        let merge = |(part, docs): (&mut Partition, Vec<PartTerms>)| {
             // Group the batch by term first (a small map that stays in cache), so each
             // term's postings are found and extended once per batch, not once per
             // document: at 100,000 documents those are cache misses that dominate.
@@ -320,7 +479,7 @@ impl SearchIndex {
             if let [(id, _)] = docs.as_slice() {
                 let id = *id;
                 for (term, occ) in docs.into_iter().flat_map(|(_, terms)| terms) {
-                    postings.entry(term).or_default().push(id, occ);
+                    part.extend(term, [(id, occ)]);
                 }
                 return;
             }
@@ -331,16 +490,19 @@ impl SearchIndex {
                 }
             }
             for (term, entries) in by_term {
-                let p = postings.entry(term).or_default();
-                for (id, occ) in entries {
-                    p.push(id, occ);
-                }
+                part.extend(term, entries);
             }
         };
-        if docs.len() == 1 {
-            self.postings.iter_mut().zip(by_part).for_each(merge);
-        } else {
-            self.postings.par_iter_mut().zip(by_part).for_each(merge);
+        if self.failed.is_none() {
+            if docs.len() == 1 {
+                self.postings.iter_mut().zip(by_part).for_each(merge);
+            } else {
+                self.postings.par_iter_mut().zip(by_part).for_each(merge);
+            }
+            let held: usize = self.postings.iter().map(Partition::held_estimate).sum();
+            if held > self.budget {
+                self.spill();
+            }
         }
 
         for (doc, &(title_terms, body_terms)) in docs.iter().zip(&lengths) {
@@ -363,37 +525,123 @@ impl SearchIndex {
         }
     }
 
-    /// Writes the term shards and the core file under `<output_root>/search/` (never
-    /// outside it); returns what it wrote. Replaces the term shards of an earlier build.
-    pub fn write(self, output_root: &Path) -> io::Result<SearchStats> {
-        self.finish().write(output_root)
+    /// Writes the postings held to a new run file, sorted by [`runs::run_key`]; each
+    /// term's list goes on from where it stopped. On error the postings are dropped
+    /// (the build fails) and the error kept for [`write`](Self::write).
+    fn spill(&mut self) {
+        let mut records: Vec<(u32, u8, Term, Postings)> =
+            Vec::with_capacity(self.postings.iter().map(|p| p.held.len()).sum());
+        for (n, part) in self.postings.iter_mut().enumerate() {
+            records.extend(
+                part.held
+                    .drain()
+                    .map(|(term, p)| (runs::run_key(&term), n as u8, term, p)),
+            );
+            part.held.shrink_to(0);
+            part.held_bytes = 0;
+        }
+        records.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.2.cmp_text(&b.2)));
+        let parts = &mut self.postings;
+        let written = self.runs.write(
+            records.into_iter().map(|(key, n, term, p)| {
+                let (fields, bases) = p.into_fields();
+                (key, term, fields, (n, bases))
+            }),
+            |term, (n, bases)| {
+                parts[n as usize].spilled.insert(term, bases);
+            },
+        );
+        if let Err(e) = written {
+            self.failed = Some(e);
+            for part in &mut self.postings {
+                part.spilled = HashMap::default();
+            }
+        }
     }
 
-    /// The index with every document added, in the form the files take: each term's
-    /// postings joined and sorted into its shard. [`BuiltIndex::write`] writes it; `serve`
-    /// keeps it to update only what a changed document touches.
-    pub fn finish(self) -> BuiltIndex {
-        let total: usize = self
+    /// Run files written so far, and their bytes (for the build's profile).
+    pub fn spilled(&self) -> (usize, u64) {
+        (self.runs.count(), self.runs.bytes)
+    }
+
+    /// Writes the term shards and the core file under `<output_root>/search/` (never
+    /// outside it), merging the run files one shard at a time, so memory holds a group
+    /// of shards rather than the index; replaces the term shards of an earlier build.
+    /// Returns what it wrote, and what [`BuiltIndex::from_files`] needs to take the
+    /// index up from these files.
+    pub fn write(self, output_root: &Path) -> Result<(SearchStats, IndexMeta), IndexError> {
+        let dir = output_root.join("search");
+        let out_err = |e: io::Error| IndexError {
+            folder: dir.clone(),
+            message: format!("cannot write the search index: {e}"),
+        };
+        let done = self.done()?;
+        let terms = dir.join("t");
+        if terms.is_dir() {
+            fs::remove_dir_all(&terms).map_err(out_err)?;
+        }
+        for first in (0..done.count).step_by(format::SHARDS_PER_FOLDER) {
+            if let Some(parent) = dir.join(format::shard_file_path(first)).parent() {
+                fs::create_dir_all(parent).map_err(out_err)?;
+            }
+        }
+        let written = done
+            .runs
+            .merge(done.memory, done.count, |n, terms| {
+                let text = format::shard_file(n, &terms);
+                fs::write(dir.join(format::shard_file_path(n)), &text)?;
+                Ok(text.len())
+            })
+            .map_err(|e| match e {
+                runs::MergeError::Run(e) => e.into(),
+                runs::MergeError::Sink(e) => out_err(e),
+            })?;
+        let empty = (0..done.count).map(|_| Vec::new()).collect();
+        let built = BuiltIndex::new(empty, done.total, done.docs, done.agencies);
+        let core = built.core_file();
+        fs::write(dir.join("core.js"), &core).map_err(out_err)?;
+        let stats = SearchStats {
+            documents: built.documents(),
+            files: written.len() + 1,
+            bytes: written.iter().sum::<usize>() as u64 + core.len() as u64,
+        };
+        Ok((stats, built.meta()))
+    }
+
+    /// The index with every document added, in memory, in the form the files take:
+    /// each term's postings joined and sorted into its shard. [`BuiltIndex::write`]
+    /// writes it; `serve` keeps it to update only what a changed document touches.
+    pub fn finish(self) -> Result<BuiltIndex, IndexError> {
+        let done = self.done()?;
+        let shards = done
+            .runs
+            .merge(done.memory, done.count, |_, terms| {
+                Ok::<_, std::convert::Infallible>(terms)
+            })
+            .map_err(|e| match e {
+                runs::MergeError::Run(e) => IndexError::from(e),
+                runs::MergeError::Sink(never) => match never {},
+            })?;
+        Ok(BuiltIndex::new(
+            shards,
+            done.total,
+            done.docs,
+            done.agencies,
+        ))
+    }
+
+    /// What is left to merge and what the core file says, once every document is in.
+    fn done(self) -> Result<Done, IndexError> {
+        if let Some(e) = self.failed {
+            return Err(e.into());
+        }
+        let total: usize = self.postings.iter().map(|p| p.total).sum();
+        // A partition's map is freed as its terms are moved.
+        let memory: Vec<(Term, runs::Fields)> = self
             .postings
-            .iter()
-            .flatten()
-            .map(|(t, p)| {
-                p.body.encoded.len()
-                    + p.title.encoded.len()
-                    + p.meta.encoded.len()
-                    + t.text_len()
-                    + 8
-            })
-            .sum();
-        // A partition's map is freed once its terms are moved: the peak stays near one
-        // copy of the postings.
-        let joined = self.postings.into_iter().flat_map(|part| {
-            part.into_iter().map(|(term, p)| {
-                let fields = format::join_fields(p.body.encoded, &p.title.encoded, &p.meta.encoded);
-                (term, fields.into_boxed_slice())
-            })
-        });
-        let shards = built::into_shards(joined, format::shard_count(total));
+            .into_iter()
+            .flat_map(|part| part.held.into_iter().map(|(t, p)| (t, p.into_fields().0)))
+            .collect();
 
         // 机构 ids in name (pinyin) order, so the core file does not depend on document
         // order beyond the ids themselves, and the search filter lists them in that order.
@@ -417,8 +665,25 @@ impl SearchIndex {
                 ..f
             })
             .collect();
-        BuiltIndex::new(shards, total, docs, agencies)
+        Ok(Done {
+            runs: self.runs,
+            memory,
+            count: format::shard_count(total),
+            total,
+            docs,
+            agencies,
+        })
     }
+}
+
+/// A finished index before its shards are merged.
+struct Done {
+    runs: runs::Runs,
+    memory: Vec<(Term, runs::Fields)>,
+    count: usize,
+    total: usize,
+    docs: Vec<DocFacts>,
+    agencies: Vec<String>,
 }
 
 /// Document `id`'s own files (its record, and the further parts of a long text): each
@@ -455,13 +720,166 @@ mod tests {
     #[test]
     fn an_empty_archive_still_gets_a_loadable_index() {
         let dir = tempfile::tempdir().unwrap();
-        let stats = SearchIndex::new().write(dir.path()).unwrap();
+        let (stats, _) = SearchIndex::new().write(dir.path()).unwrap();
         assert_eq!(stats.documents, 0);
         assert_eq!(stats.files, 2);
         let core = fs::read_to_string(dir.path().join("search/core.js")).unwrap();
         assert!(core.contains("\"documents\":0,\"shards\":1,"), "{core}");
         let shard = fs::read_to_string(dir.path().join("search/t/0/0.js")).unwrap();
         assert_eq!(shard, "gongkaiSearch.shard(0,{});\n");
+    }
+
+    /// Han text from a fixed pseudo-random sequence, with a word and a number now and
+    /// then: many distinct terms, most in few documents.
+    fn random_text(seed: u64, chars: usize) -> String {
+        let mut x = seed.wrapping_add(1);
+        let mut next = || {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            x >> 33
+        };
+        (0..chars)
+            .map(|_| match next() % 40 {
+                0 => format!(" wifi{} ", next() % 50),
+                _ => char::from_u32(0x4E00 + (next() % 2500) as u32)
+                    .map(String::from)
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// Documents of several sizes, titles, 机构 and numbers.
+    fn sample_docs(n: usize, chars: usize) -> Vec<[String; 5]> {
+        (0..n)
+            .map(|i| {
+                [
+                    format!("2024/d{i:04}/"),
+                    random_text(i as u64 * 7 + 1, 12),
+                    ["青溪县教育局", "青溪县财政局", ""][i % 3].to_string(),
+                    format!("青教〔2024〕{i}号"),
+                    random_text(i as u64, chars * (1 + i % 4)),
+                ]
+            })
+            .collect()
+    }
+
+    /// Writes `docs` through an index set by `make`, in batches of `batch`; returns
+    /// every file under search/, what `write` returned and the number of runs.
+    fn written_with(
+        docs: &[[String; 5]],
+        batch: usize,
+        make: impl Fn(SearchIndex) -> SearchIndex,
+    ) -> (Vec<(String, Vec<u8>)>, IndexMeta, usize) {
+        let dir = tempfile::tempdir().unwrap();
+        let runs = dir.path().join("runs");
+        fs::create_dir(&runs).unwrap();
+        let mut index = make(SearchIndex::new().runs_in(&runs));
+        let docs: Vec<SearchDocument<'_>> = docs
+            .iter()
+            .map(|[url_path, title, agency, doc_no, text]| SearchDocument {
+                url_path,
+                title,
+                agency,
+                doc_no,
+                published: "2024-05-06",
+                year: Some(2024),
+                text,
+                ..Default::default()
+            })
+            .collect();
+        for group in docs.chunks(batch) {
+            index.add_batch(group);
+        }
+        let spills = index.spilled().0;
+        let out = dir.path().join("out");
+        let (stats, meta) = index.write(&out).unwrap();
+        // The run files went with the index.
+        assert_eq!(fs::read_dir(&runs).unwrap().count(), 0);
+        let files: Vec<(String, Vec<u8>)> =
+            crate::render::templates::files_under(&out.join("search"))
+                .into_iter()
+                .map(|(rel, p)| (rel, fs::read(p).unwrap()))
+                .collect();
+        assert_eq!(stats.files, files.len());
+        (files, meta, spills)
+    }
+
+    #[test]
+    fn postings_spilled_to_runs_merge_into_the_same_files() {
+        let docs = sample_docs(120, 400);
+        let (whole, meta, spills) = written_with(&docs, 16, |i| i);
+        assert_eq!(spills, 0);
+        let shards = whole
+            .iter()
+            .filter(|(rel, _)| rel.starts_with("t/"))
+            .count();
+        assert!(shards >= 8, "{shards} shards");
+        // A budget a batch always passes (a run per batch), one passed now and then,
+        // and one document at a time with a spill after each.
+        for (budget, batch) in [(1, 16), (300_000, 7), (1, 1)] {
+            let (spilled, spilled_meta, spills) =
+                written_with(&docs, batch, |i| i.memory_budget(budget));
+            assert!(spills > 3, "budget {budget}: {spills} runs");
+            assert_eq!(spilled_meta, meta, "budget {budget}");
+            assert_eq!(
+                spilled.iter().map(|f| &f.0).collect::<Vec<_>>(),
+                whole.iter().map(|f| &f.0).collect::<Vec<_>>()
+            );
+            for (a, b) in spilled.iter().zip(&whole) {
+                assert!(a.1 == b.1, "budget {budget}: {} differs", a.0);
+            }
+        }
+        // Few documents, one shard: spilled, the same.
+        let small = sample_docs(6, 10);
+        let (one, _, _) = written_with(&small, 2, |i| i);
+        let (runs, _, spills) = written_with(&small, 2, |i| i.memory_budget(1));
+        assert_eq!(spills, 3);
+        assert!(one == runs && one.iter().filter(|f| f.0.starts_with("t/")).count() == 1);
+    }
+
+    #[test]
+    fn a_spilled_index_finishes_in_memory_as_one_never_spilled() {
+        let docs = sample_docs(40, 300);
+        let finished = |budget: usize| {
+            let dir = tempfile::tempdir().unwrap();
+            let mut index = SearchIndex::new().runs_in(dir.path()).memory_budget(budget);
+            for d in &docs {
+                index.add(&SearchDocument {
+                    url_path: &d[0],
+                    title: &d[1],
+                    text: &d[4],
+                    ..Default::default()
+                });
+            }
+            let out = dir.path().join("out");
+            index.finish().unwrap().write(&out).unwrap();
+            crate::render::templates::files_under(&out.join("search"))
+                .into_iter()
+                .map(|(rel, p)| (rel, fs::read(p).unwrap()))
+                .collect::<Vec<_>>()
+        };
+        assert!(finished(usize::MAX) == finished(1));
+    }
+
+    #[test]
+    fn a_run_that_cannot_be_written_is_an_error_naming_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let not_a_folder = dir.path().join("file");
+        fs::write(&not_a_folder, "").unwrap();
+        let mut index = SearchIndex::new().runs_in(&not_a_folder).memory_budget(1);
+        let text = random_text(1, 200);
+        for url_path in ["a/", "b/"] {
+            index.add(&SearchDocument {
+                url_path,
+                text: &text,
+                ..Default::default()
+            });
+        }
+        let e = index.write(&dir.path().join("out")).unwrap_err();
+        assert_eq!(e.folder, not_a_folder);
+        assert!(e.message.contains("temporary postings"), "{}", e.message);
+        assert!(!dir.path().join("out").exists());
     }
 
     #[test]

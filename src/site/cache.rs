@@ -297,7 +297,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let output = dir.path().join("public");
         let cache = BuildCache::new([1; 32], 5, Vec::new(), Vec::new(), Vec::new(), {
-            crate::search::SearchIndex::new().finish().meta()
+            crate::search::SearchIndex::new().finish().unwrap().meta()
         });
         cache.save(&output).unwrap();
         assert!(BuildCache::load(&output, &[1; 32]).is_some());

@@ -260,7 +260,7 @@ fn update(
             DocSummary::of(was),
             DocSummary::of(&state.site.documents[*i]),
         );
-        // The index is all in memory here: no shard file is read.
+        // Only the shards this change touches are read from the output, once each.
         state
             .search
             .replace_document(

@@ -267,8 +267,10 @@ pub(crate) fn full_build(
     let staging = output::Staging::new(&output)?;
 
     // Document pages, rendered in parallel a chunk at a time, in the order the search
-    // index takes them; unless kept, only one chunk's plain text is held at once.
-    let mut index = SearchIndex::new();
+    // index takes them; unless kept, only one chunk's plain text is held at once. The
+    // index spills its postings past its budget into the staging folder (removed with
+    // it, and before the commit).
+    let mut index = SearchIndex::new().runs_in(staging.path());
     let mut kept_texts = if keep {
         KeptTexts::with_len(site.documents.len())
     } else {
@@ -388,9 +390,16 @@ pub(crate) fn full_build(
         staging.write(&site.output_path(rel), &bytes)?;
         files += 1;
     }
-    let mut search = index.finish();
-    files += write_index(&mut search, staging.path())?;
+    let (runs, run_bytes) = index.spilled();
+    let (written, search_meta) = index
+        .write(staging.path())
+        .map_err(|e| Diagnostic::error(e.folder, None, e.message))?;
+    files += written.files;
     timer.lap("search index");
+    timer.note(&format!(
+        "search index: {runs} run files, {} MB spilled",
+        run_bytes >> 20
+    ));
 
     if opts.offline || config.offline {
         offline::make_relative(staging.path(), &base_url)?;
@@ -430,7 +439,7 @@ pub(crate) fn full_build(
                 documents,
                 cache::asset_stamps(&content.assets),
                 page_keys,
-                search.meta(),
+                search_meta.clone(),
             )
             .save(&output)?;
             timer.lap("build cache");
@@ -458,7 +467,8 @@ pub(crate) fn full_build(
             site,
             texts: kept_texts,
             descriptions,
-            search,
+            // Term shards are read from the output when a change first needs them.
+            search: BuiltIndex::from_files(&summary.output, search_meta),
             search_ids,
         }
     });
@@ -530,18 +540,6 @@ fn search_document<'a>(
         text,
         attachments,
     }
-}
-
-/// Writes the search index under `root/search/`; returns the number of files.
-fn write_index(index: &mut BuiltIndex, root: &Path) -> Result<usize, Diagnostic> {
-    let stats = index.write(root).map_err(|e| {
-        Diagnostic::error(
-            root.join("search"),
-            None,
-            format!("cannot write the search index: {e}"),
-        )
-    })?;
-    Ok(stats.files)
 }
 
 /// Refuses outputs that would swallow the archive itself when the old output is replaced.

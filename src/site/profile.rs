@@ -33,4 +33,11 @@ impl Timer {
         );
         self.last.set(now);
     }
+
+    /// Prints a figure of the phase just timed.
+    pub fn note(&self, what: &str) {
+        if self.enabled {
+            eprintln!("profile:   {what}");
+        }
+    }
 }

@@ -132,7 +132,7 @@ pub fn write_site_index_in_batches(root: &Path, docs: &[FixtureDoc], batch: usiz
             index.add_batch(&g);
         }
     }
-    let mut stats = index.write(root).expect("index written");
+    let (mut stats, _) = index.write(root).expect("index written");
     for (id, d) in docs.iter().enumerate() {
         let own = write_document(root, id as u32, &d.as_search()).expect("document files written");
         stats.files += own.files;
