@@ -348,28 +348,33 @@ pub(crate) fn full_build(
     }
     timer.lap("document pages");
     let mut pages = site.documents.len();
-    let mut jobs = renderer.other_page_jobs(&descriptions);
-    let page_keys: Vec<(String, cache::Key)> = if use_cache {
-        jobs.par_iter_mut()
-            .map(|j| (j.path.clone(), j.key()))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let rendered: Vec<Result<(), Diagnostic>> = jobs
+    // Each list page's context is made, keyed, rendered and dropped in one step.
+    let jobs = renderer.other_page_jobs(&descriptions);
+    let rendered: Vec<Result<Option<cache::Key>, Diagnostic>> = jobs
         .par_iter()
         .map(|job| {
-            renderer
-                .render_job(job)
-                .and_then(|p| staging.write(&p.path, &p.html))
+            let (context, key) = if use_cache {
+                let (context, key) = job.keyed_context();
+                (context, Some(key))
+            } else {
+                (job.context(), None)
+            };
+            let page = renderer.render_job_with(job, &context)?;
+            staging.write(&page.path, &page.html)?;
+            Ok(key)
         })
         .collect();
-    for r in rendered {
+    let mut page_keys: Vec<(String, cache::Key)> = Vec::new();
+    for (job, r) in jobs.iter().zip(rendered) {
         match r {
-            Ok(()) => pages += 1,
+            Ok(key) => {
+                pages += 1;
+                page_keys.extend(key.map(|k| (job.path.clone(), k)));
+            }
             Err(e) => errors.push(e),
         }
     }
+    drop(jobs);
     if errors.has_errors() {
         return Err(errors.sorted());
     }

@@ -187,25 +187,54 @@ pub struct Renderer<'a> {
 }
 
 /// A page that is not a document page, before it is rendered: its template, output path
-/// and context.
-pub struct PageJob {
+/// and how to make its context. The context is made when the page is keyed or rendered
+/// and dropped after: made for every list page at once, the contexts of 300,000
+/// documents' lists held a gigabyte.
+pub struct PageJob<'r> {
     pub template: &'static str,
     pub path: String,
-    pub context: tera::Context,
+    make_context: Box<dyn Fn() -> tera::Context + Send + Sync + 'r>,
 }
 
-impl PageJob {
-    /// The key of its template and context: equal keys, equal pages (the theme is in the
-    /// build cache's own key).
-    pub fn key(&mut self) -> Key {
+impl<'r> PageJob<'r> {
+    fn new(
+        template: &'static str,
+        path: String,
+        make_context: impl Fn() -> tera::Context + Send + Sync + 'r,
+    ) -> PageJob<'r> {
+        PageJob {
+            template,
+            path,
+            make_context: Box::new(make_context),
+        }
+    }
+
+    /// A job whose context is made already (a page of its own, not one of a list).
+    fn made(template: &'static str, path: String, context: tera::Context) -> PageJob<'r> {
+        PageJob::new(template, path, move || context.clone())
+    }
+
+    /// The page's context.
+    pub fn context(&self) -> tera::Context {
+        (self.make_context)()
+    }
+
+    /// The page's context and the key of its template and context: equal keys, equal
+    /// pages (the theme is in the build cache's own key).
+    pub fn keyed_context(&self) -> (tera::Context, Key) {
         let mut h = Sha256::new();
         field(&mut h, self.template.as_bytes());
         // The context as JSON and back, rather than a copy: a sitemap's context holds
         // every document.
-        let json = std::mem::take(&mut self.context).into_json();
+        let json = self.context().into_json();
         hash_json(&mut h, &json);
-        self.context = tera::Context::from_value(json).unwrap_or_default();
-        h.finalize().into()
+        let context = tera::Context::from_value(json).unwrap_or_default();
+        (context, h.finalize().into())
+    }
+
+    /// [`keyed_context`](Self::keyed_context)'s key alone.
+    pub fn key(&self) -> Key {
+        self.keyed_context().1
     }
 }
 
@@ -500,14 +529,22 @@ impl<'a> Renderer<'a> {
     }
 
     /// Renders a page that is not a document page.
-    pub fn render_job(&self, job: &PageJob) -> Result<RenderedPage, Diagnostic> {
-        self.render(job.template, job.path.clone(), &job.context)
+    pub fn render_job(&self, job: &PageJob<'_>) -> Result<RenderedPage, Diagnostic> {
+        self.render_job_with(job, &job.context())
+    }
+
+    /// [`render_job`](Self::render_job) with the job's context made already.
+    pub fn render_job_with(
+        &self,
+        job: &PageJob<'_>,
+        context: &tera::Context,
+    ) -> Result<RenderedPage, Diagnostic> {
+        self.render(job.template, job.path.clone(), context)
     }
 
     /// Every page that is not a document page, not yet rendered, in a fixed order.
-    pub fn other_page_jobs(&self, descriptions: &[String]) -> Vec<PageJob> {
-        // Contexts are made in order, pages rendered in parallel.
-        let mut out: Vec<(&'static str, String, tera::Context)> = Vec::new();
+    pub fn other_page_jobs(&self, descriptions: &[String]) -> Vec<PageJob<'_>> {
+        let mut out: Vec<PageJob<'_>> = Vec::new();
         let site = self.site;
         let summaries = |ids: &[usize]| self.summaries(ids);
         let all: Vec<usize> = (0..site.documents.len()).collect();
@@ -527,7 +564,7 @@ impl<'a> Renderer<'a> {
             &site.topics.iter().map(term_context).collect::<Vec<_>>(),
         );
         ctx.insert("total", &site.documents.len());
-        out.push(("index.html", "index.html".into(), ctx));
+        out.push(PageJob::made("index.html", "index.html".into(), ctx));
 
         let per_page = self.config.per_page.max(1);
         for kind in TaxonomyKind::ALL {
@@ -536,16 +573,21 @@ impl<'a> Renderer<'a> {
             let mut ctx = self.context("taxonomy", &tax.url_path);
             ctx.insert("taxonomy", &tax);
             ctx.insert("terms", &terms.iter().map(term_context).collect::<Vec<_>>());
-            out.push(("taxonomy.html", format!("{}index.html", tax.url_path), ctx));
+            let page = format!("{}index.html", tax.url_path);
+            out.push(PageJob::made("taxonomy.html", page, ctx));
             for term in terms {
                 for (path, paginator, chunk) in paginate(&term.url_path, &term.documents, per_page)
                 {
-                    let mut ctx = self.context("term", &path);
-                    ctx.insert("taxonomy", &tax);
-                    ctx.insert("term", &term_context(term));
-                    ctx.insert("docs", &summaries(chunk));
-                    ctx.insert("paginator", &paginator);
-                    out.push(("term.html", format!("{path}index.html"), ctx));
+                    let page = format!("{path}index.html");
+                    let tax = tax.clone();
+                    out.push(PageJob::new("term.html", page, move || {
+                        let mut ctx = self.context("term", &path);
+                        ctx.insert("taxonomy", &tax);
+                        ctx.insert("term", &term_context(term));
+                        ctx.insert("docs", &self.summaries(chunk));
+                        ctx.insert("paginator", &paginator);
+                        ctx
+                    }));
                 }
             }
         }
@@ -553,10 +595,10 @@ impl<'a> Renderer<'a> {
 
         if self.theme.has("search.html") {
             let ctx = self.context("search", "search/");
-            out.push(("search.html", "search/index.html".into(), ctx));
+            out.push(PageJob::made("search.html", "search/index.html".into(), ctx));
         }
         let ctx = self.context("404", "404.html");
-        out.push(("404.html", "404.html".into(), ctx));
+        out.push(PageJob::made("404.html", "404.html".into(), ctx));
 
         // Sitemap: home, browse pages, documents.
         let mut entries = vec![SitemapEntry {
@@ -589,7 +631,7 @@ impl<'a> Renderer<'a> {
         }
         let mut ctx = self.context("sitemap", "sitemap.xml");
         ctx.insert("entries", &entries);
-        out.push(("sitemap.xml", "sitemap.xml".into(), ctx));
+        out.push(PageJob::made("sitemap.xml", "sitemap.xml".into(), ctx));
 
         let feed: Vec<FeedEntry> = self
             .feed_documents()
@@ -609,17 +651,11 @@ impl<'a> Renderer<'a> {
         let mut ctx = self.context("feed", "atom.xml");
         ctx.insert("entries", &feed);
         ctx.insert("updated", &updated);
-        out.push(("atom.xml", "atom.xml".into(), ctx));
+        out.push(PageJob::made("atom.xml", "atom.xml".into(), ctx));
 
         let ctx = self.context("robots", "robots.txt");
-        out.push(("robots.txt", "robots.txt".into(), ctx));
-        out.into_iter()
-            .map(|(template, path, context)| PageJob {
-                template,
-                path,
-                context,
-            })
-            .collect()
+        out.push(PageJob::made("robots.txt", "robots.txt".into(), ctx));
+        out
     }
 
     /// The documents the feed quotes (the newest dated ones): only their descriptions

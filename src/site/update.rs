@@ -25,7 +25,7 @@ use rayon::prelude::*;
 
 use super::cache::{self, BuildCache, CachedDocument, Key, Source};
 use super::incremental::write_replacing;
-use super::pages::{DocSummary, Renderer, description};
+use super::pages::{DocSummary, PageJob, Renderer, description};
 use super::{
     BuildSummary, RenderedDocument, bundle, load, output, profile, render_document,
     search_document, search_order,
@@ -149,8 +149,8 @@ pub(super) fn build_in_place(
     }
 
     // The other pages whose context changed, and those no longer made.
-    let mut jobs = renderer.other_page_jobs(&descriptions);
-    let keys: Vec<Key> = jobs.par_iter_mut().map(|j| j.key()).collect();
+    let jobs = renderer.other_page_jobs(&descriptions);
+    let keys: Vec<Key> = jobs.par_iter().map(PageJob::key).collect();
     let before: HashMap<&str, &Key> = previous
         .pages
         .iter()

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{Paginator, Renderer, paginate};
+use super::{PageJob, Paginator, Renderer, paginate};
 use crate::config::ColumnKind;
 use crate::site::columns::{Column, Columns};
 
@@ -76,7 +76,7 @@ pub(super) fn trail(columns: &Columns, i: Option<usize>) -> Vec<TrailStep> {
 
 impl Renderer<'_> {
     /// The pages of every column: each list paginated, each page column's text.
-    pub(super) fn column_pages(&self, out: &mut Vec<(&'static str, String, tera::Context)>) {
+    pub(super) fn column_pages<'r>(&'r self, out: &mut Vec<PageJob<'r>>) {
         let columns = &self.site.columns;
         let per_page = self.config.per_page.max(1);
         for (i, c) in columns.all.iter().enumerate() {
@@ -85,13 +85,17 @@ impl Renderer<'_> {
             match c.kind {
                 ColumnKind::List => {
                     for (path, paginator, chunk) in paginate(&c.url_path, &c.documents, per_page) {
-                        let mut ctx = self.context("column", &path);
-                        ctx.insert("column", &column);
-                        ctx.insert("trail", &steps);
-                        ctx.insert("by_year", &c.by_year);
-                        ctx.insert("docs", &self.summaries(chunk));
-                        ctx.insert::<Paginator, _>("paginator", &paginator);
-                        out.push(("column.html", format!("{path}index.html"), ctx));
+                        let page = format!("{path}index.html");
+                        let (column, steps) = (column.clone(), steps.clone());
+                        out.push(PageJob::new("column.html", page, move || {
+                            let mut ctx = self.context("column", &path);
+                            ctx.insert("column", &column);
+                            ctx.insert("trail", &steps);
+                            ctx.insert("by_year", &c.by_year);
+                            ctx.insert("docs", &self.summaries(chunk));
+                            ctx.insert::<Paginator, _>("paginator", &paginator);
+                            ctx
+                        }));
                     }
                 }
                 ColumnKind::Page => {
@@ -100,7 +104,8 @@ impl Renderer<'_> {
                     ctx.insert("column", &column);
                     ctx.insert("trail", &steps);
                     ctx.insert("page", &page);
-                    out.push(("page.html", format!("{}index.html", c.url_path), ctx));
+                    let path = format!("{}index.html", c.url_path);
+                    out.push(PageJob::made("page.html", path, ctx));
                 }
             }
         }
