@@ -595,7 +595,11 @@ impl<'a> Renderer<'a> {
 
         if self.theme.has("search.html") {
             let ctx = self.context("search", "search/");
-            out.push(PageJob::made("search.html", "search/index.html".into(), ctx));
+            out.push(PageJob::made(
+                "search.html",
+                "search/index.html".into(),
+                ctx,
+            ));
         }
         let ctx = self.context("404", "404.html");
         out.push(PageJob::made("404.html", "404.html".into(), ctx));
