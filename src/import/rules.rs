@@ -707,30 +707,22 @@ fn compile(
                 "{at}.reason is empty; say why these lines are noise (it goes in the report)"
             )));
         }
-        let unless_next = match &n.unless_next {
-            Some(c) => Some(Regex::new(c).map_err(|x| {
-                err(format!(
-                    "{at}.unless_next: `{c}` is not a regular expression: {x}"
-                ))
-            })?),
-            None => None,
+        // An optional pattern of the rule, compiled; an error names its key.
+        let optional = |key: &str, pattern: &Option<String>| -> Result<Option<Regex>, _> {
+            pattern
+                .as_deref()
+                .map(|c| {
+                    Regex::new(c).map_err(|x| {
+                        err(format!(
+                            "{at}.{key}: `{c}` is not a regular expression: {x}"
+                        ))
+                    })
+                })
+                .transpose()
         };
-        let continues = match &n.continues {
-            Some(c) => Some(Regex::new(c).map_err(|x| {
-                err(format!(
-                    "{at}.continues: `{c}` is not a regular expression: {x}"
-                ))
-            })?),
-            None => None,
-        };
-        let unless = match &n.unless {
-            Some(u) => Some(Regex::new(u).map_err(|x| {
-                err(format!(
-                    "{at}.unless: `{u}` is not a regular expression: {x}"
-                ))
-            })?),
-            None => None,
-        };
+        let unless_next = optional("unless_next", &n.unless_next)?;
+        let continues = optional("continues", &n.continues)?;
+        let unless = optional("unless", &n.unless)?;
         noise.push(NoiseRule {
             pattern,
             reason: n.reason,
