@@ -170,37 +170,31 @@ impl BuiltIndex {
     /// ([`super::document_files`]).
     pub fn write(&mut self, output_root: &Path) -> io::Result<SearchStats> {
         let dir = output_root.join("search");
-        let terms = dir.join("t");
-        if terms.is_dir() {
-            fs::remove_dir_all(&terms)?;
-        }
-        for first in (0..self.shards.len()).step_by(format::SHARDS_PER_FOLDER) {
-            if let Some(parent) = dir.join(format::shard_file_path(first)).parent() {
-                fs::create_dir_all(parent)?;
-            }
-        }
+        make_shard_folders(&dir, self.shards.len())?;
         // A thousand files of about 48 kB: formatted and written in parallel.
         let written: io::Result<Vec<usize>> = self
             .shards
             .par_iter()
             .enumerate()
-            .map(|(n, terms)| {
-                let text = format::shard_file(n, terms);
-                fs::write(dir.join(format::shard_file_path(n)), &text)?;
-                Ok(text.len())
-            })
+            .map(|(n, terms)| write_shard(&dir, n, terms))
             .collect();
-        let written = written?;
-        let core = self.core_file();
-        fs::write(dir.join("core.js"), &core)?;
+        let stats = self.write_core(&dir, &written?)?;
         self.pending = Pending {
             written_shards: self.shards.len(),
             ..Pending::default()
         };
+        Ok(stats)
+    }
+
+    /// Writes the core file under `dir` (the output's `search/`) after the term shards
+    /// (`shard_bytes`, each shard's size) are written; returns what was written.
+    pub(super) fn write_core(&self, dir: &Path, shard_bytes: &[usize]) -> io::Result<SearchStats> {
+        let core = self.core_file();
+        fs::write(dir.join("core.js"), &core)?;
         Ok(SearchStats {
             documents: self.docs.len(),
-            files: written.len() + 1,
-            bytes: written.iter().sum::<usize>() as u64 + core.len() as u64,
+            files: shard_bytes.len() + 1,
+            bytes: shard_bytes.iter().sum::<usize>() as u64 + core.len() as u64,
         })
     }
 
@@ -365,7 +359,7 @@ impl BuiltIndex {
         Ok(stats)
     }
 
-    pub(super) fn core_file(&self) -> String {
+    fn core_file(&self) -> String {
         let agencies: Vec<&str> = self.agencies.iter().map(String::as_str).collect();
         let facts: Vec<format::CoreDoc> = self
             .docs
@@ -495,6 +489,28 @@ impl BuiltIndex {
 }
 
 /// Terms and their postings into `count` shards, each in file order.
+/// Removes the term shards of an earlier build under `dir` (the output's `search/`) and
+/// makes the folders of `count` shards.
+pub(super) fn make_shard_folders(dir: &Path, count: usize) -> io::Result<()> {
+    let terms = dir.join("t");
+    if terms.is_dir() {
+        fs::remove_dir_all(&terms)?;
+    }
+    for first in (0..count).step_by(format::SHARDS_PER_FOLDER) {
+        if let Some(parent) = dir.join(format::shard_file_path(first)).parent() {
+            fs::create_dir_all(parent)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes term shard `n` under `dir`; returns its size.
+pub(super) fn write_shard(dir: &Path, n: usize, terms: &[(Term, Box<[u8]>)]) -> io::Result<usize> {
+    let text = format::shard_file(n, terms);
+    fs::write(dir.join(format::shard_file_path(n)), &text)?;
+    Ok(text.len())
+}
+
 pub(super) fn into_shards(
     terms: impl Iterator<Item = (Term, Box<[u8]>)>,
     count: usize,

@@ -576,21 +576,11 @@ impl SearchIndex {
             message: format!("cannot write the search index: {e}"),
         };
         let done = self.done()?;
-        let terms = dir.join("t");
-        if terms.is_dir() {
-            fs::remove_dir_all(&terms).map_err(out_err)?;
-        }
-        for first in (0..done.count).step_by(format::SHARDS_PER_FOLDER) {
-            if let Some(parent) = dir.join(format::shard_file_path(first)).parent() {
-                fs::create_dir_all(parent).map_err(out_err)?;
-            }
-        }
+        built::make_shard_folders(&dir, done.count).map_err(out_err)?;
         let written = done
             .runs
             .merge(done.memory, done.count, |n, terms| {
-                let text = format::shard_file(n, &terms);
-                fs::write(dir.join(format::shard_file_path(n)), &text)?;
-                Ok(text.len())
+                built::write_shard(&dir, n, &terms)
             })
             .map_err(|e| match e {
                 runs::MergeError::Run(e) => e.into(),
@@ -598,13 +588,7 @@ impl SearchIndex {
             })?;
         let empty = (0..done.count).map(|_| Vec::new()).collect();
         let built = BuiltIndex::new(empty, done.total, done.docs, done.agencies);
-        let core = built.core_file();
-        fs::write(dir.join("core.js"), &core).map_err(out_err)?;
-        let stats = SearchStats {
-            documents: built.documents(),
-            files: written.len() + 1,
-            bytes: written.iter().sum::<usize>() as u64 + core.len() as u64,
-        };
+        let stats = built.write_core(&dir, &written).map_err(out_err)?;
         Ok((stats, built.meta()))
     }
 
