@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
+use super::format::DocFacts;
 use super::tokenize::Term;
-use super::{DocFacts, Occurrence, SearchDocument, SearchStats, count_terms, format};
+use super::{Entry, SearchDocument, SearchStats, count_terms, format};
 
 /// The index as its files hold it: per term shard, its terms in file order with their
 /// postings (`body.title.meta`, as written), about the size of `search/t/`.
@@ -36,8 +37,8 @@ pub struct IndexMeta {
     total_bytes: u64,
     shards: u32,
     agencies: Vec<String>,
-    /// Per document: 机构 number, 年份, title and body lengths in terms.
-    facts: Vec<(u32, Option<i32>, u32, u32)>,
+    /// Per document: 机构 number and 年份.
+    facts: Vec<(u32, Option<i32>)>,
 }
 
 /// What differs between the index in memory and its files.
@@ -48,29 +49,11 @@ struct Pending {
     docs: BTreeMap<u32, format::DocFiles>,
     /// Part group files of a document whose text now has fewer groups.
     removed_groups: BTreeSet<(u32, usize)>,
+    /// The core file and the fact files.
     core: bool,
     /// The shard count of the files written (0: none yet). When it differs from the
     /// current count, every shard is written and the surplus removed.
     written_shards: usize,
-}
-
-/// What a document's entry in one term's postings says.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Entry {
-    /// The body's [`format::tf_code`], when the body has the term.
-    body: Option<u32>,
-    title: bool,
-    meta: bool,
-}
-
-impl Entry {
-    fn of(o: Occurrence) -> Entry {
-        Entry {
-            body: (o.body > 0).then(|| format::tf_code(o.body)),
-            title: o.flags & format::FLAG_TITLE != 0,
-            meta: o.flags & format::FLAG_META != 0,
-        }
-    }
 }
 
 impl BuiltIndex {
@@ -96,11 +79,7 @@ impl BuiltIndex {
             total_bytes: self.total_bytes as u64,
             shards: self.shards.len() as u32,
             agencies: self.agencies.clone(),
-            facts: self
-                .docs
-                .iter()
-                .map(|f| (f.agency, f.year, f.title_terms, f.body_terms))
-                .collect(),
+            facts: self.docs.iter().map(|f| (f.agency, f.year)).collect(),
         }
     }
 
@@ -114,12 +93,7 @@ impl BuiltIndex {
             docs: meta
                 .facts
                 .into_iter()
-                .map(|(agency, year, title_terms, body_terms)| DocFacts {
-                    agency,
-                    year,
-                    title_terms,
-                    body_terms,
-                })
+                .map(|(agency, year)| DocFacts { agency, year })
                 .collect(),
             agencies: meta.agencies,
             pending: Pending {
@@ -186,16 +160,25 @@ impl BuiltIndex {
         Ok(stats)
     }
 
-    /// Writes the core file under `dir` (the output's `search/`) after the term shards
-    /// (`shard_bytes`, each shard's size) are written; returns what was written.
+    /// Writes the core file and the fact files under `dir` (the output's `search/`)
+    /// after the term shards (`shard_bytes`, each shard's size) are written; returns
+    /// what was written.
     pub(super) fn write_core(&self, dir: &Path, shard_bytes: &[usize]) -> io::Result<SearchStats> {
-        let core = self.core_file();
-        fs::write(dir.join("core.js"), &core)?;
-        Ok(SearchStats {
+        let mut stats = SearchStats {
             documents: self.docs.len(),
-            files: shard_bytes.len() + 1,
-            bytes: shard_bytes.iter().sum::<usize>() as u64 + core.len() as u64,
-        })
+            files: shard_bytes.len(),
+            bytes: shard_bytes.iter().sum::<usize>() as u64,
+        };
+        for (rel, text) in self.core_files() {
+            let path = dir.join(&rel);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::write(path, &text)?;
+            stats.files += 1;
+            stats.bytes += text.len() as u64;
+        }
+        Ok(stats)
     }
 
     /// Replaces document `id` (its place in the order the documents were added) as
@@ -213,11 +196,11 @@ impl BuiltIndex {
         };
         let (before, after) = (count_terms(old), count_terms(new));
         let mut entries: HashMap<Term, (Option<Entry>, Option<Entry>)> = HashMap::default();
-        for (term, occ) in before.parts.into_iter().flatten() {
-            entries.entry(term).or_default().0 = Some(Entry::of(occ));
+        for (term, entry) in before.parts.into_iter().flatten() {
+            entries.entry(term).or_default().0 = Some(entry);
         }
-        for (term, occ) in after.parts.into_iter().flatten() {
-            entries.entry(term).or_default().1 = Some(Entry::of(occ));
+        for (term, entry) in after.parts.into_iter().flatten() {
+            entries.entry(term).or_default().1 = Some(entry);
         }
         for (term, (was, now)) in entries {
             if was != now {
@@ -232,8 +215,6 @@ impl BuiltIndex {
         let mut new_facts = DocFacts {
             agency,
             year: new.year,
-            title_terms: after.title_terms,
-            body_terms: after.body_terms,
         };
         if old.agency != new.agency {
             new_facts.agency = self.set_agency(id, new.agency);
@@ -265,11 +246,9 @@ impl BuiltIndex {
         self.docs.push(DocFacts {
             agency: 0,
             year: new.year,
-            title_terms: counted.title_terms,
-            body_terms: counted.body_terms,
         });
-        for (term, occ) in counted.parts.into_iter().flatten() {
-            self.set_entry(term, id, None, Some(Entry::of(occ)))?;
+        for (term, entry) in counted.parts.into_iter().flatten() {
+            self.set_entry(term, id, None, Some(entry))?;
         }
         let wanted = format::shard_count(self.total_bytes);
         if wanted != self.shards.len() {
@@ -345,7 +324,13 @@ impl BuiltIndex {
             Ok(())
         };
         if self.pending.core || resharded {
-            put("core.js", &self.core_file())?;
+            // Fact files first: the core file says how many there are. Documents are
+            // only replaced or added here, so there are never fewer than before.
+            let mut files = self.core_files();
+            files.rotate_left(1);
+            for (rel, text) in files {
+                put(&rel, &text)?;
+            }
             self.pending.core = false;
         }
         // The core file names the new count before the surplus shards go.
@@ -359,19 +344,28 @@ impl BuiltIndex {
         Ok(stats)
     }
 
-    fn core_file(&self) -> String {
+    /// The core file, then the 机构 names and each fact file: path under `search/`
+    /// and text.
+    fn core_files(&self) -> Vec<(String, String)> {
         let agencies: Vec<&str> = self.agencies.iter().map(String::as_str).collect();
-        let facts: Vec<format::CoreDoc> = self
-            .docs
-            .iter()
-            .map(|f| format::CoreDoc {
-                agency: f.agency,
-                year: f.year,
-                title_terms: f.title_terms,
-                body_terms: f.body_terms,
-            })
-            .collect();
-        format::core_file(self.shards.len(), &agencies, &facts)
+        let min_year = format::min_year(&self.docs);
+        let mut out = vec![
+            (
+                "core.js".to_string(),
+                format::core_file(self.shards.len(), self.docs.len(), min_year),
+            ),
+            (
+                format::AGENCIES_FILE.to_string(),
+                format::agencies_file(&agencies),
+            ),
+        ];
+        for n in 0..format::facts_files(self.docs.len()) {
+            out.push((
+                format::facts_file_path(n),
+                format::facts_file(n, &self.docs, min_year),
+            ));
+        }
+        out
     }
 
     /// Changes document `id`'s entry in `term`'s postings from `was` to `now` (`None`:
@@ -407,8 +401,8 @@ impl BuiltIndex {
                 set_in_field(part, low_bits, id, b)
             }
         };
-        let body = field(body, format::TF_BITS, |e| e.body);
-        let title = field(title, 0, |e| e.title.then_some(0));
+        let body = field(body, format::BODY_BITS, |e| e.body);
+        let title = field(title, format::TITLE_BITS, |e| e.title);
         let meta = field(meta, 0, |e| e.meta.then_some(0));
         let new_size = body.len() + title.len() + meta.len();
         let joined = format::join_fields(body, &title, &meta);
@@ -878,13 +872,14 @@ mod tests {
                 count_terms(&d.search()),
                 count_terms(&stored.search_document()),
             );
-            assert_eq!((a.title_terms, a.body_terms), (b.title_terms, b.body_terms));
+            // The entries carry the weights the field lengths give: equal entries,
+            // equal lengths.
             let sorted = |t: super::super::DocTerms| {
-                let mut v: Vec<(String, u32, u8)> = t
+                let mut v: Vec<(String, Option<u32>, Option<u32>, bool)> = t
                     .parts
                     .into_iter()
                     .flatten()
-                    .map(|(t, o)| (t.text(), o.body, o.flags))
+                    .map(|(t, e)| (t.text(), e.body, e.title, e.meta))
                     .collect();
                 v.sort();
                 v
@@ -981,7 +976,7 @@ mod tests {
         let entries = [(0u32, 3u32), (1, 0), (40, 2), (1000, 1), (1001, 0)];
         // Every id around the entries, set to each value or removed, in both fields'
         // layouts: the splice equals encoding the edited list.
-        for low_bits in [0, format::TF_BITS] {
+        for low_bits in [0, format::TITLE_BITS, format::BODY_BITS] {
             // A title or meta entry has no value.
             let entries: Vec<(u32, u32)> = entries
                 .iter()

@@ -5,7 +5,9 @@
 //! trailing parts left out), each part a string over [`ALPHABET`] of base-32 varints
 //! (characters 32..63 continue, 0..31 end; low bits first). A title or meta entry is
 //! the gap to the previous document id (the first: the id); a body entry is
-//! `gap << TF_BITS | tf_code(count)`. Most body entries are one byte.
+//! `gap << BODY_BITS | body_impact`, a title entry `gap << TITLE_BITS | title_impact`:
+//! the weights the ranking needs travel with the entries, so a query needs no table of
+//! every document.
 //!
 //! Each document also gets its own small file (`d/…/<id>.js`: what a result shows, the
 //! first [`PART_CHARS`] characters of its text, all of it when it has at most
@@ -17,7 +19,7 @@
 use super::SearchDocument;
 use super::tokenize::{Term, Token, hash_han, hash_word, scan_terms};
 
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// base64url: safe inside a JS string literal and a file name.
 pub const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -81,11 +83,13 @@ fn digit(c: u8) -> u32 {
     }
 }
 
-/// Low bits of a body entry that hold its [`tf_code`].
-pub const TF_BITS: u32 = 2;
+/// Low bits of a body entry that hold its [`body_impact`].
+pub const BODY_BITS: u32 = 5;
 
-/// A body frequency in four steps: 1, 2–3, 4–7, 8 or more (enough for √tf scoring, and
-/// it keeps most entries one byte).
+/// Low bits of a title entry that hold its [`title_impact`].
+pub const TITLE_BITS: u32 = 4;
+
+/// A body frequency in four steps: 1, 2–3, 4–7, 8 or more (enough for √tf scoring).
 pub fn tf_code(count: u32) -> u32 {
     match count {
         0 | 1 => 0,
@@ -93,6 +97,29 @@ pub fn tf_code(count: u32) -> u32 {
         4..=7 => 2,
         _ => 3,
     }
+}
+
+/// Representative counts of the four [`tf_code`] steps.
+const TF_OF_CODE: [f64; 4] = [1.0, 2.5, 5.5, 12.0];
+
+/// What a term weighs in one document's body, elasticlunr's √tf / √length, in 32 steps
+/// of 2^¼ (19%): code `round(4·log₂(512·w))`, 0 to 31 (search.js: `w = 2^(code/4) / 512`;
+/// steps of √2 moved the top ten measurably: 5.7% less score in them, against 1.2%).
+/// The entry carries it, so the browser scores a document without a table of every
+/// document's length (which grows with the archive: 5 MB at 1,000,000 documents).
+pub fn body_impact(count: u32, body_terms: u32) -> u32 {
+    let norm = ((f64::from(body_code(body_terms)) / 4.0).exp2() - 1.0)
+        .sqrt()
+        .max(1.0);
+    let weight = TF_OF_CODE[tf_code(count) as usize].sqrt() / norm;
+    (4.0 * (512.0 * weight).log2()).round().clamp(0.0, 31.0) as u32
+}
+
+/// A title's length class, for a title match's weight 3 / √length: code
+/// `round(4·log₂(√length))`, 0 to 15 (search.js: `w = 3 / 2^(code/4)`).
+pub fn title_impact(title_terms: u32) -> u32 {
+    let norm = (f64::from(title_code(title_terms)) / 4.0).max(1.0);
+    (4.0 * norm.log2()).round().clamp(0.0, 15.0) as u32
 }
 
 /// `body.title.meta` without empty trailing parts.
@@ -155,33 +182,71 @@ pub fn shard_file(n: usize, terms: &[(Term, Box<[u8]>)]) -> String {
     out
 }
 
-/// What the core file says of one document.
-pub struct CoreDoc {
+/// What a fact file says of one document, for the 机构 and 年份 filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocFacts {
     /// 1-based index into the sorted 机构 list, 0 for none.
     pub agency: u32,
     pub year: Option<i32>,
-    pub title_terms: u32,
-    pub body_terms: u32,
 }
 
-/// Title length code: round(4·√terms), at most 63 (one character).
-pub fn title_code(terms: u32) -> u8 {
+/// Title length code: round(4·√terms), at most 63.
+fn title_code(terms: u32) -> u8 {
     (4.0 * f64::from(terms).sqrt()).round().min(63.0) as u8
 }
 
-/// Body length code: round(4·log₂(terms + 1)), at most 63 (one character); the browser
-/// needs only √length, and a 19% step is plenty for a length norm.
-pub fn body_code(terms: u32) -> u8 {
+/// Body length code: round(4·log₂(terms + 1)), at most 63; a 19% step is plenty for
+/// a length norm.
+fn body_code(terms: u32) -> u8 {
     (4.0 * (f64::from(terms) + 1.0).log2()).round().min(63.0) as u8
 }
 
-/// `gongkaiSearch.core({…});`: counts, 机构 names, and per document its 机构 (varint,
-/// 0 = none), 年份 (varint, year − minYear + 1, 0 = none), [`title_code`] and
-/// [`body_code`] (one character each). About five bytes a document.
-pub fn core_file(shards: usize, agencies: &[&str], docs: &[CoreDoc]) -> String {
-    let min_year = docs.iter().filter_map(|d| d.year).min().unwrap_or(0);
-    let mut facts = Vec::with_capacity(docs.len() * 5);
-    for d in docs {
+/// Documents per fact file (`search/f/<n>.js`): about 2 bytes a document, 130 kB a file.
+pub const FACTS_PER_FILE: usize = 65_536;
+
+/// The first year of any document (0 when none has one): fact files count years from it.
+pub fn min_year(docs: &[DocFacts]) -> i32 {
+    docs.iter().filter_map(|d| d.year).min().unwrap_or(0)
+}
+
+/// `gongkaiSearch.core({…});`: what every query needs, a few hundred bytes whatever the
+/// archive's size — counts and the layout of the files. The 机构 names
+/// ([`agencies_file`]) and the per-document facts ([`facts_file`]) are loaded only for
+/// the filters.
+pub fn core_file(shards: usize, documents: usize, min_year: i32) -> String {
+    format!(
+        "gongkaiSearch.core({{\"version\":{FORMAT_VERSION},\"documents\":{documents},\"shards\":{shards},\"docsPerFolder\":{DOCS_PER_FOLDER},\"groupParts\":{GROUP_PARTS},\"factsPerFile\":{FACTS_PER_FILE},\"minYear\":{min_year}}});\n"
+    )
+}
+
+/// Where the 机构 names go, under `search/`.
+pub const AGENCIES_FILE: &str = "f/agencies.js";
+
+/// `gongkaiSearch.agencies(["…",…]);`: the 机构 names in collation (pinyin) order; a
+/// fact file's 机构 number `k` is the `k`-th (1-based).
+pub fn agencies_file(agencies: &[&str]) -> String {
+    let agencies: Vec<String> = agencies.iter().map(|a| json(a)).collect();
+    format!("gongkaiSearch.agencies([{}]);\n", agencies.join(","))
+}
+
+/// How many fact files `documents` documents take.
+pub fn facts_files(documents: usize) -> usize {
+    documents.div_ceil(FACTS_PER_FILE)
+}
+
+/// Where fact file `n` goes, under `search/`.
+pub fn facts_file_path(n: usize) -> String {
+    format!("f/{n}.js")
+}
+
+/// `gongkaiSearch.facts(n,"…");`: documents `n · FACTS_PER_FILE …` of `docs` (all of
+/// them, in id order), each its 机构 (varint, 0 = none) and 年份 (varint, year −
+/// `min_year` + 1, 0 = none).
+pub fn facts_file(n: usize, docs: &[DocFacts], min_year: i32) -> String {
+    let start = (n * FACTS_PER_FILE).min(docs.len());
+    let end = (start + FACTS_PER_FILE).min(docs.len());
+    let mut facts = Vec::with_capacity((end - start) * 2);
+    for d in &docs[start..end] {
         push_varint(&mut facts, d.agency);
         push_varint(
             &mut facts,
@@ -189,14 +254,9 @@ pub fn core_file(shards: usize, agencies: &[&str], docs: &[CoreDoc]) -> String {
                 .and_then(|y| u32::try_from(y - min_year + 1).ok())
                 .unwrap_or(0),
         );
-        facts.push(ALPHABET[title_code(d.title_terms) as usize]);
-        facts.push(ALPHABET[body_code(d.body_terms) as usize]);
     }
-    let agencies: Vec<String> = agencies.iter().map(|a| json(a)).collect();
     format!(
-        "gongkaiSearch.core({{\"version\":{FORMAT_VERSION},\"documents\":{},\"shards\":{shards},\"docsPerFolder\":{DOCS_PER_FOLDER},\"groupParts\":{GROUP_PARTS},\"minYear\":{min_year},\"agencies\":[{}],\"facts\":\"{}\"}});\n",
-        docs.len(),
-        agencies.join(","),
+        "gongkaiSearch.facts({n},\"{}\");\n",
         std::str::from_utf8(&facts).unwrap_or("")
     )
 }
@@ -661,6 +721,7 @@ mod tests {
     #[test]
     fn tf_codes_and_fields() {
         assert_eq!([1, 2, 3, 4, 7, 8, 900].map(tf_code), [0, 1, 1, 2, 2, 3, 3]);
+        assert_eq!(min_year(&[]), 0);
         assert_eq!(join_fields(b"AB".to_vec(), b"", b""), b"AB");
         assert_eq!(join_fields(b"".to_vec(), b"C", b""), b".C");
         assert_eq!(join_fields(b"A".to_vec(), b"", b"D"), b"A..D");
@@ -674,6 +735,35 @@ mod tests {
         assert_eq!(body_code(0), 0);
         assert_eq!(body_code(1023), 40);
         assert_eq!(body_code(u32::MAX), 63);
+    }
+
+    #[test]
+    fn impacts_rise_with_the_count_and_fall_with_the_length() {
+        // One occurrence in 1,000 terms: w = 1/√1023 ≈ 0.031, code round(4·log₂ 16.0) = 16.
+        assert_eq!(body_impact(1, 1000), 16);
+        assert!(body_impact(8, 1000) > body_impact(2, 1000));
+        assert!(body_impact(1, 100) > body_impact(1, 10_000));
+        // Tiny and huge bodies stay inside the four bits (the length code stops at 63).
+        assert_eq!(body_impact(100, 0), 31);
+        assert_eq!(body_impact(1, u32::MAX), 5);
+        // Titles: 1 term → norm 1 → 0; 16 terms → norm 4 → 8; very long → 15.
+        assert_eq!([1, 16, 10_000].map(title_impact), [0, 8, 15]);
+    }
+
+    #[test]
+    fn fact_files_split_the_documents_and_count_years_from_the_first() {
+        let docs: Vec<DocFacts> = (0..FACTS_PER_FILE + 2)
+            .map(|i| DocFacts {
+                agency: (i % 3) as u32,
+                year: (i % 2 == 0).then_some(2020 + (i % 5) as i32),
+            })
+            .collect();
+        assert_eq!(facts_files(docs.len()), 2);
+        assert_eq!(facts_files(0), 0);
+        let last = facts_file(1, &docs, min_year(&docs));
+        // Documents 65,536 (机构 1, 2021 → 2) and 65,537 (机构 2, no year → 0).
+        assert_eq!(last, "gongkaiSearch.facts(1,\"BCCA\");\n");
+        assert_eq!(facts_file_path(1), "f/1.js");
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //!
 //! Files written (all deterministic, see [`format`]):
 //! - `search/core.js`: document count, shard count, 机构 names, and per document its
-//!   机构, 年份 and field lengths (for filters and scoring);
+//!   机构 names and the layout of the other files;
+//! - `search/f/<n>.js`: per document its 机构 and 年份, for the filters, 65,536
+//!   documents a file;
 //! - `search/t/<n / 1024>/<n>.js`: term shards, a term's postings in shard
 //!   `fnv1a(term) % count`;
 //! - `search/d/…/<id>.js`: per document its title, 机构, dates, numbers, link, the
@@ -34,6 +36,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use format::DocFacts;
 use tokenize::{Term, Token, id_term, scan_terms};
 
 /// One document as the search index sees it (all strings plain text, "" when absent).
@@ -70,11 +73,31 @@ pub struct SearchStats {
     pub bytes: u64,
 }
 
-/// Where a term occurs in one document: body count and title/meta flags.
+/// Where a term occurs in one document, as counted: body count and title/meta flags.
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 struct Occurrence {
     body: u32,
     flags: u8,
+}
+
+/// What a document's entry in one term's postings says: the body's
+/// [`format::body_impact`] and the title's [`format::title_impact`] when the term is
+/// there, and whether the meta field (机构, numbers, date) has it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Entry {
+    body: Option<u32>,
+    title: Option<u32>,
+    meta: bool,
+}
+
+impl Entry {
+    fn of(o: Occurrence, title_terms: u32, body_terms: u32) -> Entry {
+        Entry {
+            body: (o.body > 0).then(|| format::body_impact(o.body, body_terms)),
+            title: (o.flags & format::FLAG_TITLE != 0).then(|| format::title_impact(title_terms)),
+            meta: o.flags & format::FLAG_META != 0,
+        }
+    }
 }
 
 /// One field's postings of a term, encoded as they are added (documents come in id
@@ -137,40 +160,28 @@ impl Postings {
         )
     }
 
-    fn push(&mut self, id: u32, occ: Occurrence) {
-        if occ.body > 0 {
-            self.body
-                .push(id, format::TF_BITS, format::tf_code(occ.body));
+    fn push(&mut self, id: u32, entry: Entry) {
+        if let Some(impact) = entry.body {
+            self.body.push(id, format::BODY_BITS, impact);
         }
-        if occ.flags & format::FLAG_TITLE != 0 {
-            self.title.push(id, 0, 0);
+        if let Some(impact) = entry.title {
+            self.title.push(id, format::TITLE_BITS, impact);
         }
-        if occ.flags & format::FLAG_META != 0 {
+        if entry.meta {
             self.meta.push(id, 0, 0);
         }
     }
-}
-
-/// Per document, what the core file needs.
-#[derive(Clone, PartialEq, Eq)]
-struct DocFacts {
-    agency: u32,
-    year: Option<i32>,
-    title_terms: u32,
-    body_terms: u32,
 }
 
 /// Partitions of the postings (by term hash): independent maps that threads fill at once.
 const PARTS: usize = 16;
 
 /// A document id and its distinct terms that fall in one partition.
-type PartTerms = (u32, Vec<(Term, Occurrence)>);
+type PartTerms = (u32, Vec<(Term, Entry)>);
 
-/// One document's distinct terms, split by partition, and its field lengths.
+/// One document's distinct terms with their entries, split by partition.
 struct DocTerms {
-    parts: Vec<Vec<(Term, Occurrence)>>,
-    title_terms: u32,
-    body_terms: u32,
+    parts: Vec<Vec<(Term, Entry)>>,
 }
 
 fn count_terms(doc: &SearchDocument<'_>) -> DocTerms {
@@ -263,10 +274,10 @@ impl TermCounter {
         }
         let distinct = self.touched.len() + self.han.len() + self.words.len();
         let per_part = distinct / PARTS + 8;
-        let mut parts: Vec<Vec<(Term, Occurrence)>> =
+        let mut parts: Vec<Vec<(Term, Entry)>> =
             (0..PARTS).map(|_| Vec::with_capacity(per_part)).collect();
         let mut put = |term: Term, hash: u32, occ: Occurrence| {
-            parts[hash as usize % PARTS].push((term, occ));
+            parts[hash as usize % PARTS].push((term, Entry::of(occ, title_terms, body_terms)));
         };
         for index in self.touched.drain(..) {
             let occ = std::mem::take(&mut self.dense[index as usize]);
@@ -285,11 +296,7 @@ impl TermCounter {
         if self.han.capacity() > 1 << 20 {
             self.han = HashMap::default();
         }
-        DocTerms {
-            parts,
-            title_terms,
-            body_terms,
-        }
+        DocTerms { parts }
     }
 }
 
@@ -321,7 +328,7 @@ struct Partition {
 
 impl Partition {
     /// Adds `entries` (in id order, past every entry the term has) to `term`'s postings.
-    fn extend(&mut self, term: Term, entries: impl IntoIterator<Item = (u32, Occurrence)>) {
+    fn extend(&mut self, term: Term, entries: impl IntoIterator<Item = (u32, Entry)>) {
         let postings = match self.held.entry(term) {
             MapEntry::Occupied(o) => o.into_mut(),
             MapEntry::Vacant(v) => {
@@ -463,13 +470,11 @@ impl SearchIndex {
         // document order: the same map contents as one document at a time.
         let mut by_part: Vec<Vec<PartTerms>> =
             (0..PARTS).map(|_| Vec::with_capacity(docs.len())).collect();
-        let mut lengths = Vec::with_capacity(docs.len());
         for (i, d) in counted.into_iter().enumerate() {
             let id = first_id + i as u32;
             for (part, terms) in d.parts.into_iter().enumerate() {
                 by_part[part].push((id, terms));
             }
-            lengths.push((d.title_terms, d.body_terms));
         }
         let merge = |(part, docs): (&mut Partition, Vec<PartTerms>)| {
             // Group the batch by term first (a small map that stays in cache), so each
@@ -483,7 +488,7 @@ impl SearchIndex {
                 }
                 return;
             }
-            let mut by_term: HashMap<Term, Vec<(u32, Occurrence)>> = HashMap::default();
+            let mut by_term: HashMap<Term, Vec<(u32, Entry)>> = HashMap::default();
             for (id, terms) in docs {
                 for (term, occ) in terms {
                     by_term.entry(term).or_default().push((id, occ));
@@ -505,7 +510,7 @@ impl SearchIndex {
             }
         }
 
-        for (doc, &(title_terms, body_terms)) in docs.iter().zip(&lengths) {
+        for doc in docs {
             let agency = if doc.agency.is_empty() {
                 0
             } else if let Some(&a) = self.agency_ids.get(doc.agency) {
@@ -519,8 +524,6 @@ impl SearchIndex {
             self.facts.push(DocFacts {
                 agency,
                 year: doc.year,
-                title_terms,
-                body_terms,
             });
         }
     }
@@ -706,9 +709,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (stats, _) = SearchIndex::new().write(dir.path()).unwrap();
         assert_eq!(stats.documents, 0);
-        assert_eq!(stats.files, 2);
+        // The shard, core.js and the (empty) list of 机构; no fact file.
+        assert_eq!(stats.files, 3);
         let core = fs::read_to_string(dir.path().join("search/core.js")).unwrap();
         assert!(core.contains("\"documents\":0,\"shards\":1,"), "{core}");
+        let agencies =
+            fs::read_to_string(dir.path().join("search").join(format::AGENCIES_FILE)).unwrap();
+        assert_eq!(agencies, "gongkaiSearch.agencies([]);\n");
         let shard = fs::read_to_string(dir.path().join("search/t/0/0.js")).unwrap();
         assert_eq!(shard, "gongkaiSearch.shard(0,{});\n");
     }
@@ -880,9 +887,17 @@ mod tests {
             });
         }
         index.write(dir.path()).unwrap();
-        let core = fs::read_to_string(dir.path().join("search/core.js")).unwrap();
-        let (jiao, ren) = (core.find("教育局").unwrap(), core.find("人民政府").unwrap());
-        assert!(jiao < ren, "{core}");
+        let names =
+            fs::read_to_string(dir.path().join("search").join(format::AGENCIES_FILE)).unwrap();
+        let (jiao, ren) = (
+            names.find("教育局").unwrap(),
+            names.find("人民政府").unwrap(),
+        );
+        assert!(jiao < ren, "{names}");
+        // The fact file numbers them in that order: b/ (教育局) is 1, a/ is 2.
+        let facts =
+            fs::read_to_string(dir.path().join("search").join(format::facts_file_path(0))).unwrap();
+        assert_eq!(facts, "gongkaiSearch.facts(0,\"CABA\");\n");
     }
 
     #[test]

@@ -173,9 +173,21 @@ pub fn check_page(chrome: &Path, page: &str, site_root_url: &str, how: &str) {
     assert_eq!(hrefs.len(), 1, "{how}: year filter: {hrefs:?}");
     assert!(hrefs[0].ends_with("2021/vaccination/index.html"));
     let selected = first_text(&doc, "#search-year option[selected]");
+    assert_eq!(
+        selected, "2021年（1）",
+        "{how}: selected year option, counted from the fact files"
+    );
+    // The 机构 list counts the unfiltered results by the names of search/f/agencies.js.
+    let agencies = doc
+        .select(&scraper::Selector::parse("#search-agency option").expect("selector"))
+        .map(|o| o.text().collect::<String>())
+        .collect::<Vec<_>>();
     assert!(
-        selected.starts_with("2021"),
-        "{how}: selected year option {selected:?}"
+        agencies.len() > 1
+            && agencies[1..]
+                .iter()
+                .all(|a| a.ends_with('）') && a.contains('（')),
+        "{how}: 机构 options {agencies:?}"
     );
 
     // A match far into a long text: the snippet shows it, highlighted, not the opening.

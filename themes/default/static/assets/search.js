@@ -17,10 +17,14 @@
   var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   var DIGIT = new Int8Array(128).fill(-1);
   for (var a = 0; a < ALPHABET.length; a++) DIGIT[ALPHABET.charCodeAt(a)] = a;
-  var TF_BITS = 2;
-  // Representative body counts of the four tf codes (1, 2–3, 4–7, 8+).
-  var TF_OF_CODE = [1, 2.5, 5.5, 12];
-  var TITLE_BOOST = 3;
+  // Low bits of a body and a title entry: the weights of src/search/format.rs
+  // (`body_impact`: √tf / √length in steps of 2^¼ from 1/512; `title_impact`: 3 / √length).
+  var BODY_BITS = 5;
+  var TITLE_BITS = 4;
+  var BODY_WEIGHT = [];
+  for (var q = 0; q < 32; q++) BODY_WEIGHT.push(Math.pow(2, q / 4) / 512);
+  var TITLE_WEIGHT = [];
+  for (var q2 = 0; q2 < 16; q2++) TITLE_WEIGHT.push(3 / Math.pow(2, q2 / 4));
   var META_BOOST = 1.5;
   var PAGE_SIZE = 10;
   var SHARDS_PER_FOLDER = 1024;
@@ -178,43 +182,76 @@
   var shards = {};
   var termCache = {};
 
-  function decodeFacts(c) {
-    var n = c.documents;
-    var s = c.facts;
-    c.agencyOf = new Uint32Array(n);
-    c.yearOf = new Int32Array(n);
-    c.titleNorm = new Float64Array(n);
-    c.bodyNorm = new Float64Array(n);
-    var pos = 0;
-    function next() {
-      var v = 0;
-      var shift = 0;
-      for (;;) {
-        var d = DIGIT[s.charCodeAt(pos++)];
-        if (d < 32) return v + d * Math.pow(2, shift);
-        v += (d - 32) * Math.pow(2, shift);
-        shift += 5;
-      }
-    }
-    for (var i = 0; i < n; i++) {
-      c.agencyOf[i] = next();
-      var y = next();
-      c.yearOf[i] = y ? c.minYear + y - 1 : -1;
-      // Codes of src/search/format.rs: title 4·√len, body 4·log₂(len + 1).
-      c.titleNorm[i] = Math.max(1, DIGIT[s.charCodeAt(pos++)] / 4);
-      c.bodyNorm[i] = Math.max(1, Math.sqrt(Math.pow(2, DIGIT[s.charCodeAt(pos++)] / 4) - 1));
-    }
-    return c;
-  }
-
   function loadCore() {
     return load("core", "core.js");
   }
 
-  /** A varint list → ids (and tf codes for the body). */
-  function decodeList(s, from, to, withTf) {
+  /** A fact file (`f/<n>.js`, src/search/format.rs `facts_file`): 机构 and 年份 of
+   * documents n · factsPerFile onwards. */
+  function decodeFacts(n, s) {
+    var first = n * core.factsPerFile;
+    var count = Math.max(0, Math.min(core.factsPerFile, core.documents - first));
+    var out = { agencyOf: new Uint32Array(count), yearOf: new Int32Array(count) };
+    var pos = 0;
+    function next() {
+      var v = 0;
+      var mul = 1;
+      for (;;) {
+        var d = DIGIT[s.charCodeAt(pos++)];
+        if (!(d >= 0)) return v;
+        if (d < 32) return v + d * mul;
+        v += (d - 32) * mul;
+        mul *= 32;
+      }
+    }
+    for (var i = 0; i < count; i++) {
+      out.agencyOf[i] = next();
+      var y = next();
+      out.yearOf[i] = y ? core.minYear + y - 1 : -1;
+    }
+    return out;
+  }
+
+  var factFiles = {};
+
+  /** Loads the 机构 names and the fact files that hold the documents `ids`; resolves
+   * to a lookup {names, agency(id), year(id)}. Only filters and their counts need
+   * them, so a query's first results never wait for them (unless a filter is set). */
+  function loadFacts(ids) {
+    var per = core.factsPerFile;
+    var needed = {};
+    for (var i = 0; i < ids.length; i++) needed[Math.floor(ids[i] / per)] = 1;
+    var names = null;
+    return Promise.all(
+      Object.keys(needed)
+        .map(function (n) {
+          return load("f/" + n, "f/" + n + ".js").then(function (f) {
+            factFiles[n] = f;
+          });
+        })
+        .concat(
+          load("f/agencies", "f/agencies.js").then(function (a) {
+            names = a;
+          })
+        )
+    ).then(function () {
+      return {
+        names: names,
+        agency: function (id) {
+          return factFiles[Math.floor(id / per)].agencyOf[id % per];
+        },
+        year: function (id) {
+          return factFiles[Math.floor(id / per)].yearOf[id % per];
+        },
+      };
+    });
+  }
+
+  /** A varint list → ids, and each entry's low `bits` (its weight code). */
+  function decodeList(s, from, to, bits) {
     var ids = [];
-    var tfs = withTf ? [] : null;
+    var codes = bits ? [] : null;
+    var div = 1 << bits;
     var base = 0;
     var v = 0;
     var mul = 1;
@@ -226,26 +263,27 @@
         continue;
       }
       v += d * mul;
-      var gap = withTf ? Math.floor(v / (1 << TF_BITS)) : v;
-      var id = base + gap;
+      var id = base + Math.floor(v / div);
       ids.push(id);
-      if (withTf) tfs.push(v & ((1 << TF_BITS) - 1));
+      if (bits) codes.push(v % div);
       base = id + 1;
       v = 0;
       mul = 1;
     }
-    return { ids: ids, tfs: tfs };
+    return { ids: ids, codes: codes };
   }
 
   var IN_BODY = 1;
   var IN_TITLE = 2;
   var IN_META = 4;
 
-  /** A term's postings as per-document arrays: where it occurs, and its body tf code. */
+  /** A term's postings as per-document arrays: where it occurs, and its body and
+   * title weight codes. */
   function decodeTerm(value) {
     var n = core.documents;
     var where = new Uint8Array(n);
-    var tf = new Uint8Array(n);
+    var bodyCode = new Uint8Array(n);
+    var titleCode = new Uint8Array(n);
     var ids = [];
     var parts = value.split(".");
     function mark(list, bit) {
@@ -256,12 +294,16 @@
         where[d] |= bit;
       }
     }
-    var body = decodeList(parts[0], 0, parts[0].length, true);
+    var body = decodeList(parts[0], 0, parts[0].length, BODY_BITS);
     mark(body.ids, IN_BODY);
-    for (var i = 0; i < body.ids.length; i++) tf[body.ids[i]] = body.tfs[i];
-    if (parts[1]) mark(decodeList(parts[1], 0, parts[1].length, false).ids, IN_TITLE);
-    if (parts[2]) mark(decodeList(parts[2], 0, parts[2].length, false).ids, IN_META);
-    return { df: ids.length, ids: ids, where: where, tf: tf };
+    for (var i = 0; i < body.ids.length; i++) if (body.ids[i] < n) bodyCode[body.ids[i]] = body.codes[i];
+    if (parts[1]) {
+      var title = decodeList(parts[1], 0, parts[1].length, TITLE_BITS);
+      mark(title.ids, IN_TITLE);
+      for (var j = 0; j < title.ids.length; j++) if (title.ids[j] < n) titleCode[title.ids[j]] = title.codes[j];
+    }
+    if (parts[2]) mark(decodeList(parts[2], 0, parts[2].length, 0).ids, IN_META);
+    return { df: ids.length, ids: ids, where: where, bodyCode: bodyCode, titleCode: titleCode };
   }
 
 
@@ -286,7 +328,7 @@
           termCache[t] =
             shard && Object.prototype.hasOwnProperty.call(shard, t)
               ? decodeTerm(shard[t])
-              : { df: 0, ids: [], where: new Uint8Array(core.documents), tf: null };
+              : { df: 0, ids: [], where: new Uint8Array(core.documents), bodyCode: null, titleCode: null };
         }
         out[t] = termCache[t];
       });
@@ -457,7 +499,8 @@
 
   /**
    * Runs a query. Resolves to { total, hits: [{id, score, titleWords, exact}], facets }
-   * where facets count the matching documents by 机构 and 年份 before filtering.
+   * where `facets()` resolves to the matching documents counted by 机构 and 年份 before
+   * filtering (it loads the fact files of the hits: ask for it after the first results).
    * filters: { agency: name or "", year: number or "" }.
    */
   function search(q, filters) {
@@ -467,7 +510,16 @@
     var query = parseQuery(q);
     return loadCore().then(function () {
       timing.core = now();
-      if (!query.words.length) return { total: 0, hits: [], facets: { agencies: [], years: [] } };
+      if (!query.words.length) {
+        return {
+          total: 0,
+          hits: [],
+          query: query,
+          facets: function () {
+            return Promise.resolve({ agencies: [], years: [] });
+          },
+        };
+      }
       var terms = [];
       var idTerms = [];
       query.words.forEach(function (w) {
@@ -479,14 +531,37 @@
       idTerms = unique(idTerms);
       return loadTerms(terms.concat(idTerms)).then(function (postings) {
         timing.terms = now();
-        var r = rank(query, terms, idTerms, postings, filters);
+        var hits = rank(query, terms, idTerms, postings);
         timing.ranked = now();
-        return r;
+        var facts = null;
+        function factsOfHits() {
+          if (!facts) facts = loadFacts(hits.map(function (h) { return h.id; }));
+          return facts;
+        }
+        var result = {
+          total: hits.length,
+          hits: hits,
+          query: query,
+          facets: function () {
+            return factsOfHits().then(function (f) {
+              return facetsOf(hits, f);
+            });
+          },
+        };
+        if (!filters.agency && (filters.year === "" || filters.year == null)) return result;
+        // A filter needs every hit's facts before the first result.
+        return factsOfHits().then(function (f) {
+          result.hits = filtered(hits, f, filters);
+          result.total = result.hits.length;
+          timing.ranked = now();
+          return result;
+        });
       });
     });
   }
 
-  function rank(query, terms, idTerms, postings, filters) {
+  /** The hits of a query's terms, in ranking order. */
+  function rank(query, terms, idTerms, postings) {
     var n = core.documents;
     // AND over every term: start from the rarest list.
     var byDf = terms.slice().sort(function (x, y) {
@@ -536,8 +611,8 @@
         var p = lists[k];
         var w = p.where[d];
         var s = 0;
-        if (w & IN_BODY) s += Math.sqrt(TF_OF_CODE[p.tf[d]]) / core.bodyNorm[d];
-        if (w & IN_TITLE) s += TITLE_BOOST / core.titleNorm[d];
+        if (w & IN_BODY) s += BODY_WEIGHT[p.bodyCode[d]];
+        if (w & IN_TITLE) s += TITLE_WEIGHT[p.titleCode[d]];
         if (w & IN_META) s += META_BOOST;
         score += s * idfs[k];
       }
@@ -560,21 +635,26 @@
     hits.sort(function (x, y) {
       return y.key - x.key || x.id - y.id;
     });
+    return hits;
+  }
+
+  /** The hits counted by 机构 and 年份 (facts: a `loadFacts` lookup that has them). */
+  function facetsOf(hits, facts) {
     var agencyCount = {};
     var yearCount = {};
     hits.forEach(function (h) {
-      var ag = core.agencyOf[h.id];
-      var yr = core.yearOf[h.id];
+      var ag = facts.agency(h.id);
+      var yr = facts.year(h.id);
       if (ag) agencyCount[ag] = (agencyCount[ag] || 0) + 1;
       if (yr >= 0) yearCount[yr] = (yearCount[yr] || 0) + 1;
     });
-    var facets = {
+    return {
       agencies: Object.keys(agencyCount)
         .map(function (k) {
-          return { id: Number(k), name: core.agencies[k - 1], count: agencyCount[k] };
+          return { id: Number(k), name: facts.names[k - 1], count: agencyCount[k] };
         })
         .sort(function (x, y) {
-          // core.agencies is in Chinese (pinyin) order: ties keep it.
+          // The names are in Chinese (pinyin) order: ties keep it.
           return y.count - x.count || x.id - y.id;
         }),
       years: Object.keys(yearCount)
@@ -585,14 +665,17 @@
           return y.year - x.year;
         }),
     };
-    var agencyId = filters.agency ? core.agencies.indexOf(filters.agency) + 1 : 0;
+  }
+
+  /** The hits that pass the 机构 and 年份 filters. */
+  function filtered(hits, facts, filters) {
+    var agencyId = filters.agency ? facts.names.indexOf(filters.agency) + 1 : 0;
     var year = filters.year === "" || filters.year == null ? null : Number(filters.year);
-    var filtered = hits.filter(function (h) {
-      if (filters.agency && core.agencyOf[h.id] !== agencyId) return false;
-      if (year !== null && core.yearOf[h.id] !== year) return false;
+    return hits.filter(function (h) {
+      if (filters.agency && facts.agency(h.id) !== agencyId) return false;
+      if (year !== null && facts.year(h.id) !== year) return false;
       return true;
     });
-    return { total: filtered.length, hits: filtered, facets: facets, query: query };
   }
 
   // ---- snippets ----
@@ -830,8 +913,14 @@
   var api = {
     // Data file callbacks.
     core: function (c) {
-      core = decodeFacts(c);
+      core = c;
       arrived("core", core);
+    },
+    facts: function (n, s) {
+      arrived("f/" + n, decodeFacts(n, s));
+    },
+    agencies: function (names) {
+      arrived("f/agencies", names);
     },
     shard: function (n, terms) {
       shards[n] = terms;
@@ -1006,8 +1095,11 @@
             })
             .join(" ")
         );
-        doc.documentElement.setAttribute("data-search-state", "done");
       });
+    }
+
+    function finished() {
+      doc.documentElement.setAttribute("data-search-state", "done");
     }
 
     function run() {
@@ -1029,37 +1121,46 @@
           current = r;
           pager = resultPager(r);
           shown = 0;
-          // Ask for the first page's documents before anything else, so their files
-          // load while the filters and the count are drawn.
-          var rendering = renderMore();
-          fillSelect(
-            agencySelect,
-            "全部机构",
-            r.facets.agencies.map(function (a) {
-              return { value: a.name, count: a.count };
-            }),
-            filters.agency,
-            function (o) {
-              return o.value + "（" + o.count + "）";
-            }
-          );
-          fillSelect(
-            yearSelect,
-            "全部年份",
-            r.facets.years.map(function (y) {
-              return { value: y.year, count: y.count };
-            }),
-            filters.year,
-            function (o) {
-              return o.value + "年（" + o.count + "）";
-            }
-          );
-          return rendering;
+          // The first page's documents first; the filters' counts need every hit's
+          // 机构 and 年份 (the fact files): drawn once the results are on screen.
+          return renderMore()
+            .then(function () {
+              return gen === generation ? r.facets() : null;
+            })
+            .then(function (facets) {
+              if (facets && gen === generation) fillFilters(facets);
+              if (gen === generation) finished();
+            });
         })
         .catch(function (e) {
           status.textContent = "搜索索引无法加载（" + e.message + "），请确认 search 文件夹完整。";
           doc.documentElement.setAttribute("data-search-state", "error");
         });
+    }
+
+    function fillFilters(facets) {
+      fillSelect(
+        agencySelect,
+        "全部机构",
+        facets.agencies.map(function (a) {
+          return { value: a.name, count: a.count };
+        }),
+        filters.agency,
+        function (o) {
+          return o.value + "（" + o.count + "）";
+        }
+      );
+      fillSelect(
+        yearSelect,
+        "全部年份",
+        facets.years.map(function (y) {
+          return { value: y.year, count: y.count };
+        }),
+        filters.year,
+        function (o) {
+          return o.value + "年（" + o.count + "）";
+        }
+      );
     }
 
     form.addEventListener("submit", function (e) {
@@ -1085,6 +1186,7 @@
           var next = results.children[first];
           var link = next && next.querySelector("a");
           if (link) link.focus();
+          finished();
         });
       });
     }
