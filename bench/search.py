@@ -4,6 +4,8 @@
   bench/search.py                     # 10,000 documents
   bench/search.py --docs 1000 --runs 3
   bench/search.py --docs 100000 --no-browser   # build memory and size only
+  bench/search.py --archive DIR --node --work W  # an existing archive (e.g. bench/run's
+                                      # 300,000 documents): first-query bytes in node
 
 Generates the corpus with ../shared/tools/gen-corpus --flavor gongkai, builds it with the
 release binary as an offline copy (`gongkai build --offline`), then prints:
@@ -20,6 +22,7 @@ of the corpus is stored here. Figures are from one run on a shared machine: reru
 see the spread.
 """
 import argparse
+import json
 import os
 import pathlib
 import random
@@ -155,6 +158,26 @@ def query_once(chrome, out, q):
     }
 
 
+def node_first_queries(archive, out, rng):
+    """The same queries, each run cold in its own node process with search.js on the written
+    files (tests/browser/search_harness.js): the index bytes its first page of ten results
+    loads (the filters' fact files come after the first page, as on the page)."""
+    harness = REPO / "tests" / "browser" / "search_harness.js"
+    print()
+    print(f"{'query':22} {'text':24} {'results':>7} {'1st-query kB':>12} {'files':>5}  largest file")
+    sizes = []
+    for kind, q, _ in pick_queries(archive / "content", rng):
+        answer = subprocess.run(["node", str(harness), str(out), str(out / "assets" / "search.js")],
+                                input=json.dumps([{"q": q}]), capture_output=True, text=True, check=True).stdout
+        r = json.loads(answer)[0]
+        files = [(out / "search" / f).stat().st_size for f in r["files"]]
+        sizes.append(sum(files))
+        print(f"{kind:22} {q[:22]:24} {r['total']:>7} {sum(files) / 1e3:>12.0f} {len(files):>5}  {max(files) / 1e3:.0f} kB")
+    print()
+    print(f"first-query index data: median {statistics.median(sizes) / 1e3:.0f} kB, largest {max(sizes) / 1e3:.0f} kB "
+          f"(target ≤ 1000 kB at any size)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=10000)
@@ -162,6 +185,11 @@ def main():
     ap.add_argument("--work", default=None, help="work folder (default: a temporary one)")
     ap.add_argument("--no-build", action="store_true", help="reuse target/release/gongkai as it is")
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--archive", default=None,
+                    help="build this gongkai archive (its site.toml is kept) instead of generating --docs documents")
+    ap.add_argument("--node", action="store_true",
+                    help="no Chromium: run each query cold in node (search.js on the written files) and print the "
+                         "index bytes its first page of results loads; for archives too large to time in a browser")
     ap.add_argument("--reuse-site", action="store_true",
                     help="with --work: keep the site an earlier run built (only re-time the queries)")
     ap.add_argument("--phases", action="store_true", help="print each run's phase times")
@@ -173,10 +201,15 @@ def main():
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
     work = pathlib.Path(a.work or tempfile.mkdtemp(prefix="gongkai-search-bench-"))
     archive, out = work / "archive", work / "usb"
-    if not (archive / "content").is_dir():
-        subprocess.run([sys.executable, str(GEN), "--docs", str(a.docs), "--flavor", "gongkai", "--out", str(archive)],
-                       check=True, stdout=subprocess.DEVNULL)
-    (archive / "site.toml").write_text('title = "基准"\nbase_url = "/"\norganizer = "基准"\nper_page = 20\n', encoding="utf-8")
+    if a.archive:
+        archive = pathlib.Path(a.archive).resolve()
+        a.docs = sum(1 for _ in (archive / "content").rglob("*.md"))
+    else:
+        if not (archive / "content").is_dir():
+            subprocess.run([sys.executable, str(GEN), "--docs", str(a.docs), "--flavor", "gongkai", "--out", str(archive)],
+                           check=True, stdout=subprocess.DEVNULL)
+        (archive / "site.toml").write_text('title = "基准"\nbase_url = "/"\norganizer = "基准"\nper_page = 20\n',
+                                           encoding="utf-8")
     if a.reuse_site and (out / "search" / "core.js").is_file():
         wall, rss = float("nan"), float("nan")
     else:
@@ -187,11 +220,14 @@ def main():
     print(f"documents            {a.docs}")
     print(f"build                {wall:.1f} s wall, {rss:.0f} MB peak RSS (whole build: pages + index)")
     print(f"markdown             {md / 1e6:.1f} MB")
-    print(f"index                {index / 1e6:.1f} MB in {len(index_files)} files, ratio {index / md:.3f} (target ≤ 0.5)")
+    print(f"index                {index / 1e6:.1f} MB in {len(index_files)} files, ratio {index / md:.3f} to the Markdown")
     core = (out / "search" / "core.js").stat().st_size
     js = (out / "assets" / "search.js").stat().st_size
     print(f"core.js              {core / 1e3:.0f} kB (loaded by every first query); search.js {js / 1e3:.0f} kB")
     if a.no_browser:
+        return
+    if a.node:
+        node_first_queries(archive, out, random.Random(20261201))
         return
     chrome = chromium()
     if a.nice:

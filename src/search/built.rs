@@ -401,8 +401,8 @@ impl BuiltIndex {
                 set_in_field(part, low_bits, id, b)
             }
         };
-        let body = field(body, format::BODY_BITS, |e| e.body);
-        let title = field(title, format::TITLE_BITS, |e| e.title);
+        let body = field(body, format::BODY_BITS, |e| e.body.map(u32::from));
+        let title = field(title, format::TITLE_BITS, |e| e.title.map(u32::from));
         let meta = field(meta, 0, |e| e.meta.then_some(0));
         let new_size = body.len() + title.len() + meta.len();
         let joined = format::join_fields(body, &title, &meta);
@@ -875,7 +875,7 @@ mod tests {
             // The entries carry the weights the field lengths give: equal entries,
             // equal lengths.
             let sorted = |t: super::super::DocTerms| {
-                let mut v: Vec<(String, Option<u32>, Option<u32>, bool)> = t
+                let mut v: Vec<(String, Option<u8>, Option<u8>, bool)> = t
                     .parts
                     .into_iter()
                     .flatten()

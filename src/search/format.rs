@@ -107,19 +107,28 @@ const TF_OF_CODE: [f64; 4] = [1.0, 2.5, 5.5, 12.0];
 /// steps of √2 moved the top ten measurably: 5.7% less score in them, against 1.2%).
 /// The entry carries it, so the browser scores a document without a table of every
 /// document's length (which grows with the archive: 5 MB at 1,000,000 documents).
-pub fn body_impact(count: u32, body_terms: u32) -> u32 {
+pub fn body_impact(count: u32, body_terms: u32) -> u8 {
+    body_impacts(body_terms)[tf_code(count) as usize]
+}
+
+/// [`body_impact`] for each [`tf_code`] of a body of `body_terms` terms: worked out once
+/// a document and looked up for each of its terms (logarithms for every entry would
+/// cost more than counting it).
+pub fn body_impacts(body_terms: u32) -> [u8; 4] {
     let norm = ((f64::from(body_code(body_terms)) / 4.0).exp2() - 1.0)
         .sqrt()
         .max(1.0);
-    let weight = TF_OF_CODE[tf_code(count) as usize].sqrt() / norm;
-    (4.0 * (512.0 * weight).log2()).round().clamp(0.0, 31.0) as u32
+    TF_OF_CODE.map(|tf| {
+        let weight = tf.sqrt() / norm;
+        (4.0 * (512.0 * weight).log2()).round().clamp(0.0, 31.0) as u8
+    })
 }
 
 /// A title's length class, for a title match's weight 3 / √length: code
 /// `round(4·log₂(√length))`, 0 to 15 (search.js: `w = 3 / 2^(code/4)`).
-pub fn title_impact(title_terms: u32) -> u32 {
+pub fn title_impact(title_terms: u32) -> u8 {
     let norm = (f64::from(title_code(title_terms)) / 4.0).max(1.0);
-    (4.0 * norm.log2()).round().clamp(0.0, 15.0) as u32
+    (4.0 * norm.log2()).round().clamp(0.0, 15.0) as u8
 }
 
 /// `body.title.meta` without empty trailing parts.

@@ -85,16 +85,18 @@ struct Occurrence {
 /// there, and whether the meta field (机构, numbers, date) has it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 struct Entry {
-    body: Option<u32>,
-    title: Option<u32>,
+    body: Option<u8>,
+    title: Option<u8>,
     meta: bool,
 }
 
 impl Entry {
-    fn of(o: Occurrence, title_terms: u32, body_terms: u32) -> Entry {
+    /// The entry of a term counted `o` in a document whose title weighs `title` and
+    /// whose body weighs `body[tf_code]` ([`format::body_impacts`]).
+    fn of(o: Occurrence, title: u8, body: &[u8; 4]) -> Entry {
         Entry {
-            body: (o.body > 0).then(|| format::body_impact(o.body, body_terms)),
-            title: (o.flags & format::FLAG_TITLE != 0).then(|| format::title_impact(title_terms)),
+            body: (o.body > 0).then(|| body[format::tf_code(o.body) as usize]),
+            title: (o.flags & format::FLAG_TITLE != 0).then_some(title),
             meta: o.flags & format::FLAG_META != 0,
         }
     }
@@ -162,10 +164,10 @@ impl Postings {
 
     fn push(&mut self, id: u32, entry: Entry) {
         if let Some(impact) = entry.body {
-            self.body.push(id, format::BODY_BITS, impact);
+            self.body.push(id, format::BODY_BITS, u32::from(impact));
         }
         if let Some(impact) = entry.title {
-            self.title.push(id, format::TITLE_BITS, impact);
+            self.title.push(id, format::TITLE_BITS, u32::from(impact));
         }
         if entry.meta {
             self.meta.push(id, 0, 0);
@@ -276,8 +278,12 @@ impl TermCounter {
         let per_part = distinct / PARTS + 8;
         let mut parts: Vec<Vec<(Term, Entry)>> =
             (0..PARTS).map(|_| Vec::with_capacity(per_part)).collect();
+        let (title, body) = (
+            format::title_impact(title_terms),
+            format::body_impacts(body_terms),
+        );
         let mut put = |term: Term, hash: u32, occ: Occurrence| {
-            parts[hash as usize % PARTS].push((term, Entry::of(occ, title_terms, body_terms)));
+            parts[hash as usize % PARTS].push((term, Entry::of(occ, title, &body)));
         };
         for index in self.touched.drain(..) {
             let occ = std::mem::take(&mut self.dense[index as usize]);

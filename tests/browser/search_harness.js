@@ -2,7 +2,8 @@
 // loads: data files are run with vm instead of <script> tags.
 //   node search_harness.js SITE_ROOT SEARCH_JS < requests.json > answers.json
 // requests: [{"q": …, "agency": …, "year": …, "all": bool}] →
-//           [{"q", "total", "urls": [first 10, or all], "exact": [bool…], "snippets": [text at the match…]}]
+//           [{"q", "total", "urls": [first 10, or all], "exact": [bool…], "snippets": [text at the match…],
+//             "files": [index files the query loaded, under search/]}]
 //           or {"tokenize": [strings]} → [[terms…]…]
 "use strict";
 const fs = require("fs");
@@ -35,6 +36,7 @@ const request = JSON.parse(fs.readFileSync(0, "utf8"));
   }
   const out = [];
   for (const r of request) {
+    const before = G.loadedFiles.length;
     const res = await G.search(r.q, { agency: r.agency || "", year: r.year || "" });
     const pager = G.results(res);
     // "all": every result in order (and whether each holds the query as typed).
@@ -45,6 +47,7 @@ const request = JSON.parse(fs.readFileSync(0, "utf8"));
       urls: page.map((it) => it.record.url),
       exact: page.map((it) => it.exact),
       snippets: page.map((it) => (it.at >= 0 ? it.text.slice(it.at, it.at + 40) : "")),
+      files: G.loadedFiles.slice(before),
     });
   }
   process.stdout.write(JSON.stringify(out));
