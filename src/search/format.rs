@@ -1003,6 +1003,10 @@ mod tests {
         for n in 0..shard_count(usize::MAX / 2) {
             add(&shard_file_path(n), 1);
         }
+        for n in 0..facts_files(1_000_000) {
+            add(&facts_file_path(n), 1);
+        }
+        add(AGENCIES_FILE, 1);
         let entries = |f: &String| {
             folders.get(f).map_or(0, HashSet::len) + files.get(f).copied().unwrap_or(0)
         };
@@ -1010,5 +1014,6 @@ mod tests {
         let (most, folder) = all.iter().map(|f| (entries(f), *f)).max().unwrap();
         assert!(most <= 10_000, "{folder} holds {most} entries");
         assert_eq!(folders["search/t"].len(), 64);
+        assert_eq!(files["search/f"], 17);
     }
 }
