@@ -30,7 +30,7 @@ use crate::search::IndexMeta;
 pub(crate) type Key = [u8; 32];
 
 /// Bumped when what the cache holds, or how a key is made, changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// The cache's one file, in its folder.
 const FILE: &str = "build.postcard";

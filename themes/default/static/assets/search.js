@@ -672,7 +672,8 @@
     var agencyId = filters.agency ? facts.names.indexOf(filters.agency) + 1 : 0;
     var year = filters.year === "" || filters.year == null ? null : Number(filters.year);
     return hits.filter(function (h) {
-      if (filters.agency && facts.agency(h.id) !== agencyId) return false;
+      // A 机构 no document has (an old link): nothing, not the documents without one.
+      if (filters.agency && (!agencyId || facts.agency(h.id) !== agencyId)) return false;
       if (year !== null && facts.year(h.id) !== year) return false;
       return true;
     });
