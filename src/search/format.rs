@@ -696,7 +696,7 @@ impl StoredDocument {
         })
     }
 
-    /// The document as the index takes it (年份 is the core file's, not the record's).
+    /// The document as the index takes it (年份 is the fact file's, not the record's).
     pub fn search_document(&self) -> SearchDocument<'_> {
         SearchDocument {
             url_path: &self.url_path,

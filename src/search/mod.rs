@@ -10,10 +10,10 @@
 //! only the files that hold what changed.
 //!
 //! Files written (all deterministic, see [`format`]):
-//! - `search/core.js`: document count, shard count, 机构 names, and per document its
-//!   机构 names and the layout of the other files;
+//! - `search/core.js`: document count, shard count and the layout of the other files,
+//!   the same few bytes whatever the archive (ranking weights are in the postings);
 //! - `search/f/<n>.js`: per document its 机构 and 年份, for the filters, 65,536
-//!   documents a file;
+//!   documents a file, and `search/f/agencies.js` the 机构 names;
 //! - `search/t/<n / 1024>/<n>.js`: term shards, a term's postings in shard
 //!   `fnv1a(term) % count`;
 //! - `search/d/…/<id>.js`: per document its title, 机构, dates, numbers, link, the
@@ -623,7 +623,8 @@ impl SearchIndex {
         ))
     }
 
-    /// What is left to merge and what the core file says, once every document is in.
+    /// What is left to merge and what the core and fact files say, once every document
+    /// is in.
     fn done(self) -> Result<Done, IndexError> {
         if let Some(e) = self.failed {
             return Err(e.into());
@@ -636,7 +637,7 @@ impl SearchIndex {
             .flat_map(|part| part.held.into_iter().map(|(t, p)| (t, p.into_fields().0)))
             .collect();
 
-        // 机构 ids in name (pinyin) order, so the core file does not depend on document
+        // 机构 ids in name (pinyin) order, so the fact files do not depend on document
         // order beyond the ids themselves, and the search filter lists them in that order.
         let mut order: Vec<u32> = (0..self.agencies.len() as u32).collect();
         order.sort_by(|&a, &b| {
