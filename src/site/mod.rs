@@ -277,6 +277,11 @@ pub(crate) fn full_build(
         KeptTexts::default()
     };
     let mut descriptions = vec![String::new(); site.documents.len()];
+    // Only the feed quotes descriptions (a kept state may need any later).
+    let mut quoted = vec![keep; site.documents.len()];
+    for i in renderer.feed_documents() {
+        quoted[i] = true;
+    }
     // With the cache: each document's page key and links, by index in the site.
     let mut keyed: Vec<(cache::Key, Vec<String>)> = Vec::new();
     if use_cache {
@@ -329,7 +334,9 @@ pub(crate) fn full_build(
                     if let Some(key) = key {
                         keyed[i] = key;
                     }
-                    descriptions[i] = pages::description(&text);
+                    if quoted[i] {
+                        descriptions[i] = pages::description(&text);
+                    }
                     batch.push((i, text));
                     attached.push(texts);
                 }
