@@ -76,7 +76,7 @@ pub fn beijing_today() -> NaiveDate {
 }
 
 fn naive(d: DisclosureDate) -> Option<NaiveDate> {
-    NaiveDate::from_ymd_opt(d.year, d.month, d.day)
+    NaiveDate::from_ymd_opt(d.year, d.month.into(), d.day.into())
 }
 
 /// The footer identifiers of site.toml: (key, label, value).

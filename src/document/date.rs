@@ -6,12 +6,13 @@ use std::str::FromStr;
 /// A calendar date with an optional time of day, as disclosure pages give it.
 ///
 /// Ordering is chronological; a date without a time sorts before the same date with one.
+/// Twelve bytes (a site holds three for each of its documents).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DisclosureDate {
     pub year: i32,
-    pub month: u32,
-    pub day: u32,
-    pub time: Option<(u32, u32, u32)>,
+    pub month: u8,
+    pub day: u8,
+    pub time: Option<(u8, u8, u8)>,
 }
 
 impl DisclosureDate {
@@ -19,16 +20,17 @@ impl DisclosureDate {
         chrono::NaiveDate::from_ymd_opt(year, month, day)?;
         Some(DisclosureDate {
             year,
-            month,
-            day,
+            month: u8::try_from(month).ok()?,
+            day: u8::try_from(day).ok()?,
             time: None,
         })
     }
 
     pub fn with_time(self, h: u32, m: u32, s: u32) -> Option<Self> {
         chrono::NaiveTime::from_hms_opt(h, m, s)?;
+        let small = |n: u32| u8::try_from(n).ok();
         Some(DisclosureDate {
-            time: Some((h, m, s)),
+            time: Some((small(h)?, small(m)?, small(s)?)),
             ..self
         })
     }
@@ -111,6 +113,11 @@ impl FromStr for DisclosureDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_is_twelve_bytes_with_or_without_its_option() {
+        assert_eq!(size_of::<Option<DisclosureDate>>(), 12);
+    }
 
     #[test]
     fn parses_both_forms() {

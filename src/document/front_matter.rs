@@ -121,13 +121,17 @@ pub struct FrontMatter {
     pub updated: Option<DisclosureDate>,
 }
 
-/// The line of each key given in a front matter (within the YAML text).
+/// The line of each key given in a front matter (within the YAML text); eight bytes a
+/// key, as a site keeps them for every document.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct KeyLines(pub Vec<(Key, usize)>);
+pub struct KeyLines(pub Vec<(Key, u32)>);
 
 impl KeyLines {
     pub fn get(&self, key: Key) -> Option<usize> {
-        self.0.iter().find(|(k, _)| *k == key).map(|(_, l)| *l)
+        self.0
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, l)| *l as usize)
     }
 }
 
@@ -220,7 +224,8 @@ impl FrontMatter {
                 });
                 continue;
             }
-            seen.0.push((key, line(k)));
+            seen.0
+                .push((key, u32::try_from(line(k)).unwrap_or(u32::MAX)));
             if let Err(e) = fm.set(key, v) {
                 errors.push(e);
             }

@@ -82,8 +82,9 @@ impl Document {
             .collect();
         // Lines within the YAML become lines of the file, below the opening `---`.
         for (_, l) in &mut key_lines.0 {
-            *l += 1;
+            *l = l.saturating_add(1);
         }
+        key_lines.0.shrink_to_fit();
         let doc = Document {
             path: rel.to_string(),
             front,

@@ -132,25 +132,6 @@ pub(crate) struct BuildCache {
 }
 
 impl BuildCache {
-    pub fn new(
-        key: Key,
-        started_ns: u64,
-        documents: Vec<CachedDocument>,
-        assets: Vec<(String, Stamp)>,
-        pages: Vec<(String, Key)>,
-        search: IndexMeta,
-    ) -> BuildCache {
-        BuildCache {
-            format: FORMAT,
-            key,
-            started_ns,
-            documents,
-            assets,
-            pages,
-            search,
-        }
-    }
-
     /// The cache of `output` when there is one made with `key`; `None` when there is
     /// none, or it was made by another binary, settings or theme, or cannot be read
     /// (the build is then a full one, which writes it anew).
@@ -179,25 +160,81 @@ impl BuildCache {
         }
     }
 
-    /// Writes the cache of `output` (through a temporary name and a rename).
-    pub fn save(&self, output: &Path) -> Result<(), Diagnostic> {
-        let dir = folder(output);
-        let fail = |e: String| {
-            Diagnostic::error(
-                &dir,
-                None,
-                format!(
-                    "the site was built, but its build cache cannot be written: {e}; the \
-                     next build will be a full one"
-                ),
-            )
-        };
-        std::fs::create_dir_all(&dir).map_err(|e| fail(e.to_string()))?;
-        let bytes = postcard::to_allocvec(self).map_err(|e| fail(e.to_string()))?;
-        let tmp = dir.join(format!("{FILE}.new"));
-        std::fs::write(&tmp, bytes).map_err(|e| fail(e.to_string()))?;
-        std::fs::rename(&tmp, dir.join(FILE)).map_err(|e| fail(e.to_string()))
+    /// Writes the cache of `output` (through a temporary name and a rename), its
+    /// documents made one at a time as they are written: the cache of a build is never
+    /// held whole (at 1,000,000 documents the vector and its bytes would be a gigabyte).
+    pub fn save_streamed(
+        output: &Path,
+        key: Key,
+        started_ns: u64,
+        documents: impl ExactSizeIterator<Item = CachedDocument>,
+        assets: &[(String, Stamp)],
+        pages: &[(String, Key)],
+        search: &IndexMeta,
+    ) -> Result<(), Diagnostic> {
+        write(
+            output,
+            &CacheOut {
+                format: FORMAT,
+                key: &key,
+                started_ns,
+                documents: Streamed(std::cell::Cell::new(Some(documents))),
+                assets,
+                pages,
+                search,
+            },
+        )
     }
+}
+
+/// [`BuildCache`] as written: the same fields in the same order (postcard writes no
+/// names), borrowed, so the documents can come from an iterator.
+#[derive(Serialize)]
+struct CacheOut<'a, D: Serialize> {
+    format: u32,
+    key: &'a Key,
+    started_ns: u64,
+    documents: D,
+    assets: &'a [(String, Stamp)],
+    pages: &'a [(String, Key)],
+    search: &'a IndexMeta,
+}
+
+/// A sequence written from an iterator, as a `Vec` of its items would be; written once.
+struct Streamed<I>(std::cell::Cell<Option<I>>);
+
+impl<I: ExactSizeIterator<Item = CachedDocument>> Serialize for Streamed<I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0.take() {
+            Some(items) => serializer.collect_seq(items),
+            None => Err(serde::ser::Error::custom(
+                "the documents were written already",
+            )),
+        }
+    }
+}
+
+/// Writes `cache` as the cache of `output`, through a temporary name and a rename.
+fn write(output: &Path, cache: &impl Serialize) -> Result<(), Diagnostic> {
+    let dir = folder(output);
+    let fail = |e: String| {
+        Diagnostic::error(
+            &dir,
+            None,
+            format!(
+                "the site was built, but its build cache cannot be written: {e}; the \
+                 next build will be a full one"
+            ),
+        )
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| fail(e.to_string()))?;
+    let tmp = dir.join(format!("{FILE}.new"));
+    let file = std::fs::File::create(&tmp).map_err(|e| fail(e.to_string()))?;
+    let mut file =
+        postcard::to_io(cache, std::io::BufWriter::new(file)).map_err(|e| fail(e.to_string()))?;
+    file.flush().map_err(|e| fail(e.to_string()))?;
+    drop(file);
+    std::fs::rename(&tmp, dir.join(FILE)).map_err(|e| fail(e.to_string()))
 }
 
 /// The stamps of content files that are not documents (`(path under content/, file)`).
@@ -296,19 +333,61 @@ mod tests {
     fn a_cache_is_used_only_with_its_key() {
         let dir = tempfile::tempdir().unwrap();
         let output = dir.path().join("public");
-        let cache = BuildCache::new([1; 32], 5, Vec::new(), Vec::new(), Vec::new(), {
-            crate::search::SearchIndex::new().finish().unwrap().meta()
-        });
-        cache.save(&output).unwrap();
+        let search = crate::search::SearchIndex::new().finish().unwrap().meta();
+        let save = |output: &Path| {
+            BuildCache::save_streamed(output, [1; 32], 5, std::iter::empty(), &[], &[], &search)
+                .unwrap()
+        };
+        save(&output);
         assert!(BuildCache::load(&output, &[1; 32]).is_some());
         assert!(BuildCache::load(&output, &[2; 32]).is_none());
         // A damaged file is no cache.
         std::fs::write(folder(&output).join(FILE), b"\x01garbage").unwrap();
         assert!(BuildCache::load(&output, &[1; 32]).is_none());
-        cache.save(&output).unwrap();
+        save(&output);
         BuildCache::forget(&output).unwrap();
         assert!(BuildCache::load(&output, &[1; 32]).is_none());
         BuildCache::forget(&output).unwrap();
+    }
+
+    #[test]
+    fn a_streamed_cache_is_the_file_a_whole_one_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        let documents: Vec<CachedDocument> = (0..3u8)
+            .map(|n| CachedDocument {
+                path: format!("2024/{n}.md"),
+                source: Source {
+                    stamp: Stamp::default(),
+                    hash: [n; 32],
+                    front: format!("---\n标题: {n}\n---\n").into_bytes(),
+                },
+                page_key: [n + 1; 32],
+                links: vec![format!("{n}.pdf")],
+                url_path: format!("2024/{n}/"),
+            })
+            .collect();
+        let search = crate::search::SearchIndex::new().finish().unwrap().meta();
+        let assets = vec![("2024/a.pdf".to_string(), Stamp::default())];
+        let pages = vec![("index.html".to_string(), [9; 32])];
+        // As a vector of documents would be written.
+        let whole = CacheOut {
+            format: FORMAT,
+            key: &[1; 32],
+            started_ns: 5,
+            documents: &documents,
+            assets: &assets,
+            pages: &pages,
+            search: &search,
+        };
+        write(&a, &whole).unwrap();
+        let streamed = documents.clone().into_iter();
+        BuildCache::save_streamed(&b, [1; 32], 5, streamed, &assets, &pages, &search).unwrap();
+        let bytes = |o: &Path| std::fs::read(folder(o).join(FILE)).unwrap();
+        assert_eq!(bytes(&a), bytes(&b));
+        let read = BuildCache::load(&b, &[1; 32]).unwrap();
+        assert_eq!(read.documents.len(), 3);
+        assert_eq!(read.documents[2].source, documents[2].source);
     }
 
     #[test]

@@ -52,13 +52,12 @@ pub fn load_content(dir: &Path, bodies: Bodies) -> (Content, Diagnostics) {
         })
         .collect();
     let mut errors = Diagnostics::new();
-    let mut documents = Vec::with_capacity(results.len());
-    for r in results {
-        match r {
-            Ok(d) => documents.push(d),
-            Err(e) => errors.extend(e),
-        }
-    }
+    // In place (a `Result` of a document is the size of a document): a second vector
+    // of every document would double the loaded archive's memory for a moment.
+    let documents: Vec<Document> = results
+        .into_iter()
+        .filter_map(|r| r.map_err(|e| errors.extend(e)).ok())
+        .collect();
     (Content { documents, assets }, errors.sorted())
 }
 
@@ -81,22 +80,26 @@ pub(crate) fn load_sources(
     let (md, assets): (Vec<_>, Vec<_>) = files_under(dir)
         .into_iter()
         .partition(|(rel, _)| rel.to_ascii_lowercase().ends_with(".md"));
-    let results: Vec<Result<(Document, Source, bool), Vec<Diagnostic>>> = md
-        .par_iter()
-        .map(|(rel, path)| read_source(path, rel, cached.get(rel.as_str()).copied(), started_ns))
-        .collect();
-    let mut errors = Diagnostics::new();
-    let mut documents = Vec::with_capacity(results.len());
-    let mut sources = Vec::with_capacity(results.len());
-    for r in results {
-        match r {
-            Ok((d, s, changed)) => {
-                documents.push(d);
-                sources.push((s, changed));
+    // Each into its own vector of the exact size, then the failures taken out in place:
+    // no second copy of every document, as with one vector of results split in two.
+    let (mut documents, mut sources): (Vec<Result<Document, Vec<Diagnostic>>>, Vec<_>) =
+        Default::default();
+    md.par_iter()
+        .map(|(rel, path)| {
+            match read_source(path, rel, cached.get(rel.as_str()).copied(), started_ns) {
+                Ok((d, s, changed)) => (Ok(d), Some((s, changed))),
+                Err(e) => (Err(e), None),
             }
-            Err(e) => errors.extend(e),
-        }
-    }
+        })
+        .unzip_into_vecs(&mut documents, &mut sources);
+    let mut errors = Diagnostics::new();
+    let documents: Vec<Document> = documents
+        .into_iter()
+        .filter_map(|r| r.map_err(|e| errors.extend(e)).ok())
+        .collect();
+    // `filter_map`, unlike `flatten`, collects in place.
+    #[allow(clippy::filter_map_identity)]
+    let sources: Vec<(Source, bool)> = sources.into_iter().filter_map(|s| s).collect();
     (Content { documents, assets }, sources, errors.sorted())
 }
 

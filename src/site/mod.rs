@@ -277,6 +277,11 @@ pub(crate) fn full_build(
         KeptTexts::default()
     };
     let mut descriptions = vec![String::new(); site.documents.len()];
+    // Only the feed quotes descriptions (a kept state may need any later).
+    let mut quoted = vec![keep; site.documents.len()];
+    for i in renderer.feed_documents() {
+        quoted[i] = true;
+    }
     // With the cache: each document's page key and links, by index in the site.
     let mut keyed: Vec<(cache::Key, Vec<String>)> = Vec::new();
     if use_cache {
@@ -329,7 +334,9 @@ pub(crate) fn full_build(
                     if let Some(key) = key {
                         keyed[i] = key;
                     }
-                    descriptions[i] = pages::description(&text);
+                    if quoted[i] {
+                        descriptions[i] = pages::description(&text);
+                    }
                     batch.push((i, text));
                     attached.push(texts);
                 }
@@ -416,19 +423,25 @@ pub(crate) fn full_build(
     match cache_key {
         Some(key) => {
             // Every file of content/, the column pages' too (their text is in their
-            // column's page, whose key says when it changed).
-            let mut made: std::collections::HashMap<&str, (cache::Key, Vec<String>, String)> = site
+            // column's page, whose key says when it changed); each entry made as it is
+            // written.
+            let at: std::collections::HashMap<&str, usize> = site
                 .documents
                 .iter()
-                .zip(keyed)
-                .map(|(d, (key, links))| (d.path.as_str(), (key, links, d.url_path())))
+                .enumerate()
+                .map(|(i, d)| (d.path.as_str(), i))
                 .collect();
             let documents = content_paths
                 .iter()
                 .zip(sources)
                 .map(|(path, (source, _))| {
-                    let (page_key, links, url_path) =
-                        made.remove(path.as_str()).unwrap_or_default();
+                    let (page_key, links, url_path) = match at.get(path.as_str()) {
+                        Some(&i) => {
+                            let (key, links) = std::mem::take(&mut keyed[i]);
+                            (key, links, site.documents[i].url_path())
+                        }
+                        None => Default::default(),
+                    };
                     cache::CachedDocument {
                         path: path.clone(),
                         source,
@@ -436,17 +449,16 @@ pub(crate) fn full_build(
                         links,
                         url_path,
                     }
-                })
-                .collect();
-            cache::BuildCache::new(
+                });
+            cache::BuildCache::save_streamed(
+                &output,
                 key,
                 started_ns,
                 documents,
-                cache::asset_stamps(&content.assets),
-                page_keys,
-                search_meta.clone(),
-            )
-            .save(&output)?;
+                &cache::asset_stamps(&content.assets),
+                &page_keys,
+                &search_meta,
+            )?;
             timer.lap("build cache");
         }
         // Whatever cache there was describes an output that is gone.

@@ -177,8 +177,9 @@ pub struct Renderer<'a> {
     base: tera::Context,
     base_path: String,
     abs_base: String,
-    /// Each document's and page's path under content/ → its page's site path.
-    known_documents: HashMap<&'a str, String>,
+    /// Each document's and page's path under content/ → the document (its page's site
+    /// path is made when a link asks: kept for every document it would cost a string each).
+    known_documents: HashMap<&'a str, &'a Document>,
     /// Key of what every page's context shares (site, column tree, generator).
     base_key: Key,
     /// Key of each document's list entry ([`DocSummary`]), made when first needed: a
@@ -314,7 +315,7 @@ impl<'a> Renderer<'a> {
                 .documents
                 .iter()
                 .chain(&site.pages)
-                .map(|d| (d.path.as_str(), d.url_path()))
+                .map(|d| (d.path.as_str(), d))
                 .collect(),
         }
     }
@@ -604,7 +605,41 @@ impl<'a> Renderer<'a> {
         let ctx = self.context("404", "404.html");
         out.push(PageJob::made("404.html", "404.html".into(), ctx));
 
-        // Sitemap: home, browse pages, documents.
+        // Made when rendered: an entry for every document, so not held with the others.
+        out.push(PageJob::new(
+            "sitemap.xml",
+            "sitemap.xml".into(),
+            move || self.sitemap_context(),
+        ));
+
+        let feed: Vec<FeedEntry> = self
+            .feed_documents()
+            .into_iter()
+            .map(|i| (i, &site.documents[i]))
+            .map(|(i, d)| FeedEntry {
+                summary: DocSummary::of(d),
+                abs_url: self.abs(&d.url_path()),
+                updated: sort_date(d).map(|x| x.rfc3339()).unwrap_or_default(),
+                summary_text: descriptions.get(i).cloned().unwrap_or_default(),
+            })
+            .collect();
+        let updated = feed
+            .first()
+            .map(|e| e.updated.clone())
+            .unwrap_or_else(|| "1970-01-01T00:00:00+08:00".into());
+        let mut ctx = self.context("feed", "atom.xml");
+        ctx.insert("entries", &feed);
+        ctx.insert("updated", &updated);
+        out.push(PageJob::made("atom.xml", "atom.xml".into(), ctx));
+
+        let ctx = self.context("robots", "robots.txt");
+        out.push(PageJob::made("robots.txt", "robots.txt".into(), ctx));
+        out
+    }
+
+    /// The sitemap's context: home, browse pages, documents.
+    fn sitemap_context(&self) -> tera::Context {
+        let site = self.site;
         let mut entries = vec![SitemapEntry {
             loc: self.abs(""),
             lastmod: String::new(),
@@ -635,31 +670,7 @@ impl<'a> Renderer<'a> {
         }
         let mut ctx = self.context("sitemap", "sitemap.xml");
         ctx.insert("entries", &entries);
-        out.push(PageJob::made("sitemap.xml", "sitemap.xml".into(), ctx));
-
-        let feed: Vec<FeedEntry> = self
-            .feed_documents()
-            .into_iter()
-            .map(|i| (i, &site.documents[i]))
-            .map(|(i, d)| FeedEntry {
-                summary: DocSummary::of(d),
-                abs_url: self.abs(&d.url_path()),
-                updated: sort_date(d).map(|x| x.rfc3339()).unwrap_or_default(),
-                summary_text: descriptions.get(i).cloned().unwrap_or_default(),
-            })
-            .collect();
-        let updated = feed
-            .first()
-            .map(|e| e.updated.clone())
-            .unwrap_or_else(|| "1970-01-01T00:00:00+08:00".into());
-        let mut ctx = self.context("feed", "atom.xml");
-        ctx.insert("entries", &feed);
-        ctx.insert("updated", &updated);
-        out.push(PageJob::made("atom.xml", "atom.xml".into(), ctx));
-
-        let ctx = self.context("robots", "robots.txt");
-        out.push(PageJob::made("robots.txt", "robots.txt".into(), ctx));
-        out
+        ctx
     }
 
     /// The documents the feed quotes (the newest dated ones): only their descriptions
@@ -803,7 +814,7 @@ impl LinkResolver for RecordedLinks<'_> {
 struct BodyLinks<'a> {
     dir: &'a str,
     base_path: &'a str,
-    known: &'a HashMap<&'a str, String>,
+    known: &'a HashMap<&'a str, &'a Document>,
     moved: &'a crate::site::model::MovedBundles,
 }
 
@@ -816,7 +827,7 @@ impl LinkResolver for BodyLinks<'_> {
         }
         let decoded = crate::document::content_path(self.dir, path)?;
         let target = match self.known.get(decoded.as_str()) {
-            Some(url_path) => url_path.clone(),
+            Some(doc) => doc.url_path(),
             None => self.moved.output_path(&decoded).into_owned(),
         };
         Some(format!("{}{}{rest}", self.base_path, encode_path(&target)))
@@ -829,10 +840,12 @@ mod tests {
 
     #[test]
     fn body_links_resolve_against_the_document_folder() {
-        let known: HashMap<&str, String> = ["2021/b.md", "2020/通知.md", "2021/c/index.md"]
+        let documents: Vec<Document> = ["2021/b.md", "2020/通知.md", "2021/c/index.md"]
             .into_iter()
-            .map(|p| (p, crate::document::url_path_of(p)))
+            .map(|p| Document::parse(std::path::Path::new(p), p, "---\n标题: 通知\n---\n").unwrap())
             .collect();
+        let known: HashMap<&str, &Document> =
+            documents.iter().map(|d| (d.path.as_str(), d)).collect();
         let moved = crate::site::model::MovedBundles::default();
         let l = BodyLinks {
             dir: "2021/",

@@ -281,7 +281,7 @@ pub(super) fn build_in_place(
         .iter()
         .map(|d| (d.path.as_str(), d.url_path()))
         .collect();
-    let documents: Vec<CachedDocument> = content_paths
+    let documents = content_paths
         .iter()
         .zip(sources)
         .map(|(path, (source, _))| {
@@ -299,18 +299,17 @@ pub(super) fn build_in_place(
                 links,
                 url_path: url_paths.get(path.as_str()).cloned().unwrap_or_default(),
             }
-        })
-        .collect();
-    let page_keys = jobs.iter().map(|j| j.path.clone()).zip(keys).collect();
-    BuildCache::new(
+        });
+    let page_keys: Vec<(String, Key)> = jobs.iter().map(|j| j.path.clone()).zip(keys).collect();
+    BuildCache::save_streamed(
+        s.output,
         s.key,
         s.started_ns,
         documents,
-        previous.assets.clone(),
-        page_keys,
-        index.meta(),
-    )
-    .save(s.output)?;
+        &previous.assets,
+        &page_keys,
+        &index.meta(),
+    )?;
     timer.lap("build cache");
     Ok(Some(BuildSummary {
         documents: site.documents.len(),
