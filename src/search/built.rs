@@ -482,7 +482,6 @@ impl BuiltIndex {
     }
 }
 
-/// Terms and their postings into `count` shards, each in file order.
 /// Removes the term shards of an earlier build under `dir` (the output's `search/`) and
 /// makes the folders of `count` shards.
 pub(super) fn make_shard_folders(dir: &Path, count: usize) -> io::Result<()> {
@@ -505,6 +504,7 @@ pub(super) fn write_shard(dir: &Path, n: usize, terms: &[(Term, Box<[u8]>)]) -> 
     Ok(text.len())
 }
 
+/// Terms and their postings into `count` shards, each in file order.
 pub(super) fn into_shards(
     terms: impl Iterator<Item = (Term, Box<[u8]>)>,
     count: usize,

@@ -5,7 +5,8 @@
 //! trailing parts left out), each part a string over [`ALPHABET`] of base-32 varints
 //! (characters 32..63 continue, 0..31 end; low bits first). A title or meta entry is
 //! the gap to the previous document id (the first: the id); a body entry is
-//! `gap << BODY_BITS | body_impact`, a title entry `gap << TITLE_BITS | title_impact`:
+//! `gap << BODY_BITS | body weight` ([`body_impacts`]), a title entry
+//! `gap << TITLE_BITS | title weight` ([`title_impact`]):
 //! the weights the ranking needs travel with the entries, so a query needs no table of
 //! every document.
 //!
@@ -83,7 +84,7 @@ fn digit(c: u8) -> u32 {
     }
 }
 
-/// Low bits of a body entry that hold its [`body_impact`].
+/// Low bits of a body entry that hold its weight ([`body_impacts`]).
 pub const BODY_BITS: u32 = 5;
 
 /// Low bits of a title entry that hold its [`title_impact`].
@@ -102,18 +103,14 @@ pub fn tf_code(count: u32) -> u32 {
 /// Representative counts of the four [`tf_code`] steps.
 const TF_OF_CODE: [f64; 4] = [1.0, 2.5, 5.5, 12.0];
 
-/// What a term weighs in one document's body, elasticlunr's √tf / √length, in 32 steps
-/// of 2^¼ (19%): code `round(4·log₂(512·w))`, 0 to 31 (search.js: `w = 2^(code/4) / 512`;
-/// steps of √2 moved the top ten measurably: 5.7% less score in them, against 1.2%).
-/// The entry carries it, so the browser scores a document without a table of every
-/// document's length (which grows with the archive: 5 MB at 1,000,000 documents).
-pub fn body_impact(count: u32, body_terms: u32) -> u8 {
-    body_impacts(body_terms)[tf_code(count) as usize]
-}
-
-/// [`body_impact`] for each [`tf_code`] of a body of `body_terms` terms: worked out once
-/// a document and looked up for each of its terms (logarithms for every entry would
-/// cost more than counting it).
+/// What a term weighs in the body of a document of `body_terms` terms, for each
+/// [`tf_code`]: elasticlunr's √tf / √length in 32 steps of 2^¼ (19%), code
+/// `round(4·log₂(512·w))`, 0 to 31 (search.js: `w = 2^(code/4) / 512`; steps of √2 moved
+/// the top ten measurably: 5.7% less score in them, against 1.3%). The entry carries it,
+/// so the browser scores a document without a table of every document's length (which
+/// grows with the archive: 5 MB at 1,000,000 documents). Worked out once a document and
+/// looked up for each of its terms (logarithms for every entry would cost more than
+/// counting it).
 pub fn body_impacts(body_terms: u32) -> [u8; 4] {
     let norm = ((f64::from(body_code(body_terms)) / 4.0).exp2() - 1.0)
         .sqrt()
@@ -748,6 +745,7 @@ mod tests {
 
     #[test]
     fn impacts_rise_with_the_count_and_fall_with_the_length() {
+        let body_impact = |count, terms| body_impacts(terms)[tf_code(count) as usize];
         // One occurrence in 1,000 terms: w = 1/√1023 ≈ 0.031, code round(4·log₂ 16.0) = 16.
         assert_eq!(body_impact(1, 1000), 16);
         assert!(body_impact(8, 1000) > body_impact(2, 1000));

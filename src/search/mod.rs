@@ -80,9 +80,9 @@ struct Occurrence {
     flags: u8,
 }
 
-/// What a document's entry in one term's postings says: the body's
-/// [`format::body_impact`] and the title's [`format::title_impact`] when the term is
-/// there, and whether the meta field (机构, numbers, date) has it.
+/// What a document's entry in one term's postings says: the body's weight
+/// ([`format::body_impacts`]) and the title's ([`format::title_impact`]) when the term
+/// is there, and whether the meta field (机构, numbers, date) has it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 struct Entry {
     body: Option<u8>,

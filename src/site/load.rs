@@ -51,14 +51,20 @@ pub fn load_content(dir: &Path, bodies: Bodies) -> (Content, Diagnostics) {
             Bodies::Drop => read_front_matter(path, rel),
         })
         .collect();
+    let (documents, errors) = loaded(results);
+    (Content { documents, assets }, errors.sorted())
+}
+
+/// The documents that loaded and the problems of those that did not. In place (a
+/// `Result` of a document is the size of a document): a second vector of every document
+/// would double the loaded archive's memory for a moment.
+fn loaded(results: Vec<Result<Document, Vec<Diagnostic>>>) -> (Vec<Document>, Diagnostics) {
     let mut errors = Diagnostics::new();
-    // In place (a `Result` of a document is the size of a document): a second vector
-    // of every document would double the loaded archive's memory for a moment.
-    let documents: Vec<Document> = results
+    let documents = results
         .into_iter()
         .filter_map(|r| r.map_err(|e| errors.extend(e)).ok())
         .collect();
-    (Content { documents, assets }, errors.sorted())
+    (documents, errors)
 }
 
 /// [`load_content`] with front matter only, also giving each document's [`Source`]
@@ -92,11 +98,7 @@ pub(crate) fn load_sources(
             }
         })
         .unzip_into_vecs(&mut documents, &mut sources);
-    let mut errors = Diagnostics::new();
-    let documents: Vec<Document> = documents
-        .into_iter()
-        .filter_map(|r| r.map_err(|e| errors.extend(e)).ok())
-        .collect();
+    let (documents, errors) = loaded(documents);
     // `filter_map`, unlike `flatten`, collects in place.
     #[allow(clippy::filter_map_identity)]
     let sources: Vec<(Source, bool)> = sources.into_iter().filter_map(|s| s).collect();

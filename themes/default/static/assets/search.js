@@ -548,7 +548,7 @@
             });
           },
         };
-        if (!filters.agency && (filters.year === "" || filters.year == null)) return result;
+        if (!filters.agency && filterYear(filters) === null) return result;
         // A filter needs every hit's facts before the first result.
         return factsOfHits().then(function (f) {
           result.hits = filtered(hits, f, filters);
@@ -667,10 +667,15 @@
     };
   }
 
+  /** The 年份 a query is filtered by, or null. */
+  function filterYear(filters) {
+    return filters.year === "" || filters.year == null ? null : Number(filters.year);
+  }
+
   /** The hits that pass the 机构 and 年份 filters. */
   function filtered(hits, facts, filters) {
     var agencyId = filters.agency ? facts.names.indexOf(filters.agency) + 1 : 0;
-    var year = filters.year === "" || filters.year == null ? null : Number(filters.year);
+    var year = filterYear(filters);
     return hits.filter(function (h) {
       // A 机构 no document has (an old link): nothing, not the documents without one.
       if (filters.agency && (!agencyId || facts.agency(h.id) !== agencyId)) return false;
