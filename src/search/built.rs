@@ -24,6 +24,8 @@ pub struct BuiltIndex {
     docs: Vec<DocFacts>,
     agencies: Vec<String>,
     pending: Pending,
+    /// Bytes of a broad term's postings its shard keeps ([`format::shard_files`]).
+    head_bytes: usize,
     /// For an index taken up from an earlier build's files ([`BuiltIndex::from_files`]):
     /// its `search/` folder, and which shards have been read from it so far. A change
     /// reads only the shards its terms are in.
@@ -62,6 +64,7 @@ impl BuiltIndex {
         total_bytes: usize,
         docs: Vec<DocFacts>,
         agencies: Vec<String>,
+        head_bytes: usize,
     ) -> BuiltIndex {
         BuiltIndex {
             shards,
@@ -69,6 +72,7 @@ impl BuiltIndex {
             docs,
             agencies,
             pending: Pending::default(),
+            head_bytes,
             on_disk: None,
         }
     }
@@ -100,6 +104,7 @@ impl BuiltIndex {
                 written_shards: count,
                 ..Pending::default()
             },
+            head_bytes: format::head_bytes(),
             on_disk: Some((output_root.join("search"), vec![false; count])),
         }
     }
@@ -113,13 +118,24 @@ impl BuiltIndex {
             return Ok(());
         }
         let path = dir.join(format::shard_file_path(n));
-        let text = fs::read_to_string(&path)?;
-        self.shards[n] = format::parse_shard_file(&text).ok_or_else(|| {
+        let not_ours = |path: &Path| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!("{} is not a term shard of this version", path.display()),
             )
-        })?;
+        };
+        let text = fs::read_to_string(&path)?;
+        let mut terms = format::parse_shard_file(&text).ok_or_else(|| not_ours(&path))?;
+        // A broad term's shard value is its head: joined again with its rest file.
+        for (_, postings) in &mut terms {
+            if let Some(i) = format::rest_of(postings) {
+                let path = dir.join(format::rest_file_path(n, i));
+                let text = fs::read_to_string(&path)?;
+                let rest = format::parse_rest_file(&text).ok_or_else(|| not_ours(&path))?;
+                *postings = format::join_head(postings, rest.as_bytes()).into_boxed_slice();
+            }
+        }
+        self.shards[n] = terms;
         loaded[n] = true;
         Ok(())
     }
@@ -146,11 +162,11 @@ impl BuiltIndex {
         let dir = output_root.join("search");
         make_shard_folders(&dir, self.shards.len())?;
         // A thousand files of about 48 kB: formatted and written in parallel.
-        let written: io::Result<Vec<usize>> = self
+        let written: io::Result<Vec<Written>> = self
             .shards
             .par_iter()
             .enumerate()
-            .map(|(n, terms)| write_shard(&dir, n, terms))
+            .map(|(n, terms)| write_shard(&dir, n, terms, self.head_bytes))
             .collect();
         let stats = self.write_core(&dir, &written?)?;
         self.pending = Pending {
@@ -161,13 +177,13 @@ impl BuiltIndex {
     }
 
     /// Writes the core file and the fact files under `dir` (the output's `search/`)
-    /// after the term shards (`shard_bytes`, each shard's size) are written; returns
-    /// what was written.
-    pub(super) fn write_core(&self, dir: &Path, shard_bytes: &[usize]) -> io::Result<SearchStats> {
+    /// after the term shards (`shards`, what each shard's files came to) are written;
+    /// returns what was written.
+    pub(super) fn write_core(&self, dir: &Path, shards: &[Written]) -> io::Result<SearchStats> {
         let mut stats = SearchStats {
             documents: self.docs.len(),
-            files: shard_bytes.len(),
-            bytes: shard_bytes.iter().sum::<usize>() as u64,
+            files: shards.iter().map(|w| w.files).sum(),
+            bytes: shards.iter().map(|w| w.bytes as u64).sum(),
         };
         for (rel, text) in self.core_files() {
             let path = dir.join(&rel);
@@ -280,20 +296,16 @@ impl BuiltIndex {
         };
         // A change of most of a document's text touches most shards: written in
         // parallel, each shard file is formatted and replaced on its own.
-        let written: Vec<io::Result<usize>> = shards
+        let written: Vec<io::Result<Written>> = shards
             .par_iter()
-            .map(|&n| {
-                let text = format::shard_file(n, &self.shards[n]);
-                replace_file(&dir, &format::shard_file_path(n), text.as_bytes())
-                    .map(|()| text.len())
-            })
+            .map(|&n| put_shard(&dir, n, &self.shards[n], self.head_bytes, replace_file))
             .collect();
         let mut failed = None;
         for (n, r) in shards.into_iter().zip(written) {
             match r {
-                Ok(bytes) => {
-                    stats.files += 1;
-                    stats.bytes += bytes as u64;
+                Ok(w) => {
+                    stats.files += w.files;
+                    stats.bytes += w.bytes as u64;
                     self.pending.shards.remove(&n);
                 }
                 Err(e) => failed = failed.or(Some(e)),
@@ -339,6 +351,7 @@ impl BuiltIndex {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
             }
+            remove_rests(&dir, n, 0)?;
         }
         self.pending.written_shards = self.shards.len();
         Ok(stats)
@@ -497,11 +510,55 @@ pub(super) fn make_shard_folders(dir: &Path, count: usize) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes term shard `n` under `dir`; returns its size.
-pub(super) fn write_shard(dir: &Path, n: usize, terms: &[(Term, Box<[u8]>)]) -> io::Result<usize> {
-    let text = format::shard_file(n, terms);
-    fs::write(dir.join(format::shard_file_path(n)), &text)?;
-    Ok(text.len())
+/// What one term shard's files came to.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Written {
+    pub files: usize,
+    pub bytes: usize,
+}
+
+/// Writes term shard `n` under `dir` (with the rest files of its broad terms); returns
+/// what it wrote.
+pub(super) fn write_shard(
+    dir: &Path,
+    n: usize,
+    terms: &[(Term, Box<[u8]>)],
+    head_bytes: usize,
+) -> io::Result<Written> {
+    put_shard(dir, n, terms, head_bytes, |dir, rel, bytes| {
+        fs::write(dir.join(rel), bytes)
+    })
+}
+
+/// Writes term shard `n`'s files with `put` (directory, path under it, bytes) and
+/// removes rest files an earlier shard `n` had beyond them.
+fn put_shard(
+    dir: &Path,
+    n: usize,
+    terms: &[(Term, Box<[u8]>)],
+    head_bytes: usize,
+    put: impl Fn(&Path, &str, &[u8]) -> io::Result<()>,
+) -> io::Result<Written> {
+    let files = format::shard_files(n, terms, head_bytes);
+    let mut written = Written::default();
+    for (rel, text) in &files {
+        put(dir, rel, text.as_bytes())?;
+        written.files += 1;
+        written.bytes += text.len();
+    }
+    remove_rests(dir, n, files.len() - 1)?;
+    Ok(written)
+}
+
+/// Removes shard `n`'s rest files from number `from` on (they are numbered without gaps).
+fn remove_rests(dir: &Path, n: usize, from: usize) -> io::Result<()> {
+    for i in from.. {
+        match fs::remove_file(dir.join(format::rest_file_path(n, i))) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            r => r?,
+        }
+    }
+    Ok(())
 }
 
 /// Terms and their postings into `count` shards, each in file order.
@@ -628,8 +685,13 @@ mod tests {
         }
     }
 
+    thread_local! {
+        /// The head size of the indexes a test makes (each test runs on its own thread).
+        static HEAD_BYTES: std::cell::Cell<usize> = std::cell::Cell::new(format::head_bytes());
+    }
+
     fn index(docs: &[Doc]) -> SearchIndex {
-        let mut index = SearchIndex::new();
+        let mut index = SearchIndex::new().head_bytes(HEAD_BYTES.get());
         let docs: Vec<SearchDocument<'_>> = docs.iter().map(Doc::search).collect();
         index.add_batch(&docs);
         index
@@ -672,6 +734,72 @@ mod tests {
             docs[*id] = new.clone();
         }
         built.write_changed(root).unwrap();
+    }
+
+    /// Broad terms cut to their heads: the rests are written beside the shards, read
+    /// back with them by a later build, and written again (or removed) as a change
+    /// needs, to the files a fresh build writes.
+    #[test]
+    fn broad_terms_cut_to_heads_update_as_a_fresh_build_writes() {
+        HEAD_BYTES.set(96);
+        // 3,000 characters from 300 documents of 40: each in about 13 documents.
+        let mut docs: Vec<Doc> = (0..300)
+            .map(|n| {
+                let text = format!("{} 工作 {}", random_han(n, 20), random_han(n + 1000, 20));
+                Doc::new(n as usize, &format!("工作文件{n}"), "统计局", &text)
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mut built = index(&docs).finish().unwrap();
+        write_all(&mut built, &docs, root);
+        let rests = |root: &Path| {
+            tree(root)
+                .iter()
+                .filter(|(p, _)| p.starts_with("t/") && p.contains('-'))
+                .count()
+        };
+        assert!(rests(root) >= 3, "{} rest files", rests(root));
+        let meta = built.meta();
+        drop(built);
+
+        let mut taken = BuiltIndex::from_files(root, meta);
+        taken.head_bytes = 96;
+        // 工作 leaves one title and one body; a document made broad in a new term.
+        let changes = [
+            (
+                7,
+                Doc {
+                    title: "通知".into(),
+                    text: random_han(7, 30),
+                    ..docs[7].clone()
+                },
+            ),
+            (
+                150,
+                Doc {
+                    text: format!("{} 工作 工作 工作 工作 工作 工作 工作 工作", docs[150].text),
+                    ..docs[150].clone()
+                },
+            ),
+        ];
+        for (id, new) in &changes {
+            let old = taken.read_document(*id as u32).unwrap();
+            taken
+                .replace_document(*id as u32, &old.search_document(), &new.search())
+                .unwrap();
+            docs[*id] = new.clone();
+        }
+        taken.write_changed(root).unwrap();
+        assert_eq!(tree(root), fresh(&docs));
+        // A shard written again with fewer broad terms leaves no rest file behind.
+        let dir = root.join("search");
+        let shard = (0..taken.shards.len())
+            .find(|&n| dir.join(format::rest_file_path(n, 0)).exists())
+            .unwrap();
+        taken.load_shard(shard).unwrap();
+        write_shard(&dir, shard, &taken.shards[shard], 1 << 20).unwrap();
+        assert!(!dir.join(format::rest_file_path(shard, 0)).exists());
     }
 
     #[test]

@@ -16,11 +16,22 @@
 //! further parts of a longer text in groups (`x/…/<id>-<g>.js`, [`GROUP_PARTS`] parts
 //! each), so a result's snippet can come from anywhere in the text and a phrase can be
 //! checked as typed, loading only what the documents on screen need.
+//!
+//! A term whose postings pass twice [`head_bytes`] (a broad term: `局`, `工作`, a year)
+//! keeps only its head in its shard — the entries that rank highest for it alone —
+//! as `body.title.meta.df,B,T,M,b,t,m,cut,rest` ([`split_head`]): how many
+//! documents hold it in all; the best entry left out (its body and title codes, empty
+//! for none, and 1 for meta); the highest body code, lowest title code and any meta
+//! among those left out; the last id of the head's lowest class (a left-out entry that
+//! weighs as much has a larger id) and the number of the rest file (`t/…/<shard>-<rest>.js`) that holds the other entries in
+//! the same `body.title.meta` form. search.js shows a first page from the heads when
+//! their bounds prove it is the page the whole lists give, and loads the rests for
+//! the count, the filters, later pages, or when they do not.
 
 use super::SearchDocument;
 use super::tokenize::{Term, Token, hash_han, hash_word, scan_terms};
 
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// base64url: safe inside a JS string literal and a file name.
 pub const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -160,10 +171,18 @@ fn json(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// `gongkaiSearch.shard(n,{"term":"postings",…});`, the terms given in text order.
-pub fn shard_file(n: usize, terms: &[(Term, Box<[u8]>)]) -> String {
+/// One term shard's files: the shard, then the rest files of its headed terms, each
+/// path (under `search/`) and text.
+pub type ShardFiles = Vec<(String, String)>;
+
+/// `gongkaiSearch.shard(n,{"term":"postings",…});`, the terms given in text order,
+/// terms of over twice `head_bytes` cut to their heads ([`split_head`]), followed by
+/// their rest files
+/// (`gongkaiSearch.rest(n,i,"postings");`).
+pub fn shard_files(n: usize, terms: &[(Term, Box<[u8]>)], head_bytes: usize) -> ShardFiles {
     let size: usize = terms.iter().map(|(t, p)| t.text_len() + p.len() + 6).sum();
-    let mut out = String::with_capacity(size + 32);
+    let mut out = String::with_capacity(size.min(2 * SHARD_TARGET_BYTES) + 32);
+    let mut rests = Vec::new();
     out.push_str(&format!("gongkaiSearch.shard({n},{{"));
     for (i, (term, postings)) in terms.iter().enumerate() {
         if i > 0 {
@@ -180,12 +199,298 @@ pub fn shard_file(n: usize, terms: &[(Term, Box<[u8]>)]) -> String {
             out.push('"');
         }
         out.push_str(":\"");
+        let split = (postings.len() > 2 * head_bytes)
+            .then(|| split_head(postings, head_bytes, rests.len()))
+            .flatten();
         // ALPHABET is ASCII.
-        out.push_str(std::str::from_utf8(postings).unwrap_or(""));
+        match split {
+            Some((head, rest)) => {
+                out.push_str(std::str::from_utf8(&head).unwrap_or(""));
+                let i = rests.len();
+                rests.push((
+                    rest_file_path(n, i),
+                    format!(
+                        "gongkaiSearch.rest({n},{i},\"{}\");\n",
+                        std::str::from_utf8(&rest).unwrap_or("")
+                    ),
+                ));
+            }
+            None => out.push_str(std::str::from_utf8(postings).unwrap_or("")),
+        }
         out.push('"');
     }
     out.push_str("});\n");
+    let mut files = vec![(shard_file_path(n), out)];
+    files.extend(rests);
+    files
+}
+
+/// How many bytes of postings a broad term keeps in its shard: 32 kB, so that a query
+/// of a few broad words loads well under 1 MB whatever the archive's size. Tests and
+/// benchmarks may set `GONGKAI_SEARCH_HEAD_BYTES` (e.g. a tenth, to see at 100,000
+/// documents what 1,000,000 would load).
+pub fn head_bytes() -> usize {
+    static HEAD_BYTES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *HEAD_BYTES.get_or_init(|| {
+        std::env::var("GONGKAI_SEARCH_HEAD_BYTES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&b| b > 0)
+            .unwrap_or(32 * 1024)
+    })
+}
+
+/// Where rest file `i` of term shard `n` goes, under `search/`.
+pub fn rest_file_path(n: usize, i: usize) -> String {
+    format!("t/{}/{n}-{i}.js", n / SHARDS_PER_FOLDER)
+}
+
+/// One document's entry in a term's postings, decoded: body and title weight codes
+/// when the term is there, and whether the meta field has it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Posting {
+    id: u32,
+    body: Option<u8>,
+    title: Option<u8>,
+    meta: bool,
+}
+
+/// Distinct (body code or none, title code or none, meta) combinations.
+const CLASSES: usize = 33 * 17 * 2;
+
+impl Posting {
+    /// Its combination of codes, 0..[`CLASSES`].
+    fn class(&self) -> usize {
+        let body = self.body.map_or(0, |c| usize::from(c) + 1);
+        let title = self.title.map_or(0, |c| usize::from(c) + 1);
+        (body * 17 + title) * 2 + usize::from(self.meta)
+    }
+}
+
+/// What an entry of each class gives a document for the term alone, as search.js
+/// scores it (title matches first, then body + title + meta weight), as a level:
+/// 0 ranks first, and classes that score the same share a level.
+fn class_levels() -> &'static [u16; CLASSES] {
+    static LEVELS: std::sync::OnceLock<[u16; CLASSES]> = std::sync::OnceLock::new();
+    LEVELS.get_or_init(|| {
+        let score = |class: usize| -> (bool, f64) {
+            let (body, title, meta) = (class / 34, class / 2 % 17, class % 2 == 1);
+            let weight = |code: usize, f: fn(f64) -> f64| {
+                code.checked_sub(1).map_or(0.0, |c| f(c as f64 / 4.0))
+            };
+            let body = weight(body, |q| q.exp2() / 512.0);
+            let title_weight = weight(title, |q| 3.0 / q.exp2());
+            (
+                title > 0,
+                body + title_weight + if meta { 1.5 } else { 0.0 },
+            )
+        };
+        let mut classes: Vec<usize> = (0..CLASSES).collect();
+        classes.sort_by(|&a, &b| {
+            let (sa, sb) = (score(a), score(b));
+            sb.0.cmp(&sa.0).then(sb.1.total_cmp(&sa.1))
+        });
+        let mut levels = [0u16; CLASSES];
+        let mut level = 0u16;
+        for (i, &c) in classes.iter().enumerate() {
+            if i > 0 && score(c) != score(classes[i - 1]) {
+                level += 1;
+            }
+            levels[c] = level;
+        }
+        levels
+    })
+}
+
+/// The entries of `body.title.meta` postings, in id order.
+fn decode_postings(joined: &[u8]) -> Vec<Posting> {
+    let mut fields = joined.split(|&b| b == b'.');
+    let mut decoded: [Vec<(u32, u8)>; 3] = Default::default();
+    for (list, low_bits) in decoded.iter_mut().zip([BODY_BITS, TITLE_BITS, 0]) {
+        let field = fields.next().unwrap_or_default();
+        let (mut at, mut base) = (0, 0u32);
+        while at < field.len() {
+            let (v, next) = read_varint(field, at);
+            at = next;
+            let id = base + (v >> low_bits);
+            base = id + 1;
+            list.push((id, (v & ((1 << low_bits) - 1)) as u8));
+        }
+    }
+    // The three lists merged by id.
+    let [body, title, meta] = decoded;
+    let mut out = Vec::with_capacity(body.len().max(title.len()).max(meta.len()));
+    let (mut b, mut t, mut m) = (0, 0, 0);
+    loop {
+        let id = [body.get(b), title.get(t), meta.get(m)]
+            .into_iter()
+            .flatten()
+            .map(|e| e.0)
+            .min();
+        let Some(id) = id else { break };
+        let take = |list: &[(u32, u8)], at: &mut usize| {
+            let here = list.get(*at).filter(|e| e.0 == id).map(|e| e.1);
+            *at += usize::from(here.is_some());
+            here
+        };
+        out.push(Posting {
+            id,
+            body: take(&body, &mut b),
+            title: take(&title, &mut t),
+            meta: take(&meta, &mut m).is_some(),
+        });
+    }
     out
+}
+
+/// `body.title.meta` of entries in id order (all three parts, empty ones too).
+fn encode_postings(entries: &[Posting]) -> Vec<u8> {
+    let mut fields: [(Vec<u8>, u32); 3] = Default::default();
+    for p in entries {
+        let values = [
+            p.body.map(|c| (BODY_BITS, u32::from(c))),
+            p.title.map(|c| (TITLE_BITS, u32::from(c))),
+            p.meta.then_some((0, 0)),
+        ];
+        for ((field, next), value) in fields.iter_mut().zip(values) {
+            if let Some((low_bits, code)) = value {
+                push_varint(field, ((p.id - *next) << low_bits) | code);
+                *next = p.id + 1;
+            }
+        }
+    }
+    let [(body, _), (title, _), (meta, _)] = fields;
+    let mut out = body;
+    out.push(b'.');
+    out.extend_from_slice(&title);
+    out.push(b'.');
+    out.extend_from_slice(&meta);
+    out
+}
+
+/// A head holds at least this many entries, so a one-term query's first pages come
+/// from it.
+const HEAD_MIN_ENTRIES: usize = 64;
+
+/// A broad term's postings cut into its head, with the header search.js needs to know
+/// what the rest may hold (see the module's notes; `rest_file` is its file's number),
+/// and the rest; `None` when the postings are not `body.title.meta` as written or the
+/// head would hold them all. The head is the entries that rank highest for the term
+/// alone, the lowest ids first among equals, about `head_bytes` of them.
+pub fn split_head(
+    joined: &[u8],
+    head_bytes: usize,
+    rest_file: usize,
+) -> Option<(Vec<u8>, Vec<u8>)> {
+    if joined.split(|&b| b == b'.').count() > 3 {
+        return None;
+    }
+    let entries = decode_postings(joined);
+    if entries.len() <= HEAD_MIN_ENTRIES {
+        return None;
+    }
+    // Best first, by id among equals: a counting sort by level (entries are in id order).
+    let levels = class_levels();
+    let level_of = |p: &Posting| usize::from(levels[p.class()]);
+    let mut starts = vec![0usize; CLASSES + 1];
+    for p in &entries {
+        starts[level_of(p) + 1] += 1;
+    }
+    for l in 1..starts.len() {
+        starts[l] += starts[l - 1];
+    }
+    let mut order = vec![0u32; entries.len()];
+    for (i, p) in entries.iter().enumerate() {
+        let slot = &mut starts[level_of(p)];
+        order[*slot] = i as u32;
+        *slot += 1;
+    }
+    let head_of = |k: usize| -> (Vec<u8>, Vec<bool>) {
+        let mut in_head = vec![false; entries.len()];
+        for &i in &order[..k] {
+            in_head[i as usize] = true;
+        }
+        let head: Vec<Posting> = entries
+            .iter()
+            .zip(&in_head)
+            .filter_map(|(p, &h)| h.then_some(*p))
+            .collect();
+        (encode_postings(&head), in_head)
+    };
+    // A first guess from the average entry, then once more from what it came to.
+    let per_entry = (joined.len() / entries.len().max(1)).max(1);
+    let mut k = (head_bytes / per_entry).clamp(HEAD_MIN_ENTRIES, entries.len());
+    let (mut head, mut in_head) = head_of(k);
+    if head.len() > head_bytes + head_bytes / 4 && k > HEAD_MIN_ENTRIES {
+        k = (k * head_bytes / head.len()).max(HEAD_MIN_ENTRIES);
+        (head, in_head) = head_of(k);
+    }
+    if k >= entries.len() {
+        return None;
+    }
+    let rest: Vec<Posting> = entries
+        .iter()
+        .zip(&in_head)
+        .filter_map(|(p, &h)| (!h).then_some(*p))
+        .collect();
+    // The head took the lowest ids of its last level: the last of them is the cut (an
+    // entry left out that weighs as much has a larger id).
+    let cut = entries[order[k - 1] as usize].id;
+    // What a left-out entry can weigh: the best one's codes (a one-term query's bound),
+    // and the highest body weight (code), the highest title weight (the lowest code)
+    // and whether any has meta (each term's bound in a query of several).
+    let code = |c: Option<u8>| c.map_or(String::new(), |c| c.to_string());
+    let best = entries[order[k] as usize];
+    let header = format!(
+        ".{},{},{},{},{},{},{},{cut},{rest_file}",
+        entries.len(),
+        code(best.body),
+        code(best.title),
+        u8::from(best.meta),
+        code(rest.iter().filter_map(|p| p.body).max()),
+        code(rest.iter().filter_map(|p| p.title).min()),
+        u8::from(rest.iter().any(|p| p.meta)),
+    );
+    head.extend_from_slice(header.as_bytes());
+    Some((head, encode_postings(&rest)))
+}
+
+/// The whole postings of a term whose shard value is `head` (with its header, as
+/// [`split_head`] wrote it) and whose rest file holds `rest`, as written before the
+/// split (`body.title.meta`, empty trailing parts left out).
+pub fn join_head(head: &[u8], rest: &[u8]) -> Vec<u8> {
+    let fields: Vec<&[u8]> = head.split(|&b| b == b'.').take(3).collect();
+    let head = fields.join(&b'.');
+    let mut entries = decode_postings(&head);
+    entries.extend(decode_postings(rest));
+    // Two runs in id order: a stable sort merges them.
+    entries.sort_by_key(|p| p.id);
+    let joined = encode_postings(&entries);
+    let mut parts = joined.split(|&b| b == b'.');
+    let (body, title, meta) = (
+        parts.next().unwrap_or_default().to_vec(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    join_fields(body, title, meta)
+}
+
+/// The rest file number in a shard value written by [`split_head`], if it has one.
+pub fn rest_of(value: &[u8]) -> Option<usize> {
+    let header = value.split(|&b| b == b'.').nth(3)?;
+    std::str::from_utf8(header)
+        .ok()?
+        .rsplit(',')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The postings of a rest file (`gongkaiSearch.rest(n,i,"postings");`).
+pub fn parse_rest_file(text: &str) -> Option<&str> {
+    let start = text.find('"')? + 1;
+    let end = text.rfind('"')?;
+    text.get(start..end)
 }
 
 /// What a fact file says of one document, for the 机构 and 年份 filters.
@@ -712,6 +1017,107 @@ impl StoredDocument {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Postings of `n` documents with pseudo-random entries, as a build writes them.
+    fn random_postings(n: u32, seed: u64) -> (Vec<Posting>, Vec<u8>) {
+        let mut x = seed;
+        let mut next = |m: u64| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 33) % m
+        };
+        let entries: Vec<Posting> = (0..n)
+            .filter_map(|id| {
+                let p = Posting {
+                    id,
+                    body: (next(4) > 0).then(|| next(8) as u8 + 10),
+                    title: (next(5) == 0).then(|| next(3) as u8 + 4),
+                    meta: next(9) == 0,
+                };
+                (p.body.is_some() || p.title.is_some() || p.meta).then_some(p)
+            })
+            .collect();
+        let joined = encode_postings(&entries);
+        let mut parts = joined.split(|&b| b == b'.');
+        let (body, title, meta) = (
+            parts.next().unwrap().to_vec(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        (entries, join_fields(body, title, meta))
+    }
+
+    #[test]
+    fn a_head_holds_the_best_entries_and_its_rest_the_others() {
+        let (entries, joined) = random_postings(5000, 7);
+        let (head, rest) = split_head(&joined, 400, 3).unwrap();
+        assert_eq!(rest_of(&head), Some(3));
+        assert_eq!(join_head(&head, &rest), joined);
+        let fields: Vec<&[u8]> = head.split(|&b| b == b'.').collect();
+        let header: Vec<&str> = std::str::from_utf8(fields[3]).unwrap().split(',').collect();
+        let head = decode_postings(&fields[..3].join(&b'.'));
+        let rest = decode_postings(&rest);
+        assert!(
+            head.len() >= 64 && head.len() < entries.len() / 4,
+            "{}",
+            head.len()
+        );
+        assert_eq!(head.len() + rest.len(), entries.len());
+        assert_eq!(header[0], entries.len().to_string());
+        // Every head entry ranks at or above every rest entry; among equals, lower ids.
+        let level = |p: &Posting| class_levels()[p.class()];
+        let worst = head.iter().map(level).max().unwrap();
+        let best = rest.iter().map(level).min().unwrap();
+        assert!(worst <= best);
+        let cut: u32 = header[7].parse().unwrap();
+        assert!(
+            head.iter()
+                .filter(|p| level(p) == worst)
+                .all(|p| p.id <= cut)
+        );
+        assert!(
+            rest.iter()
+                .filter(|p| level(p) == worst)
+                .all(|p| p.id > cut)
+        );
+        // The bounds: the best entry left out, and the highest weights of any.
+        let first = rest.iter().find(|p| level(p) == best).unwrap();
+        let code = |c: Option<u8>| c.map_or(String::new(), |c| c.to_string());
+        assert_eq!(
+            header[1..4],
+            [
+                code(first.body),
+                code(first.title),
+                u8::from(first.meta).to_string()
+            ]
+        );
+        assert_eq!(header[4], code(rest.iter().filter_map(|p| p.body).max()));
+        assert_eq!(header[5], code(rest.iter().filter_map(|p| p.title).min()));
+        assert_eq!(header[6], u8::from(rest.iter().any(|p| p.meta)).to_string());
+        // Titles first: any title entry left out means the head is all titles.
+        if rest.iter().any(|p| p.title.is_some()) {
+            assert!(head.iter().all(|p| p.title.is_some()));
+        }
+    }
+
+    #[test]
+    fn only_postings_past_twice_the_head_size_are_cut() {
+        let (_, joined) = random_postings(3000, 9);
+        let terms = vec![(
+            Term::Word("broad".into()),
+            joined.clone().into_boxed_slice(),
+        )];
+        let files = shard_files(5, &terms, joined.len() / 2 + 1);
+        assert_eq!(files.len(), 1);
+        assert!(files[0].1.contains(std::str::from_utf8(&joined).unwrap()));
+        let files = shard_files(5, &terms, joined.len() / 8);
+        assert_eq!(files.len(), 2);
+        assert_eq!(files[1].0, rest_file_path(5, 0));
+        let rest = parse_rest_file(&files[1].1).unwrap();
+        let parsed = parse_shard_file(&files[0].1).unwrap();
+        assert_eq!(join_head(&parsed[0].1, rest.as_bytes()), joined);
+    }
 
     #[test]
     fn varints_use_five_bits_per_character() {

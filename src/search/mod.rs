@@ -381,6 +381,8 @@ pub struct SearchIndex {
     agency_ids: HashMap<String, u32>,
     /// See [`memory_budget`](Self::memory_budget).
     budget: usize,
+    /// See [`head_bytes`](Self::head_bytes).
+    head_bytes: usize,
     runs: runs::Runs,
     /// A spill that failed: later batches are counted, not kept, and `write` or
     /// `finish` return it.
@@ -395,6 +397,7 @@ impl Default for SearchIndex {
             agencies: Vec::new(),
             agency_ids: HashMap::default(),
             budget: DEFAULT_MEMORY_BUDGET,
+            head_bytes: format::head_bytes(),
             runs: runs::Runs::in_folder(std::env::temp_dir()),
             failed: None,
         }
@@ -454,6 +457,13 @@ impl SearchIndex {
     /// estimated (encoded bytes and 192 a term); default [`DEFAULT_MEMORY_BUDGET`].
     pub fn memory_budget(mut self, bytes: usize) -> Self {
         self.budget = bytes;
+        self
+    }
+
+    /// How many bytes of a broad term's postings its shard keeps (its head; the rest
+    /// goes to a file of its own): default [`format::head_bytes`].
+    pub fn head_bytes(mut self, bytes: usize) -> Self {
+        self.head_bytes = bytes.max(1);
         self
     }
 
@@ -589,14 +599,14 @@ impl SearchIndex {
         let written = done
             .runs
             .merge(done.memory, done.count, |n, terms| {
-                built::write_shard(&dir, n, &terms)
+                built::write_shard(&dir, n, &terms, done.head_bytes)
             })
             .map_err(|e| match e {
                 runs::MergeError::Run(e) => e.into(),
                 runs::MergeError::Sink(e) => out_err(e),
             })?;
         let empty = (0..done.count).map(|_| Vec::new()).collect();
-        let built = BuiltIndex::new(empty, done.total, done.docs, done.agencies);
+        let built = BuiltIndex::new(empty, done.total, done.docs, done.agencies, done.head_bytes);
         let stats = built.write_core(&dir, &written).map_err(out_err)?;
         Ok((stats, built.meta()))
     }
@@ -620,6 +630,7 @@ impl SearchIndex {
             done.total,
             done.docs,
             done.agencies,
+            done.head_bytes,
         ))
     }
 
@@ -666,6 +677,7 @@ impl SearchIndex {
             total,
             docs,
             agencies,
+            head_bytes: self.head_bytes,
         })
     }
 }
@@ -678,6 +690,7 @@ struct Done {
     total: usize,
     docs: Vec<DocFacts>,
     agencies: Vec<String>,
+    head_bytes: usize,
 }
 
 /// Document `id`'s own files (its record, and the further parts of a long text): each

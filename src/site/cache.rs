@@ -265,13 +265,16 @@ pub fn folder(output: &Path) -> PathBuf {
 }
 
 /// The key of everything a build's output depends on besides content/: this gongkai
-/// (version, and the executable's size and time, so a rebuilt binary starts afresh),
+/// (version, and the executable's size and time, so a rebuilt binary starts afresh;
+/// its search index's head size),
 /// site.toml as written, the theme (templates and static files), the base URL and the
 /// output folder.
 pub(crate) fn build_key(root: &Path, theme: &Theme, base_url: &str, output: &Path) -> Key {
     let mut h = Sha256::new();
     h.update(FORMAT.to_le_bytes());
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    // The search index's cut of broad terms (a test and benchmark setting).
+    h.update(crate::search::format::head_bytes().to_le_bytes());
     let exe = std::env::current_exe()
         .and_then(std::fs::metadata)
         .map(|m| Stamp::of(&m))

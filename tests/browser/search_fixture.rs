@@ -123,7 +123,16 @@ pub fn write_site_index(root: &Path, docs: &[FixtureDoc]) -> SearchStats {
 
 /// As [`write_site_index`], adding `batch` documents at a time (1: `add` each).
 pub fn write_site_index_in_batches(root: &Path, docs: &[FixtureDoc], batch: usize) -> SearchStats {
-    let mut index = SearchIndex::new();
+    write_site_index_with(root, docs, batch, SearchIndex::new())
+}
+
+/// As [`write_site_index_in_batches`], into `index` (made with its settings).
+pub fn write_site_index_with(
+    root: &Path,
+    docs: &[FixtureDoc],
+    batch: usize,
+    mut index: SearchIndex,
+) -> SearchStats {
     for group in docs.chunks(batch.max(1)) {
         if batch == 1 {
             index.add(&group[0].as_search());

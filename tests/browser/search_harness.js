@@ -41,13 +41,16 @@ const request = JSON.parse(fs.readFileSync(0, "utf8"));
     const pager = G.results(res);
     // "all": every result in order (and whether each holds the query as typed).
     const page = await pager.next(r.all ? Infinity : 10);
+    // The files of the first page; the count may need the broad terms' rests after it.
+    const files = G.loadedFiles.slice(before);
+    await res.finish();
     out.push({
       q: r.q,
       total: res.total,
       urls: page.map((it) => it.record.url),
       exact: page.map((it) => it.exact),
       snippets: page.map((it) => (it.at >= 0 ? it.text.slice(it.at, it.at + 40) : "")),
-      files: G.loadedFiles.slice(before),
+      files: files,
     });
   }
   process.stdout.write(JSON.stringify(out));

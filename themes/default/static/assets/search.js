@@ -278,32 +278,87 @@
   var IN_META = 4;
 
   /** A term's postings as per-document arrays: where it occurs, and its body and
-   * title weight codes. */
-  function decodeTerm(value) {
+   * title weight codes. A broad term's shard value is its head
+   * (`body.title.meta.df,B,T,M,b,t,m,cut,rest`, src/search/format.rs `split_head`):
+   * then `complete` is false, `df` counts the whole list, `restBest` and `restMax` say
+   * what an entry left out can weigh, and `mergeRest` adds the rest file's entries. */
+  function decodeTerm(value, shard) {
     var n = core.documents;
-    var where = new Uint8Array(n);
-    var bodyCode = new Uint8Array(n);
-    var titleCode = new Uint8Array(n);
-    var ids = [];
+    var term = {
+      df: 0,
+      ids: [],
+      where: new Uint8Array(n),
+      bodyCode: new Uint8Array(n),
+      titleCode: new Uint8Array(n),
+      complete: true,
+    };
+    mergeList(term, value);
+    var parts = value.split(".");
+    if (parts.length > 3) {
+      var h = parts[3].split(",");
+      var code = function (c) {
+        return c === "" ? -1 : Number(c);
+      };
+      term.complete = false;
+      term.df = Number(h[0]);
+      term.restBest = { body: code(h[1]), title: code(h[2]), meta: h[3] === "1" };
+      term.restMax = { body: code(h[4]), title: code(h[5]), meta: h[6] === "1" };
+      term.cut = Number(h[7]);
+      term.rest = { key: "r/" + shard + "-" + h[8], rel: "t/" + Math.floor(shard / SHARDS_PER_FOLDER) + "/" + shard + "-" + h[8] + ".js" };
+    } else {
+      term.df = term.ids.length;
+    }
+    return term;
+  }
+
+  /** Adds `body.title.meta` postings to a decoded term. */
+  function mergeList(term, value) {
+    var n = core.documents;
+    var where = term.where;
     var parts = value.split(".");
     function mark(list, bit) {
       for (var i = 0; i < list.length; i++) {
         var d = list[i];
         if (d >= n) continue;
-        if (!where[d]) ids.push(d);
+        if (!where[d]) term.ids.push(d);
         where[d] |= bit;
       }
     }
     var body = decodeList(parts[0], 0, parts[0].length, BODY_BITS);
     mark(body.ids, IN_BODY);
-    for (var i = 0; i < body.ids.length; i++) if (body.ids[i] < n) bodyCode[body.ids[i]] = body.codes[i];
+    for (var i = 0; i < body.ids.length; i++) if (body.ids[i] < n) term.bodyCode[body.ids[i]] = body.codes[i];
     if (parts[1]) {
       var title = decodeList(parts[1], 0, parts[1].length, TITLE_BITS);
       mark(title.ids, IN_TITLE);
-      for (var j = 0; j < title.ids.length; j++) if (title.ids[j] < n) titleCode[title.ids[j]] = title.codes[j];
+      for (var j = 0; j < title.ids.length; j++) if (title.ids[j] < n) term.titleCode[title.ids[j]] = title.codes[j];
     }
     if (parts[2]) mark(decodeList(parts[2], 0, parts[2].length, 0).ids, IN_META);
-    return { df: ids.length, ids: ids, where: where, bodyCode: bodyCode, titleCode: titleCode };
+  }
+
+  /** What an entry with these codes gives a document for one term (as `rank` adds it). */
+  function entryWeight(e) {
+    var s = 0;
+    if (e.body >= 0) s += BODY_WEIGHT[e.body];
+    if (e.title >= 0) s += TITLE_WEIGHT[e.title];
+    if (e.meta) s += META_BOOST;
+    return s;
+  }
+
+  /** Loads the rest files of the broad terms among `terms` (decoded terms). */
+  function completeTerms(terms) {
+    return Promise.all(
+      terms
+        .filter(function (t) {
+          return !t.complete;
+        })
+        .map(function (t) {
+          return load(t.rest.key, t.rest.rel).then(function (value) {
+            if (t.complete) return;
+            mergeList(t, value);
+            t.complete = true;
+          });
+        })
+    );
   }
 
 
@@ -327,8 +382,8 @@
           var shard = shards[shardOf(t)];
           termCache[t] =
             shard && Object.prototype.hasOwnProperty.call(shard, t)
-              ? decodeTerm(shard[t])
-              : { df: 0, ids: [], where: new Uint8Array(core.documents), bodyCode: null, titleCode: null };
+              ? decodeTerm(shard[t], shardOf(t))
+              : { df: 0, ids: [], where: new Uint8Array(core.documents), bodyCode: null, titleCode: null, complete: true };
         }
         out[t] = termCache[t];
       });
@@ -515,6 +570,10 @@
           total: 0,
           hits: [],
           query: query,
+          complete: true,
+          finish: function () {
+            return Promise.resolve();
+          },
           facets: function () {
             return Promise.resolve({ agencies: [], years: [] });
           },
@@ -531,33 +590,232 @@
       idTerms = unique(idTerms);
       return loadTerms(terms.concat(idTerms)).then(function (postings) {
         timing.terms = now();
-        var hits = rank(query, terms, idTerms, postings);
-        timing.ranked = now();
+        var decoded = terms.concat(idTerms).map(function (t) {
+          return postings[t];
+        });
+        var filtering = filters.agency || filterYear(filters) !== null;
+        var result = { total: null, hits: [], query: query, complete: false };
+        var unfiltered = null;
+        var finishing = null;
+        /** Loads what the broad terms' heads left out and ranks every hit (once):
+         * `hits` keeps the order it had and gains the rest, `total` is known. */
+        result.finish = function () {
+          if (!finishing) {
+            finishing = completeTerms(decoded).then(function () {
+              unfiltered = rank(query, terms, idTerms, postings);
+              result.hits = unfiltered;
+              result.total = unfiltered.length;
+              result.complete = true;
+            });
+          }
+          return finishing;
+        };
         var facts = null;
         function factsOfHits() {
-          if (!facts) facts = loadFacts(hits.map(function (h) { return h.id; }));
+          if (!facts) {
+            facts = result.finish().then(function () {
+              return loadFacts(
+                unfiltered.map(function (h) {
+                  return h.id;
+                })
+              );
+            });
+          }
           return facts;
         }
-        var result = {
-          total: hits.length,
-          hits: hits,
-          query: query,
-          facets: function () {
-            return factsOfHits().then(function (f) {
-              return facetsOf(hits, f);
-            });
-          },
+        result.facets = function () {
+          return factsOfHits().then(function (f) {
+            return facetsOf(unfiltered, f);
+          });
         };
-        if (!filters.agency && filterYear(filters) === null) return result;
-        // A filter needs every hit's facts before the first result.
-        return factsOfHits().then(function (f) {
-          result.hits = filtered(hits, f, filters);
-          result.total = result.hits.length;
+        var early = filtering ? null : rankFromHeads(query, terms, idTerms, postings);
+        if (early && (early.whole || early.hits.length >= PAGE_SIZE)) {
+          // The first page is proven from the heads: the rests come after it.
+          result.hits = early.hits;
+          if (early.whole) {
+            unfiltered = early.hits;
+            result.total = early.hits.length;
+            result.complete = true;
+            finishing = Promise.resolve();
+          }
           timing.ranked = now();
           return result;
+        }
+        return result.finish().then(function () {
+          timing.ranked = now();
+          if (!filtering) return result;
+          // A filter needs every hit's facts before the first result.
+          return factsOfHits().then(function (f) {
+            result.hits = filtered(unfiltered, f, filters);
+            result.total = result.hits.length;
+            timing.ranked = now();
+            return result;
+          });
         });
       });
     });
+  }
+
+  /**
+   * The first hits of a query some of whose terms are known only by their heads (broad
+   * terms), as far as the heads' bounds prove them to be the first hits of the whole
+   * lists: { hits, whole } (whole: these are every hit), or null when every term is
+   * whole or an 索引号/文号 term is not.
+   */
+  function rankFromHeads(query, terms, idTerms, postings) {
+    var n = core.documents;
+    var lists = terms.map(function (t) {
+      return postings[t];
+    });
+    if (
+      lists.every(function (p) {
+        return p.complete;
+      }) ||
+      idTerms.some(function (t) {
+        return !postings[t].complete;
+      })
+    ) {
+      return null;
+    }
+    var idfs = lists.map(function (p) {
+      return 1 + Math.log(n / (p.df + 1));
+    });
+    var whole = lists
+      .filter(function (p) {
+        return p.complete;
+      })
+      .sort(function (x, y) {
+        return x.df - y.df;
+      });
+    // Documents that may hold every term: those of the rarest whole list that the
+    // other whole lists have; with no whole list, those in any head.
+    var seen = new Uint8Array(n);
+    var candidates = [];
+    function add(d) {
+      if (!seen[d]) {
+        seen[d] = 1;
+        candidates.push(d);
+      }
+    }
+    if (whole.length) {
+      whole[0].ids.forEach(function (d) {
+        for (var k = 1; k < whole.length; k++) if (!whole[k].where[d]) return;
+        add(d);
+      });
+    } else {
+      lists.forEach(function (p) {
+        p.ids.forEach(add);
+      });
+    }
+    var exact = new Uint8Array(n);
+    var exactCount = 0;
+    idTerms.forEach(function (t) {
+      var p = postings[t];
+      p.ids.forEach(function (d) {
+        if (!(p.where[d] & IN_META) || exact[d]) return;
+        exact[d] = 1;
+        exactCount++;
+        add(d);
+      });
+    });
+    var words = query.words.map(function (w) {
+      return w.terms.map(function (t) {
+        return terms.indexOf(t);
+      });
+    });
+    // A one-term query is bounded by the best entry left out, whose equals in the
+    // rest all have larger ids than `cut`; several terms by each one's highest weights.
+    var single = lists.length === 1 && !idTerms.length;
+    var restWeight = lists.map(function (p) {
+      return p.complete ? 0 : entryWeight(single ? p.restBest : p.restMax);
+    });
+    var restTitle = lists.map(function (p) {
+      return !p.complete && (single ? p.restBest : p.restMax).title >= 0;
+    });
+    var certain = [];
+    // The highest key a document not in `certain` can have.
+    var bound = -Infinity;
+    for (var c = 0; c < candidates.length; c++) {
+      var d = candidates[c];
+      var score = 0;
+      var high = 0;
+      var known = true;
+      var holds = true;
+      for (var k = 0; k < lists.length; k++) {
+        var p = lists[k];
+        var w = p.where[d];
+        if (w) {
+          var s = 0;
+          if (w & IN_BODY) s += BODY_WEIGHT[p.bodyCode[d]];
+          if (w & IN_TITLE) s += TITLE_WEIGHT[p.titleCode[d]];
+          if (w & IN_META) s += META_BOOST;
+          score += s * idfs[k];
+          high += s * idfs[k];
+        } else if (p.complete) {
+          holds = false;
+        } else {
+          known = false;
+          high += restWeight[k] * idfs[k];
+        }
+      }
+      if (!holds && !exact[d]) continue;
+      var titleWords = 0;
+      var titleHigh = 0;
+      for (var wi = 0; wi < words.length; wi++) {
+        var all = true;
+        var could = true;
+        for (var ti = 0; ti < words[wi].length; ti++) {
+          var kk = words[wi][ti];
+          var inTitle = (lists[kk].where[d] & IN_TITLE) !== 0;
+          all = all && inTitle;
+          could = could && (inTitle || (!lists[kk].where[d] && restTitle[kk]));
+        }
+        if (all) titleWords++;
+        if (could) titleHigh++;
+      }
+      if (known || (exact[d] && exactCount === 1)) {
+        // The one exact number match is first whatever the heads leave out.
+        certain.push({
+          id: d,
+          score: score,
+          titleWords: titleWords,
+          exact: exact[d] === 1,
+          key: exact[d] * 1e9 + titleWords * 1e6 + score,
+        });
+      } else if (exact[d]) {
+        return null;
+      } else {
+        bound = Math.max(bound, titleHigh * 1e6 + high);
+      }
+    }
+    if (!whole.length) {
+      // A document in no head may hold every term in the rests.
+      var unseen = 0;
+      var unseenTitle = 0;
+      for (var u = 0; u < lists.length; u++) unseen += restWeight[u] * idfs[u];
+      words.forEach(function (ks) {
+        if (
+          ks.every(function (kk) {
+            return restTitle[kk];
+          })
+        ) {
+          unseenTitle++;
+        }
+      });
+      bound = Math.max(bound, unseenTitle * 1e6 + unseen);
+    }
+    certain.sort(function (x, y) {
+      return y.key - x.key || x.id - y.id;
+    });
+    var hits = [];
+    var slack = Math.abs(bound) * 1e-12;
+    for (var i = 0; i < certain.length; i++) {
+      var h = certain[i];
+      var proven = h.key > bound + slack || (single && h.key === bound && h.id <= lists[0].cut);
+      if (!proven) break;
+      hits.push(h);
+    }
+    return { hits: hits, whole: bound === -Infinity && hits.length === certain.length };
   }
 
   /** The hits of a query's terms, in ranking order. */
@@ -805,32 +1063,40 @@
    * leaves out hits without its quoted words as typed. Only the hits needed to fill a page are inspected.
    */
   function resultPager(result) {
-    var hits = result.hits;
     var query = result.query;
     var cursor = 0;
     var ready = [];
     var apart = [];
     var exactFound = 0;
+    /** Hits up to cursor + n, or every hit: a first page proven from the heads of
+     * broad terms gets the rest of the ranking when a page needs more. */
+    function ensure(n) {
+      if (result.complete || cursor + n <= result.hits.length) return Promise.resolve();
+      return result.finish();
+    }
     function fill(n) {
-      if (ready.length >= n || cursor >= hits.length) return Promise.resolve();
-      var batch = hits.slice(cursor, cursor + n - ready.length);
-      cursor += batch.length;
-      return Promise.all(
-        batch.map(function (hit) {
-          return inspect(hit, query).then(function (r) {
-            if (r) r.hit = hit;
-            return r;
+      if (ready.length >= n) return Promise.resolve();
+      return ensure(n - ready.length).then(function () {
+        if (cursor >= result.hits.length) return;
+        var batch = result.hits.slice(cursor, cursor + n - ready.length);
+        cursor += batch.length;
+        return Promise.all(
+          batch.map(function (hit) {
+            return inspect(hit, query).then(function (r) {
+              if (r) r.hit = hit;
+              return r;
+            });
+          })
+        ).then(function (items) {
+          items.forEach(function (it) {
+            // A quoted query leaves out hits without its quoted words as typed.
+            if (!it || !it.quotesHeld) return;
+            if (!query.needsCheck || it.exact) ready.push(it);
+            else apart.push(it);
+            exactFound++;
           });
-        })
-      ).then(function (items) {
-        items.forEach(function (it) {
-          // A quoted query leaves out hits without its quoted words as typed.
-          if (!it || !it.quotesHeld) return;
-          if (!query.needsCheck || it.exact) ready.push(it);
-          else apart.push(it);
-          exactFound++;
+          return fill(n);
         });
-        return fill(n);
       });
     }
     return {
@@ -844,45 +1110,49 @@
             return page;
           });
         }
-        var batch = hits.slice(cursor, cursor + n);
-        cursor += batch.length;
-        var out = [];
-        return batch
-          .map(function (hit) {
-            return inspect(hit, query).then(function (r) {
-              if (r) r.hit = hit;
-              return r;
-            });
-          })
-          .reduce(function (prev, item) {
-            return prev.then(function () {
-              return item.then(function (it) {
-                if (!it || !it.quotesHeld) return;
-                exactFound++;
-                out.push(it);
-                onItem(it);
+        return ensure(n).then(function () {
+          var batch = result.hits.slice(cursor, cursor + n);
+          cursor += batch.length;
+          var out = [];
+          return batch
+            .map(function (hit) {
+              return inspect(hit, query).then(function (r) {
+                if (r) r.hit = hit;
+                return r;
               });
+            })
+            .reduce(function (prev, item) {
+              return prev.then(function () {
+                return item.then(function (it) {
+                  if (!it || !it.quotesHeld) return;
+                  exactFound++;
+                  out.push(it);
+                  onItem(it);
+                });
+              });
+            }, Promise.resolve())
+            .then(function () {
+              return out;
             });
-          }, Promise.resolve())
-          .then(function () {
-            return out;
-          });
+        });
       },
       next: function (n) {
         return fill(n).then(function () {
           var out = ready.splice(0, n);
-          if (out.length < n && cursor >= hits.length) out = out.concat(apart.splice(0, n - out.length));
+          if (out.length < n && result.complete && cursor >= result.hits.length) {
+            out = out.concat(apart.splice(0, n - out.length));
+          }
           return out;
         });
       },
       /** Whether every result has been given. */
       done: function () {
-        return cursor >= hits.length && !ready.length && !apart.length;
+        return result.complete && cursor >= result.hits.length && !ready.length && !apart.length;
       },
-      /** Hits not inspected yet, and those found to be results (for a quoted query,
-       * those holding the quoted words as typed). */
+      /** Hits not inspected yet (null while the ranking is not whole), and those found
+       * to be results (for a quoted query, those holding the quoted words as typed). */
       unchecked: function () {
-        return hits.length - cursor;
+        return result.complete ? result.hits.length - cursor : null;
       },
       exactFound: function () {
         return exactFound;
@@ -931,6 +1201,9 @@
     shard: function (n, terms) {
       shards[n] = terms;
       arrived("t/" + n, terms);
+    },
+    rest: function (n, i, postings) {
+      arrived("r/" + n + "-" + i, postings);
     },
     doc: function (id, record) {
       arrived("d/" + id, record);
@@ -1063,6 +1336,7 @@
     }
 
     function countText(q) {
+      if (!current.complete) return "正在统计结果总数…";
       if (!current.query.exactOnly) {
         return current.total ? "找到 " + current.total + " 条结果" : "没有找到与“" + q + "”相符的文件";
       }
@@ -1134,7 +1408,12 @@
               return gen === generation ? r.facets() : null;
             })
             .then(function (facets) {
-              if (facets && gen === generation) fillFilters(facets);
+              if (facets && gen === generation) {
+                fillFilters(facets);
+                // The count, once every hit is ranked.
+                status.textContent = countText(q);
+                if (more) more.hidden = pager.done();
+              }
               if (gen === generation) finished();
             });
         })

@@ -1,0 +1,188 @@
+//! Broad terms cut to their heads (`SearchIndex::head_bytes`): search.js must give the
+//! same results from heads and rests as from whole lists — the first page, its order,
+//! the count and every later hit — and show a first page of broad words from the heads
+//! alone. Run by the theme's search.js in node, as tests/search_query.rs does.
+
+mod common;
+#[path = "browser/search_fixture.rs"]
+mod fixture;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use fixture::FixtureDoc;
+use gongkai::search::SearchIndex;
+use serde_json::{Value, json};
+
+fn node(root: &Path, request: &Value) -> Vec<Value> {
+    let mut child = Command::new("node")
+        .arg(fixture::repo().join("tests/browser/search_harness.js"))
+        .arg(root)
+        .arg(fixture::search_js())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node (20 or later) must be installed to test search.js");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(request.to_string().as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().expect("node ran");
+    assert!(
+        out.status.success(),
+        "search.js failed in node: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<Value>(&out.stdout)
+        .expect("harness prints JSON")
+        .as_array()
+        .expect("array")
+        .clone()
+}
+
+/// A fictional county's 800 notices: words drawn so that a few are in most documents
+/// (broad), many in some, and a few in one.
+fn archive() -> Vec<FixtureDoc> {
+    const WORDS: &[&str] = &[
+        "工作",
+        "青溪县",
+        "教育",
+        "安全",
+        "通知",
+        "管理",
+        "发展",
+        "建设",
+        "服务",
+        "会议",
+        "落实",
+        "检查",
+        "学校",
+        "农业",
+        "水利",
+        "防汛",
+        "卫生",
+        "医疗",
+        "交通",
+        "道路",
+        "养老",
+        "保险",
+        "就业",
+        "培训",
+        "招聘",
+        "预算",
+        "审计",
+        "统计",
+        "环境",
+        "治理",
+        "森林",
+        "防火",
+        "消防",
+        "应急",
+        "演练",
+        "社区",
+        "村委",
+        "文化",
+        "旅游",
+        "茶叶",
+    ];
+    const AGENCIES: &[&str] = &[
+        "青溪县教育局",
+        "青溪县财政局",
+        "青溪县水利局",
+        "青溪县卫健委",
+    ];
+    let mut x: u64 = 20_261_204;
+    let mut next = |m: u64| {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (x >> 33) % m
+    };
+    (0..800)
+        .map(|n| {
+            // Skewed: the first words far more often than the last.
+            let word = |next: &mut dyn FnMut(u64) -> u64| {
+                let r = next(1000) as f64 / 1000.0;
+                WORDS[((r * r * r) * WORDS.len() as f64) as usize]
+            };
+            let title: String = (0..3).map(|_| word(&mut next)).collect::<Vec<_>>().concat();
+            let body: Vec<&str> = (0..(20 + next(200))).map(|_| word(&mut next)).collect();
+            let year = 2015 + n % 10;
+            FixtureDoc {
+                url_path: format!("{year}/{n:04}/"),
+                title: format!("关于{title}的通知"),
+                agency: AGENCIES[next(4) as usize].to_string(),
+                published: format!("{year}-03-{:02}", 1 + n % 28),
+                year: Some(year),
+                index_no: format!("11330000/{year}-{n:05}"),
+                doc_no: format!("青政〔{year}〕{}号", n % 90 + 1),
+                text: body.join(if n % 3 == 0 { "，" } else { "" }),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn heads_and_rests_give_the_results_of_whole_lists() {
+    let docs = {
+        let mut d = archive();
+        d.sort_by(|a, b| a.url_path.cmp(&b.url_path));
+        d
+    };
+    let whole = tempfile::tempdir().unwrap();
+    let cut = tempfile::tempdir().unwrap();
+    fixture::write_site_index_with(whole.path(), &docs, 50, SearchIndex::new());
+    fixture::write_site_index_with(cut.path(), &docs, 50, SearchIndex::new().head_bytes(48));
+    let rests = common::tree(cut.path())
+        .iter()
+        .filter(|(p, _)| p.starts_with("search/t/") && p.contains('-'))
+        .count();
+    assert!(rests >= 10, "only {rests} terms were cut");
+
+    let queries = [
+        "工作",
+        "青",
+        "教育",
+        "工作 教育",
+        "安全工作",
+        "工作 茶叶",
+        "茶叶",
+        "\"工作教育\"",
+        "“管理发展”",
+        "通知",
+        "青溪县 通知 工作",
+        "11330000/2019-00004",
+        "青政[2016]2号",
+        "防汛 演练",
+    ];
+    for all in [false, true] {
+        let request: Vec<Value> = queries
+            .iter()
+            .map(|q| json!({"q": q, "all": all}))
+            .collect();
+        let (a, b) = (
+            node(whole.path(), &Value::Array(request.clone())),
+            node(cut.path(), &Value::Array(request)),
+        );
+        for ((q, a), b) in queries.iter().zip(&a).zip(&b) {
+            for field in ["total", "urls", "exact"] {
+                assert_eq!(a[field], b[field], "{field} of {q} (all: {all})");
+            }
+            assert!(a["total"].as_u64().unwrap_or(0) > 0, "{q} finds nothing");
+        }
+        if !all {
+            // A broad word's first page comes from its head alone.
+            for (q, b) in queries.iter().zip(&b) {
+                let files = b["files"].as_array().unwrap();
+                let rest_loaded = files.iter().any(|f| {
+                    f.as_str()
+                        .is_some_and(|f| f.starts_with("t/") && f.contains('-'))
+                });
+                if ["工作", "教育", "通知"].contains(q) {
+                    assert!(!rest_loaded, "{q} loaded a rest: {files:?}");
+                }
+            }
+        }
+    }
+}
