@@ -128,11 +128,18 @@ impl BuiltIndex {
         let mut terms = format::parse_shard_file(&text).ok_or_else(|| not_ours(&path))?;
         // A broad term's shard value is its head: joined again with its rest file.
         for (_, postings) in &mut terms {
-            if let Some(i) = format::rest_of(postings) {
-                let path = dir.join(format::rest_file_path(n, i));
-                let text = fs::read_to_string(&path)?;
-                let rest = format::parse_rest_file(&text).ok_or_else(|| not_ours(&path))?;
-                *postings = format::join_head(postings, rest.as_bytes()).into_boxed_slice();
+            if let Some((i, blocks)) = format::rest_of(postings) {
+                let texts = (0..blocks)
+                    .map(|j| {
+                        let path = dir.join(format::rest_file_path(n, i, j));
+                        let text = fs::read_to_string(&path)?;
+                        format::parse_rest_file(&text)
+                            .map(str::to_string)
+                            .ok_or_else(|| not_ours(&path))
+                    })
+                    .collect::<io::Result<Vec<String>>>()?;
+                let blocks: Vec<&[u8]> = texts.iter().map(String::as_bytes).collect();
+                *postings = format::join_head(postings, &blocks).into_boxed_slice();
             }
         }
         self.shards[n] = terms;
@@ -351,7 +358,7 @@ impl BuiltIndex {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
             }
-            remove_rests(&dir, n, 0)?;
+            remove_rests(&dir, n, &[])?;
         }
         self.pending.written_shards = self.shards.len();
         Ok(stats)
@@ -539,23 +546,29 @@ fn put_shard(
     head_bytes: usize,
     put: impl Fn(&Path, &str, &[u8]) -> io::Result<()>,
 ) -> io::Result<Written> {
-    let files = format::shard_files(n, terms, head_bytes);
+    let shard = format::shard_files(n, terms, head_bytes);
     let mut written = Written::default();
-    for (rel, text) in &files {
+    for (rel, text) in &shard.files {
         put(dir, rel, text.as_bytes())?;
         written.files += 1;
         written.bytes += text.len();
     }
-    remove_rests(dir, n, files.len() - 1)?;
+    remove_rests(dir, n, &shard.blocks)?;
     Ok(written)
 }
 
-/// Removes shard `n`'s rest files from number `from` on (they are numbered without gaps).
-fn remove_rests(dir: &Path, n: usize, from: usize) -> io::Result<()> {
-    for i in from.. {
-        match fs::remove_file(dir.join(format::rest_file_path(n, i))) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-            r => r?,
+/// Removes the rest blocks an earlier shard `n` had beyond `blocks` (the count of each
+/// cut term's blocks now; cut terms and blocks are numbered without gaps).
+fn remove_rests(dir: &Path, n: usize, blocks: &[usize]) -> io::Result<()> {
+    for i in 0.. {
+        let kept = blocks.get(i).copied().unwrap_or(0);
+        for j in kept.. {
+            match fs::remove_file(dir.join(format::rest_file_path(n, i, j))) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                Err(_) if j == 0 => return Ok(()),
+                Err(_) => break,
+                Ok(()) => {}
+            }
         }
     }
     Ok(())
@@ -795,11 +808,11 @@ mod tests {
         // A shard written again with fewer broad terms leaves no rest file behind.
         let dir = root.join("search");
         let shard = (0..taken.shards.len())
-            .find(|&n| dir.join(format::rest_file_path(n, 0)).exists())
+            .find(|&n| dir.join(format::rest_file_path(n, 0, 0)).exists())
             .unwrap();
         taken.load_shard(shard).unwrap();
         write_shard(&dir, shard, &taken.shards[shard], 1 << 20).unwrap();
-        assert!(!dir.join(format::rest_file_path(shard, 0)).exists());
+        assert!(!dir.join(format::rest_file_path(shard, 0, 0)).exists());
     }
 
     #[test]

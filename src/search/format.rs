@@ -19,14 +19,18 @@
 //!
 //! A term whose postings pass twice [`head_bytes`] (a broad term: `局`, `工作`, a year)
 //! keeps only its head in its shard — the entries that rank highest for it alone —
-//! as `body.title.meta.df,B,T,M,b,t,m,cut,rest` ([`split_head`]): how many
+//! as `body.title.meta.df,B,T,M,b,t,m,cut,i,starts` ([`split_head`]): how many
 //! documents hold it in all; the best entry left out (its body and title codes, empty
 //! for none, and 1 for meta); the highest body code, lowest title code and any meta
 //! among those left out; the last id of the head's lowest class (a left-out entry that
-//! weighs as much has a larger id) and the number of the rest file (`t/…/<shard>-<rest>.js`) that holds the other entries in
-//! the same `body.title.meta` form. search.js shows a first page from the heads when
-//! their bounds prove it is the page the whole lists give, and loads the rests for
-//! the count, the filters, later pages, or when they do not.
+//! weighs as much has a larger id); its number among the shard's cut terms, `i`; and
+//! the first ids of its rest's blocks after the first (`:`-separated). Block `j`
+//! (`t/…/<shard>-<i>-<j>.js`, about half a head's size) holds the entries left out from its
+//! first id to the next block's, in the same `body.title.meta` form. search.js shows
+//! a first page from the heads when their bounds prove it is the page the whole lists
+//! give (after loading the blocks that hold the few candidates of a rare word, when a
+//! query has one), and loads the rests for the count, the filters, later pages, or
+//! when the bounds do not prove it.
 
 use super::SearchDocument;
 use super::tokenize::{Term, Token, hash_han, hash_word, scan_terms};
@@ -171,9 +175,12 @@ fn json(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// One term shard's files: the shard, then the rest files of its headed terms, each
-/// path (under `search/`) and text.
-pub type ShardFiles = Vec<(String, String)>;
+/// One term shard's files: the shard, then the rest blocks of its cut terms, each path
+/// (under `search/`) and text; and how many blocks each cut term has.
+pub struct ShardFiles {
+    pub files: Vec<(String, String)>,
+    pub blocks: Vec<usize>,
+}
 
 /// `gongkaiSearch.shard(n,{"term":"postings",…});`, the terms given in text order,
 /// terms of over twice `head_bytes` cut to their heads ([`split_head`]), followed by
@@ -183,6 +190,7 @@ pub fn shard_files(n: usize, terms: &[(Term, Box<[u8]>)], head_bytes: usize) -> 
     let size: usize = terms.iter().map(|(t, p)| t.text_len() + p.len() + 6).sum();
     let mut out = String::with_capacity(size.min(2 * SHARD_TARGET_BYTES) + 32);
     let mut rests = Vec::new();
+    let mut blocks = Vec::new();
     out.push_str(&format!("gongkaiSearch.shard({n},{{"));
     for (i, (term, postings)) in terms.iter().enumerate() {
         if i > 0 {
@@ -200,20 +208,23 @@ pub fn shard_files(n: usize, terms: &[(Term, Box<[u8]>)], head_bytes: usize) -> 
         }
         out.push_str(":\"");
         let split = (postings.len() > 2 * head_bytes)
-            .then(|| split_head(postings, head_bytes, rests.len()))
+            .then(|| split_head(postings, head_bytes, blocks.len()))
             .flatten();
         // ALPHABET is ASCII.
         match split {
             Some((head, rest)) => {
                 out.push_str(std::str::from_utf8(&head).unwrap_or(""));
-                let i = rests.len();
-                rests.push((
-                    rest_file_path(n, i),
-                    format!(
-                        "gongkaiSearch.rest({n},{i},\"{}\");\n",
-                        std::str::from_utf8(&rest).unwrap_or("")
-                    ),
-                ));
+                let i = blocks.len();
+                blocks.push(rest.len());
+                for (j, block) in rest.iter().enumerate() {
+                    rests.push((
+                        rest_file_path(n, i, j),
+                        format!(
+                            "gongkaiSearch.rest({n},{i},{j},\"{}\");\n",
+                            std::str::from_utf8(block).unwrap_or("")
+                        ),
+                    ));
+                }
             }
             None => out.push_str(std::str::from_utf8(postings).unwrap_or("")),
         }
@@ -222,7 +233,7 @@ pub fn shard_files(n: usize, terms: &[(Term, Box<[u8]>)], head_bytes: usize) -> 
     out.push_str("});\n");
     let mut files = vec![(shard_file_path(n), out)];
     files.extend(rests);
-    files
+    ShardFiles { files, blocks }
 }
 
 /// How many bytes of postings a broad term keeps in its shard: 32 kB, so that a query
@@ -240,9 +251,9 @@ pub fn head_bytes() -> usize {
     })
 }
 
-/// Where rest file `i` of term shard `n` goes, under `search/`.
-pub fn rest_file_path(n: usize, i: usize) -> String {
-    format!("t/{}/{n}-{i}.js", n / SHARDS_PER_FOLDER)
+/// Where block `j` of the rest of term shard `n`'s `i`-th cut term goes, under `search/`.
+pub fn rest_file_path(n: usize, i: usize, j: usize) -> String {
+    format!("t/{}/{n}-{i}-{j}.js", n / SHARDS_PER_FOLDER)
 }
 
 /// One document's entry in a term's postings, decoded: body and title weight codes
@@ -373,15 +384,15 @@ fn encode_postings(entries: &[Posting]) -> Vec<u8> {
 const HEAD_MIN_ENTRIES: usize = 64;
 
 /// A broad term's postings cut into its head, with the header search.js needs to know
-/// what the rest may hold (see the module's notes; `rest_file` is its file's number),
-/// and the rest; `None` when the postings are not `body.title.meta` as written or the
+/// what the rest may hold (see the module's notes; `rest_file` is the term's number
+/// among its shard's cut terms), and the rest in blocks; `None` when the postings are not `body.title.meta` as written or the
 /// head would hold them all. The head is the entries that rank highest for the term
 /// alone, the lowest ids first among equals, about `head_bytes` of them.
 pub fn split_head(
     joined: &[u8],
     head_bytes: usize,
     rest_file: usize,
-) -> Option<(Vec<u8>, Vec<u8>)> {
+) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
     if joined.split(|&b| b == b'.').count() > 3 {
         return None;
     }
@@ -441,8 +452,15 @@ pub fn split_head(
     // and whether any has meta (each term's bound in a query of several).
     let code = |c: Option<u8>| c.map_or(String::new(), |c| c.to_string());
     let best = entries[order[k] as usize];
+    // The rest in blocks of about half the head's size (16 kB), by id: block j holds
+    // the entries from its first id to the next block's. A query whose candidates are
+    // few (a rare word with a broad one) loads the blocks that hold them, not the rest.
+    let per_entry = (encode_postings(&rest).len() / rest.len()).max(1);
+    let per_block = (head_bytes / 2 / per_entry).max(1);
+    let blocks: Vec<&[Posting]> = rest.chunks(per_block).collect();
+    let starts: Vec<String> = blocks[1..].iter().map(|b| b[0].id.to_string()).collect();
     let header = format!(
-        ".{},{},{},{},{},{},{},{cut},{rest_file}",
+        ".{},{},{},{},{},{},{},{cut},{rest_file},{}",
         entries.len(),
         code(best.body),
         code(best.title),
@@ -450,20 +468,22 @@ pub fn split_head(
         code(rest.iter().filter_map(|p| p.body).max()),
         code(rest.iter().filter_map(|p| p.title).min()),
         u8::from(rest.iter().any(|p| p.meta)),
+        starts.join(":"),
     );
     head.extend_from_slice(header.as_bytes());
-    Some((head, encode_postings(&rest)))
+    Some((head, blocks.into_iter().map(encode_postings).collect()))
 }
 
 /// The whole postings of a term whose shard value is `head` (with its header, as
-/// [`split_head`] wrote it) and whose rest file holds `rest`, as written before the
+/// [`split_head`] wrote it) and whose rest blocks are `blocks`, as written before the
 /// split (`body.title.meta`, empty trailing parts left out).
-pub fn join_head(head: &[u8], rest: &[u8]) -> Vec<u8> {
+pub fn join_head(head: &[u8], blocks: &[&[u8]]) -> Vec<u8> {
     let fields: Vec<&[u8]> = head.split(|&b| b == b'.').take(3).collect();
-    let head = fields.join(&b'.');
-    let mut entries = decode_postings(&head);
-    entries.extend(decode_postings(rest));
-    // Two runs in id order: a stable sort merges them.
+    let mut entries = decode_postings(&fields.join(&b'.'));
+    for block in blocks {
+        entries.extend(decode_postings(block));
+    }
+    // Runs in id order: a stable sort merges them.
     entries.sort_by_key(|p| p.id);
     let joined = encode_postings(&entries);
     let mut parts = joined.split(|&b| b == b'.');
@@ -475,18 +495,17 @@ pub fn join_head(head: &[u8], rest: &[u8]) -> Vec<u8> {
     join_fields(body, title, meta)
 }
 
-/// The rest file number in a shard value written by [`split_head`], if it has one.
-pub fn rest_of(value: &[u8]) -> Option<usize> {
+/// The cut term's number in its shard and its count of rest blocks, for a shard value
+/// written by [`split_head`]; `None` for a whole one.
+pub fn rest_of(value: &[u8]) -> Option<(usize, usize)> {
     let header = value.split(|&b| b == b'.').nth(3)?;
-    std::str::from_utf8(header)
-        .ok()?
-        .rsplit(',')
-        .next()?
-        .parse()
-        .ok()
+    let fields: Vec<&str> = std::str::from_utf8(header).ok()?.split(',').collect();
+    let i = fields.get(8)?.parse().ok()?;
+    let starts = fields.get(9)?;
+    Some((i, 1 + starts.split(':').filter(|s| !s.is_empty()).count()))
 }
 
-/// The postings of a rest file (`gongkaiSearch.rest(n,i,"postings");`).
+/// The postings of a rest block file (`gongkaiSearch.rest(n,i,j,"postings");`).
 pub fn parse_rest_file(text: &str) -> Option<&str> {
     let start = text.find('"')? + 1;
     let end = text.rfind('"')?;
@@ -1050,14 +1069,31 @@ mod tests {
 
     #[test]
     fn a_head_holds_the_best_entries_and_its_rest_the_others() {
-        let (entries, joined) = random_postings(5000, 7);
-        let (head, rest) = split_head(&joined, 400, 3).unwrap();
-        assert_eq!(rest_of(&head), Some(3));
-        assert_eq!(join_head(&head, &rest), joined);
+        let (entries, joined) = random_postings(50_000, 7);
+        let (head, blocks) = split_head(&joined, 4000, 3).unwrap();
+        assert!(blocks.len() >= 3, "{} blocks", blocks.len());
+        assert_eq!(rest_of(&head), Some((3, blocks.len())));
+        let block_refs: Vec<&[u8]> = blocks.iter().map(Vec::as_slice).collect();
+        assert_eq!(join_head(&head, &block_refs), joined);
         let fields: Vec<&[u8]> = head.split(|&b| b == b'.').collect();
         let header: Vec<&str> = std::str::from_utf8(fields[3]).unwrap().split(',').collect();
         let head = decode_postings(&fields[..3].join(&b'.'));
-        let rest = decode_postings(&rest);
+        // Block j holds the rest's entries from its first id (the header's starts) on.
+        let starts: Vec<u32> = std::iter::once(0)
+            .chain(
+                header[9]
+                    .split(':')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.parse().unwrap()),
+            )
+            .collect();
+        assert_eq!(starts.len(), blocks.len());
+        for (j, block) in blocks.iter().enumerate() {
+            let entries = decode_postings(block);
+            let end = starts.get(j + 1).copied().unwrap_or(u32::MAX);
+            assert!(entries.iter().all(|p| p.id >= starts[j] && p.id < end));
+        }
+        let rest: Vec<Posting> = blocks.iter().flat_map(|b| decode_postings(b)).collect();
         assert!(
             head.len() >= 64 && head.len() < entries.len() / 4,
             "{}",
@@ -1108,15 +1144,23 @@ mod tests {
             Term::Word("broad".into()),
             joined.clone().into_boxed_slice(),
         )];
-        let files = shard_files(5, &terms, joined.len() / 2 + 1);
-        assert_eq!(files.len(), 1);
-        assert!(files[0].1.contains(std::str::from_utf8(&joined).unwrap()));
-        let files = shard_files(5, &terms, joined.len() / 8);
-        assert_eq!(files.len(), 2);
-        assert_eq!(files[1].0, rest_file_path(5, 0));
-        let rest = parse_rest_file(&files[1].1).unwrap();
-        let parsed = parse_shard_file(&files[0].1).unwrap();
-        assert_eq!(join_head(&parsed[0].1, rest.as_bytes()), joined);
+        let whole = shard_files(5, &terms, joined.len() / 2 + 1);
+        assert_eq!(whole.files.len(), 1);
+        assert!(
+            whole.files[0]
+                .1
+                .contains(std::str::from_utf8(&joined).unwrap())
+        );
+        let cut = shard_files(5, &terms, joined.len() / 8);
+        assert_eq!(cut.blocks.len(), 1);
+        assert_eq!(cut.files.len(), 1 + cut.blocks[0]);
+        assert_eq!(cut.files[1].0, rest_file_path(5, 0, 0));
+        let blocks: Vec<&[u8]> = cut.files[1..]
+            .iter()
+            .map(|(_, text)| parse_rest_file(text).unwrap().as_bytes())
+            .collect();
+        let parsed = parse_shard_file(&cut.files[0].1).unwrap();
+        assert_eq!(join_head(&parsed[0].1, &blocks), joined);
     }
 
     #[test]

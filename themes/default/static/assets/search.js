@@ -27,6 +27,9 @@
   for (var q2 = 0; q2 < 16; q2++) TITLE_WEIGHT.push(3 / Math.pow(2, q2 / 4));
   var META_BOOST = 1.5;
   var PAGE_SIZE = 10;
+  // Rest blocks (16 kB each) a first page may load for a rare word's candidates, before
+  // it loads the broad terms' whole rests instead.
+  var BLOCK_BUDGET = 24;
   var SHARDS_PER_FOLDER = 1024;
   var SNIPPET_CHARS = 110;
 
@@ -279,9 +282,10 @@
 
   /** A term's postings as per-document arrays: where it occurs, and its body and
    * title weight codes. A broad term's shard value is its head
-   * (`body.title.meta.df,B,T,M,b,t,m,cut,rest`, src/search/format.rs `split_head`):
-   * then `complete` is false, `df` counts the whole list, `restBest` and `restMax` say
-   * what an entry left out can weigh, and `mergeRest` adds the rest file's entries. */
+   * (`body.title.meta.df,B,T,M,b,t,m,cut,i,starts`, src/search/format.rs `split_head`):
+   * then `complete` is false until every block of its rest is loaded (`loadBlocks`),
+   * `df` counts the whole list, and `restBest` and `restMax` say what an entry left out
+   * can weigh. */
   function decodeTerm(value, shard) {
     var n = core.documents;
     var term = {
@@ -304,7 +308,17 @@
       term.restBest = { body: code(h[1]), title: code(h[2]), meta: h[3] === "1" };
       term.restMax = { body: code(h[4]), title: code(h[5]), meta: h[6] === "1" };
       term.cut = Number(h[7]);
-      term.rest = { key: "r/" + shard + "-" + h[8], rel: "t/" + Math.floor(shard / SHARDS_PER_FOLDER) + "/" + shard + "-" + h[8] + ".js" };
+      // The rest's blocks: block j holds the entries from blocks[j] to blocks[j + 1].
+      term.rest = shard + "-" + h[8] + "-";
+      term.folder = "t/" + Math.floor(shard / SHARDS_PER_FOLDER) + "/";
+      term.blocks = [0].concat(
+        h[9]
+          .split(":")
+          .filter(Boolean)
+          .map(Number)
+      );
+      term.loaded = new Uint8Array(term.blocks.length);
+      term.missing = term.blocks.length;
     } else {
       term.df = term.ids.length;
     }
@@ -344,23 +358,48 @@
     return s;
   }
 
-  /** Loads the rest files of the broad terms among `terms` (decoded terms). */
-  function completeTerms(terms) {
+  /** The block of a cut term's rest that holds document d's entry, if it has one. */
+  function blockOf(term, d) {
+    var lo = 0;
+    var hi = term.blocks.length - 1;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (term.blocks[mid] <= d) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Whether what a term says of document d is known: its entry, or that it has none. */
+  function knows(term, d) {
+    return term.complete || term.where[d] !== 0 || term.loaded[blockOf(term, d)] === 1;
+  }
+
+  /** Loads blocks of cut terms' rests: `wanted` is [{ term, block }]. */
+  function loadBlocks(wanted) {
     return Promise.all(
-      terms
-        .filter(function (t) {
-          return !t.complete;
-        })
-        .map(function (t) {
-          return load(t.rest.key, t.rest.rel).then(function (value) {
-            if (t.complete) return;
-            mergeList(t, value);
-            t.complete = true;
-          });
-        })
+      wanted.map(function (w) {
+        var t = w.term;
+        var name = t.rest + w.block;
+        return load("r/" + name, t.folder + name + ".js").then(function (value) {
+          if (t.loaded[w.block]) return;
+          mergeList(t, value);
+          t.loaded[w.block] = 1;
+          if (--t.missing === 0) t.complete = true;
+        });
+      })
     );
   }
 
+  /** Loads the whole rests of the cut terms among `terms` (decoded terms). */
+  function completeTerms(terms) {
+    var wanted = [];
+    terms.forEach(function (t) {
+      if (t.complete) return;
+      for (var j = 0; j < t.blocks.length; j++) if (!t.loaded[j]) wanted.push({ term: t, block: j });
+    });
+    return loadBlocks(wanted);
+  }
 
   function shardOf(term) {
     return (hashTerm(term) & (core.shards - 1)) >>> 0;
@@ -628,30 +667,41 @@
             return facetsOf(unfiltered, f);
           });
         };
-        var early = filtering ? null : rankFromHeads(query, terms, idTerms, postings);
-        if (early && (early.whole || early.hits.length >= PAGE_SIZE)) {
-          // The first page is proven from the heads: the rests come after it.
-          result.hits = early.hits;
-          if (early.whole) {
-            unfiltered = early.hits;
-            result.total = early.hits.length;
-            result.complete = true;
-            finishing = Promise.resolve();
-          }
-          timing.ranked = now();
-          return result;
-        }
-        return result.finish().then(function () {
-          timing.ranked = now();
-          if (!filtering) return result;
-          // A filter needs every hit's facts before the first result.
-          return factsOfHits().then(function (f) {
-            result.hits = filtered(unfiltered, f, filters);
-            result.total = result.hits.length;
+        /** The result from a first page proven from the heads (the rests come after
+         * it), or, without one, from every hit. */
+        function answer(early) {
+          if (early && (early.whole || early.hits.length >= PAGE_SIZE)) {
+            result.hits = early.hits;
+            if (early.whole) {
+              unfiltered = early.hits;
+              result.total = early.hits.length;
+              result.complete = true;
+              finishing = Promise.resolve();
+            }
             timing.ranked = now();
             return result;
+          }
+          return result.finish().then(function () {
+            timing.ranked = now();
+            if (!filtering) return result;
+            // A filter needs every hit's facts before the first result.
+            return factsOfHits().then(function (f) {
+              result.hits = filtered(unfiltered, f, filters);
+              result.total = result.hits.length;
+              timing.ranked = now();
+              return result;
+            });
           });
-        });
+        }
+        var early = filtering ? null : rankFromHeads(query, terms, idTerms, postings);
+        if (early && !early.whole && early.hits.length < PAGE_SIZE && early.need && early.need.length <= BLOCK_BUDGET) {
+          // A rare word's few candidates: the blocks of the broad terms' rests that hold
+          // them tell whether they are hits, and what they weigh.
+          return loadBlocks(early.need).then(function () {
+            return answer(rankFromHeads(query, terms, idTerms, postings));
+          });
+        }
+        return answer(early);
       });
     });
   }
@@ -735,6 +785,9 @@
     var certain = [];
     // The highest key a document not in `certain` can have.
     var bound = -Infinity;
+    // The rest blocks that would make every candidate known (with a whole list, the
+    // candidates are all there are).
+    var need = whole.length ? {} : null;
     for (var c = 0; c < candidates.length; c++) {
       var d = candidates[c];
       var score = 0;
@@ -751,11 +804,12 @@
           if (w & IN_META) s += META_BOOST;
           score += s * idfs[k];
           high += s * idfs[k];
-        } else if (p.complete) {
+        } else if (knows(p, d)) {
           holds = false;
         } else {
           known = false;
           high += restWeight[k] * idfs[k];
+          if (need) need[k + ":" + blockOf(p, d)] = { term: p, block: blockOf(p, d) };
         }
       }
       if (!holds && !exact[d]) continue;
@@ -768,7 +822,7 @@
           var kk = words[wi][ti];
           var inTitle = (lists[kk].where[d] & IN_TITLE) !== 0;
           all = all && inTitle;
-          could = could && (inTitle || (!lists[kk].where[d] && restTitle[kk]));
+          could = could && (inTitle || (restTitle[kk] && !knows(lists[kk], d)));
         }
         if (all) titleWords++;
         if (could) titleHigh++;
@@ -808,14 +862,23 @@
       return y.key - x.key || x.id - y.id;
     });
     var hits = [];
-    var slack = Math.abs(bound) * 1e-12;
+    // Bounds and keys add the same weights in other orders: a hair of slack.
+    var slack = bound === -Infinity ? 0 : Math.abs(bound) * 1e-12;
     for (var i = 0; i < certain.length; i++) {
       var h = certain[i];
       var proven = h.key > bound + slack || (single && h.key === bound && h.id <= lists[0].cut);
       if (!proven) break;
       hits.push(h);
     }
-    return { hits: hits, whole: bound === -Infinity && hits.length === certain.length };
+    return {
+      hits: hits,
+      whole: bound === -Infinity && hits.length === certain.length,
+      need: need
+        ? Object.keys(need).map(function (k) {
+            return need[k];
+          })
+        : null,
+    };
   }
 
   /** The hits of a query's terms, in ranking order. */
@@ -1202,8 +1265,8 @@
       shards[n] = terms;
       arrived("t/" + n, terms);
     },
-    rest: function (n, i, postings) {
-      arrived("r/" + n + "-" + i, postings);
+    rest: function (n, i, j, postings) {
+      arrived("r/" + n + "-" + i + "-" + j, postings);
     },
     doc: function (id, record) {
       arrived("d/" + id, record);
