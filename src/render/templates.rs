@@ -425,7 +425,10 @@ mod tests {
         std::fs::create_dir_all(&own).unwrap();
         std::fs::write(own.join("sitemap-index.xml"), "<sitemapindex/>").unwrap();
         let theme = Theme::load(dir.path(), "plain").unwrap();
-        assert_eq!(theme.origin("sitemap-index.xml"), own.join("sitemap-index.xml"));
+        assert_eq!(
+            theme.origin("sitemap-index.xml"),
+            own.join("sitemap-index.xml")
+        );
     }
 
     #[test]
