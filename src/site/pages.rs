@@ -600,7 +600,7 @@ impl<'a> Renderer<'a> {
         let ctx = self.context("404", "404.html");
         out.push(PageJob::made("404.html", "404.html".into(), ctx));
 
-        // Made when rendered: an entry for every document, so not held with the others.
+        // Each sitemap file's entries are made when it is rendered (one holds up to 50,000).
         self.sitemap_pages(&mut out);
 
         let feed: Vec<FeedEntry> = self

@@ -24,7 +24,7 @@ pub const MAX_URLS: usize = 50_000;
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 
 /// What an entry is reckoned to write besides its address and date (the default
-/// theme writes 43 bytes; the rest is room for a theme's own).
+/// theme writes 44 bytes; the rest is room for a theme's own).
 const ENTRY_MARKUP: usize = 64;
 
 /// What a file writes besides its entries (XML declaration, `<urlset>`).
