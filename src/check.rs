@@ -341,7 +341,9 @@ fn broken_links(d: &Document, content_dir: &Path, known: &Known<'_>) -> Vec<Diag
 /// Pages the build writes itself, which a body may link to.
 fn site_page(path: &str) -> bool {
     let first = path.split('/').next().unwrap_or("");
-    path.is_empty() || matches!(first, "agency" | "year" | "topic" | "search")
+    path.is_empty()
+        || matches!(first, "agency" | "year" | "topic" | "search")
+        || crate::site::offline::is_web_only(path)
 }
 
 /// The file line of the first body line containing `needle`, else the body's first line.

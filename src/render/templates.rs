@@ -29,6 +29,10 @@ pub const REQUIRED: &[&str] = &[
     "robots.txt",
 ];
 
+/// Templates a theme may leave out, the built-in theme's then serving: those added
+/// after themes were written against the others (see docs/templates.md).
+pub const BUILT_IN_UNLESS_GIVEN: &[&str] = &["sitemap-index.xml"];
+
 /// Where a template or static file came from, for messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -133,6 +137,15 @@ impl Theme {
         }
         read_dir_into(&root.join("templates"), &mut sources, &mut errors);
         read_static(&root.join("static"), &mut statics, &mut errors);
+        for name in BUILT_IN_UNLESS_GIVEN {
+            let file = format!("templates/{name}");
+            if !sources.contains_key(*name)
+                && let Some(content) = DefaultTheme::get(&file)
+            {
+                let text = String::from_utf8_lossy(&content.data).into_owned();
+                sources.insert(name.to_string(), (text, Origin::BuiltIn(file)));
+            }
+        }
 
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml", ".htm"]);
@@ -392,6 +405,30 @@ mod tests {
         let first = &errs.0[0];
         assert_eq!(first.file, t.join("index.html"));
         assert_eq!(first.line, Some(2), "{errs}");
+    }
+
+    #[test]
+    fn a_theme_without_the_later_templates_gets_the_built_in_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("themes/plain/templates");
+        std::fs::create_dir_all(&t).unwrap();
+        for name in REQUIRED {
+            std::fs::write(t.join(name), "x").unwrap();
+        }
+        let theme = Theme::load(dir.path(), "plain").unwrap();
+        for name in BUILT_IN_UNLESS_GIVEN {
+            assert!(theme.has(name), "{name}");
+            assert!(theme.origin(name).starts_with("(built-in theme)"), "{name}");
+        }
+        // One the site gives is its own.
+        let own = dir.path().join("templates");
+        std::fs::create_dir_all(&own).unwrap();
+        std::fs::write(own.join("sitemap-index.xml"), "<sitemapindex/>").unwrap();
+        let theme = Theme::load(dir.path(), "plain").unwrap();
+        assert_eq!(
+            theme.origin("sitemap-index.xml"),
+            own.join("sitemap-index.xml")
+        );
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //!   paths, and directory links end in `index.html`; query and fragment are kept;
 //! - links to other sites (原文链接, attachments) are left alone, but nothing is *loaded*
 //!   from the network: external scripts, style sheets, images, frames are dropped;
-//! - `sitemap.xml`, `atom.xml` and `robots.txt` are left out: they are for web publishing
+//! - `sitemap.xml` (and the parts `sitemap-N.xml` of a split one), `atom.xml` and
+//!   `robots.txt` are left out ([`is_web_only`]): they are for web publishing
 //!   (crawlers and feed readers), hold absolute addresses by definition, and mean nothing
 //!   from file://. Links and `<link>` elements pointing at them are removed, as is any
 //!   element marked `data-gongkai-web-only`.
@@ -28,8 +29,14 @@ use regex::Regex;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::render::encode_path;
 
-/// Files at the root of a build that exist for web publishing only.
+/// Files at the root of a build that exist for web publishing only (and the parts of
+/// a split sitemap: [`is_web_only`]).
 pub const WEB_ONLY_FILES: &[&str] = &["sitemap.xml", "atom.xml", "robots.txt"];
+
+/// Whether the file at site path `path` exists for web publishing only.
+pub fn is_web_only(path: &str) -> bool {
+    WEB_ONLY_FILES.contains(&path) || super::pages::sitemap::is_part_path(path)
+}
 
 /// Elements carrying this attribute are removed from the offline copy.
 pub const WEB_ONLY_ATTRIBUTE: &str = "data-gongkai-web-only";
@@ -42,9 +49,11 @@ pub const MAX_PATH_LEN: usize = 240;
 /// `base_url`) into relative ones that work from file://, drops the web-only files and
 /// checks that every path is portable.
 pub fn make_relative(site_dir: &Path, base_url: &str) -> Result<(), Diagnostics> {
-    for name in WEB_ONLY_FILES {
-        let p = site_dir.join(name);
-        if p.is_file() {
+    let root_files = std::fs::read_dir(site_dir)
+        .map_err(|e| Diagnostic::error(site_dir, None, format!("cannot read: {e}")))?;
+    for entry in root_files.filter_map(Result::ok) {
+        let p = entry.path();
+        if entry.file_name().to_str().is_some_and(is_web_only) && p.is_file() {
             std::fs::remove_file(&p)
                 .map_err(|e| Diagnostic::error(&p, None, format!("cannot remove: {e}")))?;
         }
@@ -365,7 +374,7 @@ impl SiteAddress {
                 return Rewrite::Keep;
             }
         };
-        if WEB_ONLY_FILES.contains(&target.as_str()) {
+        if is_web_only(&target) {
             return Rewrite::DropLink;
         }
         let resolved = if target.is_empty() || target.ends_with('/') {

@@ -1,6 +1,7 @@
 //! The pages of a site and the template context of each (see docs/templates.md).
 
 mod columns;
+pub(crate) mod sitemap;
 
 use std::collections::HashMap;
 
@@ -144,12 +145,6 @@ struct Paginator {
     prev_url_path: String,
     next_url_path: String,
     pages: Vec<PageLink>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct SitemapEntry {
-    loc: String,
-    lastmod: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -605,12 +600,8 @@ impl<'a> Renderer<'a> {
         let ctx = self.context("404", "404.html");
         out.push(PageJob::made("404.html", "404.html".into(), ctx));
 
-        // Made when rendered: an entry for every document, so not held with the others.
-        out.push(PageJob::new(
-            "sitemap.xml",
-            "sitemap.xml".into(),
-            move || self.sitemap_context(),
-        ));
+        // Each sitemap file's entries are made when it is rendered (one holds up to 50,000).
+        self.sitemap_pages(&mut out);
 
         let feed: Vec<FeedEntry> = self
             .feed_documents()
@@ -635,42 +626,6 @@ impl<'a> Renderer<'a> {
         let ctx = self.context("robots", "robots.txt");
         out.push(PageJob::made("robots.txt", "robots.txt".into(), ctx));
         out
-    }
-
-    /// The sitemap's context: home, browse pages, documents.
-    fn sitemap_context(&self) -> tera::Context {
-        let site = self.site;
-        let mut entries = vec![SitemapEntry {
-            loc: self.abs(""),
-            lastmod: String::new(),
-        }];
-        for kind in TaxonomyKind::ALL {
-            entries.push(SitemapEntry {
-                loc: self.abs(&format!("{}/", kind.slug())),
-                lastmod: String::new(),
-            });
-            for t in site.terms(kind) {
-                entries.push(SitemapEntry {
-                    loc: self.abs(&t.url_path),
-                    lastmod: String::new(),
-                });
-            }
-        }
-        for c in &site.columns.all {
-            entries.push(SitemapEntry {
-                loc: self.abs(&c.url_path),
-                lastmod: String::new(),
-            });
-        }
-        for d in &site.documents {
-            entries.push(SitemapEntry {
-                loc: self.abs(&d.url_path()),
-                lastmod: sort_date(d).map(|x| x.date_string()).unwrap_or_default(),
-            });
-        }
-        let mut ctx = self.context("sitemap", "sitemap.xml");
-        ctx.insert("entries", &entries);
-        ctx
     }
 
     /// The documents the feed quotes (the newest dated ones): only their descriptions
