@@ -693,15 +693,32 @@
             });
           });
         }
-        var early = filtering ? null : rankFromHeads(query, terms, idTerms, postings);
-        if (early && !early.whole && early.hits.length < PAGE_SIZE && early.need && early.need.length <= BLOCK_BUDGET) {
-          // A rare word's few candidates: the blocks of the broad terms' rests that hold
-          // them tell whether they are hits, and what they weigh.
-          return loadBlocks(early.need).then(function () {
-            return answer(rankFromHeads(query, terms, idTerms, postings));
+        var spent = 0;
+        /** A rare word's candidates not in a broad word's head: the blocks of the
+         * broad terms' rests that hold them tell whether they are hits and what they
+         * weigh. Those that could rank highest first, a round at a time, until the
+         * first page is proven or BLOCK_BUDGET blocks are spent. */
+        function settle(early) {
+          if (!early || early.whole || early.hits.length >= PAGE_SIZE || !early.open) return answer(early);
+          var wanted = {};
+          var list = [];
+          for (var i = 0; i < early.open.length; i++) {
+            var fresh = early.open[i].blocks.filter(function (b) {
+              return !wanted[b.key] && !b.term.loaded[b.block];
+            });
+            if (spent + list.length + fresh.length > BLOCK_BUDGET) break;
+            fresh.forEach(function (b) {
+              wanted[b.key] = 1;
+              list.push(b);
+            });
+          }
+          if (!list.length) return answer(early);
+          spent += list.length;
+          return loadBlocks(list).then(function () {
+            return settle(rankFromHeads(query, terms, idTerms, postings));
           });
         }
-        return answer(early);
+        return settle(filtering ? null : rankFromHeads(query, terms, idTerms, postings));
       });
     });
   }
@@ -785,15 +802,16 @@
     var certain = [];
     // The highest key a document not in `certain` can have.
     var bound = -Infinity;
-    // The rest blocks that would make every candidate known (with a whole list, the
-    // candidates are all there are).
-    var need = whole.length ? {} : null;
+    // The candidates not known, with the rest blocks that would tell (with a whole
+    // list, the candidates are all there are; without, blocks cannot settle it).
+    var open = whole.length ? [] : null;
     for (var c = 0; c < candidates.length; c++) {
       var d = candidates[c];
       var score = 0;
       var high = 0;
       var known = true;
       var holds = true;
+      var unknown = [];
       for (var k = 0; k < lists.length; k++) {
         var p = lists[k];
         var w = p.where[d];
@@ -809,7 +827,8 @@
         } else {
           known = false;
           high += restWeight[k] * idfs[k];
-          if (need) need[k + ":" + blockOf(p, d)] = { term: p, block: blockOf(p, d) };
+          var b = blockOf(p, d);
+          unknown.push({ key: k + ":" + b, term: p, block: b });
         }
       }
       if (!holds && !exact[d]) continue;
@@ -840,6 +859,7 @@
         return null;
       } else {
         bound = Math.max(bound, titleHigh * 1e6 + high);
+        if (open) open.push({ high: titleHigh * 1e6 + high, blocks: unknown });
       }
     }
     if (!whole.length) {
@@ -873,9 +893,9 @@
     return {
       hits: hits,
       whole: bound === -Infinity && hits.length === certain.length,
-      need: need
-        ? Object.keys(need).map(function (k) {
-            return need[k];
+      open: open
+        ? open.sort(function (x, y) {
+            return y.high - x.high;
           })
         : null,
     };
