@@ -548,7 +548,9 @@ fn put_shard(
 ) -> io::Result<Written> {
     let shard = format::shard_files(n, terms, head_bytes);
     let mut written = Written::default();
-    for (rel, text) in &shard.files {
+    // The rest blocks before the shard that names them, so a reader of the old shard
+    // never meets a new header without its blocks.
+    for (rel, text) in shard.files.iter().rev() {
         put(dir, rel, text.as_bytes())?;
         written.files += 1;
         written.bytes += text.len();
