@@ -100,6 +100,49 @@ impl Entry {
             meta: o.flags & format::FLAG_META != 0,
         }
     }
+
+    /// The entry in 12 bits: body weight and whether there is one (6), the title's (5),
+    /// the meta flag (1).
+    fn bits(self) -> u16 {
+        let field = |w: Option<u8>, width: u32| {
+            w.map_or(0, |w| (1 << width) | (u16::from(w) & ((1 << width) - 1)))
+        };
+        field(self.body, format::BODY_BITS)
+            | field(self.title, format::TITLE_BITS) << 6
+            | u16::from(self.meta) << 11
+    }
+
+    fn from_bits(bits: u16) -> Entry {
+        let field =
+            |v: u16, width: u32| (v & (1 << width) != 0).then(|| (v & ((1 << width) - 1)) as u8);
+        Entry {
+            body: field(bits & 0x3F, format::BODY_BITS),
+            title: field((bits >> 6) & 0x1F, format::TITLE_BITS),
+            meta: bits & (1 << 11) != 0,
+        }
+    }
+}
+
+/// A Han term and its entry in one number, the packed term ([`Term::Han`], 42 bits) and
+/// [`Entry::bits`] above it: a document's terms wait for the index in half the memory
+/// of a pair.
+#[derive(Clone, Copy)]
+struct HanEntry(u64);
+
+impl HanEntry {
+    const TERM_BITS: u32 = 42;
+
+    fn new(packed: u64, entry: Entry) -> HanEntry {
+        HanEntry(packed | u64::from(entry.bits()) << Self::TERM_BITS)
+    }
+
+    fn term(self) -> u64 {
+        self.0 & ((1 << Self::TERM_BITS) - 1)
+    }
+
+    fn entry_bits(self) -> u16 {
+        (self.0 >> Self::TERM_BITS) as u16
+    }
 }
 
 /// One field's postings of a term, encoded as they are added (documents come in id
@@ -182,7 +225,7 @@ const PARTS: usize = 16;
 /// number (nearly all of them), words apart.
 #[derive(Default)]
 struct PartTerms {
-    han: Vec<(u64, Entry)>,
+    han: Vec<HanEntry>,
     words: Vec<(String, Entry)>,
 }
 
@@ -198,7 +241,10 @@ fn count_terms(doc: &SearchDocument<'_>) -> DocTerms {
         parts: parts
             .into_iter()
             .map(|p| {
-                let han = p.han.into_iter().map(|(k, e)| (Term::Han(k), e));
+                let han = p
+                    .han
+                    .into_iter()
+                    .map(|h| (Term::Han(h.term()), Entry::from_bits(h.entry_bits())));
                 han.chain(p.words.into_iter().map(|(w, e)| (Term::Word(w), e)))
                     .collect()
             })
@@ -351,11 +397,15 @@ impl TermCounter {
             let occ = std::mem::take(&mut self.table.dense[index as usize]);
             let packed = u64::from(index + DENSE_FIRST) << 21;
             let part = tokenize::hash_han(packed) as usize % PARTS;
-            parts[part].han.push((packed, Entry::of(occ, title, &body)));
+            parts[part]
+                .han
+                .push(HanEntry::new(packed, Entry::of(occ, title, &body)));
         }
         for (packed, c) in self.table.han.drain() {
             let entry = Entry::of(c.occ, title, &body);
-            parts[c.hash as usize % PARTS].han.push((packed, entry));
+            parts[c.hash as usize % PARTS]
+                .han
+                .push(HanEntry::new(packed, entry));
         }
         for (word, c) in self.table.words.drain() {
             let entry = Entry::of(c.occ, title, &body);
@@ -539,10 +589,10 @@ struct Grouping {
     slots: HashMap<u64, u32>,
     keys: Vec<u64>,
     ends: Vec<u32>,
-    /// The slot of each entry, in batch order.
-    order: Vec<u32>,
-    /// The entries by slot, each slot's in id order.
-    grouped: Vec<(u32, Entry)>,
+    /// The slot and [`Entry::bits`] of each entry, in batch order.
+    order: Vec<(u32, u16)>,
+    /// The entries (id, bits) by slot, each slot's in id order.
+    grouped: Vec<(u32, u16)>,
 }
 
 impl Partition {
@@ -585,15 +635,18 @@ impl Partition {
         g.keys.clear();
         g.ends.clear();
         g.order.clear();
+        // The documents' lists are read once (they are large and long out of cache):
+        // each entry's slot and bits, then each slot's count.
         for (_, terms) in &docs {
-            for &(key, _) in &terms.han {
+            for h in &terms.han {
+                let key = h.term();
                 let slot = *g.slots.entry(key).or_insert_with(|| {
                     g.keys.push(key);
                     g.ends.push(0);
                     g.keys.len() as u32 - 1
                 });
                 g.ends[slot as usize] += 1;
-                g.order.push(slot);
+                g.order.push((slot, h.entry_bits()));
             }
         }
         // Each slot's start, then (as entries are placed) its end.
@@ -603,26 +656,22 @@ impl Partition {
             *n = sum;
             sum += count;
         }
-        let none = Entry {
-            body: None,
-            title: None,
-            meta: false,
-        };
         g.grouped.clear();
-        g.grouped.resize(sum as usize, (0, none));
-        let mut slots = g.order.iter();
+        g.grouped.resize(sum as usize, (0, 0));
+        let mut order = g.order.iter();
         for (id, terms) in &docs {
-            for (&(_, entry), &slot) in terms.han.iter().zip(&mut slots) {
+            for &(slot, bits) in order.by_ref().take(terms.han.len()) {
                 let at = &mut g.ends[slot as usize];
-                g.grouped[*at as usize] = (*id, entry);
+                g.grouped[*at as usize] = (*id, bits);
                 *at += 1;
             }
         }
         let mut start = 0usize;
         for (&key, &end) in g.keys.iter().zip(&g.ends) {
+            let entries = g.grouped[start..end as usize].iter();
             self.extend(
                 Term::Han(key),
-                g.grouped[start..end as usize].iter().copied(),
+                entries.map(|&(id, bits)| (id, Entry::from_bits(bits))),
             );
             start = end as usize;
         }
@@ -1135,6 +1184,22 @@ mod tests {
         assert!(!dir.path().join("out").exists());
     }
 
+    #[test]
+    fn entries_pack_into_twelve_bits_and_back() {
+        for body in std::iter::once(None).chain((0..32).map(Some)) {
+            for title in std::iter::once(None).chain((0..16).map(Some)) {
+                for meta in [false, true] {
+                    let e = Entry { body, title, meta };
+                    assert!(e.bits() < 1 << 12);
+                    // The largest code points there are (U+10FFFF) in both halves.
+                    let packed = (0x10_FFFFu64 << 21) | 0x10_FFFF;
+                    let h = HanEntry::new(packed, e);
+                    assert_eq!((h.term(), Entry::from_bits(h.entry_bits())), (packed, e));
+                }
+            }
+        }
+    }
+
     /// Two words with the same hash (found by trying `x0`, `x1`, …).
     const COLLIDING_WORDS: [&str; 2] = ["x496069", "x1035124"];
 
@@ -1185,7 +1250,10 @@ mod tests {
                 .parts
                 .into_iter()
                 .map(|p| {
-                    let han = p.han.into_iter().map(|(k, e)| (Term::Han(k), e));
+                    let han = p
+                        .han
+                        .into_iter()
+                        .map(|h| (Term::Han(h.term()), Entry::from_bits(h.entry_bits())));
                     han.chain(p.words.into_iter().map(|(w, e)| (Term::Word(w), e)))
                         .collect()
                 })
