@@ -229,6 +229,17 @@ struct PartTerms {
     words: Vec<(String, Entry)>,
 }
 
+impl PartTerms {
+    fn into_terms(self) -> Vec<(Term, Entry)> {
+        let han = self
+            .han
+            .into_iter()
+            .map(|h| (Term::Han(h.term()), Entry::from_bits(h.entry_bits())));
+        han.chain(self.words.into_iter().map(|(w, e)| (Term::Word(w), e)))
+            .collect()
+    }
+}
+
 /// One document's distinct terms with their entries, split by partition (as `serve`
 /// takes them: [`count_terms`]).
 struct DocTerms {
@@ -238,17 +249,7 @@ struct DocTerms {
 fn count_terms(doc: &SearchDocument<'_>) -> DocTerms {
     let parts = COUNTER.with_borrow_mut(|counter| counter.count(doc));
     DocTerms {
-        parts: parts
-            .into_iter()
-            .map(|p| {
-                let han = p
-                    .han
-                    .into_iter()
-                    .map(|h| (Term::Han(h.term()), Entry::from_bits(h.entry_bits())));
-                han.chain(p.words.into_iter().map(|(w, e)| (Term::Word(w), e)))
-                    .collect()
-            })
-            .collect(),
+        parts: parts.into_iter().map(PartTerms::into_terms).collect(),
     }
 }
 
@@ -1292,7 +1293,7 @@ mod tests {
         for _ in 0..5000 {
             x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
             // Few distinct keys at first, then many (the table grows from 16 slots).
-            let key = ((x >> 40) % 3000 + 1) << 21 | (x >> 20) % 7;
+            let key = (((x >> 40) % 3000 + 1) << 21) | ((x >> 20) % 7);
             table.entry(key).occ.body += 1;
             *map.entry(key).or_default() += 1;
         }
@@ -1362,14 +1363,7 @@ mod tests {
             let one = counted
                 .parts
                 .into_iter()
-                .map(|p| {
-                    let han = p
-                        .han
-                        .into_iter()
-                        .map(|h| (Term::Han(h.term()), Entry::from_bits(h.entry_bits())));
-                    han.chain(p.words.into_iter().map(|(w, e)| (Term::Word(w), e)))
-                        .collect()
-                })
+                .map(PartTerms::into_terms)
                 .collect();
             assert!(
                 sorted(one) == sorted(count_terms(&doc).parts),
