@@ -1,8 +1,10 @@
 //! The client-side search index: Chinese full text that works from file://, sharded so
 //! a query loads only what it needs (design and figures: docs/search.md).
 //!
-//! The build calls [`SearchIndex::add_batch`] with each chunk of rendered documents and
-//! writes each document's own files ([`document_files`]) beside its page, then
+//! The build makes each document's own files and counts its terms in one scan of its
+//! text as its page renders ([`prepare_document`]), writes the files beside the page,
+//! and hands each chunk's counts to [`SearchIndex::add_counted`] in id order
+//! ([`SearchIndex::add_batch`] counts and adds in one call), then
 //! [`SearchIndex::finish`] and [`BuiltIndex::write`] write the term shards and the core
 //! file: plain `<script>` files under `<output>/search/`; the theme's
 //! `assets/search.js` loads them with `<script>` tags (no fetch, works from file://). `serve` keeps the [`BuiltIndex`] and, when a document
