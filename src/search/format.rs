@@ -33,7 +33,7 @@
 //! when the bounds do not prove it.
 
 use super::SearchDocument;
-use super::tokenize::{Term, Token, hash_han, hash_word, scan_terms};
+use super::tokenize::{Scanner, Term, Token, hash_han, hash_word};
 
 pub const FORMAT_VERSION: u32 = 5;
 
@@ -685,7 +685,7 @@ fn bloom_mix(h: u32) -> u32 {
 #[cfg(test)]
 pub fn bloom(text: &str) -> String {
     let mut hashes = Vec::with_capacity(text.len() / 2);
-    scan_terms(text.chars(), |t| hashes.extend(filtered_hash(t)));
+    super::tokenize::scan_terms(text.chars(), |t| hashes.extend(filtered_hash(t)));
     bloom_of(&hashes)
 }
 
@@ -697,7 +697,7 @@ fn is_lone_han(t: &Term) -> bool {
 
 /// The hash a filter takes of a term ([`hash_term`](super::tokenize::hash_term)), or
 /// `None` for a lone Han character.
-fn filtered_hash(token: Token<'_>) -> Option<u32> {
+pub(super) fn filtered_hash(token: Token<'_>) -> Option<u32> {
     match token {
         Token::Han(packed) if packed & 0x1F_FFFF == 0 => None,
         Token::Han(packed) => Some(hash_han(packed)),
@@ -708,12 +708,16 @@ fn filtered_hash(token: Token<'_>) -> Option<u32> {
 /// The filter of a set of term hashes (repeats allowed): [`BLOOM_BITS_PER_TERM`] bits
 /// for each different hash.
 fn bloom_of(hashes: &[u32]) -> String {
-    let distinct = distinct(hashes);
+    bloom_of_distinct(&distinct(hashes))
+}
+
+/// [`bloom_of`] hashes that are all different.
+pub(super) fn bloom_of_distinct(distinct: &[u32]) -> String {
     let chars = (distinct.len() * BLOOM_BITS_PER_TERM).div_ceil(6).max(1);
     let m = (chars * 6) as u32;
     let modulo = FastModulo::new(m);
     let mut bits = vec![0u8; chars];
-    for h in distinct {
+    for &h in distinct {
         for b in [modulo.of(h), modulo.of(bloom_mix(h))] {
             bits[(b / 6) as usize] |= 1 << (b % 6);
         }
@@ -747,7 +751,7 @@ impl FastModulo {
 
 /// The different values of `hashes`, in the order they first occur, by an
 /// open-addressing set (sorting them was a tenth of the build's time).
-fn distinct(hashes: &[u32]) -> Vec<u32> {
+pub(super) fn distinct(hashes: &[u32]) -> Vec<u32> {
     let slots_log2 = (hashes.len() * 2)
         .next_power_of_two()
         .max(16)
@@ -787,28 +791,73 @@ fn distinct(hashes: &[u32]) -> Vec<u32> {
 /// character is among the first [`BLOOM_OVERLAP`] of its part (so a phrase that runs
 /// across the boundary is found in the part where it starts).
 pub fn part_blooms(parts: &[String]) -> Vec<String> {
-    let mut hashes: Vec<Vec<u32>> = parts
-        .iter()
-        .map(|p| Vec::with_capacity(p.len() / 2))
-        .collect();
-    let at = std::cell::Cell::new(0usize);
-    let chars = parts
-        .iter()
-        .flat_map(|p| p.chars())
-        .inspect(|_| at.set(at.get() + 1));
-    let last = parts.len().saturating_sub(1);
-    scan_terms(chars, |t| {
-        let Some(h) = filtered_hash(t) else {
-            return;
-        };
-        let p = at.get().saturating_sub(1);
-        let (k, offset) = ((p / PART_CHARS).min(last), p % PART_CHARS);
-        hashes[k].push(h);
-        if k > 0 && offset < BLOOM_OVERLAP {
-            hashes[k - 1].push(h);
+    let mut hashes = PartHashes::default();
+    hashes.section(parts.len(), true);
+    scan_section(parts, &mut Scanner::default(), &mut hashes);
+    hashes.blooms()
+}
+
+/// What a scan of a document's text parts feeds: each section (the body, then each
+/// attachment) and every term of it, with the part and character it ends at.
+pub(super) trait PartScan {
+    /// A section of `parts` parts starts; `filters`: its parts get Bloom filters.
+    fn section(&mut self, parts: usize, filters: bool);
+    /// `t` ends at character `offset` of part `k` of the section (the word a text
+    /// ends with: at its last character).
+    fn term(&mut self, t: Token<'_>, k: usize, offset: usize);
+    /// The filters of every part of every section that has them, in order.
+    fn blooms(&mut self) -> Vec<String>;
+}
+
+/// The filters' terms as hashes, each part's with repeats: what [`doc_files`] fills
+/// when it does not count terms.
+#[derive(Default)]
+struct PartHashes {
+    parts: Vec<Vec<u32>>,
+    /// Index in `parts` of the current section's first part.
+    first: usize,
+    filters: bool,
+}
+
+impl PartScan for PartHashes {
+    fn section(&mut self, parts: usize, filters: bool) {
+        self.filters = filters;
+        self.first = self.parts.len();
+        if filters {
+            self.parts.extend((0..parts).map(|_| Vec::new()));
         }
-    });
-    hashes.iter().map(|h| bloom_of(h)).collect()
+    }
+
+    fn term(&mut self, t: Token<'_>, k: usize, offset: usize) {
+        if !self.filters {
+            return;
+        }
+        if let Some(hash) = filtered_hash(t) {
+            self.parts[self.first + k].push(hash);
+            if k > 0 && offset < BLOOM_OVERLAP {
+                self.parts[self.first + k - 1].push(hash);
+            }
+        }
+    }
+
+    fn blooms(&mut self) -> Vec<String> {
+        self.parts.iter().map(|h| bloom_of(h)).collect()
+    }
+}
+
+/// Scans one text cut into `parts` ([`text_parts`]): `scan` gets each of its terms in
+/// order with where it ends. The parts are the text with its white space collapsed,
+/// which has the same terms.
+fn scan_section(parts: &[String], scanner: &mut Scanner, scan: &mut impl PartScan) {
+    let (mut k, mut offset) = (0usize, 0usize);
+    for (part_k, part) in parts.iter().enumerate() {
+        k = part_k;
+        for (i, c) in part.chars().enumerate() {
+            offset = i;
+            scanner.feed(c, &mut |t| scan.term(t, k, offset));
+        }
+    }
+    scanner.finish(&mut |t| scan.term(t, k, offset));
 }
 
 /// A text of at most this many parts goes whole into the document's record: most
@@ -854,6 +903,13 @@ pub fn group_file(id: u32, g: usize, group_json: &str) -> String {
 /// part; and the first parts, `text`) and the groups of further parts. A text of at
 /// most [`INLINE_PARTS`] parts is all in the record, which then needs no filters.
 pub fn doc_files(d: &SearchDocument<'_>) -> DocFiles {
+    doc_files_scanned(d, &mut PartHashes::default())
+}
+
+/// [`doc_files`], with `scan` given every term of the body and then of each attachment
+/// (the terms [`scan_terms`](super::tokenize::scan_terms) of each text gives) from the
+/// one scan of the text, and making the filters.
+pub(super) fn doc_files_scanned(d: &SearchDocument<'_>, scan: &mut impl PartScan) -> DocFiles {
     // The body's parts, then each attachment's (an attachment starts a part of its own,
     // so a snippet's part says whose text it is).
     let mut sections = vec![text_parts(d.text)];
@@ -869,11 +925,17 @@ pub fn doc_files(d: &SearchDocument<'_>) -> DocFiles {
     }
     // A text the record holds whole needs no filters.
     let total: usize = sections.iter().map(Vec::len).sum();
-    let mut blooms: Vec<String> = Vec::new();
-    for parts in sections.iter().filter(|_| total > INLINE_PARTS) {
+    let mut scanner = Scanner::default();
+    for parts in &sections {
         // A phrase does not run from one section into the next: no overlap there.
-        blooms.extend(part_blooms(parts));
+        scan.section(parts.len(), total > INLINE_PARTS);
+        scan_section(parts, &mut scanner, scan);
     }
+    let blooms = if total > INLINE_PARTS {
+        scan.blooms()
+    } else {
+        Vec::new()
+    };
     let parts: Vec<String> = sections.into_iter().flatten().map(|p| json(&p)).collect();
     let inline = if parts.len() <= INLINE_PARTS {
         parts.len()

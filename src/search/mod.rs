@@ -1,8 +1,10 @@
 //! The client-side search index: Chinese full text that works from file://, sharded so
 //! a query loads only what it needs (design and figures: docs/search.md).
 //!
-//! The build calls [`SearchIndex::add_batch`] with each chunk of rendered documents and
-//! writes each document's own files ([`document_files`]) beside its page, then
+//! The build makes each document's own files and counts its terms in one scan of its
+//! text as its page renders ([`prepare_document`]), writes the files beside the page,
+//! and hands each chunk's counts to [`SearchIndex::add_counted`] in id order
+//! ([`SearchIndex::add_batch`] counts and adds in one call), then
 //! [`SearchIndex::finish`] and [`BuiltIndex::write`] write the term shards and the core
 //! file: plain `<script>` files under `<output>/search/`; the theme's
 //! `assets/search.js` loads them with `<script>` tags (no fetch, works from file://). `serve` keeps the [`BuiltIndex`] and, when a document
@@ -100,6 +102,49 @@ impl Entry {
             meta: o.flags & format::FLAG_META != 0,
         }
     }
+
+    /// The entry in 12 bits: body weight and whether there is one (6), the title's (5),
+    /// the meta flag (1).
+    fn bits(self) -> u16 {
+        let field = |w: Option<u8>, width: u32| {
+            w.map_or(0, |w| (1 << width) | (u16::from(w) & ((1 << width) - 1)))
+        };
+        field(self.body, format::BODY_BITS)
+            | field(self.title, format::TITLE_BITS) << 6
+            | u16::from(self.meta) << 11
+    }
+
+    fn from_bits(bits: u16) -> Entry {
+        let field =
+            |v: u16, width: u32| (v & (1 << width) != 0).then(|| (v & ((1 << width) - 1)) as u8);
+        Entry {
+            body: field(bits & 0x3F, format::BODY_BITS),
+            title: field((bits >> 6) & 0x1F, format::TITLE_BITS),
+            meta: bits & (1 << 11) != 0,
+        }
+    }
+}
+
+/// A Han term and its entry in one number, the packed term ([`Term::Han`], 42 bits) and
+/// [`Entry::bits`] above it: a document's terms wait for the index in half the memory
+/// of a pair.
+#[derive(Clone, Copy)]
+struct HanEntry(u64);
+
+impl HanEntry {
+    const TERM_BITS: u32 = 42;
+
+    fn new(packed: u64, entry: Entry) -> HanEntry {
+        HanEntry(packed | u64::from(entry.bits()) << Self::TERM_BITS)
+    }
+
+    fn term(self) -> u64 {
+        self.0 & ((1 << Self::TERM_BITS) - 1)
+    }
+
+    fn entry_bits(self) -> u16 {
+        (self.0 >> Self::TERM_BITS) as u16
+    }
 }
 
 /// One field's postings of a term, encoded as they are added (documents come in id
@@ -178,16 +223,71 @@ impl Postings {
 /// Partitions of the postings (by term hash): independent maps that threads fill at once.
 const PARTS: usize = 16;
 
-/// A document id and its distinct terms that fall in one partition.
-type PartTerms = (u32, Vec<(Term, Entry)>);
+/// One document's distinct terms that fall in one partition: Han terms by their packed
+/// number (nearly all of them), words apart.
+#[derive(Default)]
+struct PartTerms {
+    han: Vec<HanEntry>,
+    words: Vec<(String, Entry)>,
+}
 
-/// One document's distinct terms with their entries, split by partition.
+impl PartTerms {
+    fn into_terms(self) -> Vec<(Term, Entry)> {
+        let han = self
+            .han
+            .into_iter()
+            .map(|h| (Term::Han(h.term()), Entry::from_bits(h.entry_bits())));
+        han.chain(self.words.into_iter().map(|(w, e)| (Term::Word(w), e)))
+            .collect()
+    }
+}
+
+/// One document's distinct terms with their entries, split by partition (as `serve`
+/// takes them: [`count_terms`]).
 struct DocTerms {
     parts: Vec<Vec<(Term, Entry)>>,
 }
 
 fn count_terms(doc: &SearchDocument<'_>) -> DocTerms {
-    COUNTER.with_borrow_mut(|counter| counter.count(doc))
+    let parts = COUNTER.with_borrow_mut(|counter| counter.count(doc));
+    DocTerms {
+        parts: parts.into_iter().map(PartTerms::into_terms).collect(),
+    }
+}
+
+/// A document's terms as counted and what its fact file says of it: what
+/// [`SearchIndex::add_counted`] takes, made by [`prepare_document`] (or
+/// [`CountedDocument::of`]) in parallel, wherever the caller has the document.
+pub struct CountedDocument {
+    parts: Vec<PartTerms>,
+    agency: String,
+    year: Option<i32>,
+}
+
+impl CountedDocument {
+    pub fn of(doc: &SearchDocument<'_>) -> CountedDocument {
+        let parts = COUNTER.with_borrow_mut(|counter| counter.count(doc));
+        CountedDocument::with(doc, parts)
+    }
+
+    fn with(doc: &SearchDocument<'_>, parts: Vec<PartTerms>) -> CountedDocument {
+        CountedDocument {
+            parts,
+            agency: doc.agency.to_string(),
+            year: doc.year,
+        }
+    }
+}
+
+/// Document `id`'s own files ([`document_files`]) and its terms counted, from one scan of
+/// its text: the build does this as each page renders, and adds the counted terms
+/// in id order with [`SearchIndex::add_counted`].
+pub fn prepare_document(
+    id: u32,
+    doc: &SearchDocument<'_>,
+) -> (Vec<(String, String)>, CountedDocument) {
+    let (parts, files) = COUNTER.with_borrow_mut(|counter| counter.count_with_files(doc));
+    (files.files(id), CountedDocument::with(doc, parts))
 }
 
 thread_local! {
@@ -200,29 +300,245 @@ thread_local! {
 const DENSE_FIRST: u32 = 0x3400;
 const DENSE_LEN: usize = 0xA000 - DENSE_FIRST as usize;
 
+/// A bigram, rare unigram or word as counted: its occurrence, its hash
+/// ([`tokenize::hash_term`]: its partition, and its filter bits), and the last text
+/// part whose filter has it.
+#[derive(Clone, Copy, Default)]
+struct Counted {
+    occ: Occurrence,
+    hash: u32,
+    /// 1 + the index of the last part whose filter hash list has the term (0: none).
+    filtered: u32,
+}
+
 /// Counts one document's terms. Unigrams of common characters go to a table, bigrams
 /// and rare unigrams to a map keyed by the packed number, words to a map of their own:
 /// counting is most of the search index's work, and a map keyed by [`Term`] (an enum
-/// with a string in it) was a third slower.
+/// with a string in it) was a third slower. While it counts the body it also lists
+/// each text part's filter terms ([`format::PartScan`]): the map entry a term is
+/// counted in says whether the part has it already, so each part's list has each term
+/// once and the text is scanned once for both.
 struct TermCounter {
+    table: TermTable,
+    /// Body term occurrences of the document being counted.
+    body_terms: u32,
+    /// Each part's filter hashes (no term twice); `filter_parts` of them in use.
+    filters: Vec<Vec<u32>>,
+    filter_parts: usize,
+    /// The current section's first part in `filters`, and whether it has filters.
+    section_first: usize,
+    section_filters: bool,
+}
+
+/// The counter's map of bigrams and rare unigrams, by packed term (never 0): open
+/// addressing with linear probing, and a list of the slots in use to read and empty
+/// only those. (hashbrown's probe and drain were a third of the counting.)
+struct HanTable {
+    /// Term (0: empty) and its count.
+    slots: Vec<(u64, Counted)>,
+    used: Vec<u32>,
+    /// 64 − log₂ of the slot count: a term's first slot is the top bits of its product
+    /// with 2⁶⁴/φ (Fibonacci hashing).
+    shift: u32,
+}
+
+impl Default for HanTable {
+    fn default() -> HanTable {
+        HanTable::with_slots(1 << 12)
+    }
+}
+
+impl HanTable {
+    fn with_slots(slots: usize) -> HanTable {
+        HanTable {
+            slots: vec![(0, Counted::default()); slots],
+            used: Vec::new(),
+            shift: 64 - slots.trailing_zeros(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.used.len()
+    }
+
+    /// Room for `terms` terms, so the table grows not while a document is counted.
+    fn reserve(&mut self, terms: usize) {
+        let wanted = terms.next_power_of_two();
+        if wanted > self.slots.len() {
+            self.grow_to(wanted);
+        }
+    }
+
+    /// Twice the slots when half are in use.
+    fn grow_to(&mut self, slots: usize) {
+        let mut bigger = HanTable::with_slots(slots);
+        for (key, counted) in self.drain() {
+            *bigger.entry(key) = counted;
+        }
+        *self = bigger;
+    }
+
+    #[inline]
+    fn entry(&mut self, key: u64) -> &mut Counted {
+        let mask = self.slots.len() - 1;
+        let mut i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
+        loop {
+            match self.slots[i].0 {
+                k if k == key => return &mut self.slots[i].1,
+                0 => break,
+                _ => i = (i + 1) & mask,
+            }
+        }
+        if (self.used.len() + 1) * 2 > self.slots.len() {
+            self.grow_to(self.slots.len() * 2);
+            return self.entry(key);
+        }
+        self.used.push(i as u32);
+        self.slots[i] = (
+            key,
+            Counted {
+                hash: tokenize::hash_han(key),
+                ..Counted::default()
+            },
+        );
+        &mut self.slots[i].1
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Counted> {
+        self.used.iter().map(|&i| &self.slots[i as usize].1)
+    }
+
+    /// Every term and its count; the table is left empty.
+    fn drain(&mut self) -> impl Iterator<Item = (u64, Counted)> + '_ {
+        let slots = &mut self.slots;
+        self.used
+            .drain(..)
+            .map(|i| std::mem::take(&mut slots[i as usize]))
+    }
+}
+
+/// [`TermCounter`]'s tables of the terms counted.
+struct TermTable {
     dense: Vec<Occurrence>,
     /// Indices of `dense` in use, to read and reset only those.
     touched: Vec<u32>,
-    han: HashMap<u64, Occurrence>,
-    words: HashMap<String, Occurrence>,
+    han: HanTable,
+    words: HashMap<String, Counted>,
 }
 
 impl TermCounter {
     fn new() -> TermCounter {
         TermCounter {
-            dense: vec![Occurrence::default(); DENSE_LEN],
-            touched: Vec::new(),
-            han: HashMap::default(),
-            words: HashMap::default(),
+            table: TermTable {
+                dense: vec![Occurrence::default(); DENSE_LEN],
+                touched: Vec::new(),
+                han: HanTable::default(),
+                words: HashMap::default(),
+            },
+            body_terms: 0,
+            filters: Vec::new(),
+            filter_parts: 0,
+            section_first: 0,
+            section_filters: false,
         }
     }
 
-    fn occurrence(&mut self, token: Token<'_>) -> &mut Occurrence {
+    /// Counts the terms of `doc`'s title and meta fields (机构, numbers, date); returns
+    /// the title's term count. The body comes next, a term at a time.
+    fn fields(&mut self, doc: &SearchDocument<'_>) -> u32 {
+        // About one distinct bigram a Han character (3 bytes): sized once, never rehashed.
+        let bytes = doc.text.len() + doc.attachments.iter().map(|a| a.text.len()).sum::<usize>();
+        self.table.han.reserve(bytes / 3 + 64);
+        self.body_terms = 0;
+        self.filter_parts = 0;
+        let mut title_terms = 0u32;
+        scan_terms(doc.title.chars(), |t| {
+            title_terms += 1;
+            self.table.occurrence(t).flags |= format::FLAG_TITLE;
+        });
+        for field in [doc.agency, doc.index_no, doc.doc_no, doc.published] {
+            scan_terms(field.chars(), |t| {
+                self.table.occurrence(t).flags |= format::FLAG_META;
+            });
+        }
+        for id_value in [doc.index_no, doc.doc_no] {
+            if let Some(Term::Word(w)) = id_term(id_value) {
+                self.table.occurrence(Token::Word(&w)).flags |= format::FLAG_META;
+            }
+        }
+        title_terms
+    }
+
+    /// The document's terms, counted since [`Self::fields`], with their entries, by
+    /// partition; the counter is left empty for the next document.
+    fn take(&mut self, title_terms: u32) -> Vec<PartTerms> {
+        let distinct = self.table.touched.len() + self.table.han.len();
+        let mut parts: Vec<PartTerms> = (0..PARTS)
+            .map(|_| PartTerms {
+                han: Vec::with_capacity(distinct / PARTS + 8),
+                words: Vec::new(),
+            })
+            .collect();
+        let (title, body) = (
+            format::title_impact(title_terms),
+            format::body_impacts(self.body_terms),
+        );
+        for index in self.table.touched.drain(..) {
+            let occ = std::mem::take(&mut self.table.dense[index as usize]);
+            let packed = u64::from(index + DENSE_FIRST) << 21;
+            let part = tokenize::hash_han(packed) as usize % PARTS;
+            parts[part]
+                .han
+                .push(HanEntry::new(packed, Entry::of(occ, title, &body)));
+        }
+        for (packed, c) in self.table.han.drain() {
+            let entry = Entry::of(c.occ, title, &body);
+            parts[c.hash as usize % PARTS]
+                .han
+                .push(HanEntry::new(packed, entry));
+        }
+        for (word, c) in self.table.words.drain() {
+            let entry = Entry::of(c.occ, title, &body);
+            parts[c.hash as usize % PARTS].words.push((word, entry));
+        }
+        // One huge text (a long attachment) must not leave every later document
+        // draining a table sized for it.
+        if self.table.han.slots.len() > 1 << 20 {
+            self.table.han = HanTable::default();
+        }
+        if self.filters.len() > 1 << 12 {
+            self.filters = Vec::new();
+        }
+        parts
+    }
+
+    /// The terms of `doc`, its body scanned on its own.
+    fn count(&mut self, doc: &SearchDocument<'_>) -> Vec<PartTerms> {
+        let title_terms = self.fields(doc);
+        for text in std::iter::once(doc.text).chain(doc.attachments.iter().map(|a| a.text.as_str()))
+        {
+            scan_terms(text.chars(), |t| {
+                self.body_terms += 1;
+                let o = self.table.occurrence(t);
+                o.body = o.body.saturating_add(1);
+            });
+        }
+        self.take(title_terms)
+    }
+
+    /// The terms of `doc` and its files, from one scan of its text
+    /// ([`format::doc_files_scanned`]).
+    fn count_with_files(&mut self, doc: &SearchDocument<'_>) -> (Vec<PartTerms>, format::DocFiles) {
+        let title_terms = self.fields(doc);
+        let files = format::doc_files_scanned(doc, self);
+        (self.take(title_terms), files)
+    }
+}
+
+impl TermTable {
+    /// The occurrence of a dense unigram, or the entry of any other term.
+    #[inline]
+    fn entry(&mut self, token: Token<'_>) -> Result<&mut Occurrence, &mut Counted> {
         match token {
             Token::Han(packed) => {
                 let index = ((packed >> 21) as u32).wrapping_sub(DENSE_FIRST) as usize;
@@ -231,78 +547,97 @@ impl TermCounter {
                     if *o == Occurrence::default() {
                         self.touched.push(index as u32);
                     }
-                    o
+                    Ok(o)
                 } else {
-                    self.han.entry(packed).or_default()
+                    Err(self.han.entry(packed))
                 }
             }
             Token::Word(w) => {
                 // Looked up by &str first: a repeated word is not copied again.
                 if !self.words.contains_key(w) {
-                    self.words.insert(w.to_string(), Occurrence::default());
+                    let counted = Counted {
+                        hash: tokenize::hash_word(w),
+                        ..Counted::default()
+                    };
+                    self.words.insert(w.to_string(), counted);
                 }
-                self.words.get_mut(w).expect("inserted above")
+                Err(self.words.get_mut(w).expect("inserted above"))
             }
         }
     }
 
-    fn count(&mut self, doc: &SearchDocument<'_>) -> DocTerms {
-        // About one distinct bigram a Han character (3 bytes): sized once, never rehashed.
-        let bytes = doc.text.len() + doc.attachments.iter().map(|a| a.text.len()).sum::<usize>();
-        self.han.reserve(bytes / 3 + 64);
-        let mut title_terms = 0u32;
-        scan_terms(doc.title.chars(), |t| {
-            title_terms += 1;
-            self.occurrence(t).flags |= format::FLAG_TITLE;
-        });
-        for field in [doc.agency, doc.index_no, doc.doc_no, doc.published] {
-            scan_terms(field.chars(), |t| {
-                self.occurrence(t).flags |= format::FLAG_META;
-            });
+    fn occurrence(&mut self, token: Token<'_>) -> &mut Occurrence {
+        match self.entry(token) {
+            Ok(o) => o,
+            Err(c) => &mut c.occ,
         }
-        for id_value in [doc.index_no, doc.doc_no] {
-            if let Some(Term::Word(w)) = id_term(id_value) {
-                self.occurrence(Token::Word(&w)).flags |= format::FLAG_META;
+    }
+}
+
+impl format::PartScan for TermCounter {
+    fn section(&mut self, parts: usize, filters: bool) {
+        self.section_filters = filters;
+        self.section_first = self.filter_parts;
+        if filters {
+            self.filter_parts += parts;
+            if self.filters.len() < self.filter_parts {
+                self.filters.resize_with(self.filter_parts, Vec::new);
+            }
+            for list in &mut self.filters[self.section_first..self.filter_parts] {
+                list.clear();
             }
         }
-        let mut body_terms = 0u32;
-        for text in std::iter::once(doc.text).chain(doc.attachments.iter().map(|a| a.text.as_str()))
-        {
-            scan_terms(text.chars(), |t| {
-                body_terms += 1;
-                let o = self.occurrence(t);
+    }
+
+    #[inline]
+    fn term(&mut self, t: Token<'_>, k: usize, offset: usize) {
+        self.body_terms += 1;
+        let filters = self.section_filters;
+        let c = match self.table.entry(t) {
+            Ok(o) => {
+                // A lone Han character: in no filter.
                 o.body = o.body.saturating_add(1);
-            });
-        }
-        let distinct = self.touched.len() + self.han.len() + self.words.len();
-        let per_part = distinct / PARTS + 8;
-        let mut parts: Vec<Vec<(Term, Entry)>> =
-            (0..PARTS).map(|_| Vec::with_capacity(per_part)).collect();
-        let (title, body) = (
-            format::title_impact(title_terms),
-            format::body_impacts(body_terms),
-        );
-        let mut put = |term: Term, hash: u32, occ: Occurrence| {
-            parts[hash as usize % PARTS].push((term, Entry::of(occ, title, &body)));
+                return;
+            }
+            Err(c) => c,
         };
-        for index in self.touched.drain(..) {
-            let occ = std::mem::take(&mut self.dense[index as usize]);
-            let packed = u64::from(index + DENSE_FIRST) << 21;
-            put(Term::Han(packed), tokenize::hash_han(packed), occ);
+        c.occ.body = c.occ.body.saturating_add(1);
+        // A rare unigram, kept in the map: in no filter either.
+        if !filters || matches!(t, Token::Han(packed) if packed & 0x1F_FFFF == 0) {
+            return;
         }
-        for (packed, occ) in self.han.drain() {
-            put(Term::Han(packed), tokenize::hash_han(packed), occ);
+        // `filtered` only grows: the parts are read in order, and within a part the
+        // terms that reach back into the part before come first.
+        let part = (self.section_first + k) as u32;
+        if k > 0 && offset < format::BLOOM_OVERLAP && c.filtered < part {
+            self.filters[part as usize - 1].push(c.hash);
         }
-        for (word, occ) in self.words.drain() {
-            let hash = tokenize::hash_word(&word);
-            put(Term::Word(word), hash, occ);
+        if c.filtered < part + 1 {
+            self.filters[part as usize].push(c.hash);
+            c.filtered = part + 1;
         }
-        // One huge text (a long attachment) must not leave every later document
-        // draining a table sized for it.
-        if self.han.capacity() > 1 << 20 {
-            self.han = HashMap::default();
+    }
+
+    fn blooms(&mut self) -> Vec<String> {
+        let lists = &self.filters[..self.filter_parts];
+        // Different terms of one document almost never share a hash; when some do, a
+        // part's list may hold a hash twice, and each list is made distinct.
+        let listed: Vec<u32> = self
+            .table
+            .han
+            .values()
+            .chain(self.table.words.values())
+            .filter(|c| c.filtered > 0)
+            .map(|c| c.hash)
+            .collect();
+        if format::distinct(&listed).len() == listed.len() {
+            lists.iter().map(|l| format::bloom_of_distinct(l)).collect()
+        } else {
+            lists
+                .iter()
+                .map(|l| format::bloom_of_distinct(&format::distinct(l)))
+                .collect()
         }
-        DocTerms { parts }
     }
 }
 
@@ -330,6 +665,21 @@ struct Partition {
     /// The shard-count estimate of this partition's terms, held or spilled: encoded
     /// bytes, plus text length and 8 a term.
     total: usize,
+    /// [`merge`](Self::merge)'s buffers, kept between batches.
+    grouping: Grouping,
+}
+
+/// A batch's Han entries grouped by term ([`Partition::merge`]).
+#[derive(Default)]
+struct Grouping {
+    /// Term → its slot: an index into `keys` and `ends`.
+    slots: HashMap<u64, u32>,
+    keys: Vec<u64>,
+    ends: Vec<u32>,
+    /// The slot and [`Entry::bits`] of each entry, in batch order.
+    order: Vec<(u32, u16)>,
+    /// The entries (id, bits) by slot, each slot's in id order.
+    grouped: Vec<(u32, u16)>,
 }
 
 impl Partition {
@@ -360,6 +710,64 @@ impl Partition {
         let added = postings.len() - before;
         self.held_bytes += added;
         self.total += added;
+    }
+
+    /// Adds a batch of documents' terms (in id order). A batch's Han terms are grouped
+    /// by term first, in buffers that stay in cache, so each term's postings are found
+    /// and extended once per batch, not once per document: at 100,000 documents those
+    /// are cache misses that dominate. Words are few: added as they come.
+    fn merge(&mut self, docs: Vec<(u32, PartTerms)>) {
+        let mut g = std::mem::take(&mut self.grouping);
+        g.slots.clear();
+        g.keys.clear();
+        g.ends.clear();
+        g.order.clear();
+        // The documents' lists are read once (they are large and long out of cache):
+        // each entry's slot and bits, then each slot's count.
+        for (_, terms) in &docs {
+            for h in &terms.han {
+                let key = h.term();
+                let slot = *g.slots.entry(key).or_insert_with(|| {
+                    g.keys.push(key);
+                    g.ends.push(0);
+                    g.keys.len() as u32 - 1
+                });
+                g.ends[slot as usize] += 1;
+                g.order.push((slot, h.entry_bits()));
+            }
+        }
+        // Each slot's start, then (as entries are placed) its end.
+        let mut sum = 0u32;
+        for n in &mut g.ends {
+            let count = *n;
+            *n = sum;
+            sum += count;
+        }
+        g.grouped.clear();
+        g.grouped.resize(sum as usize, (0, 0));
+        let mut order = g.order.iter();
+        for (id, terms) in &docs {
+            for &(slot, bits) in order.by_ref().take(terms.han.len()) {
+                let at = &mut g.ends[slot as usize];
+                g.grouped[*at as usize] = (*id, bits);
+                *at += 1;
+            }
+        }
+        let mut start = 0usize;
+        for (&key, &end) in g.keys.iter().zip(&g.ends) {
+            let entries = g.grouped[start..end as usize].iter();
+            self.extend(
+                Term::Han(key),
+                entries.map(|&(id, bits)| (id, Entry::from_bits(bits))),
+            );
+            start = end as usize;
+        }
+        for (id, terms) in docs {
+            for (word, entry) in terms.words {
+                self.extend(Term::Word(word), [(id, entry)]);
+            }
+        }
+        self.grouping = g;
     }
 
     /// What the budget counts of this partition.
@@ -476,46 +884,46 @@ impl SearchIndex {
     /// bytes out; the terms of a batch are counted and merged in parallel (rayon), so a
     /// build that has a chunk of documents at hand should pass it here.
     pub fn add_batch(&mut self, docs: &[SearchDocument<'_>]) {
-        let first_id = self.facts.len() as u32;
-        let counted: Vec<DocTerms> = if docs.len() == 1 {
-            docs.iter().map(count_terms).collect()
+        let counted: Vec<CountedDocument> = if docs.len() == 1 {
+            docs.iter().map(CountedDocument::of).collect()
         } else {
-            docs.par_iter().map(count_terms).collect()
+            docs.par_iter().map(CountedDocument::of).collect()
         };
+        self.add_counted(counted);
+    }
+
+    /// Adds documents counted elsewhere ([`prepare_document`]), in order, as
+    /// [`add_batch`](Self::add_batch) of the same documents would.
+    pub fn add_counted(&mut self, docs: Vec<CountedDocument>) {
+        let first_id = self.facts.len() as u32;
+        let count = docs.len();
         // Regroup by partition (moving the terms), then fill each partition's map in
         // document order: the same map contents as one document at a time.
-        let mut by_part: Vec<Vec<PartTerms>> =
-            (0..PARTS).map(|_| Vec::with_capacity(docs.len())).collect();
-        for (i, d) in counted.into_iter().enumerate() {
+        let mut by_part: Vec<Vec<(u32, PartTerms)>> =
+            (0..PARTS).map(|_| Vec::with_capacity(count)).collect();
+        for (i, d) in docs.into_iter().enumerate() {
             let id = first_id + i as u32;
             for (part, terms) in d.parts.into_iter().enumerate() {
                 by_part[part].push((id, terms));
             }
+            let agency = if d.agency.is_empty() {
+                0
+            } else if let Some(&a) = self.agency_ids.get(&d.agency) {
+                a
+            } else {
+                self.agencies.push(d.agency.clone());
+                let a = self.agencies.len() as u32;
+                self.agency_ids.insert(d.agency, a);
+                a
+            };
+            self.facts.push(DocFacts {
+                agency,
+                year: d.year,
+            });
         }
-        let merge = |(part, docs): (&mut Partition, Vec<PartTerms>)| {
-            // Group the batch by term first (a small map that stays in cache), so each
-            // term's postings are found and extended once per batch, not once per
-            // document: at 100,000 documents those are cache misses that dominate.
-            // (One document: nothing to group.)
-            if let [(id, _)] = docs.as_slice() {
-                let id = *id;
-                for (term, occ) in docs.into_iter().flat_map(|(_, terms)| terms) {
-                    part.extend(term, [(id, occ)]);
-                }
-                return;
-            }
-            let mut by_term: HashMap<Term, Vec<(u32, Entry)>> = HashMap::default();
-            for (id, terms) in docs {
-                for (term, occ) in terms {
-                    by_term.entry(term).or_default().push((id, occ));
-                }
-            }
-            for (term, entries) in by_term {
-                part.extend(term, entries);
-            }
-        };
+        let merge = |(part, docs): (&mut Partition, Vec<(u32, PartTerms)>)| part.merge(docs);
         if self.failed.is_none() {
-            if docs.len() == 1 {
+            if count == 1 {
                 self.postings.iter_mut().zip(by_part).for_each(merge);
             } else {
                 self.postings.par_iter_mut().zip(by_part).for_each(merge);
@@ -524,23 +932,6 @@ impl SearchIndex {
             if held > self.budget {
                 self.spill();
             }
-        }
-
-        for doc in docs {
-            let agency = if doc.agency.is_empty() {
-                0
-            } else if let Some(&a) = self.agency_ids.get(doc.agency) {
-                a
-            } else {
-                self.agencies.push(doc.agency.to_string());
-                let a = self.agencies.len() as u32;
-                self.agency_ids.insert(doc.agency.to_string(), a);
-                a
-            };
-            self.facts.push(DocFacts {
-                agency,
-                year: doc.year,
-            });
         }
     }
 
@@ -891,6 +1282,109 @@ mod tests {
         assert_eq!(e.folder, not_a_folder);
         assert!(e.message.contains("temporary postings"), "{}", e.message);
         assert!(!dir.path().join("out").exists());
+    }
+
+    #[test]
+    fn entries_pack_into_twelve_bits_and_back() {
+        for body in std::iter::once(None).chain((0..32).map(Some)) {
+            for title in std::iter::once(None).chain((0..16).map(Some)) {
+                for meta in [false, true] {
+                    let e = Entry { body, title, meta };
+                    assert!(e.bits() < 1 << 12);
+                    // The largest code points there are (U+10FFFF) in both halves.
+                    let packed = (0x10_FFFFu64 << 21) | 0x10_FFFF;
+                    let h = HanEntry::new(packed, e);
+                    assert_eq!((h.term(), Entry::from_bits(h.entry_bits())), (packed, e));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_han_table_counts_as_a_map_does_and_grows() {
+        let mut table = HanTable::with_slots(16);
+        let mut map: HashMap<u64, u32> = HashMap::default();
+        let mut x = 1u64;
+        for _ in 0..5000 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            // Few distinct keys at first, then many (the table grows from 16 slots).
+            let key = (((x >> 40) % 3000 + 1) << 21) | ((x >> 20) % 7);
+            table.entry(key).occ.body += 1;
+            *map.entry(key).or_default() += 1;
+        }
+        assert_eq!(table.len(), map.len());
+        assert!(table.slots.len() >= 2 * map.len());
+        let mut counted: Vec<(u64, u32, u32)> = table
+            .drain()
+            .map(|(k, c)| (k, c.occ.body, c.hash))
+            .collect();
+        counted.sort_unstable();
+        let mut expected: Vec<(u64, u32, u32)> = map
+            .into_iter()
+            .map(|(k, n)| (k, n, tokenize::hash_han(k)))
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(counted, expected);
+        assert_eq!(table.len(), 0);
+        assert!(table.slots.iter().all(|s| s.0 == 0));
+    }
+
+    /// Two words with the same hash (found by trying `x0`, `x1`, …).
+    const COLLIDING_WORDS: [&str; 2] = ["x496069", "x1035124"];
+
+    #[test]
+    fn one_scan_gives_the_files_and_terms_of_two() {
+        let [a, b] = COLLIDING_WORDS;
+        assert_eq!(
+            tokenize::hash_term(&Term::Word(a.into())),
+            tokenize::hash_term(&Term::Word(b.into()))
+        );
+        let sorted = |parts: Vec<Vec<(Term, Entry)>>| {
+            let mut all: Vec<(Term, Entry)> = parts.into_iter().flatten().collect();
+            all.sort_by(|x, y| x.0.cmp(&y.0));
+            all
+        };
+        let attachments = [
+            AttachmentText {
+                name: "附件一".into(),
+                text: random_text(99, 3000),
+            },
+            AttachmentText {
+                name: "空".into(),
+                text: " \n ".into(),
+            },
+        ];
+        for (n, [url_path, title, agency, doc_no, text]) in sample_docs(12, 700).iter().enumerate()
+        {
+            // A colliding pair in one part (the filters' exact path: a filter one
+            // term too long is one character longer two times in three), words across
+            // part boundaries, a short text without filters.
+            let text = match n % 4 {
+                0 => format!("{text} {a}，{b} {text}"),
+                1 => "短文 ab12".to_string(),
+                _ => format!("{a} {b} {}", text.replace('一', " x9 ")),
+            };
+            let doc = SearchDocument {
+                url_path,
+                title,
+                agency,
+                doc_no,
+                text: &text,
+                attachments: if n % 3 == 0 { &attachments } else { &[] },
+                ..Default::default()
+            };
+            let (files, counted) = prepare_document(n as u32, &doc);
+            assert!(files == document_files(n as u32, &doc), "document {n}");
+            let one = counted
+                .parts
+                .into_iter()
+                .map(PartTerms::into_terms)
+                .collect();
+            assert!(
+                sorted(one) == sorted(count_terms(&doc).parts),
+                "document {n}"
+            );
+        }
     }
 
     #[test]

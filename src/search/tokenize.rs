@@ -141,33 +141,57 @@ pub fn for_each_term_in(chars: impl Iterator<Item = char>, mut emit: impl FnMut(
 /// document's terms, its parts' filters) take tokens, so a Han term is a number all the
 /// way and a word is not copied.
 pub fn scan_terms(chars: impl Iterator<Item = char>, mut emit: impl FnMut(Token<'_>)) {
-    // The code point of the Han character before (0: none; no Han character is U+0000).
-    let mut prev_han: u64 = 0;
-    let mut word = String::new();
-    for raw in chars {
+    let mut scanner = Scanner::default();
+    for c in chars {
+        scanner.feed(c, &mut emit);
+    }
+    scanner.finish(&mut emit);
+}
+
+/// [`scan_terms`] a character at a time, for a caller that needs to know where each
+/// character is (the build scans a text's parts once for its terms and its parts'
+/// filters). Kept between texts, its word buffer is allocated once.
+#[derive(Default)]
+pub struct Scanner {
+    /// The code point of the Han character before (0: none; no Han character is U+0000).
+    prev_han: u64,
+    word: String,
+}
+
+impl Scanner {
+    /// Reads one character; `emit` gets the terms it ends.
+    #[inline]
+    pub fn feed(&mut self, raw: char, emit: &mut impl FnMut(Token<'_>)) {
         let c = normalize_char(raw);
         if is_word_char(c) {
-            prev_han = 0;
-            word.push(c);
-            continue;
+            self.prev_han = 0;
+            self.word.push(c);
+            return;
         }
-        if !word.is_empty() {
-            emit(Token::Word(&word));
-            word.clear();
+        if !self.word.is_empty() {
+            emit(Token::Word(&self.word));
+            self.word.clear();
         }
         if is_han(c) {
             let cp = c as u64;
             emit(Token::Han(cp << 21));
-            if prev_han != 0 {
-                emit(Token::Han((prev_han << 21) | cp));
+            if self.prev_han != 0 {
+                emit(Token::Han((self.prev_han << 21) | cp));
             }
-            prev_han = cp;
+            self.prev_han = cp;
         } else {
-            prev_han = 0;
+            self.prev_han = 0;
         }
     }
-    if !word.is_empty() {
-        emit(Token::Word(&word));
+
+    /// Ends the text: `emit` gets the word it ends with, if any; the scanner is ready
+    /// for the next text.
+    pub fn finish(&mut self, emit: &mut impl FnMut(Token<'_>)) {
+        if !self.word.is_empty() {
+            emit(Token::Word(&self.word));
+            self.word.clear();
+        }
+        self.prev_han = 0;
     }
 }
 

@@ -297,7 +297,7 @@ pub(crate) fn full_build(
     for (c, chunk) in order.chunks(CHUNK).enumerate() {
         type Rendered = (
             String,
-            Vec<AttachmentText>,
+            search::CountedDocument,
             Option<(cache::Key, Vec<String>)>,
         );
         let results: Vec<Result<Rendered, Vec<Diagnostic>>> = chunk
@@ -313,24 +313,25 @@ pub(crate) fn full_build(
                     bundle::attachment_texts(&site.documents[i], &content_dir, &content_files)
                         .map_err(|e| vec![e])?;
                 // The document's own search files go out with its page (its id is its
-                // place in `order`); only its terms wait for the index.
+                // place in `order`), and its terms are counted in the same scan of its
+                // text; only adding them waits for the index.
                 let summary = pages::DocSummary::of(&site.documents[i]);
                 let id = (c * CHUNK + k) as u32;
-                for (rel, file) in
-                    search::document_files(id, &search_document(&summary, &page.text, &attached))
-                {
+                let (files, counted) =
+                    search::prepare_document(id, &search_document(&summary, &page.text, &attached));
+                for (rel, file) in files {
                     staging
                         .write(&format!("search/{rel}"), file.as_bytes())
                         .map_err(|e| vec![e])?;
                 }
-                Ok((page.text, attached, key))
+                Ok((page.text, counted, key))
             })
             .collect();
         let mut batch: Vec<(usize, String)> = Vec::with_capacity(chunk.len());
-        let mut attached: Vec<Vec<AttachmentText>> = Vec::with_capacity(chunk.len());
+        let mut counted: Vec<search::CountedDocument> = Vec::with_capacity(chunk.len());
         for (&i, r) in chunk.iter().zip(results) {
             match r {
-                Ok((text, texts, key)) => {
+                Ok((text, terms, key)) => {
                     if let Some(key) = key {
                         keyed[i] = key;
                     }
@@ -338,17 +339,12 @@ pub(crate) fn full_build(
                         descriptions[i] = pages::description(&text);
                     }
                     batch.push((i, text));
-                    attached.push(texts);
+                    counted.push(terms);
                 }
                 Err(e) => errors.extend(e),
             }
         }
-        let entries: Vec<(&Document, &str, &[AttachmentText])> = batch
-            .iter()
-            .zip(&attached)
-            .map(|((i, t), a)| (&site.documents[*i], t.as_str(), a.as_slice()))
-            .collect();
-        add_to_index(&mut index, &entries);
+        index.add_counted(counted);
         if keep {
             kept_texts.set_all(&batch);
         }
@@ -523,21 +519,6 @@ fn search_order(site: &model::Site) -> Vec<usize> {
     let mut order: Vec<usize> = (0..site.documents.len()).collect();
     order.sort_by(|&a, &b| url_paths[a].cmp(&url_paths[b]));
     order
-}
-
-/// Adds documents with their plain text and their attachments' text to the index, as
-/// one batch (the index counts a batch's terms in parallel).
-fn add_to_index(index: &mut SearchIndex, batch: &[(&Document, &str, &[AttachmentText])]) {
-    let summaries: Vec<pages::DocSummary> = batch
-        .iter()
-        .map(|(d, _, _)| pages::DocSummary::of(d))
-        .collect();
-    let docs: Vec<SearchDocument<'_>> = summaries
-        .iter()
-        .zip(batch)
-        .map(|(summary, (_, text, attached))| search_document(summary, text, attached))
-        .collect();
-    index.add_batch(&docs);
 }
 
 /// A document as the search index takes it.
