@@ -108,7 +108,15 @@ impl Runs {
             let mut out = BufWriter::with_capacity(1 << 20, File::create(&path)?);
             let mut before = TermList::open(self.terms.as_deref())?;
             let mut after = BufWriter::with_capacity(256 << 10, File::create(&list)?);
+            let mut last_key = 0u32;
             for (key, term, mut fields, next) in records {
+                if key < last_key {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "a run's records are out of order",
+                    ));
+                }
+                last_key = key;
                 // Terms of earlier runs that this one does not have go on as they were.
                 let bases = before.take_until(key, &term, |key, term, bases| {
                     write_list_entry(&mut after, key, term, bases)
