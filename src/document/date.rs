@@ -3,11 +3,13 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde::{Deserialize, Serialize};
+
 /// A calendar date with an optional time of day, as disclosure pages give it.
 ///
 /// Ordering is chronological; a date without a time sorts before the same date with one.
 /// Twelve bytes (a site holds three for each of its documents).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct DisclosureDate {
     pub year: i32,
     pub month: u8,

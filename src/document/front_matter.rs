@@ -5,13 +5,14 @@ use std::fmt::Write as _;
 
 use saphyr::{AnnotatedMappingOwned, MarkedYamlOwned, YamlDataOwned};
 use saphyr_parser::Parser;
+use serde::{Deserialize, Serialize};
 
 use super::date::DisclosureDate;
 use super::keys::{ATTACHMENT_KEYS, Key, SOURCE_KEYS};
 use super::numbers::{DocNumber, IndexNumber};
 
 /// The issuing organ (机构), its full official name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Agency(pub String);
 
 impl Agency {
@@ -21,7 +22,7 @@ impl Agency {
 }
 
 /// Whether the copy holds the whole document (完整性).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Completeness {
     #[default]
     Complete,
@@ -38,7 +39,7 @@ impl Completeness {
 }
 
 /// Where the document came from (来源).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Source {
     /// The raw file it was imported from (文件).
     pub file: Option<String>,
@@ -69,7 +70,7 @@ impl Source {
 /// the link the page had as `原文链接`, and names the plain text read from it as `文本`
 /// (`a.docx.txt`, written by `import`): the build indexes that text for search without
 /// reading PDFs or Word files itself.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Attachment {
     pub name: String,
     pub url: Option<String>,
@@ -80,7 +81,7 @@ pub struct Attachment {
 }
 
 /// The metadata of a disclosure item.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FrontMatter {
     /// 标题
     pub title: String,
@@ -123,7 +124,7 @@ pub struct FrontMatter {
 
 /// The line of each key given in a front matter (within the YAML text); eight bytes a
 /// key, as a site keeps them for every document.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyLines(pub Vec<(Key, u32)>);
 
 impl KeyLines {

@@ -2,7 +2,9 @@
 //! for the near misses people actually type.
 
 /// A front-matter key, by what it means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Key {
     Title,
     Agency,

@@ -2,10 +2,12 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// A disclosure index number (索引号). Opaque: forms differ by site and year
 /// (`002658260/2021-17205`, `01527918X-2020-153077`, `SY310107202603028`), so it is
 /// kept exactly as given, only trimmed and with full-width characters made ASCII.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct IndexNumber(String);
 
 impl IndexNumber {
@@ -26,7 +28,7 @@ impl fmt::Display for IndexNumber {
 }
 
 /// A document number (文号), e.g. `庆教〔2021〕5号` (GB/T 9704-2012 §7.2.5).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct DocNumber(String);
 
 impl DocNumber {

@@ -158,14 +158,6 @@ struct FieldPostings {
 }
 
 impl FieldPostings {
-    /// The postings of a list whose earlier entries went to a run file.
-    fn continuing(next_gap_base: u32) -> FieldPostings {
-        FieldPostings {
-            next_gap_base,
-            encoded: Vec::new(),
-        }
-    }
-
     fn push(&mut self, id: u32, low_bits: u32, value: u32) {
         let gap = id - self.next_gap_base;
         format::push_varint(&mut self.encoded, (gap << low_bits) | value);
@@ -182,14 +174,6 @@ struct Postings {
 }
 
 impl Postings {
-    fn continuing([body, title, meta]: [u32; 3]) -> Postings {
-        Postings {
-            body: FieldPostings::continuing(body),
-            title: FieldPostings::continuing(title),
-            meta: FieldPostings::continuing(meta),
-        }
-    }
-
     /// Encoded bytes held.
     fn len(&self) -> usize {
         self.body.encoded.len() + self.title.encoded.len() + self.meta.encoded.len()
@@ -221,7 +205,9 @@ impl Postings {
 }
 
 /// Partitions of the postings (by term hash): independent maps that threads fill at once.
+/// A power of two: a partition's terms are then a range of run keys ([`SearchIndex::spill`]).
 const PARTS: usize = 16;
+const _: () = assert!(PARTS.is_power_of_two());
 
 /// One document's distinct terms that fall in one partition: Han terms by their packed
 /// number (nearly all of them), words apart.
@@ -653,18 +639,12 @@ const HELD_TERM_BYTES: usize = 192;
 /// One partition of the postings (terms of one hash residue).
 #[derive(Default)]
 struct Partition {
-    /// The terms seen since the last spill, with the entries added since.
+    /// The terms seen since the last spill, with the entries added since (a list whose
+    /// earlier entries went to a run starts again from a gap from 0: the runs make it
+    /// go on where it stopped, see [`runs`]).
     held: HashMap<Term, Postings>,
-    /// Terms whose earlier entries are in run files and that have none since, with the
-    /// ids their lists' next gaps start from (body, title, meta): each list goes on in
-    /// the next run where it stopped, so the runs' bytes join into the list a build
-    /// without spills encodes.
-    spilled: HashMap<Term, [u32; 3]>,
     /// Encoded bytes in `held`.
     held_bytes: usize,
-    /// The shard-count estimate of this partition's terms, held or spilled: encoded
-    /// bytes, plus text length and 8 a term.
-    total: usize,
     /// [`merge`](Self::merge)'s buffers, kept between batches.
     grouping: Grouping,
 }
@@ -687,29 +667,13 @@ impl Partition {
     fn extend(&mut self, term: Term, entries: impl IntoIterator<Item = (u32, Entry)>) {
         let postings = match self.held.entry(term) {
             MapEntry::Occupied(o) => o.into_mut(),
-            MapEntry::Vacant(v) => {
-                // No spill yet: nothing to look up (the usual build pays nothing).
-                let bases = if self.spilled.is_empty() {
-                    None
-                } else {
-                    self.spilled.remove(v.key())
-                };
-                match bases {
-                    Some(bases) => v.insert(Postings::continuing(bases)),
-                    None => {
-                        self.total += v.key().text_len() + 8;
-                        v.insert(Postings::default())
-                    }
-                }
-            }
+            MapEntry::Vacant(v) => v.insert(Postings::default()),
         };
         let before = postings.len();
         for (id, occ) in entries {
             postings.push(id, occ);
         }
-        let added = postings.len() - before;
-        self.held_bytes += added;
-        self.total += added;
+        self.held_bytes += postings.len() - before;
     }
 
     /// Adds a batch of documents' terms (in id order). A batch's Han terms are grouped
@@ -792,6 +756,9 @@ pub struct SearchIndex {
     /// See [`head_bytes`](Self::head_bytes).
     head_bytes: usize,
     runs: runs::Runs,
+    /// The shard-count estimate of the terms in runs: encoded bytes, plus text length
+    /// and 8 a term.
+    spilled_total: usize,
     /// A spill that failed: later batches are counted, not kept, and `write` or
     /// `finish` return it.
     failed: Option<runs::RunError>,
@@ -807,6 +774,7 @@ impl Default for SearchIndex {
             budget: DEFAULT_MEMORY_BUDGET,
             head_bytes: format::head_bytes(),
             runs: runs::Runs::in_folder(std::env::temp_dir()),
+            spilled_total: 0,
             failed: None,
         }
     }
@@ -939,33 +907,33 @@ impl SearchIndex {
     /// term's list goes on from where it stopped. On error the postings are dropped
     /// (the build fails) and the error kept for [`write`](Self::write).
     fn spill(&mut self) {
-        let mut records: Vec<(u32, u8, Term, Postings)> =
-            Vec::with_capacity(self.postings.iter().map(|p| p.held.len()).sum());
-        for (n, part) in self.postings.iter_mut().enumerate() {
-            records.extend(
-                part.held
-                    .drain()
-                    .map(|(term, p)| (runs::run_key(&term), n as u8, term, p)),
-            );
-            part.held.shrink_to(0);
-            part.held_bytes = 0;
-        }
-        records.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.2.cmp_text(&b.2)));
+        // A partition holds the terms whose hash ends in its number, so their run keys
+        // (the hash reversed) start with that number reversed: partition after
+        // partition in that order is the run's order, and only one partition's records
+        // are out of its map at a time (all at once, they were a spike of ~110 bytes a
+        // held term over the budget).
+        let mut order: Vec<usize> = (0..PARTS).collect();
+        order.sort_by_key(|&n| (n as u32).reverse_bits());
         let parts = &mut self.postings;
-        let written = self.runs.write(
-            records.into_iter().map(|(key, n, term, p)| {
-                let (fields, bases) = p.into_fields();
-                (key, term, fields, (n, bases))
-            }),
-            |term, (n, bases)| {
-                parts[n as usize].spilled.insert(term, bases);
-            },
-        );
-        if let Err(e) = written {
-            self.failed = Some(e);
-            for part in &mut self.postings {
-                part.spilled = HashMap::default();
-            }
+        let records = order.into_iter().flat_map(|n| {
+            let part = &mut parts[n];
+            let mut records: Vec<(u32, Term, Postings)> = part
+                .held
+                .drain()
+                .map(|(term, p)| (runs::run_key(&term), term, p))
+                .collect();
+            part.held = HashMap::default();
+            part.held_bytes = 0;
+            records.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp_text(&b.1)));
+            records.into_iter().map(|(key, term, p)| {
+                let (fields, next) = p.into_fields();
+                (key, term, fields, next)
+            })
+        });
+        let written = self.runs.write(records);
+        match written {
+            Ok(added) => self.spilled_total += added,
+            Err(e) => self.failed = Some(e),
         }
     }
 
@@ -1031,13 +999,17 @@ impl SearchIndex {
         if let Some(e) = self.failed {
             return Err(e.into());
         }
-        let total: usize = self.postings.iter().map(|p| p.total).sum();
         // A partition's map is freed as its terms are moved.
-        let memory: Vec<(Term, runs::Fields)> = self
+        let mut held: Vec<(u32, Term, runs::Fields)> = self
             .postings
             .into_iter()
-            .flat_map(|part| part.held.into_iter().map(|(t, p)| (t, p.into_fields().0)))
+            .flat_map(|part| part.held.into_iter())
+            .map(|(t, p)| (runs::run_key(&t), t, p.into_fields().0))
             .collect();
+        // In run order, to go on from the runs' lists.
+        held.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp_text(&b.1)));
+        let (memory, held_total) = self.runs.settle(held)?;
+        let total = self.spilled_total + held_total;
 
         // 机构 ids in name (pinyin) order, so the fact files do not depend on document
         // order beyond the ids themselves, and the search filter lists them in that order.

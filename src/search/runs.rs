@@ -3,10 +3,13 @@
 //! shards, not the whole index (docs/search.md, "Postings streamed to disk").
 //!
 //! A run is the postings the index held when it went over its budget, every term's
-//! three fields as encoded so far. The index keeps, per term, the id its next entry's
-//! gap starts from, so the next run continues each list where the last one stopped and
-//! a term's postings are its runs' bytes one after the other: exactly what the
-//! in-memory path encodes.
+//! three fields as encoded since the last run. Memory keeps nothing of a term once it is
+//! in a run: the index encodes a list's first entry after a run as a gap from 0, and a
+//! term list file beside the runs ([`TermList`], every term written so far with the ids
+//! its lists' next gaps start from, in run order) is walked in step with each new run,
+//! which makes that first gap the one from where the list stopped. So a term's postings
+//! are its runs' bytes one after the other, exactly what the in-memory path encodes, and
+//! the index's size estimate counts each term once (it decides the shard count).
 //!
 //! Run records are sorted by the term hash's bits reversed: the shard of a term is the
 //! hash's low bits (a power-of-two count, [`format::shard_of`]), which are then the
@@ -45,9 +48,15 @@ pub(super) struct Runs {
     parent: PathBuf,
     dir: Option<tempfile::TempDir>,
     files: Vec<PathBuf>,
+    /// Every term in a run so far (none before the first).
+    terms: Option<PathBuf>,
     /// Bytes written to run files so far.
     pub bytes: u64,
 }
+
+/// A term's postings since the last run: its [`run_key`], the term, its three fields
+/// (each list's first entry a gap from 0) and the ids each list's next gap starts from.
+pub(super) type Held = (u32, Term, Fields, [u32; 3]);
 
 impl Runs {
     pub fn in_folder(parent: PathBuf) -> Runs {
@@ -55,6 +64,7 @@ impl Runs {
             parent,
             dir: None,
             files: Vec::new(),
+            terms: None,
             bytes: 0,
         }
     }
@@ -77,14 +87,11 @@ impl Runs {
         }
     }
 
-    /// Writes one run: `records` (key, term, fields, and what the caller wants back)
-    /// sorted by [`run_key`]. `done` gets each record's term and the caller's part once
-    /// its fields are written (and dropped: memory goes down as the run is written).
-    pub fn write<K>(
-        &mut self,
-        records: impl Iterator<Item = (u32, Term, Fields, K)>,
-        mut done: impl FnMut(Term, K),
-    ) -> Result<(), RunError> {
+    /// Writes one run: `records` sorted by [`run_key`], then by text, each list's first
+    /// gap made the one from where the term's last run stopped; each record is dropped
+    /// once written. Returns what the records add to the index's size estimate: their
+    /// encoded bytes, and the text length and 8 of each term in no earlier run.
+    pub fn write(&mut self, records: impl Iterator<Item = Held>) -> Result<usize, RunError> {
         if self.dir.is_none() {
             let dir = tempfile::Builder::new()
                 .prefix(".gongkai-search-runs-")
@@ -92,20 +99,78 @@ impl Runs {
                 .map_err(|e| self.fail(e, false))?;
             self.dir = Some(dir);
         }
-        let path = self.folder().join(format!("{}.run", self.files.len()));
+        let folder = self.folder();
+        let path = folder.join(format!("{}.run", self.files.len()));
+        let list = folder.join("terms.new");
         let mut bytes = 0u64;
+        let mut estimate = 0usize;
         let written: io::Result<()> = (|| {
             let mut out = BufWriter::with_capacity(1 << 20, File::create(&path)?);
-            for (key, term, fields, back) in records {
+            let mut before = TermList::open(self.terms.as_deref())?;
+            let mut after = BufWriter::with_capacity(256 << 10, File::create(&list)?);
+            let mut last_key = 0u32;
+            for (key, term, mut fields, next) in records {
+                if key < last_key {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "a run's records are out of order",
+                    ));
+                }
+                last_key = key;
+                // Terms of earlier runs that this one does not have go on as they were.
+                let bases = before.take_until(key, &term, |key, term, bases| {
+                    write_list_entry(&mut after, key, term, bases)
+                })?;
+                estimate += continue_lists(&term, &mut fields, bases)?;
                 bytes += write_record(&mut out, key, &term, &fields)?;
-                done(term, back);
+                let bases = bases.unwrap_or_default();
+                let now: [u32; 3] = std::array::from_fn(|f| {
+                    if fields[f].is_empty() {
+                        bases[f]
+                    } else {
+                        next[f]
+                    }
+                });
+                write_list_entry(&mut after, key, &term, now)?;
             }
+            while let Some((key, term, bases)) = before.next.take() {
+                write_list_entry(&mut after, key, &term, bases)?;
+                before.advance()?;
+            }
+            after.flush()?;
+            drop(after);
+            std::fs::rename(&list, folder.join("terms"))?;
             out.flush()
         })();
         // The file counts even when it failed, so the folder's removal takes it along.
         self.files.push(path);
+        self.terms = Some(folder.join("terms"));
         self.bytes += bytes;
-        written.map_err(|e| self.fail(e, false))
+        written.map_err(|e| self.fail(e, false))?;
+        Ok(estimate)
+    }
+
+    /// What the index still holds at the end, each list's first gap made the one from
+    /// where the term's last run stopped, in the order given (sorted as a run is);
+    /// returns the terms with their fields, and what they add to the size estimate (as
+    /// [`write`](Self::write) does).
+    pub fn settle(
+        &self,
+        held: Vec<(u32, Term, Fields)>,
+    ) -> Result<(Vec<(Term, Fields)>, usize), RunError> {
+        let mut estimate = 0usize;
+        let settled: io::Result<Vec<(Term, Fields)>> = (|| {
+            let mut before = TermList::open(self.terms.as_deref())?;
+            let mut out = Vec::with_capacity(held.len());
+            for (key, term, mut fields) in held {
+                let bases = before.take_until(key, &term, |_, _, _| Ok(()))?;
+                estimate += continue_lists(&term, &mut fields, bases)?;
+                out.push((term, fields));
+            }
+            Ok(out)
+        })();
+        let settled = settled.map_err(|e| self.fail(e, true))?;
+        Ok((settled, estimate))
     }
 
     /// Merges the runs, then `memory` (what the index still holds: terms with fields,
@@ -173,6 +238,117 @@ impl Runs {
         }
         Ok(results.into_iter().flatten().collect())
     }
+}
+
+/// Makes each of a term's lists go on from `bases` (where its last run stopped; `None`
+/// for a term in no run): the first entry was encoded as a gap from 0. Returns what
+/// the term adds to the index's size estimate.
+fn continue_lists(term: &Term, fields: &mut Fields, bases: Option<[u32; 3]>) -> io::Result<usize> {
+    let Some(bases) = bases else {
+        return Ok(term.text_len() + 8 + fields.iter().map(Vec::len).sum::<usize>());
+    };
+    for ((field, base), low_bits) in
+        fields
+            .iter_mut()
+            .zip(bases)
+            .zip([format::BODY_BITS, format::TITLE_BITS, 0])
+    {
+        if field.is_empty() || base == 0 {
+            continue;
+        }
+        let (first, end) = format::read_varint(field, 0);
+        // Documents come in id order: a list goes on past where it stopped.
+        let gap = (first >> low_bits).checked_sub(base).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the run files' term list is out of order",
+            )
+        })?;
+        let low = first & ((1 << low_bits) - 1);
+        let mut head = Vec::with_capacity(8);
+        format::push_varint(&mut head, (gap << low_bits) | low);
+        field.splice(..end, head);
+    }
+    Ok(fields.iter().map(Vec::len).sum())
+}
+
+/// The term list: every term written to a run, sorted as the runs are, with the ids its
+/// lists' next gaps start from (0 for a list with no entry yet). Read in step with the
+/// records of a new run, and written anew with it.
+struct TermList {
+    input: Option<BufReader<File>>,
+    /// The next entry, read ahead.
+    next: Option<(u32, Term, [u32; 3])>,
+}
+
+impl TermList {
+    fn open(path: Option<&std::path::Path>) -> io::Result<TermList> {
+        let mut list = TermList {
+            input: match path {
+                Some(p) => Some(BufReader::with_capacity(256 << 10, File::open(p)?)),
+                None => None,
+            },
+            next: None,
+        };
+        list.advance()?;
+        Ok(list)
+    }
+
+    fn advance(&mut self) -> io::Result<()> {
+        self.next = match &mut self.input {
+            Some(input) => match read_key(input)? {
+                Some(key) => {
+                    let term = read_term(input)?;
+                    let mut bases = [0u32; 3];
+                    for b in &mut bases {
+                        *b = read_u32(input)?;
+                    }
+                    Some((key, term, bases))
+                }
+                None => None,
+            },
+            None => None,
+        };
+        Ok(())
+    }
+
+    /// Passes every entry before (`key`, `term`) to `skipped` and returns the bases of
+    /// the entry for `term` itself, when there is one (taken too).
+    fn take_until(
+        &mut self,
+        key: u32,
+        term: &Term,
+        mut skipped: impl FnMut(u32, &Term, [u32; 3]) -> io::Result<()>,
+    ) -> io::Result<Option<[u32; 3]>> {
+        while let Some((k, t, bases)) = &self.next {
+            match k.cmp(&key).then_with(|| t.cmp_text(term)) {
+                std::cmp::Ordering::Less => skipped(*k, t, *bases)?,
+                std::cmp::Ordering::Equal => {
+                    let bases = *bases;
+                    self.advance()?;
+                    return Ok(Some(bases));
+                }
+                std::cmp::Ordering::Greater => return Ok(None),
+            }
+            self.advance()?;
+        }
+        Ok(None)
+    }
+}
+
+/// A term list entry: key, term (as in a run record), then the three bases.
+fn write_list_entry(
+    out: &mut impl Write,
+    key: u32,
+    term: &Term,
+    bases: [u32; 3],
+) -> io::Result<()> {
+    out.write_all(&key.to_le_bytes())?;
+    write_term(out, term)?;
+    for b in bases {
+        out.write_all(&b.to_le_bytes())?;
+    }
+    Ok(())
 }
 
 /// Why a merge stopped: a run file could not be read, or the sink failed.
@@ -287,26 +463,30 @@ impl RunReader {
 /// field's length and bytes; integers little-endian. Returns the bytes written.
 fn write_record(out: &mut impl Write, key: u32, term: &Term, fields: &Fields) -> io::Result<u64> {
     out.write_all(&key.to_le_bytes())?;
-    let mut bytes = 4u64;
-    match term {
-        Term::Han(packed) => {
-            out.write_all(&[0])?;
-            out.write_all(&packed.to_le_bytes())?;
-            bytes += 9;
-        }
-        Term::Word(w) => {
-            out.write_all(&[1])?;
-            out.write_all(&(w.len() as u32).to_le_bytes())?;
-            out.write_all(w.as_bytes())?;
-            bytes += 5 + w.len() as u64;
-        }
-    }
+    let mut bytes = 4 + write_term(out, term)?;
     for field in fields {
         out.write_all(&(field.len() as u32).to_le_bytes())?;
         out.write_all(field)?;
         bytes += 4 + field.len() as u64;
     }
     Ok(bytes)
+}
+
+/// A term: 0 and a packed Han term, or 1, a length and a word. Returns the bytes written.
+fn write_term(out: &mut impl Write, term: &Term) -> io::Result<u64> {
+    match term {
+        Term::Han(packed) => {
+            out.write_all(&[0])?;
+            out.write_all(&packed.to_le_bytes())?;
+            Ok(9)
+        }
+        Term::Word(w) => {
+            out.write_all(&[1])?;
+            out.write_all(&(w.len() as u32).to_le_bytes())?;
+            out.write_all(w.as_bytes())?;
+            Ok(5 + w.len() as u64)
+        }
+    }
 }
 
 fn read_u32(input: &mut impl Read) -> io::Result<u32> {

@@ -5,9 +5,11 @@
 //!
 //! Per document: the stamp of its file (size, times, inode) and a SHA-256 of its bytes
 //! (a file whose stamp changed but whose bytes did not is not rendered again), its front
-//! matter as written (the site's lists need every document's, and parsing that is cheaper
-//! than reading every file), the key of everything its page was made from (its file, its
-//! neighbours, its terms' and links' addresses, what every page shows).
+//! matter as parsed (the site's lists need every document's, and decoding that is cheaper
+//! than reading every file; made from the loaded site when the cache is written, so a
+//! build holds no copy of each file's front matter text), the key of everything its
+//! page was made from (its file, its neighbours, its terms' and links' addresses, what
+//! every page shows).
 //! Per other page (lists, home, sitemap, feed): the key of its template context. The
 //! search index's facts ([`IndexMeta`]); its terms are in the output's shard files.
 //!
@@ -23,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::Diagnostic;
+use crate::document::{Document, FrontMatter, KeyLines};
 use crate::render::templates::Theme;
 use crate::search::IndexMeta;
 
@@ -30,7 +33,7 @@ use crate::search::IndexMeta;
 pub(crate) type Key = [u8; 32];
 
 /// Bumped when what the cache holds, or how a key is made, changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// The cache's one file, in its folder.
 const FILE: &str = "build.postcard";
@@ -82,6 +85,41 @@ impl Stamp {
     }
 }
 
+/// What a document file's front matter gave when it was loaded: the front matter, the
+/// line of each key and the line the body starts on.
+#[derive(Serialize, Deserialize)]
+struct LoadedFront<F, L> {
+    front: F,
+    key_lines: L,
+    body_line: usize,
+}
+
+/// `doc`'s front matter as the cache keeps it (postcard); [`cached_document`] reads it.
+pub(crate) fn front_bytes(doc: &Document) -> Vec<u8> {
+    let loaded = LoadedFront {
+        front: &doc.front,
+        key_lines: &doc.key_lines,
+        body_line: doc.body_line,
+    };
+    // The document's own types always serialise; an empty entry is one the next build
+    // cannot decode, so it reads the file.
+    postcard::to_allocvec(&loaded).unwrap_or_default()
+}
+
+/// The document at `path` (under content/) as loaded without its body, from its
+/// [`front_bytes`]; `None` when they cannot be decoded.
+pub(crate) fn cached_document(path: &str, front: &[u8]) -> Option<Document> {
+    let loaded: LoadedFront<FrontMatter, KeyLines> = postcard::from_bytes(front).ok()?;
+    Some(Document {
+        path: path.to_string(),
+        front: loaded.front,
+        body: String::new(),
+        body_line: loaded.body_line,
+        key_lines: loaded.key_lines,
+        nest: None,
+    })
+}
+
 /// Nanoseconds since the epoch, now.
 pub(crate) fn now_ns() -> u64 {
     SystemTime::now()
@@ -90,12 +128,10 @@ pub(crate) fn now_ns() -> u64 {
 }
 
 /// What a build remembers of one document's file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Source {
     pub stamp: Stamp,
     pub hash: Key,
-    /// The file up to the end of its front matter.
-    pub front: Vec<u8>,
 }
 
 /// One document as the last build made it.
@@ -104,6 +140,8 @@ pub(crate) struct CachedDocument {
     /// Path under content/.
     pub path: String,
     pub source: Source,
+    /// Its front matter as parsed ([`front_bytes`]).
+    pub front: Vec<u8>,
     /// [`super::pages::Renderer::page_key`] of its page.
     pub page_key: Key,
     /// The relative links its body resolved (their targets are in the page key).
@@ -363,8 +401,8 @@ mod tests {
                 source: Source {
                     stamp: Stamp::default(),
                     hash: [n; 32],
-                    front: format!("---\n标题: {n}\n---\n").into_bytes(),
                 },
+                front: vec![n; 3],
                 page_key: [n + 1; 32],
                 links: vec![format!("{n}.pdf")],
                 url_path: format!("2024/{n}/"),
@@ -391,6 +429,23 @@ mod tests {
         let read = BuildCache::load(&b, &[1; 32]).unwrap();
         assert_eq!(read.documents.len(), 3);
         assert_eq!(read.documents[2].source, documents[2].source);
+        assert_eq!(read.documents[2].front, documents[2].front);
+    }
+
+    #[test]
+    fn a_document_comes_back_from_its_front_bytes_as_it_was_loaded() {
+        let text = "---\n标题: 关于做好防汛工作的通知\n机构: 青溪县水利局\n发布时间: 2024-06-01 09:30:00\n\
+                    索引号: 000000000/2024-00001\n文号: 青水〔2024〕3号\n主题分类: 农业、林业、水利\n\
+                    附件:\n  - 名称: 值班表.xlsx\n    链接: 值班表.xlsx\n---\n\n正文\n";
+        let doc = Document::parse(Path::new("a.md"), "2024/a.md", text).unwrap();
+        let back = cached_document("2024/a.md", &front_bytes(&doc)).unwrap();
+        assert_eq!(back.front, doc.front);
+        assert_eq!(back.key_lines, doc.key_lines);
+        assert_eq!(back.body_line, doc.body_line);
+        assert_eq!(back.path, doc.path);
+        assert!(back.body.is_empty() && back.nest.is_none());
+        // Bytes of something else are no document: the file is read instead.
+        assert!(cached_document("2024/a.md", b"\xff\xff").is_none());
     }
 
     #[test]

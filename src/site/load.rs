@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::cache::{Source, Stamp};
+use super::cache::{CachedDocument, Source, Stamp};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::document::Document;
 use crate::render::templates::files_under;
@@ -73,7 +73,7 @@ fn loaded(results: Vec<Result<Document, Vec<Diagnostic>>>) -> (Vec<Document>, Di
 /// its front matter comes from the cache.
 pub(crate) fn load_sources(
     dir: &Path,
-    cached: &HashMap<&str, &Source>,
+    cached: &HashMap<&str, &CachedDocument>,
     started_ns: u64,
 ) -> (Content, Vec<(Source, bool)>, Diagnostics) {
     if !dir.is_dir() {
@@ -109,35 +109,25 @@ pub(crate) fn load_sources(
 fn read_source(
     path: &Path,
     rel: &str,
-    cached: Option<&Source>,
+    cached: Option<&CachedDocument>,
     started_ns: u64,
 ) -> Result<(Document, Source, bool), Vec<Diagnostic>> {
     let cannot =
         |e: std::io::Error| vec![Diagnostic::error(path, None, format!("cannot read: {e}"))];
     let stamp = Stamp::of(&std::fs::metadata(path).map_err(cannot)?);
-    if let Some(c) = cached.filter(|c| c.stamp == stamp && stamp.trusted(started_ns)) {
-        let mut doc = parse_bytes(path, rel, c.front.clone())?;
-        doc.body = String::new();
-        return Ok((doc, c.clone(), false));
+    if let Some(c) = cached.filter(|c| c.source.stamp == stamp && stamp.trusted(started_ns))
+        && let Some(doc) = super::cache::cached_document(rel, &c.front)
+    {
+        return Ok((doc, c.source, false));
     }
-    let whole = std::fs::read(path).map_err(cannot)?;
-    let hash = super::cache::hash(&whole);
-    // A copy of the front matter alone: the whole file's buffer is not kept for every
-    // document (2 GB at 100,000 documents).
-    let bytes = whole[..front_matter_end(&whole).unwrap_or(whole.len())].to_vec();
-    drop(whole);
-    let changed = cached.is_none_or(|c| c.hash != hash);
-    let mut doc = parse_bytes(path, rel, bytes.clone())?;
+    let mut bytes = std::fs::read(path).map_err(cannot)?;
+    let hash = super::cache::hash(&bytes);
+    let changed = cached.is_none_or(|c| c.source.hash != hash);
+    // The front matter alone is parsed (the buffer goes with the parse).
+    bytes.truncate(front_matter_end(&bytes).unwrap_or(bytes.len()));
+    let mut doc = parse_bytes(path, rel, bytes)?;
     doc.body = String::new();
-    Ok((
-        doc,
-        Source {
-            stamp,
-            hash,
-            front: bytes,
-        },
-        changed,
-    ))
+    Ok((doc, Source { stamp, hash }, changed))
 }
 
 /// Reads and parses one document file; `rel` is its path under content/.

@@ -287,12 +287,12 @@ pub(crate) fn full_build(
     if use_cache {
         keyed.resize(site.documents.len(), Default::default());
     }
-    // The site's documents were sorted; the sources are in path order.
-    let source_of: std::collections::HashMap<&str, &cache::Source> = content_paths
-        .iter()
-        .map(String::as_str)
-        .zip(sources.iter().map(|(s, _)| s))
-        .collect();
+    // The site's documents were sorted; the sources are in content order.
+    let source_at = if use_cache {
+        content_indices(&site, &content_paths)
+    } else {
+        Vec::new()
+    };
     let order = search_order(&site);
     for (c, chunk) in order.chunks(CHUNK).enumerate() {
         type Rendered = (
@@ -306,9 +306,10 @@ pub(crate) fn full_build(
             .map(|(k, &i)| {
                 let page = render_document(&renderer, i, &content_dir)?;
                 staging.write(&page.path, &page.html).map_err(|e| vec![e])?;
-                let key = source_of
-                    .get(site.documents[i].path.as_str())
-                    .map(|s| (renderer.page_key(i, &s.hash, &page.links), page.links));
+                let key = source_at
+                    .get(i)
+                    .and_then(|&at| sources.get(at as usize))
+                    .map(|(s, _)| (renderer.page_key(i, &s.hash, &page.links), page.links));
                 let attached =
                     bundle::attachment_texts(&site.documents[i], &content_dir, &content_files)
                         .map_err(|e| vec![e])?;
@@ -421,31 +422,44 @@ pub(crate) fn full_build(
             // Every file of content/, the column pages' too (their text is in their
             // column's page, whose key says when it changed); each entry made as it is
             // written.
-            let at: std::collections::HashMap<&str, usize> = site
-                .documents
-                .iter()
-                .enumerate()
-                .map(|(i, d)| (d.path.as_str(), i))
-                .collect();
-            let documents = content_paths
-                .iter()
-                .zip(sources)
-                .map(|(path, (source, _))| {
-                    let (page_key, links, url_path) = match at.get(path.as_str()) {
-                        Some(&i) => {
-                            let (key, links) = std::mem::take(&mut keyed[i]);
-                            (key, links, site.documents[i].url_path())
+            let mut at = vec![None; content_paths.len()];
+            for (i, &c) in source_at.iter().enumerate() {
+                if let Some(slot) = at.get_mut(c as usize) {
+                    *slot = Some(i);
+                }
+            }
+            let pages = column_pages(&site);
+            let documents =
+                content_paths
+                    .iter()
+                    .zip(sources)
+                    .zip(at)
+                    .map(|((path, (source, _)), at)| {
+                        let (page_key, links, url_path, front) = match at {
+                            Some(i) => {
+                                let (key, links) = std::mem::take(&mut keyed[i]);
+                                let doc = &site.documents[i];
+                                (key, links, doc.url_path(), cache::front_bytes(doc))
+                            }
+                            None => {
+                                let front = pages.get(path.as_str()).map(|d| cache::front_bytes(d));
+                                (
+                                    cache::Key::default(),
+                                    Vec::new(),
+                                    String::new(),
+                                    front.unwrap_or_default(),
+                                )
+                            }
+                        };
+                        cache::CachedDocument {
+                            path: path.clone(),
+                            source,
+                            front,
+                            page_key,
+                            links,
+                            url_path,
                         }
-                        None => Default::default(),
-                    };
-                    cache::CachedDocument {
-                        path: path.clone(),
-                        source,
-                        page_key,
-                        links,
-                        url_path,
-                    }
-                });
+                    });
             cache::BuildCache::save_streamed(
                 &output,
                 key,
@@ -512,6 +526,27 @@ fn site_model(
     }
     let content_files: bundle::ContentFiles = assets.iter().cloned().collect();
     Ok((site, content_paths, content_files))
+}
+
+/// For each of the site's documents, its place in `content_paths` (the order of the
+/// loaded content and of its sources).
+fn content_indices(site: &model::Site, content_paths: &[String]) -> Vec<u32> {
+    let place: std::collections::HashMap<&str, u32> = content_paths
+        .iter()
+        .enumerate()
+        .map(|(c, p)| (p.as_str(), c as u32))
+        .collect();
+    // Every document of the site was loaded from one of those paths.
+    site.documents
+        .iter()
+        .map(|d| place.get(d.path.as_str()).copied().unwrap_or(u32::MAX))
+        .collect()
+}
+
+/// The site's column pages (指南, 依申请公开 …) by path: content files that are not
+/// among its documents.
+fn column_pages(site: &model::Site) -> std::collections::HashMap<&str, &Document> {
+    site.pages.iter().map(|d| (d.path.as_str(), d)).collect()
 }
 
 fn search_order(site: &model::Site) -> Vec<usize> {

@@ -61,10 +61,10 @@ pub(super) fn build_in_place(
     };
     let timer = profile::Timer::start();
     let content_dir = s.root.join("content");
-    let cached: HashMap<&str, &Source> = previous
+    let cached: HashMap<&str, &CachedDocument> = previous
         .documents
         .iter()
-        .map(|d| (d.path.as_str(), &d.source))
+        .map(|d| (d.path.as_str(), d))
         .collect();
     let (content, sources, errors) = load::load_sources(&content_dir, &cached, previous.started_ns);
     drop(cached);
@@ -281,6 +281,10 @@ pub(super) fn build_in_place(
         .iter()
         .map(|d| (d.path.as_str(), d.url_path()))
         .collect();
+    let loaded: HashMap<&str, &crate::document::Document> = super::column_pages(&site)
+        .into_iter()
+        .chain(site.documents.iter().map(|d| (d.path.as_str(), d)))
+        .collect();
     let documents = content_paths
         .iter()
         .zip(sources)
@@ -295,6 +299,10 @@ pub(super) fn build_in_place(
             CachedDocument {
                 path: path.clone(),
                 source,
+                front: loaded
+                    .get(path.as_str())
+                    .map(|d| cache::front_bytes(d))
+                    .unwrap_or_default(),
                 page_key,
                 links,
                 url_path: url_paths.get(path.as_str()).cloned().unwrap_or_default(),
