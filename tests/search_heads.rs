@@ -1,11 +1,14 @@
 //! Broad terms cut to their heads (`SearchIndex::head_bytes`): search.js must give the
 //! same results from heads and rests as from whole lists — the first page, its order,
 //! the count and every later hit — and show a first page of broad words from the heads
-//! alone. Run by the theme's search.js in node, as tests/search_query.rs does.
+//! alone. Run by the theme's search.js in node, as tests/search_query.rs does, and the
+//! built search page in headless Chromium.
 
 mod common;
 #[path = "browser/search_fixture.rs"]
 mod fixture;
+#[path = "browser/headless.rs"]
+mod headless;
 
 use std::io::Write;
 use std::path::Path;
@@ -183,6 +186,107 @@ fn heads_and_rests_give_the_results_of_whole_lists() {
                     assert!(!rest_loaded, "{q} loaded a rest: {files:?}");
                 }
             }
+        }
+    }
+}
+
+/// The search page of `site` (an offline build) for `q`, in headless Chromium once its
+/// scripts are done: the status text, the result ids in order, and the files the first
+/// page loaded.
+fn page(chrome: &Path, site: &Path, q: &str) -> (String, Vec<String>, String) {
+    let profile = tempfile::tempdir().unwrap();
+    let url = format!(
+        "file://{}/search/index.html?q={}",
+        site.display(),
+        q.bytes().map(|b| format!("%{b:02X}")).collect::<String>()
+    );
+    let out = headless::command(chrome, profile.path())
+        .args(["--virtual-time-budget=20000", "--dump-dom", &url])
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        dom.contains("data-search-state=\"done\""),
+        "{q}: the page did not finish:\n{}",
+        &dom[..dom.len().min(2000)]
+    );
+    let status_at = dom.find("id=\"search-status\"").expect("status element");
+    let status_tag = &dom[status_at..dom[status_at..].find('>').unwrap() + status_at];
+    let status_end = status_at + status_tag.len() + 1;
+    let status = dom[status_end..status_end + dom[status_end..].find('<').unwrap()].to_string();
+    let files = status_tag
+        .split("data-files=\"")
+        .nth(1)
+        .and_then(|f| f.split('"').next())
+        .unwrap_or("")
+        .to_string();
+    let ids = dom
+        .split("<li data-doc=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .collect();
+    (status, ids, files)
+}
+
+/// The same archive built by `gongkai build --offline` with whole lists and with heads
+/// of 48 bytes: the page shows the same results and, once every hit is ranked, the same
+/// count; a broad word's first page loads no rest.
+#[test]
+fn the_page_shows_the_same_results_from_heads() {
+    let Some(chrome) = headless::required() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("archive");
+    std::fs::create_dir_all(&root).unwrap();
+    let docs: Vec<(String, String)> = archive()
+        .iter()
+        .map(|d| {
+            (
+                format!("{}.md", d.url_path.trim_end_matches('/')),
+                format!(
+                    "---\n标题: {}\n机构: {}\n发布时间: {}\n索引号: {}\n文号: {}\n---\n\n{}\n",
+                    d.title, d.agency, d.published, d.index_no, d.doc_no, d.text
+                ),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = docs.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    common::archive(&root, &refs);
+    let build = |out: &Path, head_bytes: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+            .args(["build", "--offline", "--root"])
+            .arg(&root)
+            .arg("--output")
+            .arg(out)
+            .env("GONGKAI_SEARCH_HEAD_BYTES", head_bytes)
+            .output()
+            .expect("gongkai runs");
+        assert!(o.status.success(), "{}", common::stderr(&o));
+    };
+    let (whole, cut) = (dir.path().join("whole"), dir.path().join("cut"));
+    build(&whole, "1000000");
+    build(&cut, "48");
+    assert!(
+        common::tree(&cut)
+            .keys()
+            .any(|p| p.starts_with("search/t/") && p.contains('-')),
+        "no term was cut"
+    );
+    for q in ["工作", "工作 茶叶", "“管理发展”"] {
+        let (a, b) = (page(&chrome, &whole, q), page(&chrome, &cut, q));
+        assert!(a.0.starts_with("找到"), "{q}: {}", a.0);
+        assert_eq!(a.0, b.0, "{q}: the count");
+        assert_eq!(a.1, b.1, "{q}: the results");
+        assert_eq!(b.1.len(), 10, "{q}");
+        let shards: Vec<&str> = b.2.split(' ').filter(|f| f.starts_with("t/")).collect();
+        assert!(!shards.is_empty(), "{q}: files of the first page: {}", b.2);
+        if q == "工作" {
+            assert!(
+                shards.iter().all(|f| !f.contains('-')),
+                "{q} loaded a rest first: {}",
+                b.2
+            );
         }
     }
 }
