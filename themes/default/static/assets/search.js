@@ -744,9 +744,7 @@
     ) {
       return null;
     }
-    var idfs = lists.map(function (p) {
-      return 1 + Math.log(n / (p.df + 1));
-    });
+    var idfs = lists.map(idfOf);
     var whole = lists
       .filter(function (p) {
         return p.complete;
@@ -816,12 +814,9 @@
         var p = lists[k];
         var w = p.where[d];
         if (w) {
-          var s = 0;
-          if (w & IN_BODY) s += BODY_WEIGHT[p.bodyCode[d]];
-          if (w & IN_TITLE) s += TITLE_WEIGHT[p.titleCode[d]];
-          if (w & IN_META) s += META_BOOST;
-          score += s * idfs[k];
-          high += s * idfs[k];
+          var s = weightIn(p, d) * idfs[k];
+          score += s;
+          high += s;
         } else if (knows(p, d)) {
           holds = false;
         } else {
@@ -848,13 +843,7 @@
       }
       if (known || (exact[d] && exactCount === 1)) {
         // The one exact number match is first whatever the heads leave out.
-        certain.push({
-          id: d,
-          score: score,
-          titleWords: titleWords,
-          exact: exact[d] === 1,
-          key: exact[d] * 1e9 + titleWords * 1e6 + score,
-        });
+        certain.push(hitOf(d, score, titleWords, exact[d]));
       } else if (exact[d]) {
         return null;
       } else {
@@ -878,9 +867,7 @@
       });
       bound = Math.max(bound, unseenTitle * 1e6 + unseen);
     }
-    certain.sort(function (x, y) {
-      return y.key - x.key || x.id - y.id;
-    });
+    certain.sort(byKey);
     var hits = [];
     // Bounds and keys add the same weights in other orders: a hair of slack.
     var slack = bound === -Infinity ? 0 : Math.abs(bound) * 1e-12;
@@ -899,6 +886,38 @@
           })
         : null,
     };
+  }
+
+  /** A term's idf over the whole archive (a cut term's df counts its rest). */
+  function idfOf(term) {
+    return 1 + Math.log(core.documents / (term.df + 1));
+  }
+
+  /** What document d's entry in a term's postings weighs (0 without one). */
+  function weightIn(term, d) {
+    var w = term.where[d];
+    var s = 0;
+    if (w & IN_BODY) s += BODY_WEIGHT[term.bodyCode[d]];
+    if (w & IN_TITLE) s += TITLE_WEIGHT[term.titleCode[d]];
+    if (w & IN_META) s += META_BOOST;
+    return s;
+  }
+
+  /** A hit with the one number it sorts by: exact number first, then title words,
+   * then score (a score stays far below 1e6). `rank` and `rankFromHeads` make their
+   * hits here, so a proven first page has the keys of the whole ranking. */
+  function hitOf(d, score, titleWords, exact) {
+    return {
+      id: d,
+      score: score,
+      titleWords: titleWords,
+      exact: exact === 1,
+      key: exact * 1e9 + titleWords * 1e6 + score,
+    };
+  }
+
+  function byKey(x, y) {
+    return y.key - x.key || x.id - y.id;
   }
 
   /** The hits of a query's terms, in ranking order. */
@@ -941,41 +960,21 @@
     var lists = terms.map(function (t) {
       return postings[t];
     });
-    var idfs = terms.map(function (t) {
-      return 1 + Math.log(n / (postings[t].df + 1));
-    });
+    var idfs = lists.map(idfOf);
     var hits = new Array(candidates.length);
     for (var c = 0; c < candidates.length; c++) {
       var d = candidates[c];
       var score = 0;
-      for (var k = 0; k < lists.length; k++) {
-        var p = lists[k];
-        var w = p.where[d];
-        var s = 0;
-        if (w & IN_BODY) s += BODY_WEIGHT[p.bodyCode[d]];
-        if (w & IN_TITLE) s += TITLE_WEIGHT[p.titleCode[d]];
-        if (w & IN_META) s += META_BOOST;
-        score += s * idfs[k];
-      }
+      for (var k = 0; k < lists.length; k++) score += weightIn(lists[k], d) * idfs[k];
       var titleWords = 0;
       for (var wi = 0; wi < words.length; wi++) {
         var all = true;
         for (var ti = 0; ti < words[wi].length && all; ti++) all = (words[wi][ti][d] & IN_TITLE) !== 0;
         if (all) titleWords++;
       }
-      // One number to sort by: exact number first, then title words, then score
-      // (a score stays far below 1e6).
-      hits[c] = {
-        id: d,
-        score: score,
-        titleWords: titleWords,
-        exact: exact[d] === 1,
-        key: exact[d] * 1e9 + titleWords * 1e6 + score,
-      };
+      hits[c] = hitOf(d, score, titleWords, exact[d]);
     }
-    hits.sort(function (x, y) {
-      return y.key - x.key || x.id - y.id;
-    });
+    hits.sort(byKey);
     return hits;
   }
 
