@@ -354,8 +354,8 @@ fn decode_postings(joined: &[u8]) -> Vec<Posting> {
     out
 }
 
-/// `body.title.meta` of entries in id order (all three parts, empty ones too).
-fn encode_postings(entries: &[Posting]) -> Vec<u8> {
+/// The body, title and meta fields of entries in id order.
+fn encode_fields(entries: &[Posting]) -> [Vec<u8>; 3] {
     let mut fields: [(Vec<u8>, u32); 3] = Default::default();
     for p in entries {
         let values = [
@@ -370,13 +370,20 @@ fn encode_postings(entries: &[Posting]) -> Vec<u8> {
             }
         }
     }
-    let [(body, _), (title, _), (meta, _)] = fields;
-    let mut out = body;
-    out.push(b'.');
-    out.extend_from_slice(&title);
-    out.push(b'.');
-    out.extend_from_slice(&meta);
-    out
+    fields.map(|(field, _)| field)
+}
+
+/// `body.title.meta` of entries in id order, all three parts, empty ones too (a head,
+/// which its header follows, and a rest block).
+fn encode_postings(entries: &[Posting]) -> Vec<u8> {
+    encode_fields(entries).join(&b'.')
+}
+
+/// `body.title.meta` of entries in id order, empty trailing parts left out: as a build
+/// writes a whole term ([`join_fields`]).
+fn encode_written(entries: &[Posting]) -> Vec<u8> {
+    let [body, title, meta] = encode_fields(entries);
+    join_fields(body, &title, &meta)
 }
 
 /// A head holds at least this many entries, so a one-term query's first pages come
@@ -485,14 +492,7 @@ pub fn join_head(head: &[u8], blocks: &[&[u8]]) -> Vec<u8> {
     }
     // Runs in id order: a stable sort merges them.
     entries.sort_by_key(|p| p.id);
-    let joined = encode_postings(&entries);
-    let mut parts = joined.split(|&b| b == b'.');
-    let (body, title, meta) = (
-        parts.next().unwrap_or_default().to_vec(),
-        parts.next().unwrap_or_default(),
-        parts.next().unwrap_or_default(),
-    );
-    join_fields(body, title, meta)
+    encode_written(&entries)
 }
 
 /// The cut term's number in its shard and its count of rest blocks, for a shard value
@@ -1119,14 +1119,8 @@ mod tests {
                 (p.body.is_some() || p.title.is_some() || p.meta).then_some(p)
             })
             .collect();
-        let joined = encode_postings(&entries);
-        let mut parts = joined.split(|&b| b == b'.');
-        let (body, title, meta) = (
-            parts.next().unwrap().to_vec(),
-            parts.next().unwrap(),
-            parts.next().unwrap(),
-        );
-        (entries, join_fields(body, title, meta))
+        let joined = encode_written(&entries);
+        (entries, joined)
     }
 
     #[test]
