@@ -4,41 +4,22 @@
 //! alone. Run by the theme's search.js in node, as tests/search_query.rs does, and the
 //! built search page in headless Chromium.
 
+#[path = "browser/search_chromium.rs"]
+mod chromium;
 mod common;
 #[path = "browser/search_fixture.rs"]
 mod fixture;
-#[path = "browser/headless.rs"]
-mod headless;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use fixture::FixtureDoc;
 use gongkai::search::SearchIndex;
 use serde_json::{Value, json};
 
+/// The harness's answers to `request` on the site under `root`.
 fn node(root: &Path, request: &Value) -> Vec<Value> {
-    let mut child = Command::new("node")
-        .arg(fixture::repo().join("tests/browser/search_harness.js"))
-        .arg(root)
-        .arg(fixture::search_js())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node (20 or later) must be installed to test search.js");
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(request.to_string().as_bytes()).unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().expect("node ran");
-    assert!(
-        out.status.success(),
-        "search.js failed in node: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice::<Value>(&out.stdout)
-        .expect("harness prints JSON")
+    fixture::node(root, request)
         .as_array()
         .expect("array")
         .clone()
@@ -194,37 +175,26 @@ fn heads_and_rests_give_the_results_of_whole_lists() {
 /// scripts are done: the status text, the result ids in order, and the files the first
 /// page loaded.
 fn page(chrome: &Path, site: &Path, q: &str) -> (String, Vec<String>, String) {
-    let profile = tempfile::tempdir().unwrap();
-    let url = format!(
-        "file://{}/search/index.html?q={}",
-        site.display(),
-        q.bytes().map(|b| format!("%{b:02X}")).collect::<String>()
-    );
-    let out = headless::command(chrome, profile.path())
-        .args(["--virtual-time-budget=20000", "--dump-dom", &url])
-        .output()
-        .expect("chromium runs");
-    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    let url = format!("file://{}/search/index.html", site.display());
+    let (status, _, _, dom) = chromium::search_page(chrome, &url, q);
+    let doc = scraper::Html::parse_document(&dom);
+    let done = scraper::Selector::parse("html[data-search-state=done]").unwrap();
     assert!(
-        dom.contains("data-search-state=\"done\""),
-        "{q}: the page did not finish:\n{}",
-        &dom[..dom.len().min(2000)]
+        doc.select(&done).next().is_some(),
+        "{q}: the page did not finish"
     );
-    let status_at = dom.find("id=\"search-status\"").expect("status element");
-    let status_tag = &dom[status_at..dom[status_at..].find('>').unwrap() + status_at];
-    let status_end = status_at + status_tag.len() + 1;
-    let status = dom[status_end..status_end + dom[status_end..].find('<').unwrap()].to_string();
-    let files = status_tag
-        .split("data-files=\"")
-        .nth(1)
-        .and_then(|f| f.split('"').next())
+    let items = scraper::Selector::parse("#results li[data-doc]").unwrap();
+    let ids = doc
+        .select(&items)
+        .filter_map(|li| li.value().attr("data-doc").map(str::to_string))
+        .collect();
+    let status_el = scraper::Selector::parse("#search-status").unwrap();
+    let files = doc
+        .select(&status_el)
+        .next()
+        .and_then(|e| e.value().attr("data-files"))
         .unwrap_or("")
         .to_string();
-    let ids = dom
-        .split("<li data-doc=\"")
-        .skip(1)
-        .map(|s| s.split('"').next().unwrap().to_string())
-        .collect();
     (status, ids, files)
 }
 
@@ -233,7 +203,7 @@ fn page(chrome: &Path, site: &Path, q: &str) -> (String, Vec<String>, String) {
 /// count; a broad word's first page loads no rest.
 #[test]
 fn the_page_shows_the_same_results_from_heads() {
-    let Some(chrome) = headless::required() else {
+    let Some(chrome) = chromium::required() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

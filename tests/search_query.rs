@@ -5,36 +5,10 @@ mod common;
 #[path = "browser/search_fixture.rs"]
 mod fixture;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
+use fixture::node;
 use serde_json::{Value, json};
-
-fn node(root: &Path, request: &Value) -> Value {
-    let mut child = Command::new("node")
-        .arg(fixture::repo().join("tests/browser/search_harness.js"))
-        .arg(root)
-        .arg(fixture::search_js())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node (20 or later) must be installed to test search.js");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(request.to_string().as_bytes())
-        .expect("request written");
-    let out = child.wait_with_output().expect("node ran");
-    assert!(
-        out.status.success(),
-        "search.js failed in node: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("harness prints JSON")
-}
 
 #[test]
 fn query_set_finds_expected_documents() {

@@ -2,7 +2,9 @@
 //! query set, shared by tests/search_query.rs (node) and tests/search_browser.rs (Chromium).
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use gongkai::search::{SearchDocument, SearchIndex, SearchStats, write_document};
 use serde_json::Value;
@@ -51,6 +53,33 @@ pub fn repo() -> PathBuf {
 
 pub fn search_js() -> PathBuf {
     repo().join("themes/default/static/assets/search.js")
+}
+
+/// Runs the theme's search.js in node (tests/browser/search_harness.js) against the site
+/// written under `root` with `request` on its stdin; returns what it prints.
+pub fn node(root: &Path, request: &Value) -> Value {
+    let mut child = Command::new("node")
+        .arg(repo().join("tests/browser/search_harness.js"))
+        .arg(root)
+        .arg(search_js())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node (20 or later) must be installed to test search.js");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(request.to_string().as_bytes())
+        .expect("request written");
+    let out = child.wait_with_output().expect("node ran");
+    assert!(
+        out.status.success(),
+        "search.js failed in node: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("harness prints JSON")
 }
 
 fn s(v: &Value, k: &str) -> String {
