@@ -740,6 +740,18 @@ mod tests {
         core[at..].split(',').next().unwrap().parse().unwrap()
     }
 
+    /// Replaces documents of `docs` by `changes` in an index taken up from its files,
+    /// each old document read back from its record and groups, as a later build does.
+    fn replace_read_back(taken: &mut BuiltIndex, docs: &mut [Doc], changes: &[(usize, Doc)]) {
+        for (id, new) in changes {
+            let old = taken.read_document(*id as u32).unwrap();
+            taken
+                .replace_document(*id as u32, &old.search_document(), &new.search())
+                .unwrap();
+            docs[*id] = new.clone();
+        }
+    }
+
     /// Replaces documents of `docs` by `changes` in the live index and on disk.
     fn apply(built: &mut BuiltIndex, root: &Path, docs: &mut [Doc], changes: &[(usize, Doc)]) {
         for (id, new) in changes {
@@ -798,13 +810,7 @@ mod tests {
                 },
             ),
         ];
-        for (id, new) in &changes {
-            let old = taken.read_document(*id as u32).unwrap();
-            taken
-                .replace_document(*id as u32, &old.search_document(), &new.search())
-                .unwrap();
-            docs[*id] = new.clone();
-        }
+        replace_read_back(&mut taken, &mut docs, &changes);
         taken.write_changed(root).unwrap();
         assert_eq!(tree(root), fresh(&docs));
         // A shard written again with fewer broad terms leaves no rest file behind.
@@ -1050,13 +1056,7 @@ mod tests {
                 },
             ),
         ];
-        for (id, new) in &changes {
-            let old = taken.read_document(*id as u32).unwrap();
-            taken
-                .replace_document(*id as u32, &old.search_document(), &new.search())
-                .unwrap();
-            docs[*id] = new.clone();
-        }
+        replace_read_back(&mut taken, &mut docs, &changes);
         let loaded = taken
             .on_disk
             .as_ref()
