@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::{build, repo, stderr, tree};
+use common::{build, differing_files, repo, stderr, tree};
 
 /// Copies the demo archive (site.toml, content/ with columns, bundles and attachment
 /// texts) into `dir`.
@@ -56,12 +56,7 @@ fn build_and_compare(root: &Path, out: &Path) -> Option<usize> {
     let o = build(root, out, &[]);
     let clean = out.with_file_name("clean");
     build(root, &clean, &["--clean"]);
-    let (a, b) = (tree(out), tree(&clean));
-    let differ: Vec<&String> = a
-        .keys()
-        .chain(b.keys())
-        .filter(|k| a.get(*k) != b.get(*k))
-        .collect();
+    let differ = differing_files(out, &clean);
     assert!(differ.is_empty(), "differ from a clean build: {differ:?}");
     assert_eq!(folders(out), folders(&clean));
     rendered_again(&o)

@@ -225,10 +225,7 @@ fn the_page_shows_the_same_results_from_heads() {
     common::archive(&root, &refs);
     let build = |out: &Path, head_bytes: &str| {
         let o = Command::new(env!("CARGO_BIN_EXE_gongkai"))
-            .args(["build", "--offline", "--root"])
-            .arg(&root)
-            .arg("--output")
-            .arg(out)
+            .args(common::build_args(&root, out, &["--offline"]))
             .env("GONGKAI_SEARCH_HEAD_BYTES", head_bytes)
             .output()
             .expect("gongkai runs");

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{repo, stderr, tree};
+use common::{build_args, differing_files, repo, stderr, tree};
 use quick_xml::events::Event;
 
 const BASE: &str = "https://www.qingxi.gov.cn/xxgk/";
@@ -26,15 +26,7 @@ fn run(args: &[&str], max_urls: Option<usize>) -> Output {
 
 /// Builds `root` into `out`, asserting success.
 fn build(root: &Path, out: &Path, max_urls: Option<usize>, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "build",
-        "--root",
-        root.to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let o = run(&args, max_urls);
+    let o = run(&build_args(root, out, extra), max_urls);
     assert!(o.status.success(), "build failed:\n{}", stderr(&o));
     o
 }
@@ -168,12 +160,7 @@ fn build_and_compare(root: &Path, out: &Path, max_urls: Option<usize>) {
     build(root, out, max_urls, &[]);
     let clean = out.with_file_name("clean");
     build(root, &clean, max_urls, &["--clean"]);
-    let (a, b) = (tree(out), tree(&clean));
-    let differ: Vec<&String> = a
-        .keys()
-        .chain(b.keys())
-        .filter(|k| a.get(*k) != b.get(*k))
-        .collect();
+    let differ = differing_files(out, &clean);
     assert!(differ.is_empty(), "differ from a clean build: {differ:?}");
 }
 

@@ -38,6 +38,11 @@ pub fn build(root: &Path, out: &Path, extra: &[&str]) -> Output {
 
 /// Runs `gongkai build --root root --output out extra…`, whatever comes of it.
 pub fn try_build(root: &Path, out: &Path, extra: &[&str]) -> Output {
+    gongkai(&build_args(root, out, extra))
+}
+
+/// The arguments of `gongkai build --root root --output out extra…`.
+pub fn build_args<'a>(root: &'a Path, out: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "build",
         "--root",
@@ -46,7 +51,18 @@ pub fn try_build(root: &Path, out: &Path, extra: &[&str]) -> Output {
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    gongkai(&args)
+    args
+}
+
+/// The files that differ between the trees under `a` and `b` (missing from one, or
+/// with other bytes), by relative path.
+pub fn differing_files(a: &Path, b: &Path) -> Vec<String> {
+    let (a, b) = (tree(a), tree(b));
+    a.keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect()
 }
 
 /// `path` relative to `dir`, with `/` between folders on every system.
