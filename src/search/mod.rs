@@ -1057,8 +1057,8 @@ struct Done {
 }
 
 /// Document `id`'s own files (its record, and the further parts of a long text): each
-/// path under `search/` and its text. The build writes them while pages render, beside
-/// the pages; nothing of them waits for the end of the build.
+/// path under `search/` and its text. The build makes the same files with the terms in
+/// one scan ([`prepare_document`]); this serves callers that need the files alone.
 pub fn document_files(id: u32, doc: &SearchDocument<'_>) -> Vec<(String, String)> {
     format::doc_files(doc).files(id)
 }
