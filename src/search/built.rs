@@ -305,7 +305,7 @@ impl BuiltIndex {
         // parallel, each shard file is formatted and replaced on its own.
         let written: Vec<io::Result<Written>> = shards
             .par_iter()
-            .map(|&n| put_shard(&dir, n, &self.shards[n], self.head_bytes, replace_file))
+            .map(|&n| put_shard(&dir, n, &self.shards[n], self.head_bytes, true))
             .collect();
         let mut failed = None;
         for (n, r) in shards.into_iter().zip(written) {
@@ -524,38 +524,42 @@ pub(super) struct Written {
     pub bytes: usize,
 }
 
-/// Writes term shard `n` under `dir` (with the rest files of its broad terms); returns
-/// what it wrote.
+/// Writes term shard `n` under `dir` (with the rest files of its broad terms) into a
+/// fresh `t/` ([`make_shard_folders`]); returns what it wrote.
 pub(super) fn write_shard(
     dir: &Path,
     n: usize,
     terms: &[(Term, Box<[u8]>)],
     head_bytes: usize,
 ) -> io::Result<Written> {
-    put_shard(dir, n, terms, head_bytes, |dir, rel, bytes| {
-        fs::write(dir.join(rel), bytes)
-    })
+    put_shard(dir, n, terms, head_bytes, false)
 }
 
-/// Writes term shard `n`'s files with `put` (directory, path under it, bytes) and
-/// removes rest files an earlier shard `n` had beyond them.
+/// Writes term shard `n`'s files; `in_place`: over an earlier shard `n`, each file
+/// through a rename, and the rest files it had beyond them removed.
 fn put_shard(
     dir: &Path,
     n: usize,
     terms: &[(Term, Box<[u8]>)],
     head_bytes: usize,
-    put: impl Fn(&Path, &str, &[u8]) -> io::Result<()>,
+    in_place: bool,
 ) -> io::Result<Written> {
     let shard = format::shard_files(n, terms, head_bytes);
     let mut written = Written::default();
     // The rest blocks before the shard that names them, so a reader of the old shard
     // never meets a new header without its blocks.
     for (rel, text) in shard.files.iter().rev() {
-        put(dir, rel, text.as_bytes())?;
+        if in_place {
+            replace_file(dir, rel, text.as_bytes())?;
+        } else {
+            fs::write(dir.join(rel), text)?;
+        }
         written.files += 1;
         written.bytes += text.len();
     }
-    remove_rests(dir, n, &shard.blocks)?;
+    if in_place {
+        remove_rests(dir, n, &shard.blocks)?;
+    }
     Ok(written)
 }
 
@@ -819,7 +823,7 @@ mod tests {
             .find(|&n| dir.join(format::rest_file_path(n, 0, 0)).exists())
             .unwrap();
         taken.load_shard(shard).unwrap();
-        write_shard(&dir, shard, &taken.shards[shard], 1 << 20).unwrap();
+        put_shard(&dir, shard, &taken.shards[shard], 1 << 20, true).unwrap();
         assert!(!dir.join(format::rest_file_path(shard, 0, 0)).exists());
     }
 
