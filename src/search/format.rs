@@ -316,73 +316,128 @@ fn class_levels() -> &'static [u16; CLASSES] {
 /// The entries of `body.title.meta` postings, in id order.
 fn decode_postings(joined: &[u8]) -> Vec<Posting> {
     let mut fields = joined.split(|&b| b == b'.');
-    let mut decoded: [Vec<(u32, u8)>; 3] = Default::default();
-    for (list, low_bits) in decoded.iter_mut().zip([BODY_BITS, TITLE_BITS, 0]) {
-        let field = fields.next().unwrap_or_default();
-        let (mut at, mut base) = (0, 0u32);
-        while at < field.len() {
-            let (v, next) = read_varint(field, at);
-            at = next;
-            let id = base + (v >> low_bits);
-            base = id + 1;
-            list.push((id, (v & ((1 << low_bits) - 1)) as u8));
-        }
-    }
-    // The three lists merged by id.
-    let [body, title, meta] = decoded;
-    let mut out = Vec::with_capacity(body.len().max(title.len()).max(meta.len()));
-    let (mut b, mut t, mut m) = (0, 0, 0);
-    loop {
-        let id = [body.get(b), title.get(t), meta.get(m)]
-            .into_iter()
-            .flatten()
-            .map(|e| e.0)
-            .min();
-        let Some(id) = id else { break };
-        let take = |list: &[(u32, u8)], at: &mut usize| {
-            let here = list.get(*at).filter(|e| e.0 == id).map(|e| e.1);
-            *at += usize::from(here.is_some());
-            here
-        };
+    let (body, title, meta) = (
+        fields.next().unwrap_or_default(),
+        fields.next().unwrap_or_default(),
+        fields.next().unwrap_or_default(),
+    );
+    // The body list is the longest by far (a term is in more texts than titles): its
+    // entries become the list, and the title and meta entries are merged into it.
+    let mut out = Vec::with_capacity(body.len() / 2 + 1);
+    for_each_entry(body, BODY_BITS, |id, code| {
         out.push(Posting {
             id,
-            body: take(&body, &mut b),
-            title: take(&title, &mut t),
-            meta: take(&meta, &mut m).is_some(),
-        });
+            body: Some(code),
+            title: None,
+            meta: false,
+        })
+    });
+    if !title.is_empty() {
+        out = merge_entries(out, title, TITLE_BITS, |p, code| p.title = Some(code));
+    }
+    if !meta.is_empty() {
+        out = merge_entries(out, meta, 0, |p, _| p.meta = true);
     }
     out
 }
 
+/// Calls `f(id, code)` for each entry of one field, as [`encode_fields`] writes it.
+fn for_each_entry(field: &[u8], low_bits: u32, mut f: impl FnMut(u32, u8)) {
+    let (mut at, mut base) = (0, 0u32);
+    while at < field.len() {
+        let (v, next) = read_varint(field, at);
+        at = next;
+        let id = base + (v >> low_bits);
+        base = id + 1;
+        f(id, (v & ((1 << low_bits) - 1)) as u8);
+    }
+}
+
+/// `entries` (in id order) with one more field's entries set by `set`, entries of ids
+/// not there yet added in order.
+fn merge_entries(
+    entries: Vec<Posting>,
+    field: &[u8],
+    low_bits: u32,
+    set: impl Fn(&mut Posting, u8),
+) -> Vec<Posting> {
+    let mut added = Vec::new();
+    for_each_entry(field, low_bits, |id, code| added.push((id, code)));
+    let mut out = Vec::with_capacity(entries.len() + added.len());
+    let mut rest = entries.into_iter().peekable();
+    for (id, code) in added {
+        while let Some(p) = rest.next_if(|p| p.id < id) {
+            out.push(p);
+        }
+        let mut p = rest.next_if(|p| p.id == id).unwrap_or(Posting {
+            id,
+            body: None,
+            title: None,
+            meta: false,
+        });
+        set(&mut p, code);
+        out.push(p);
+    }
+    out.extend(rest);
+    out
+}
+
 /// The body, title and meta fields of entries in id order.
-fn encode_fields(entries: &[Posting]) -> [Vec<u8>; 3] {
-    let mut fields: [(Vec<u8>, u32); 3] = Default::default();
+fn encode_fields<'a>(entries: impl Iterator<Item = &'a Posting> + Clone) -> [Vec<u8>; 3] {
+    // One pass a field: each a plain loop over the entries (the body is most of it).
+    fn field<'a>(
+        entries: impl Iterator<Item = &'a Posting>,
+        low_bits: u32,
+        value: impl Fn(&Posting) -> Option<u32>,
+    ) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut next = 0u32;
+        for p in entries {
+            if let Some(code) = value(p) {
+                push_varint(&mut out, ((p.id - next) << low_bits) | code);
+                next = p.id + 1;
+            }
+        }
+        out
+    }
+    [
+        field(entries.clone(), BODY_BITS, |p| p.body.map(u32::from)),
+        field(entries.clone(), TITLE_BITS, |p| p.title.map(u32::from)),
+        field(entries, 0, |p| p.meta.then_some(0)),
+    ]
+}
+
+/// The length of [`encode_postings`]`(entries)`, without making it.
+fn encoded_len<'a>(entries: impl Iterator<Item = &'a Posting>) -> usize {
+    let varint_len = |v: u32| (32 - v.leading_zeros()).max(1).div_ceil(5) as usize;
+    let mut next = [0u32; 3];
+    let mut len = 2;
     for p in entries {
         let values = [
             p.body.map(|c| (BODY_BITS, u32::from(c))),
             p.title.map(|c| (TITLE_BITS, u32::from(c))),
             p.meta.then_some((0, 0)),
         ];
-        for ((field, next), value) in fields.iter_mut().zip(values) {
+        for (next, value) in next.iter_mut().zip(values) {
             if let Some((low_bits, code)) = value {
-                push_varint(field, ((p.id - *next) << low_bits) | code);
+                len += varint_len(((p.id - *next) << low_bits) | code);
                 *next = p.id + 1;
             }
         }
     }
-    fields.map(|(field, _)| field)
+    len
 }
 
 /// `body.title.meta` of entries in id order, all three parts, empty ones too (a head,
 /// which its header follows, and a rest block).
-fn encode_postings(entries: &[Posting]) -> Vec<u8> {
+fn encode_postings<'a>(entries: impl Iterator<Item = &'a Posting> + Clone) -> Vec<u8> {
     encode_fields(entries).join(&b'.')
 }
 
 /// `body.title.meta` of entries in id order, empty trailing parts left out: as a build
 /// writes a whole term ([`join_fields`]).
 fn encode_written(entries: &[Posting]) -> Vec<u8> {
-    let [body, title, meta] = encode_fields(entries);
+    let [body, title, meta] = encode_fields(entries.iter());
     join_fields(body, &title, &meta)
 }
 
@@ -400,7 +455,7 @@ pub fn split_head(
     head_bytes: usize,
     rest_file: usize,
 ) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
-    if joined.split(|&b| b == b'.').count() > 3 {
+    if memchr::memchr_iter(b'.', joined).nth(2).is_some() {
         return None;
     }
     let entries = decode_postings(joined);
@@ -423,7 +478,7 @@ pub fn split_head(
         order[*slot] = i as u32;
         *slot += 1;
     }
-    let head_of = |k: usize| -> (Vec<u8>, Vec<bool>) {
+    let head_of = |k: usize| -> (Vec<Posting>, Vec<bool>) {
         let mut in_head = vec![false; entries.len()];
         for &i in &order[..k] {
             in_head[i as usize] = true;
@@ -433,19 +488,21 @@ pub fn split_head(
             .zip(&in_head)
             .filter_map(|(p, &h)| h.then_some(*p))
             .collect();
-        (encode_postings(&head), in_head)
+        (head, in_head)
     };
     // A first guess from the average entry, then once more from what it came to.
     let per_entry = (joined.len() / entries.len().max(1)).max(1);
     let mut k = (head_bytes / per_entry).clamp(HEAD_MIN_ENTRIES, entries.len());
     let (mut head, mut in_head) = head_of(k);
-    if head.len() > head_bytes + head_bytes / 4 && k > HEAD_MIN_ENTRIES {
-        k = (k * head_bytes / head.len()).max(HEAD_MIN_ENTRIES);
+    let head_len = encoded_len(head.iter());
+    if head_len > head_bytes + head_bytes / 4 && k > HEAD_MIN_ENTRIES {
+        k = (k * head_bytes / head_len).max(HEAD_MIN_ENTRIES);
         (head, in_head) = head_of(k);
     }
     if k >= entries.len() {
         return None;
     }
+    let mut head = encode_postings(head.iter());
     let rest: Vec<Posting> = entries
         .iter()
         .zip(&in_head)
@@ -462,7 +519,7 @@ pub fn split_head(
     // The rest in blocks of about half the head's size (16 kB), by id: block j holds
     // the entries from its first id to the next block's. A query whose candidates are
     // few (a rare word with a broad one) loads the blocks that hold them, not the rest.
-    let per_entry = (encode_postings(&rest).len() / rest.len()).max(1);
+    let per_entry = (encoded_len(rest.iter()) / rest.len()).max(1);
     let per_block = (head_bytes / 2 / per_entry).max(1);
     let blocks: Vec<&[Posting]> = rest.chunks(per_block).collect();
     let starts: Vec<String> = blocks[1..].iter().map(|b| b[0].id.to_string()).collect();
@@ -478,7 +535,13 @@ pub fn split_head(
         starts.join(":"),
     );
     head.extend_from_slice(header.as_bytes());
-    Some((head, blocks.into_iter().map(encode_postings).collect()))
+    Some((
+        head,
+        blocks
+            .into_iter()
+            .map(|b| encode_postings(b.iter()))
+            .collect(),
+    ))
 }
 
 /// The whole postings of a term whose shard value is `head` (with its header, as
@@ -1121,6 +1184,32 @@ mod tests {
             .collect();
         let joined = encode_written(&entries);
         (entries, joined)
+    }
+
+    #[test]
+    fn postings_decode_to_their_entries_and_sizes_are_known_before_encoding() {
+        for (n, seed) in [(0, 1), (1, 2), (300, 3), (50_000, 4)] {
+            let (entries, joined) = random_postings(n, seed);
+            assert_eq!(decode_postings(&joined), entries);
+            let encoded = encode_postings(entries.iter());
+            assert_eq!(encoded_len(entries.iter()), encoded.len());
+            assert_eq!(decode_postings(&encoded), entries);
+        }
+        // Entries in the title or meta field only, before, between and after body ones.
+        let only = |id, body, title, meta| Posting {
+            id,
+            body,
+            title,
+            meta,
+        };
+        let entries = vec![
+            only(0, None, Some(3), false),
+            only(2, Some(1), None, true),
+            only(5, None, None, true),
+            only(7, Some(4), Some(0), false),
+            only(40, None, Some(15), true),
+        ];
+        assert_eq!(decode_postings(&encode_written(&entries)), entries);
     }
 
     #[test]
