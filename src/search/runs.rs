@@ -196,13 +196,14 @@ impl Runs {
         }
         let mut results: Vec<Option<T>> = (0..count).map(|_| None).collect();
         let mut next = 0usize;
-        while next < count {
-            // A group of shards, read from the runs in key order (shard `n` is key
-            // prefix `n` reversed), then merged and handed to `sink` in parallel.
+        // A group of shards, read from the runs in key order (shard `n` is key prefix
+        // `n` reversed), then merged and handed to `sink` in parallel — while the next
+        // group is read, so reading the runs (one thread) is not a wait of its own.
+        let mut read_group = |next: &mut usize| -> io::Result<Vec<Gathered>> {
             let mut group: Vec<Gathered> = Vec::new();
             let mut group_bytes = 0usize;
-            while next < count && group_bytes < GROUP_BYTES && group.len() < GROUP_SHARDS {
-                let prefix = next as u32;
+            while *next < count && group_bytes < GROUP_BYTES && group.len() < GROUP_SHARDS {
+                let prefix = *next as u32;
                 let n = if bits == 0 {
                     0
                 } else {
@@ -210,24 +211,34 @@ impl Runs {
                 };
                 let mut shard = Gathered::new(n);
                 for r in &mut readers {
-                    r.read_prefix(prefix, bits, &mut shard)
-                        .map_err(|e| MergeError::Run(self.fail(e, true)))?;
+                    r.read_prefix(prefix, bits, &mut shard)?;
                 }
                 for (term, fields) in std::mem::take(&mut held[n]) {
                     shard.push(term, &fields);
                 }
                 group_bytes += shard.bytes.len();
                 group.push(shard);
-                next += 1;
+                *next += 1;
             }
-            let done: Vec<(usize, Result<T, E>)> = group
-                .into_par_iter()
-                .map(|shard| (shard.n, sink(shard.n, shard.merged())))
-                .collect();
+            Ok(group)
+        };
+        let mut group = read_group(&mut next).map_err(|e| MergeError::Run(self.fail(e, true)))?;
+        while !group.is_empty() {
+            let (done, following) = rayon::join(
+                || {
+                    group
+                        .into_par_iter()
+                        .map(|shard| (shard.n, sink(shard.n, shard.merged())))
+                        .collect::<Vec<(usize, Result<T, E>)>>()
+                },
+                || read_group(&mut next),
+            );
             for (n, r) in done {
                 results[n] = Some(r.map_err(MergeError::Sink)?);
             }
+            group = following.map_err(|e| MergeError::Run(self.fail(e, true)))?;
         }
+        drop(read_group);
         for r in &readers {
             if r.next_key.is_some() {
                 return Err(MergeError::Run(self.fail(
