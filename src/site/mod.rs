@@ -294,40 +294,54 @@ pub(crate) fn full_build(
         Vec::new()
     };
     let order = search_order(&site);
+    // The counted terms of the chunk before, merged into the postings while this chunk
+    // renders: the merge is off the critical path, and merges still go in chunk order.
+    let mut unmerged: Option<Vec<search::CountedDocument>> = None;
     for (c, chunk) in order.chunks(CHUNK).enumerate() {
         type Rendered = (
             String,
             search::CountedDocument,
             Option<(cache::Key, Vec<String>)>,
         );
-        let results: Vec<Result<Rendered, Vec<Diagnostic>>> = chunk
-            .par_iter()
-            .enumerate()
-            .map(|(k, &i)| {
-                let page = render_document(&renderer, i, &content_dir)?;
-                staging.write(&page.path, &page.html).map_err(|e| vec![e])?;
-                let key = source_at
-                    .get(i)
-                    .and_then(|&at| sources.get(at as usize))
-                    .map(|(s, _)| (renderer.page_key(i, &s.hash, &page.links), page.links));
-                let attached =
-                    bundle::attachment_texts(&site.documents[i], &content_dir, &content_files)
-                        .map_err(|e| vec![e])?;
-                // The document's own search files go out with its page (its id is its
-                // place in `order`), and its terms are counted in the same scan of its
-                // text; only adding them waits for the index.
-                let summary = pages::DocSummary::of(&site.documents[i]);
-                let id = (c * CHUNK + k) as u32;
-                let (files, counted) =
-                    search::prepare_document(id, &search_document(&summary, &page.text, &attached));
-                for (rel, file) in files {
-                    staging
-                        .write(&format!("search/{rel}"), file.as_bytes())
-                        .map_err(|e| vec![e])?;
-                }
-                Ok((page.text, counted, key))
-            })
-            .collect();
+        let render_chunk = || -> Vec<Result<Rendered, Vec<Diagnostic>>> {
+            chunk
+                .par_iter()
+                .enumerate()
+                .map(|(k, &i)| {
+                    let page = render_document(&renderer, i, &content_dir)?;
+                    staging.write(&page.path, &page.html).map_err(|e| vec![e])?;
+                    let key = source_at
+                        .get(i)
+                        .and_then(|&at| sources.get(at as usize))
+                        .map(|(s, _)| (renderer.page_key(i, &s.hash, &page.links), page.links));
+                    let attached =
+                        bundle::attachment_texts(&site.documents[i], &content_dir, &content_files)
+                            .map_err(|e| vec![e])?;
+                    // The document's own search files go out with its page (its id is its
+                    // place in `order`), and its terms are counted in the same scan of its
+                    // text; only adding them waits for the index.
+                    let summary = pages::DocSummary::of(&site.documents[i]);
+                    let id = (c * CHUNK + k) as u32;
+                    let (files, counted) = search::prepare_document(
+                        id,
+                        &search_document(&summary, &page.text, &attached),
+                    );
+                    for (rel, file) in files {
+                        staging
+                            .write(&format!("search/{rel}"), file.as_bytes())
+                            .map_err(|e| vec![e])?;
+                    }
+                    Ok((page.text, counted, key))
+                })
+                .collect()
+        };
+        let before = unmerged.take();
+        let merge_before = || {
+            if let Some(counted) = before {
+                index.add_counted(counted);
+            }
+        };
+        let ((), results) = rayon::join(merge_before, render_chunk);
         let mut batch: Vec<(usize, String)> = Vec::with_capacity(chunk.len());
         let mut counted: Vec<search::CountedDocument> = Vec::with_capacity(chunk.len());
         for (&i, r) in chunk.iter().zip(results) {
@@ -345,10 +359,13 @@ pub(crate) fn full_build(
                 Err(e) => errors.extend(e),
             }
         }
-        index.add_counted(counted);
+        unmerged = Some(counted);
         if keep {
             kept_texts.set_all(&batch);
         }
+    }
+    if let Some(counted) = unmerged {
+        index.add_counted(counted);
     }
     timer.lap("document pages");
     let mut pages = site.documents.len();
