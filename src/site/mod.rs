@@ -153,15 +153,22 @@ pub(crate) struct RenderedDocument {
 }
 
 /// Renders document `i` of the site, its body read again from its file (the site holds
-/// front matter only).
+/// front matter only). The body is cut after the `---` block: its front matter was
+/// parsed when the archive was loaded, and is not parsed again.
 pub(crate) fn render_document(
     renderer: &pages::Renderer<'_>,
     i: usize,
     content_dir: &Path,
 ) -> Result<RenderedDocument, Vec<Diagnostic>> {
     let doc = &renderer.site.documents[i];
-    let full = load::read_document(&doc.file(content_dir), &doc.path)?;
-    render_read_document(renderer, i, &full)
+    let file = doc.file(content_dir);
+    let bytes = load::read_bytes(&file)?;
+    let text = load::utf8_text(&file, &bytes)?;
+    match Document::body_of(text) {
+        Some(body) => render_body(renderer, i, body),
+        // The file lost its front matter since it was loaded: the messages of a parse.
+        None => render_read_document(renderer, i, &Document::parse(&file, &doc.path, text)?),
+    }
 }
 
 /// [`render_document`] for a document already read in full (`full` is document `i`
@@ -171,7 +178,16 @@ pub(crate) fn render_read_document(
     i: usize,
     full: &Document,
 ) -> Result<RenderedDocument, Vec<Diagnostic>> {
-    let (body, links) = renderer.body_with_links(full);
+    render_body(renderer, i, &full.body)
+}
+
+/// Renders document `i`'s page with `markdown` as its body.
+fn render_body(
+    renderer: &pages::Renderer<'_>,
+    i: usize,
+    markdown: &str,
+) -> Result<RenderedDocument, Vec<Diagnostic>> {
+    let (body, links) = renderer.body_with_links(&renderer.site.documents[i], markdown);
     let page = renderer.document_page(i, &body).map_err(|e| vec![e])?;
     Ok(RenderedDocument {
         path: page.path,
