@@ -387,20 +387,28 @@ pub(crate) fn full_build(
     let mut pages = site.documents.len();
     // Each list page's context is made, keyed, rendered and dropped in one step.
     let jobs = renderer.other_page_jobs(&descriptions);
-    let rendered: Vec<Result<Option<cache::Key>, Diagnostic>> = jobs
-        .par_iter()
-        .map(|job| {
-            let (context, key) = if use_cache {
-                let (context, key) = job.keyed_context();
-                (context, Some(key))
-            } else {
-                (job.context(), None)
-            };
-            let page = renderer.render_job_with(job, &context)?;
-            staging.write(&page.path, &page.html)?;
-            Ok(key)
-        })
-        .collect();
+    let render_list_pages = || -> Vec<Result<Option<cache::Key>, Diagnostic>> {
+        jobs.par_iter()
+            .map(|job| {
+                let (context, key) = if use_cache {
+                    let (context, key) = job.keyed_context();
+                    (context, Some(key))
+                } else {
+                    (job.context(), None)
+                };
+                let page = renderer.render_job_with(job, &context)?;
+                staging.write(&page.path, &page.html)?;
+                Ok(key)
+            })
+            .collect()
+    };
+    // The search index's shards are merged and written while the list pages render:
+    // the two write different files (search/t/, search/core.js; the pages' folders), and
+    // the shards' merge is mostly one thread's work that the pages fill the other core
+    // around. The index is written whether or not a list page fails (the staging folder
+    // goes then, with it).
+    let (runs, run_bytes) = index.spilled();
+    let (rendered, search_written) = rayon::join(render_list_pages, || index.write(staging.path()));
     let mut page_keys: Vec<(String, cache::Key)> = Vec::new();
     for (job, r) in jobs.iter().zip(rendered) {
         match r {
@@ -415,9 +423,9 @@ pub(crate) fn full_build(
     if errors.has_errors() {
         return Err(errors.sorted());
     }
-    timer.lap("list pages");
-
-    let mut files = 0;
+    let (written, search_meta) =
+        search_written.map_err(|e| Diagnostic::error(e.folder, None, e.message))?;
+    let mut files = written.files;
     for f in &theme.static_files {
         staging.write(&f.path, &f.bytes)?;
         files += 1;
@@ -432,12 +440,7 @@ pub(crate) fn full_build(
         staging.write(&site.output_path(rel), &bytes)?;
         files += 1;
     }
-    let (runs, run_bytes) = index.spilled();
-    let (written, search_meta) = index
-        .write(staging.path())
-        .map_err(|e| Diagnostic::error(e.folder, None, e.message))?;
-    files += written.files;
-    timer.lap("search index");
+    timer.lap("list pages and search index");
     timer.note(&format!(
         "search index: {runs} run files, {} MB spilled",
         run_bytes >> 20
