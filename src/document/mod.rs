@@ -96,6 +96,16 @@ impl Document {
         (Some(doc), errors)
     }
 
+    /// The body of a document's text (the whole file, byte-order mark and all), as
+    /// [`parse`](Self::parse) would give it, found by skipping the `---` block without
+    /// parsing the YAML: a build parses each front matter when it loads the archive and
+    /// only needs the body again when it renders the page. `None` when the text has no
+    /// front matter block.
+    pub fn body_of(text: &str) -> Option<&str> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        FrontMatterBlock::of(text).map(|block| &text[block.body..])
+    }
+
     /// The document as file text: front matter, then the body.
     pub fn to_text(front: &FrontMatter, body: &str) -> String {
         let mut out = String::with_capacity(body.len() + 256);
@@ -200,24 +210,48 @@ pub fn content_path(folder: &str, path: &str) -> Option<String> {
 /// Splits `---\nYAML\n---\nbody`, with LF or CRLF line ends. Returns the YAML (LF line
 /// ends), the body and the 1-based line where the body starts.
 fn split_front_matter(text: &str) -> Option<(String, &str, usize)> {
-    let mut lines = text.split_inclusive('\n');
-    let first = lines.next()?;
-    if first.trim_end() != "---" {
-        return None;
-    }
-    let mut offset = first.len();
-    let mut yaml = String::new();
-    let mut line_no = 1;
-    for l in lines {
-        line_no += 1;
-        offset += l.len();
-        if l.trim_end() == "---" {
-            return Some((yaml, &text[offset..], line_no + 1));
-        }
+    let block = FrontMatterBlock::of(text)?;
+    let mut yaml = String::with_capacity(block.yaml.len());
+    for l in text[block.yaml].split_inclusive('\n') {
         yaml.push_str(l.trim_end_matches(['\r', '\n']));
         yaml.push('\n');
     }
-    None
+    Some((yaml, &text[block.body..], block.body_line))
+}
+
+/// Where the parts of `---\nYAML\n---\nbody` are in a document's text (after its
+/// byte-order mark): found by the `---` lines alone, without reading the YAML.
+struct FrontMatterBlock {
+    /// The YAML's lines, between the two `---` lines.
+    yaml: std::ops::Range<usize>,
+    /// Where the body starts: after the closing `---` line.
+    body: usize,
+    /// The 1-based line where the body starts.
+    body_line: usize,
+}
+
+impl FrontMatterBlock {
+    fn of(text: &str) -> Option<FrontMatterBlock> {
+        let mut lines = text.split_inclusive('\n');
+        let first = lines.next()?;
+        if first.trim_end() != "---" {
+            return None;
+        }
+        let mut offset = first.len();
+        let mut line_no = 1;
+        for l in lines {
+            line_no += 1;
+            if l.trim_end() == "---" {
+                return Some(FrontMatterBlock {
+                    yaml: first.len()..offset,
+                    body: offset + l.len(),
+                    body_line: line_no + 1,
+                });
+            }
+            offset += l.len();
+        }
+        None
+    }
 }
 
 #[cfg(test)]
@@ -233,6 +267,22 @@ mod tests {
         assert_eq!(d.body_line, 5);
         assert_eq!(d.url_path(), "2021/a/");
         assert_eq!(d.folder(), "2021/");
+    }
+
+    #[test]
+    fn the_body_is_cut_as_parsing_cuts_it() {
+        for t in [
+            "---\r\n标题: 通知\r\n机构: 局\r\n---\r\n\r\n正文\r\n",
+            "\u{feff}---\n标题: 通知\n---  \n正文\n---\n后文",
+            "---\n标题: 通知\n---",
+            "---\n标题: 通知\n---\u{3000}\n正文",
+            "--- \n标题: 通知\n\n---\n",
+        ] {
+            let d = Document::parse(Path::new("a.md"), "a.md", t).unwrap();
+            assert_eq!(Document::body_of(t), Some(d.body.as_str()), "{t:?}");
+        }
+        assert_eq!(Document::body_of("正文"), None);
+        assert_eq!(Document::body_of("---\n标题: 通知\n"), None);
     }
 
     #[test]

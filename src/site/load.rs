@@ -132,9 +132,14 @@ fn read_source(
 
 /// Reads and parses one document file; `rel` is its path under content/.
 pub fn read_document(path: &Path, rel: &str) -> Result<Document, Vec<Diagnostic>> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| vec![Diagnostic::error(path, None, format!("cannot read: {e}"))])?;
+    let bytes = read_bytes(path)?;
     parse_bytes(path, rel, bytes)
+}
+
+/// A document file's bytes.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Vec<Diagnostic>> {
+    std::fs::read(path)
+        .map_err(|e| vec![Diagnostic::error(path, None, format!("cannot read: {e}"))])
 }
 
 /// [`read_document`] without the body: only the front matter is decoded and parsed
@@ -172,19 +177,25 @@ fn front_matter_end(bytes: &[u8]) -> Option<usize> {
 }
 
 fn parse_bytes(path: &Path, rel: &str, bytes: Vec<u8>) -> Result<Document, Vec<Diagnostic>> {
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let line = crate::diagnostic::line_of(
-            &String::from_utf8_lossy(e.as_bytes()),
-            e.utf8_error().valid_up_to(),
-        );
-        vec![Diagnostic::error(
-            path,
-            Some(line),
-            "not UTF-8 text; save the file as UTF-8 (gongkai import converts GB18030 \
-             and UTF-16 reports)",
-        )]
-    })?;
-    Document::parse(path, rel, &text)
+    Document::parse(path, rel, utf8_text(path, &bytes)?)
+}
+
+/// The bytes of the document file at `path` as text, or an error on the line of the
+/// first byte that is not UTF-8. Checked with SIMD (simdutf8): every byte of the
+/// archive goes through here, once for its front matter and once when its page renders.
+pub fn utf8_text<'b>(path: &Path, bytes: &'b [u8]) -> Result<&'b str, Vec<Diagnostic>> {
+    if let Ok(text) = simdutf8::basic::from_utf8(bytes) {
+        return Ok(text);
+    }
+    // Only for the message: where the first bad byte is.
+    let valid_up_to = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), |t| t.len());
+    let line = crate::diagnostic::line_of(&String::from_utf8_lossy(bytes), valid_up_to);
+    Err(vec![Diagnostic::error(
+        path,
+        Some(line),
+        "not UTF-8 text; save the file as UTF-8 (gongkai import converts GB18030 \
+         and UTF-16 reports)",
+    )])
 }
 
 #[cfg(test)]
@@ -226,5 +237,20 @@ mod tests {
         let open = dir.path().join("open.md");
         std::fs::write(&open, "---\n标题: 通知\n").unwrap();
         assert!(read_front_matter(&open, "a.md").is_err());
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_refused_on_its_line() {
+        let path = Path::new("content/a.md");
+        let good = "---\n标题: 通知\n---\n正文".as_bytes();
+        assert_eq!(utf8_text(path, good).unwrap().as_bytes(), good);
+        let bad = [good, b"\n\n\xE6\xA0"].concat();
+        let e = utf8_text(path, &bad).unwrap_err();
+        assert_eq!(e[0].line, Some(6), "{e:?}");
+        assert!(
+            e[0].to_string()
+                .starts_with("content/a.md:6: not UTF-8 text"),
+            "{e:?}"
+        );
     }
 }

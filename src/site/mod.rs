@@ -153,15 +153,22 @@ pub(crate) struct RenderedDocument {
 }
 
 /// Renders document `i` of the site, its body read again from its file (the site holds
-/// front matter only).
+/// front matter only). The body is cut after the `---` block: its front matter was
+/// parsed when the archive was loaded, and is not parsed again.
 pub(crate) fn render_document(
     renderer: &pages::Renderer<'_>,
     i: usize,
     content_dir: &Path,
 ) -> Result<RenderedDocument, Vec<Diagnostic>> {
     let doc = &renderer.site.documents[i];
-    let full = load::read_document(&doc.file(content_dir), &doc.path)?;
-    render_read_document(renderer, i, &full)
+    let file = doc.file(content_dir);
+    let bytes = load::read_bytes(&file)?;
+    let text = load::utf8_text(&file, &bytes)?;
+    match Document::body_of(text) {
+        Some(body) => render_body(renderer, i, body),
+        // The file lost its front matter since it was loaded: the messages of a parse.
+        None => render_read_document(renderer, i, &Document::parse(&file, &doc.path, text)?),
+    }
 }
 
 /// [`render_document`] for a document already read in full (`full` is document `i`
@@ -171,7 +178,16 @@ pub(crate) fn render_read_document(
     i: usize,
     full: &Document,
 ) -> Result<RenderedDocument, Vec<Diagnostic>> {
-    let (body, links) = renderer.body_with_links(full);
+    render_body(renderer, i, &full.body)
+}
+
+/// Renders document `i`'s page with `markdown` as its body.
+fn render_body(
+    renderer: &pages::Renderer<'_>,
+    i: usize,
+    markdown: &str,
+) -> Result<RenderedDocument, Vec<Diagnostic>> {
+    let (body, links) = renderer.body_with_links(&renderer.site.documents[i], markdown);
     let page = renderer.document_page(i, &body).map_err(|e| vec![e])?;
     Ok(RenderedDocument {
         path: page.path,
@@ -294,40 +310,54 @@ pub(crate) fn full_build(
         Vec::new()
     };
     let order = search_order(&site);
+    // The counted terms of the chunk before, merged into the postings while this chunk
+    // renders: the merge is off the critical path, and merges still go in chunk order.
+    let mut unmerged: Option<Vec<search::CountedDocument>> = None;
     for (c, chunk) in order.chunks(CHUNK).enumerate() {
         type Rendered = (
             String,
             search::CountedDocument,
             Option<(cache::Key, Vec<String>)>,
         );
-        let results: Vec<Result<Rendered, Vec<Diagnostic>>> = chunk
-            .par_iter()
-            .enumerate()
-            .map(|(k, &i)| {
-                let page = render_document(&renderer, i, &content_dir)?;
-                staging.write(&page.path, &page.html).map_err(|e| vec![e])?;
-                let key = source_at
-                    .get(i)
-                    .and_then(|&at| sources.get(at as usize))
-                    .map(|(s, _)| (renderer.page_key(i, &s.hash, &page.links), page.links));
-                let attached =
-                    bundle::attachment_texts(&site.documents[i], &content_dir, &content_files)
-                        .map_err(|e| vec![e])?;
-                // The document's own search files go out with its page (its id is its
-                // place in `order`), and its terms are counted in the same scan of its
-                // text; only adding them waits for the index.
-                let summary = pages::DocSummary::of(&site.documents[i]);
-                let id = (c * CHUNK + k) as u32;
-                let (files, counted) =
-                    search::prepare_document(id, &search_document(&summary, &page.text, &attached));
-                for (rel, file) in files {
-                    staging
-                        .write(&format!("search/{rel}"), file.as_bytes())
-                        .map_err(|e| vec![e])?;
-                }
-                Ok((page.text, counted, key))
-            })
-            .collect();
+        let render_chunk = || -> Vec<Result<Rendered, Vec<Diagnostic>>> {
+            chunk
+                .par_iter()
+                .enumerate()
+                .map(|(k, &i)| {
+                    let page = render_document(&renderer, i, &content_dir)?;
+                    staging.write(&page.path, &page.html).map_err(|e| vec![e])?;
+                    let key = source_at
+                        .get(i)
+                        .and_then(|&at| sources.get(at as usize))
+                        .map(|(s, _)| (renderer.page_key(i, &s.hash, &page.links), page.links));
+                    let attached =
+                        bundle::attachment_texts(&site.documents[i], &content_dir, &content_files)
+                            .map_err(|e| vec![e])?;
+                    // The document's own search files go out with its page (its id is its
+                    // place in `order`), and its terms are counted in the same scan of its
+                    // text; only adding them waits for the index.
+                    let summary = pages::DocSummary::of(&site.documents[i]);
+                    let id = (c * CHUNK + k) as u32;
+                    let (files, counted) = search::prepare_document(
+                        id,
+                        &search_document(&summary, &page.text, &attached),
+                    );
+                    for (rel, file) in files {
+                        staging
+                            .write(&format!("search/{rel}"), file.as_bytes())
+                            .map_err(|e| vec![e])?;
+                    }
+                    Ok((page.text, counted, key))
+                })
+                .collect()
+        };
+        let before = unmerged.take();
+        let merge_before = || {
+            if let Some(counted) = before {
+                index.add_counted(counted);
+            }
+        };
+        let ((), results) = rayon::join(merge_before, render_chunk);
         let mut batch: Vec<(usize, String)> = Vec::with_capacity(chunk.len());
         let mut counted: Vec<search::CountedDocument> = Vec::with_capacity(chunk.len());
         for (&i, r) in chunk.iter().zip(results) {
@@ -345,29 +375,40 @@ pub(crate) fn full_build(
                 Err(e) => errors.extend(e),
             }
         }
-        index.add_counted(counted);
+        unmerged = Some(counted);
         if keep {
             kept_texts.set_all(&batch);
         }
+    }
+    if let Some(counted) = unmerged {
+        index.add_counted(counted);
     }
     timer.lap("document pages");
     let mut pages = site.documents.len();
     // Each list page's context is made, keyed, rendered and dropped in one step.
     let jobs = renderer.other_page_jobs(&descriptions);
-    let rendered: Vec<Result<Option<cache::Key>, Diagnostic>> = jobs
-        .par_iter()
-        .map(|job| {
-            let (context, key) = if use_cache {
-                let (context, key) = job.keyed_context();
-                (context, Some(key))
-            } else {
-                (job.context(), None)
-            };
-            let page = renderer.render_job_with(job, &context)?;
-            staging.write(&page.path, &page.html)?;
-            Ok(key)
-        })
-        .collect();
+    let render_list_pages = || -> Vec<Result<Option<cache::Key>, Diagnostic>> {
+        jobs.par_iter()
+            .map(|job| {
+                let (context, key) = if use_cache {
+                    let (context, key) = job.keyed_context();
+                    (context, Some(key))
+                } else {
+                    (job.context(), None)
+                };
+                let page = renderer.render_job_with(job, &context)?;
+                staging.write(&page.path, &page.html)?;
+                Ok(key)
+            })
+            .collect()
+    };
+    // The search index's shards are merged and written while the list pages render:
+    // the two write different files (search/t/, search/core.js; the pages' folders), and
+    // the shards' merge is mostly one thread's work that the pages fill the other core
+    // around. The index is written whether or not a list page fails (the staging folder
+    // goes then, with it).
+    let (runs, run_bytes) = index.spilled();
+    let (rendered, search_written) = rayon::join(render_list_pages, || index.write(staging.path()));
     let mut page_keys: Vec<(String, cache::Key)> = Vec::new();
     for (job, r) in jobs.iter().zip(rendered) {
         match r {
@@ -382,9 +423,9 @@ pub(crate) fn full_build(
     if errors.has_errors() {
         return Err(errors.sorted());
     }
-    timer.lap("list pages");
-
-    let mut files = 0;
+    let (written, search_meta) =
+        search_written.map_err(|e| Diagnostic::error(e.folder, None, e.message))?;
+    let mut files = written.files;
     for f in &theme.static_files {
         staging.write(&f.path, &f.bytes)?;
         files += 1;
@@ -399,12 +440,7 @@ pub(crate) fn full_build(
         staging.write(&site.output_path(rel), &bytes)?;
         files += 1;
     }
-    let (runs, run_bytes) = index.spilled();
-    let (written, search_meta) = index
-        .write(staging.path())
-        .map_err(|e| Diagnostic::error(e.folder, None, e.message))?;
-    files += written.files;
-    timer.lap("search index");
+    timer.lap("list pages and search index");
     timer.note(&format!(
         "search index: {runs} run files, {} MB spilled",
         run_bytes >> 20

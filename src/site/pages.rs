@@ -350,14 +350,15 @@ impl<'a> Renderer<'a> {
         markdown::render(&doc.body, &self.body_links(doc))
     }
 
-    /// [`body`](Self::body), with the relative links it resolved (sorted, each once):
-    /// their targets go into the page's [`page_key`](Self::page_key).
-    pub fn body_with_links(&self, doc: &Document) -> (RenderedBody, Vec<String>) {
+    /// [`body`](Self::body) of `doc` whose Markdown is `markdown` (its body, which the
+    /// site's documents do not hold), with the relative links it resolved (sorted, each
+    /// once): their targets go into the page's [`page_key`](Self::page_key).
+    pub fn body_with_links(&self, doc: &Document, markdown: &str) -> (RenderedBody, Vec<String>) {
         let links = RecordedLinks {
             inner: self.body_links(doc),
             seen: Default::default(),
         };
-        let body = markdown::render(&doc.body, &links);
+        let body = markdown::render(markdown, &links);
         let mut seen = links.seen.into_inner();
         seen.sort();
         seen.dedup();

@@ -28,7 +28,7 @@ impl Timer {
         }
         let now = Instant::now();
         eprintln!(
-            "profile: {phase:<18} {:>8.1} ms (total {:>8.1} ms){}",
+            "profile: {phase:<27} {:>8.1} ms (total {:>8.1} ms){}",
             (now - self.last.get()).as_secs_f64() * 1e3,
             (now - self.start).as_secs_f64() * 1e3,
             memory().map_or_else(String::new, |(rss, peak)| format!(
