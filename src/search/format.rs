@@ -964,12 +964,22 @@ impl DocFiles {
 
 /// `gongkaiSearch.doc(id,{…});`: document `id`'s record.
 pub fn doc_file(id: u32, record: &str) -> String {
-    format!("gongkaiSearch.doc({id},{record});\n")
+    wrapped(&format!("gongkaiSearch.doc({id},"), record)
 }
 
 /// `gongkaiSearch.text(id,g,["…",…]);`: group `g` of document `id`'s further parts.
 pub fn group_file(id: u32, g: usize, group_json: &str) -> String {
-    format!("gongkaiSearch.text({id},{g},{group_json});\n")
+    wrapped(&format!("gongkaiSearch.text({id},{g},"), group_json)
+}
+
+/// `head` + `json` + `);` and a newline, in one allocation of the right size (`format!`
+/// grows its string a few times over a record of several kB).
+fn wrapped(head: &str, json: &str) -> String {
+    let mut file = String::with_capacity(head.len() + json.len() + 3);
+    file.push_str(head);
+    file.push_str(json);
+    file.push_str(");\n");
+    file
 }
 
 /// What a result shows, and where its text is: the record (with, per text part, the
