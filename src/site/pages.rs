@@ -733,21 +733,30 @@ fn path_arg<'v>(args: &'v HashMap<String, tera::Value>, func: &str) -> tera::Res
 /// The first sentences of a body, for `<meta name="Description">` and the feed.
 pub fn description(text: &str) -> String {
     const MAX: usize = 120;
-    let mut out = String::new();
+    let mut out = String::with_capacity(text.len().min(MAX * 3) + 3);
+    // Characters in `out`, counted as they go in (counting `out` again for each one was
+    // most of the function's time).
+    let mut count = 0;
     for c in text.chars() {
-        if out.chars().count() >= MAX {
+        if count >= MAX {
             out.push('…');
             break;
         }
         if c.is_whitespace() {
             if !out.ends_with(' ') && !out.is_empty() {
                 out.push(' ');
+                count += 1;
             }
         } else if !matches!(c, '#' | '*' | '\\' | '|' | '>' | '`') {
             out.push(c);
+            count += 1;
         }
     }
-    out.trim().to_string()
+    // White space is only ever a single space, never the first: only the end can have
+    // one to trim.
+    let end = out.trim_end().len();
+    out.truncate(end);
+    out
 }
 
 /// Body links that remember which destinations they were asked for.
@@ -829,5 +838,10 @@ mod tests {
         assert_eq!(d, "一、工作 双减落实。");
         let long = "字".repeat(300);
         assert_eq!(description(&long).chars().count(), 121);
+        // Space at the cut stays before the ellipsis; trailing space goes.
+        let at_cut = format!("{}\n\n正文", "字".repeat(119));
+        assert_eq!(description(&at_cut), format!("{} …", "字".repeat(119)));
+        assert_eq!(description("  # 标题 **粗** \u{3000}\n"), "标题 粗");
+        assert_eq!(description(" \t\n"), "");
     }
 }
