@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::cache::{Key, field, hash_json};
+use super::cache::{Hasher, Key, field, hash_json};
 use super::model::{Site, TaxonomyKind, Term, sort_date};
 use crate::config::SiteConfig;
 use crate::diagnostic::Diagnostic;
@@ -16,7 +16,6 @@ use crate::document::{Completeness, Document};
 use crate::render::encode_path;
 use crate::render::markdown::{self, LinkResolver, RenderedBody, is_unsafe_url};
 use crate::render::templates::Theme;
-use sha2::{Digest, Sha256};
 
 /// Site-wide values every template sees as `site`.
 #[derive(Debug, Clone, Serialize)]
@@ -218,7 +217,7 @@ impl<'r> PageJob<'r> {
     /// The page's context and the key of its template and context: equal keys, equal
     /// pages (the theme is in the build cache's own key).
     pub fn keyed_context(&self) -> (tera::Context, Key) {
-        let mut h = Sha256::new();
+        let mut h = Hasher::new();
         field(&mut h, self.template.as_bytes());
         // The context as JSON and back, rather than a copy: a sitemap's context holds
         // every document.
@@ -293,7 +292,7 @@ impl<'a> Renderer<'a> {
         );
         let theme: &'a Theme = theme;
         let base_key = {
-            let mut h = Sha256::new();
+            let mut h = Hasher::new();
             hash_json(&mut h, &base.clone().into_json());
             h.finalize().into()
         };
@@ -370,8 +369,8 @@ impl<'a> Renderer<'a> {
     /// [`body_with_links`](Self::body_with_links) gave them, and its attachments') lead.
     pub fn page_key(&self, i: usize, source: &Key, links: &[String]) -> Key {
         let doc = &self.site.documents[i];
-        let mut h = Sha256::new();
-        h.update(self.base_key);
+        let mut h = Hasher::new();
+        h.update(&self.base_key);
         h.update(source);
         let term_path = |kind, name: Option<&str>| {
             name.and_then(|n| self.site.term_of(kind, n))
@@ -396,7 +395,7 @@ impl<'a> Renderer<'a> {
                 .documents
                 .par_iter()
                 .map(|d| {
-                    let mut h = Sha256::new();
+                    let mut h = Hasher::new();
                     hash_json(&mut h, &DocSummary::of(d));
                     h.finalize().into()
                 })
