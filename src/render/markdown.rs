@@ -67,7 +67,7 @@ fn is_external(dest: &str) -> bool {
 
 /// Renders a Markdown body.
 pub fn render(markdown: &str, links: &dyn LinkResolver) -> RenderedBody {
-    let events: Vec<Event> = Parser::new_ext(markdown, options()).collect();
+    let mut events: Vec<Event> = Parser::new_ext(markdown, options()).collect();
     // The page title is the h1; a body that uses `#` has all its headings moved down one.
     let shift = events.iter().any(|e| {
         matches!(
@@ -87,7 +87,9 @@ pub fn render(markdown: &str, links: &dyn LinkResolver) -> RenderedBody {
     let mut tables = 0;
     let mut i = 0;
     while i < events.len() {
-        let ev = events[i].clone();
+        // Taken, not cloned (a clone copies a boxed string): only the events after it
+        // are looked at again, for a heading's text.
+        let ev = std::mem::replace(&mut events[i], Event::SoftBreak);
         i += 1;
         match ev {
             Event::Html(h) | Event::InlineHtml(h) => {

@@ -170,9 +170,83 @@ pub fn shard_count(total_bytes: usize) -> usize {
         .min(1 << 16)
 }
 
+/// `s` as a JSON string, as serde_json writes it.
 fn json(s: &str) -> String {
-    // A string always serialises.
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    let mut out = String::with_capacity(s.len() + 2);
+    push_json(&mut out, s);
+    out
+}
+
+/// Appends `s` as a JSON string, byte for byte what serde_json writes: `"` and `\`
+/// escaped with a backslash, control characters below U+0020 as `\b \t \n \f \r` or
+/// `\u00xx`, everything else (U+2028, U+2029, characters past the BMP) as it is. Runs
+/// of text that need nothing (nearly all of a document's text) are copied whole,
+/// found eight bytes at a time: quoting a part a character at a time was a measurable
+/// share of writing the index.
+fn push_json(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    while let Some(found) = next_escape(bytes, start) {
+        // The byte found is ASCII, so both ends of the run are character boundaries.
+        out.push_str(&s[start..found]);
+        push_escape(out, bytes[found]);
+        start = found + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// Whether JSON needs byte `b` escaped in a string.
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// Where the first byte at or after `from` that JSON escapes is.
+fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Whether a word holds a zero byte (exact, though which byte may be wrong past
+    // the first: only used to skip words that hold none).
+    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS != 0;
+    let mut at = from;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // A byte below 0x20 is one whose top three bits are all clear.
+        let control = has_zero(w & (0xE0 * ONES));
+        let quote = has_zero(w ^ (u64::from(b'"') * ONES));
+        let backslash = has_zero(w ^ (u64::from(b'\\') * ONES));
+        if control || quote || backslash {
+            break;
+        }
+        at += 8;
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| needs_escape(b))
+        .map(|i| at + i)
+}
+
+/// Appends JSON's escape of byte `b` (one [`needs_escape`] holds).
+fn push_escape(out: &mut String, b: u8) {
+    match b {
+        b'"' => out.push_str("\\\""),
+        b'\\' => out.push_str("\\\\"),
+        0x08 => out.push_str("\\b"),
+        0x09 => out.push_str("\\t"),
+        0x0A => out.push_str("\\n"),
+        0x0C => out.push_str("\\f"),
+        0x0D => out.push_str("\\r"),
+        _ => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xF)]));
+        }
+    }
 }
 
 /// One term shard's files: the shard, then the rest blocks of its cut terms, each path
@@ -953,12 +1027,22 @@ impl DocFiles {
 
 /// `gongkaiSearch.doc(id,{…});`: document `id`'s record.
 pub fn doc_file(id: u32, record: &str) -> String {
-    format!("gongkaiSearch.doc({id},{record});\n")
+    wrapped(&format!("gongkaiSearch.doc({id},"), record)
 }
 
 /// `gongkaiSearch.text(id,g,["…",…]);`: group `g` of document `id`'s further parts.
 pub fn group_file(id: u32, g: usize, group_json: &str) -> String {
-    format!("gongkaiSearch.text({id},{g},{group_json});\n")
+    wrapped(&format!("gongkaiSearch.text({id},{g},"), group_json)
+}
+
+/// `head` + `json` + `);` and a newline, in one allocation of the right size (`format!`
+/// grows its string a few times over a record of several kB).
+fn wrapped(head: &str, json: &str) -> String {
+    let mut file = String::with_capacity(head.len() + json.len() + 3);
+    file.push_str(head);
+    file.push_str(json);
+    file.push_str(");\n");
+    file
 }
 
 /// What a result shows, and where its text is: the record (with, per text part, the
@@ -999,37 +1083,59 @@ pub(super) fn doc_files_scanned(d: &SearchDocument<'_>, scan: &mut impl PartScan
     } else {
         Vec::new()
     };
-    let parts: Vec<String> = sections.into_iter().flatten().map(|p| json(&p)).collect();
-    let inline = if parts.len() <= INLINE_PARTS {
-        parts.len()
-    } else {
-        1
-    };
-    let mut record = format!(
-        "{{\"url\":{},\"title\":{},\"agency\":{},\"published\":{},\"indexNo\":{},\"docNo\":{},\"parts\":{},\"text\":[{}]",
-        json(d.url_path),
-        json(d.title),
-        json(d.agency),
-        json(d.published),
-        json(d.index_no),
-        json(d.doc_no),
-        parts.len(),
-        parts[..inline].join(","),
+    // The parts are quoted straight into the record and the groups: no quoted copy of
+    // each, no joined copy of those.
+    let parts: Vec<&String> = sections.iter().flatten().collect();
+    let inline = if total <= INLINE_PARTS { total } else { 1 };
+    let quoted_len =
+        |parts: &[&String]| -> usize { parts.iter().map(|p| p.len() + 3).sum::<usize>() + 2 };
+    let mut record = String::with_capacity(
+        256 + quoted_len(&parts[..inline]) + blooms.iter().map(|b| b.len() + 1).sum::<usize>(),
     );
-    if inline < parts.len() {
+    record.push_str("{\"url\":");
+    push_json(&mut record, d.url_path);
+    for (name, value) in [
+        ("title", d.title),
+        ("agency", d.agency),
+        ("published", d.published),
+        ("indexNo", d.index_no),
+        ("docNo", d.doc_no),
+    ] {
+        record.push_str(",\"");
+        record.push_str(name);
+        record.push_str("\":");
+        push_json(&mut record, value);
+    }
+    record.push_str(&format!(",\"parts\":{total},\"text\":"));
+    push_json_array(&mut record, &parts[..inline]);
+    if inline < total {
         record.push_str(&format!(",\"blooms\":\"{}\"", blooms.join(" ")));
     }
     if !attachments.is_empty() {
         record.push_str(&format!(",\"attachments\":[{}]", attachments.join(",")));
     }
     record.push('}');
-    DocFiles {
-        record,
-        groups: parts[inline..]
-            .chunks(GROUP_PARTS)
-            .map(|g| format!("[{}]", g.join(",")))
-            .collect(),
+    let groups = parts[inline..]
+        .chunks(GROUP_PARTS)
+        .map(|g| {
+            let mut group = String::with_capacity(quoted_len(g));
+            push_json_array(&mut group, g);
+            group
+        })
+        .collect();
+    DocFiles { record, groups }
+}
+
+/// Appends `parts` as a JSON array of strings.
+fn push_json_array(out: &mut String, parts: &[&String]) {
+    out.push('[');
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json(out, part);
     }
+    out.push(']');
 }
 
 /// The terms of a [`shard_file`] and their postings, in file order; `None` when `text`
@@ -1317,6 +1423,35 @@ mod tests {
         push_varint(&mut v, 1000);
         // 32 = 0b1_00000 → low group 0 with continuation ('g'), then 1 ('B').
         assert_eq!(std::str::from_utf8(&v).unwrap(), "AfgBof");
+    }
+
+    #[test]
+    fn strings_are_quoted_as_serde_json_quotes_them() {
+        let mut tricky: Vec<String> = [
+            "",
+            "plain",
+            "关于做好防汛工作的通知",
+            "\"",
+            "\\",
+            "a\"b\\c",
+            "\u{7f}\u{80}\u{2028}\u{2029}\u{fffd}",
+            "𠀀𝄞 past the BMP 😀",
+            "tab\tnew\nline\rform\u{c}back\u{8}",
+            "\u{0}\u{1}\u{1f}\u{1b}[0m",
+            // An escape at each place in and around an eight-byte word.
+            "1234567\"",
+            "12345678\\",
+            "123456789\n",
+            "通知通知通\"知",
+            "</script><!--",
+        ]
+        .map(String::from)
+        .to_vec();
+        tricky.extend((0u8..0x80).map(|b| format!("前{}後 and more text", char::from(b))));
+        tricky.extend((0..20).map(|n| format!("{}\"{}", "x".repeat(n), "通".repeat(n))));
+        for s in &tricky {
+            assert_eq!(json(s), serde_json::to_string(s).unwrap(), "{s:?}");
+        }
     }
 
     #[test]

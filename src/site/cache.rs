@@ -3,7 +3,7 @@
 //! there too). The next build of that output reads it to render and write only what a
 //! change touches ([`super::update`]).
 //!
-//! Per document: the stamp of its file (size, times, inode) and a SHA-256 of its bytes
+//! Per document: the stamp of its file (size, times, inode) and a BLAKE3 hash of its bytes
 //! (a file whose stamp changed but whose bytes did not is not rendered again), its front
 //! matter as parsed (the site's lists need every document's, and decoding that is cheaper
 //! than reading every file; made from the loaded site when the cache is written, so a
@@ -22,18 +22,21 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::diagnostic::Diagnostic;
 use crate::document::{Document, FrontMatter, KeyLines};
 use crate::render::templates::Theme;
 use crate::search::IndexMeta;
 
-/// A SHA-256.
+/// A BLAKE3 hash (SHA-256 was a measurable share of a build that hashes every
+/// document's text).
 pub(crate) type Key = [u8; 32];
 
+/// What keys are made with.
+pub(crate) type Hasher = blake3::Hasher;
+
 /// Bumped when what the cache holds, or how a key is made, changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// The cache's one file, in its folder.
 const FILE: &str = "build.postcard";
@@ -308,19 +311,19 @@ pub fn folder(output: &Path) -> PathBuf {
 /// site.toml as written, the theme (templates and static files), the base URL and the
 /// output folder.
 pub(crate) fn build_key(root: &Path, theme: &Theme, base_url: &str, output: &Path) -> Key {
-    let mut h = Sha256::new();
-    h.update(FORMAT.to_le_bytes());
+    let mut h = Hasher::new();
+    h.update(&FORMAT.to_le_bytes());
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     // The search index's cut of broad terms (a test and benchmark setting).
-    h.update(crate::search::format::head_bytes().to_le_bytes());
+    h.update(&crate::search::format::head_bytes().to_le_bytes());
     let exe = std::env::current_exe()
         .and_then(std::fs::metadata)
         .map(|m| Stamp::of(&m))
         .unwrap_or_default();
-    h.update(postcard::to_allocvec(&exe).unwrap_or_default());
+    h.update(&postcard::to_allocvec(&exe).unwrap_or_default());
     let config = std::fs::read(root.join(crate::config::FILE_NAME)).unwrap_or_default();
     field(&mut h, &config);
-    h.update(theme.fingerprint());
+    h.update(&theme.fingerprint());
     field(&mut h, base_url.as_bytes());
     field(
         &mut h,
@@ -330,19 +333,19 @@ pub(crate) fn build_key(root: &Path, theme: &Theme, base_url: &str, output: &Pat
 }
 
 /// Feeds `bytes` with its length, so two fields never run into each other.
-pub(crate) fn field(h: &mut Sha256, bytes: &[u8]) {
-    h.update((bytes.len() as u64).to_le_bytes());
+pub(crate) fn field(h: &mut Hasher, bytes: &[u8]) {
+    h.update(&(bytes.len() as u64).to_le_bytes());
     h.update(bytes);
 }
 
-/// SHA-256 of `bytes`.
+/// The hash of `bytes`.
 pub(crate) fn hash(bytes: &[u8]) -> Key {
-    Sha256::digest(bytes).into()
+    blake3::hash(bytes).into()
 }
 
 /// Feeds a value's JSON to a hash without building the string.
-pub(crate) fn hash_json(h: &mut Sha256, value: &impl Serialize) {
-    struct Feed<'a>(&'a mut Sha256);
+pub(crate) fn hash_json(h: &mut Hasher, value: &impl Serialize) {
+    struct Feed<'a>(&'a mut Hasher);
     impl Write for Feed<'_> {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
             self.0.update(buf);

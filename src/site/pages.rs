@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::cache::{Key, field, hash_json};
+use super::cache::{Hasher, Key, field, hash_json};
 use super::model::{Site, TaxonomyKind, Term, sort_date};
 use crate::config::SiteConfig;
 use crate::diagnostic::Diagnostic;
@@ -16,7 +16,6 @@ use crate::document::{Completeness, Document};
 use crate::render::encode_path;
 use crate::render::markdown::{self, LinkResolver, RenderedBody, is_unsafe_url};
 use crate::render::templates::Theme;
-use sha2::{Digest, Sha256};
 
 /// Site-wide values every template sees as `site`.
 #[derive(Debug, Clone, Serialize)]
@@ -218,7 +217,7 @@ impl<'r> PageJob<'r> {
     /// The page's context and the key of its template and context: equal keys, equal
     /// pages (the theme is in the build cache's own key).
     pub fn keyed_context(&self) -> (tera::Context, Key) {
-        let mut h = Sha256::new();
+        let mut h = Hasher::new();
         field(&mut h, self.template.as_bytes());
         // The context as JSON and back, rather than a copy: a sitemap's context holds
         // every document.
@@ -293,7 +292,7 @@ impl<'a> Renderer<'a> {
         );
         let theme: &'a Theme = theme;
         let base_key = {
-            let mut h = Sha256::new();
+            let mut h = Hasher::new();
             hash_json(&mut h, &base.clone().into_json());
             h.finalize().into()
         };
@@ -371,8 +370,8 @@ impl<'a> Renderer<'a> {
     /// [`body_with_links`](Self::body_with_links) gave them, and its attachments') lead.
     pub fn page_key(&self, i: usize, source: &Key, links: &[String]) -> Key {
         let doc = &self.site.documents[i];
-        let mut h = Sha256::new();
-        h.update(self.base_key);
+        let mut h = Hasher::new();
+        h.update(&self.base_key);
         h.update(source);
         let term_path = |kind, name: Option<&str>| {
             name.and_then(|n| self.site.term_of(kind, n))
@@ -397,7 +396,7 @@ impl<'a> Renderer<'a> {
                 .documents
                 .par_iter()
                 .map(|d| {
-                    let mut h = Sha256::new();
+                    let mut h = Hasher::new();
                     hash_json(&mut h, &DocSummary::of(d));
                     h.finalize().into()
                 })
@@ -734,21 +733,30 @@ fn path_arg<'v>(args: &'v HashMap<String, tera::Value>, func: &str) -> tera::Res
 /// The first sentences of a body, for `<meta name="Description">` and the feed.
 pub fn description(text: &str) -> String {
     const MAX: usize = 120;
-    let mut out = String::new();
+    let mut out = String::with_capacity(text.len().min(MAX * 3) + 3);
+    // Characters in `out`, counted as they go in (counting `out` again for each one was
+    // most of the function's time).
+    let mut count = 0;
     for c in text.chars() {
-        if out.chars().count() >= MAX {
+        if count >= MAX {
             out.push('…');
             break;
         }
         if c.is_whitespace() {
             if !out.ends_with(' ') && !out.is_empty() {
                 out.push(' ');
+                count += 1;
             }
         } else if !matches!(c, '#' | '*' | '\\' | '|' | '>' | '`') {
             out.push(c);
+            count += 1;
         }
     }
-    out.trim().to_string()
+    // White space is only ever a single space, never the first: only the end can have
+    // one to trim.
+    let end = out.trim_end().len();
+    out.truncate(end);
+    out
 }
 
 /// Body links that remember which destinations they were asked for.
@@ -830,5 +838,10 @@ mod tests {
         assert_eq!(d, "一、工作 双减落实。");
         let long = "字".repeat(300);
         assert_eq!(description(&long).chars().count(), 121);
+        // Space at the cut stays before the ellipsis; trailing space goes.
+        let at_cut = format!("{}\n\n正文", "字".repeat(119));
+        assert_eq!(description(&at_cut), format!("{} …", "字".repeat(119)));
+        assert_eq!(description("  # 标题 **粗** \u{3000}\n"), "标题 粗");
+        assert_eq!(description(" \t\n"), "");
     }
 }
