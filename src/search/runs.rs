@@ -238,7 +238,6 @@ impl Runs {
             }
             group = following.map_err(|e| MergeError::Run(self.fail(e, true)))?;
         }
-        drop(read_group);
         for r in &readers {
             if r.next_key.is_some() {
                 return Err(MergeError::Run(self.fail(
