@@ -270,16 +270,10 @@ pub fn shard_files(n: usize, terms: &[(Term, Box<[u8]>)], head_bytes: usize) -> 
         if i > 0 {
             out.push(',');
         }
-        // Terms are letters, digits, `#` and Han characters: JSON needs no escapes
-        // (still checked, so the file stays valid whatever a term holds).
-        let text = term.text();
-        if text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
-            out.push_str(&json(&text));
-        } else {
-            out.push('"');
-            out.push_str(&text);
-            out.push('"');
-        }
+        // Terms are letters, digits, `#` and Han characters: JSON needs no escapes, and
+        // push_json copies such a string whole (still quoted, so the file stays valid
+        // whatever a term holds).
+        push_json(&mut out, &term.text());
         out.push_str(":\"");
         let split = (postings.len() > 2 * head_bytes)
             .then(|| split_head(postings, head_bytes, blocks.len()))
