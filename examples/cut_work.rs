@@ -17,24 +17,11 @@ use std::time::Instant;
 use gongkai::search::format;
 use gongkai::search::tokenize::Term;
 
+mod common;
+use common::cpu_seconds;
+
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// Seconds of CPU the process has used (user and system), 0 where /proc has none.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name: utime and stime are the 12th and 13th.
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
-    ticks(11)
-        .zip(ticks(12))
-        .map_or(0.0, |(u, s)| (u + s) / 100.0)
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
