@@ -754,21 +754,75 @@ pub fn text_parts(text: &str) -> Vec<String> {
         current: String::with_capacity(PART_CHARS * 3),
         count: 0,
     };
-    // Runs of text are copied whole, not a character at a time.
-    for (i, run) in text
-        .split(char::is_whitespace)
-        .filter(|r| !r.is_empty())
-        .enumerate()
-    {
-        if i > 0 {
-            parts.push(" ");
+    // Runs of text are copied whole, not a character at a time; the runs are found
+    // by bytes, not by decoding every character (that was most of this function).
+    let bytes = text.as_bytes();
+    let (mut start, mut i) = (0, 0);
+    let flush = |parts: &mut PartWriter, run: &str| {
+        if !run.is_empty() {
+            if !parts.current.is_empty() || !parts.parts.is_empty() {
+                parts.push(" ");
+            }
+            parts.push(run);
         }
-        parts.push(run);
+    };
+    while i < bytes.len() {
+        // Eight bytes at a time up to the first that may start white space.
+        if let Some(word) = bytes.get(i..i + 8) {
+            let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+            let may = may_start_space(word);
+            if may != 0 {
+                i += may.trailing_zeros() as usize / 8;
+            } else {
+                i += 8;
+                continue;
+            }
+        }
+        let width = space_width(&bytes[i..]);
+        if width == 0 {
+            i += 1;
+            continue;
+        }
+        flush(&mut parts, &text[start..i]);
+        i += width;
+        start = i;
     }
+    flush(&mut parts, &text[start..]);
     if !parts.current.is_empty() {
         parts.parts.push(parts.current);
     }
     parts.parts
+}
+
+/// The bytes of `word` (eight, little end first) that may start white space, as each
+/// byte's high bit: those below `0x21`, `C2` and `E0`–`E3` (a superset of
+/// [`space_width`]'s). The lowest bit set is exact: a byte's borrow only reaches the bytes
+/// above it (Mycroft's test for a byte below n, "Bit Twiddling Hacks").
+#[inline]
+fn may_start_space(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
+    below(word, 0x21) | below(word ^ (ONES * 0xE0), 4) | below(word ^ (ONES * 0xC2), 1)
+}
+
+/// The length in bytes of the white space character (`char::is_whitespace`) that
+/// `utf8` starts with, or 0. Nearly every byte is told apart by its value alone: only
+/// ASCII space and control bytes and the lead bytes `C2`, `E1`, `E2` and `E3` can start
+/// white space (U+0085, U+00A0; U+1680; U+2000–U+200A, U+2028, U+2029, U+202F, U+205F;
+/// U+3000).
+#[inline]
+fn space_width(utf8: &[u8]) -> usize {
+    match utf8 {
+        [b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ', ..] => 1,
+        [0x21..=0xC1 | 0xC3..=0xE0 | 0xE4.., ..] => 0,
+        [0xC2, 0x85 | 0xA0, ..] => 2,
+        [0xE1, 0x9A, 0x80, ..]
+        | [0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF, ..]
+        | [0xE2, 0x81, 0x9F, ..]
+        | [0xE3, 0x80, 0x80, ..] => 3,
+        _ => 0,
+    }
 }
 
 /// [`text_parts`]' parts as they fill.
@@ -1554,6 +1608,47 @@ mod tests {
                 text.push_str(&piece.repeat(times));
             }
             assert_eq!(text_parts(&text), reference(&text), "length {len}");
+        }
+    }
+
+    #[test]
+    fn space_width_is_char_is_whitespace_for_every_character() {
+        let mut buf = [0u8; 4];
+        for c in (0..=0x10_FFFFu32).filter_map(char::from_u32) {
+            let utf8 = c.encode_utf8(&mut buf).as_bytes();
+            let expected = if c.is_whitespace() { utf8.len() } else { 0 };
+            assert_eq!(space_width(utf8), expected, "U+{:04X}", c as u32);
+            // A continuation byte never starts white space.
+            for at in 1..utf8.len() {
+                assert_eq!(space_width(&utf8[at..]), 0, "U+{:04X} byte {at}", c as u32);
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_byte_that_may_start_space_is_found_eight_at_a_time() {
+        let may = |b: u8| b < 0x21 || b == 0xC2 || (0xE0..=0xE3).contains(&b);
+        let mut seed = 11u32;
+        for _ in 0..200_000 {
+            let mut word = [0u8; 8];
+            for b in &mut word {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                // Half of the bytes from the few that matter, so most words hold some.
+                let pick = [
+                    0x20, 0x21, 0x0A, 0xC2, 0xC1, 0xC3, 0xDF, 0xE0, 0xE3, 0xE4, 0x80, 0xFF,
+                ];
+                *b = if seed & 0x1000 != 0 {
+                    pick[(seed >> 16) as usize % pick.len()]
+                } else {
+                    (seed >> 20) as u8
+                };
+            }
+            let mask = may_start_space(u64::from_le_bytes(word));
+            let first = word.iter().position(|&b| may(b));
+            assert_eq!(mask != 0, first.is_some(), "{word:02X?}");
+            if let Some(first) = first {
+                assert_eq!(mask.trailing_zeros() as usize / 8, first, "{word:02X?}");
+            }
         }
     }
 
