@@ -461,7 +461,9 @@ impl TermCounter {
         let distinct = self.table.touched.len() + self.table.han.len();
         let mut parts: Vec<PartTerms> = (0..PARTS)
             .map(|_| PartTerms {
-                han: Vec::with_capacity(distinct / PARTS + 8),
+                // A quarter over the mean: a partition's share varies by about its
+                // square root, and a list that outgrows its capacity is copied.
+                han: Vec::with_capacity(distinct / PARTS + distinct / (4 * PARTS) + 16),
                 words: Vec::new(),
             })
             .collect();
