@@ -263,6 +263,11 @@ impl HeadingIds {
             .trim()
             .chars()
             .filter_map(|c| {
+                // Most heading text is Han: letters that have no lower case, kept
+                // without the Unicode table lookups below.
+                if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+                    return Some(c);
+                }
                 if c.is_alphanumeric() || c == '-' || c == '_' {
                     Some(c.to_lowercase().next().unwrap_or(c))
                 } else if c.is_whitespace() {
@@ -305,6 +310,18 @@ mod tests {
 
     fn html(md: &str) -> String {
         render(md, &NoRewrite).html
+    }
+
+    #[test]
+    fn han_letters_are_kept_as_the_unicode_rule_keeps_them() {
+        for c in ('\u{4E00}'..='\u{9FFF}').step_by(7) {
+            assert!(c.is_alphanumeric(), "U+{:04X}", c as u32);
+            assert_eq!(c.to_lowercase().collect::<String>(), c.to_string());
+        }
+        let mut ids = HeadingIds {
+            used: Default::default(),
+        };
+        assert_eq!(ids.claim(" 一、总体 Plan_A "), "一总体-plan_a");
     }
 
     #[test]
