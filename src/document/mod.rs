@@ -102,8 +102,20 @@ impl Document {
     /// only needs the body again when it renders the page. `None` when the text has no
     /// front matter block.
     pub fn body_of(text: &str) -> Option<&str> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        FrontMatterBlock::of(text).map(|block| &text[block.body..])
+        Document::body_start(text.as_bytes()).map(|at| &text[at..])
+    }
+
+    /// Where the body starts in a document file's bytes (byte-order mark and all): after
+    /// the closing `---` line, by the rule [`parse`](Self::parse) reads the block with.
+    /// Works on bytes not yet checked as UTF-8, so a build can read and check only a
+    /// file's front matter. `None` when there is no front matter block.
+    pub fn body_start(bytes: &[u8]) -> Option<usize> {
+        let bom = if bytes.starts_with("\u{feff}".as_bytes()) {
+            3
+        } else {
+            0
+        };
+        FrontMatterBlock::of(&bytes[bom..]).map(|block| bom + block.body)
     }
 
     /// The document as file text: front matter, then the body.
@@ -210,7 +222,7 @@ pub fn content_path(folder: &str, path: &str) -> Option<String> {
 /// Splits `---\nYAML\n---\nbody`, with LF or CRLF line ends. Returns the YAML (LF line
 /// ends), the body and the 1-based line where the body starts.
 fn split_front_matter(text: &str) -> Option<(String, &str, usize)> {
-    let block = FrontMatterBlock::of(text)?;
+    let block = FrontMatterBlock::of(text.as_bytes())?;
     let mut yaml = String::with_capacity(block.yaml.len());
     for l in text[block.yaml].split_inclusive('\n') {
         yaml.push_str(l.trim_end_matches(['\r', '\n']));
@@ -231,17 +243,24 @@ struct FrontMatterBlock {
 }
 
 impl FrontMatterBlock {
-    fn of(text: &str) -> Option<FrontMatterBlock> {
-        let mut lines = text.split_inclusive('\n');
+    fn of(text: &[u8]) -> Option<FrontMatterBlock> {
+        // `---` and white space only (`line.trim_end() == "---"` for text); bytes that are
+        // not UTF-8 after the dashes make no rule.
+        let is_rule = |line: &[u8]| {
+            line.strip_prefix(b"---")
+                .and_then(|rest| std::str::from_utf8(rest).ok())
+                .is_some_and(|rest| rest.trim_end().is_empty())
+        };
+        let mut lines = text.split_inclusive(|&b| b == b'\n');
         let first = lines.next()?;
-        if first.trim_end() != "---" {
+        if !is_rule(first) {
             return None;
         }
         let mut offset = first.len();
         let mut line_no = 1;
         for l in lines {
             line_no += 1;
-            if l.trim_end() == "---" {
+            if is_rule(l) {
                 return Some(FrontMatterBlock {
                     yaml: first.len()..offset,
                     body: offset + l.len(),
@@ -281,6 +300,14 @@ mod tests {
             let d = Document::parse(Path::new("a.md"), "a.md", t).unwrap();
             assert_eq!(Document::body_of(t), Some(d.body.as_str()), "{t:?}");
         }
+        // The block is found in bytes whose body is not (yet) checked as UTF-8.
+        let bytes = [
+            b"\xEF\xBB\xBF---\n\xE6\xA0\x87: x\n---\n".as_slice(),
+            b"\xFF\xFE",
+        ]
+        .concat();
+        assert_eq!(Document::body_start(&bytes), Some(bytes.len() - 2));
+        assert_eq!(Document::body_start(b"---\n\n--- \xFF\n"), None);
         assert_eq!(Document::body_of("正文"), None);
         assert_eq!(Document::body_of("---\n标题: 通知\n"), None);
     }

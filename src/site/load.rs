@@ -124,7 +124,7 @@ fn read_source(
     let hash = super::cache::hash(&bytes);
     let changed = cached.is_none_or(|c| c.source.hash != hash);
     // The front matter alone is parsed (the buffer goes with the parse).
-    bytes.truncate(front_matter_end(&bytes).unwrap_or(bytes.len()));
+    bytes.truncate(Document::body_start(&bytes).unwrap_or(bytes.len()));
     let mut doc = parse_bytes(path, rel, bytes)?;
     doc.body = String::new();
     Ok((doc, Source { stamp, hash }, changed))
@@ -148,32 +148,12 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Vec<Diagnostic>> {
 pub fn read_front_matter(path: &Path, rel: &str) -> Result<Document, Vec<Diagnostic>> {
     let mut bytes = std::fs::read(path)
         .map_err(|e| vec![Diagnostic::error(path, None, format!("cannot read: {e}"))])?;
-    if let Some(end) = front_matter_end(&bytes) {
+    if let Some(end) = Document::body_start(&bytes) {
         bytes.truncate(end);
     }
     let mut doc = parse_bytes(path, rel, bytes)?;
     doc.body = String::new();
     Ok(doc)
-}
-
-/// Where the line after the front matter's closing `---` starts, when the text opens
-/// with a `---` line (after a byte-order mark).
-fn front_matter_end(bytes: &[u8]) -> Option<usize> {
-    let start = if bytes.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
-    let is_rule = |line: &[u8]| line.trim_ascii_end() == b"---";
-    let mut lines = bytes[start..].split_inclusive(|&b| b == b'\n');
-    let mut end = start + lines.next().filter(|l| is_rule(l))?.len();
-    for line in lines {
-        end += line.len();
-        if is_rule(line) {
-            return Some(end);
-        }
-    }
-    None
 }
 
 fn parse_bytes(path: &Path, rel: &str, bytes: Vec<u8>) -> Result<Document, Vec<Diagnostic>> {
