@@ -21,7 +21,7 @@
 //! - `search/d/…/<id>.js`: per document its title, 机构, dates, numbers, link, the
 //!   first part of its text (all of a short text) and, for a longer one, a Bloom filter
 //!   of the terms of each part;
-//! - `search/x/…/<id>-<g>.js`: a longer text's further parts, four to a file, for
+//! - `search/x/…/<id>-<g>.js`: a longer text's further parts, eight to a file, for
 //!   snippets from anywhere in it and for checking a phrase as typed.
 
 mod built;
