@@ -47,6 +47,7 @@ pub fn load_content(dir: &Path, bodies: Bodies) -> (Content, Diagnostics) {
     let mut results: Vec<Result<Document, Vec<Diagnostic>>> = Vec::with_capacity(md.len());
     load_each(
         &md,
+        |_| true,
         |rel, path| match bodies {
             Bodies::Keep => read_document(path, rel),
             Bodies::Drop => read_front_matter(path, rel),
@@ -70,17 +71,26 @@ const MANY_FILES: usize = 2_000;
 /// 2.5 s thirty-two (`xargs -P N cat`; bench/README.md).
 const READS_AHEAD: usize = 32;
 
-/// `load(file)` for every file, appended to `out` in order, on rayon's pool. For a large
-/// archive, threads of their own open the next chunks' files [`READS_AHEAD`] at a time
-/// and ask the kernel to read them (`posix_fadvise`), so `load` finds them in the page
-/// cache. Those threads allocate nothing: reading the bytes there too was as fast, but
-/// each reading thread's allocator pages stayed at the peak (10,000 documents: 28 MB).
+/// `load(file)` for every file, appended to `out` in order, on rayon's pool. When many
+/// files will be read (`read(rel)`), threads of their own open the next chunks' such
+/// files [`READS_AHEAD`] at a time and ask the kernel to read them (`posix_fadvise`), so
+/// `load` finds them in the page cache. Those threads allocate nothing: reading the
+/// bytes there too was as fast, but each reading thread's allocator pages stayed at the
+/// peak (10,000 documents: 28 MB).
 fn load_each<T: Send>(
     files: &[(String, PathBuf)],
+    read: impl Fn(&str) -> bool + Sync + Send,
     load: impl Fn(&str, &Path) -> T + Sync + Send,
     out: &mut impl ParallelExtend<T>,
 ) {
-    let readers = (cfg!(target_os = "linux") && files.len() >= MANY_FILES)
+    let many = || {
+        files
+            .iter()
+            .filter(|(rel, _)| read(rel))
+            .nth(MANY_FILES - 1)
+            .is_some()
+    };
+    let readers = (cfg!(target_os = "linux") && many())
         .then(|| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(READS_AHEAD)
@@ -95,7 +105,12 @@ fn load_each<T: Send>(
         if let Some(readers) = readers {
             scope.spawn(move || {
                 for chunk in files.chunks(CHUNK) {
-                    readers.install(|| chunk.par_iter().for_each(|(_, path)| read_ahead(path)));
+                    readers.install(|| {
+                        chunk
+                            .par_iter()
+                            .filter(|(rel, _)| read(rel))
+                            .for_each(|(_, path)| read_ahead(path))
+                    });
                     if asked.send(()).is_err() {
                         break;
                     }
@@ -164,6 +179,9 @@ pub(crate) fn load_sources(
     let mut both = (documents, sources);
     load_each(
         &md,
+        // A file in the cache is read only when its stamp changed: the few such are read
+        // without help, the many others not at all (a second build only looks at them).
+        |rel| !cached.contains_key(rel),
         |rel, path| match read_source(path, rel, cached.get(rel).copied(), started_ns) {
             Ok((d, s, changed)) => (Ok(d), Some((s, changed))),
             Err(e) => (Err(e), None),
