@@ -102,25 +102,29 @@ fn load_each<T: Send>(
     std::thread::scope(|scope| {
         // One message a chunk asked for; at most CHUNKS_AHEAD wait unread.
         let (asked, chunk_asked) = std::sync::mpsc::sync_channel(CHUNKS_AHEAD);
+        // Without the pool, or when its driving thread cannot be made (the closure, and
+        // `asked` with it, is then dropped), the chunks load without reading ahead.
         if let Some(readers) = readers {
-            scope.spawn(move || {
-                for chunk in files.chunks(CHUNK) {
-                    readers.install(|| {
-                        chunk
-                            .par_iter()
-                            .filter(|(rel, _)| read(rel))
-                            .for_each(|(_, path)| read_ahead(path))
-                    });
-                    if asked.send(()).is_err() {
-                        break;
+            let _ = std::thread::Builder::new()
+                .name("gongkai-read-ahead".into())
+                .spawn_scoped(scope, move || {
+                    for chunk in files.chunks(CHUNK) {
+                        readers.install(|| {
+                            chunk
+                                .par_iter()
+                                .filter(|(rel, _)| read(rel))
+                                .for_each(|(_, path)| read_ahead(path))
+                        });
+                        if asked.send(()).is_err() {
+                            break;
+                        }
                     }
-                }
-            });
+                });
         } else {
             drop(asked);
         }
         for chunk in files.chunks(CHUNK) {
-            // Waits for the chunk to be asked for (returns at once with no reading ahead).
+            // Waits for the chunk to be asked for (at once when nothing reads ahead).
             let _ = chunk_asked.recv();
             out.par_extend(chunk.par_iter().map(|(rel, path)| load(rel, path)));
         }
