@@ -1052,9 +1052,9 @@ pub const INLINE_PARTS: usize = 2;
 /// Parts of a longer text after its first (which the record holds) go into files of
 /// this many parts each (about 28 kB): a snippet past the first part loads one of them.
 /// Eight, not four: a report of up to 10,800 characters (most of them) then has one such
-/// file, not two or three — a sixth fewer files in a build, which on a disk file system
-/// cost as much time as their bytes (a snippet past the first part loads up to 14 kB
-/// more).
+/// file, not two or three — a seventh fewer files in a 10,000-document build, each of
+/// which costs its own creation on a disk file system (a snippet past the first part
+/// loads up to 14 kB more).
 pub const GROUP_PARTS: usize = 8;
 
 /// One document as its files hold it: the record (JSON, the first parts of its text

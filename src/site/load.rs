@@ -176,11 +176,8 @@ pub(crate) fn load_sources(
         .partition(|(rel, _)| rel.to_ascii_lowercase().ends_with(".md"));
     // Each into its own vector of the exact size, then the failures taken out in place:
     // no second copy of every document, as with one vector of results split in two.
-    let (mut documents, mut sources): (Vec<Result<Document, Vec<Diagnostic>>>, Vec<_>) =
-        Default::default();
-    documents.reserve_exact(md.len());
-    sources.reserve_exact(md.len());
-    let mut both = (documents, sources);
+    let mut both: (Vec<Result<Document, Vec<Diagnostic>>>, Vec<_>) =
+        (Vec::with_capacity(md.len()), Vec::with_capacity(md.len()));
     load_each(
         &md,
         // A file in the cache is read only when its stamp changed: the few such are read
@@ -215,13 +212,10 @@ fn read_source(
     {
         return Ok((doc, c.source, false));
     }
-    let mut bytes = std::fs::read(path).map_err(cannot)?;
+    let bytes = std::fs::read(path).map_err(cannot)?;
     let hash = super::cache::hash(&bytes);
     let changed = cached.is_none_or(|c| c.source.hash != hash);
-    // The front matter alone is parsed (the buffer goes with the parse).
-    bytes.truncate(Document::body_start(&bytes).unwrap_or(bytes.len()));
-    let mut doc = parse_bytes(path, rel, bytes)?;
-    doc.body = String::new();
+    let doc = parse_front_matter(path, rel, bytes)?;
     Ok((doc, Source { stamp, hash }, changed))
 }
 
@@ -241,8 +235,16 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Vec<Diagnostic>> {
 /// (the body is read again, and checked, when its page is rendered). A file with no
 /// closing `---` is read whole, for the same messages.
 pub fn read_front_matter(path: &Path, rel: &str) -> Result<Document, Vec<Diagnostic>> {
-    let mut bytes = std::fs::read(path)
-        .map_err(|e| vec![Diagnostic::error(path, None, format!("cannot read: {e}"))])?;
+    parse_front_matter(path, rel, read_bytes(path)?)
+}
+
+/// A document file's front matter alone, parsed from its bytes (the buffer goes with the
+/// parse): the document with an empty body.
+fn parse_front_matter(
+    path: &Path,
+    rel: &str,
+    mut bytes: Vec<u8>,
+) -> Result<Document, Vec<Diagnostic>> {
     if let Some(end) = Document::body_start(&bytes) {
         bytes.truncate(end);
     }
