@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::format::DocFacts;
 use super::tokenize::Term;
-use super::{Entry, SearchDocument, SearchStats, count_terms, format};
+use super::{Entry, SearchDocument, SearchStats, count_terms_with_files, format};
 
 /// The index as its files hold it: per term shard, its terms in file order with their
 /// postings (`body.title.meta`, as written), about the size of `search/t/`.
@@ -217,7 +217,8 @@ impl BuiltIndex {
         let Some(agency) = self.docs.get(id as usize).map(|f| f.agency) else {
             return Ok(());
         };
-        let (before, after) = (count_terms(old), count_terms(new));
+        let ((before, was), (after, now)) =
+            (count_terms_with_files(old), count_terms_with_files(new));
         let mut entries: HashMap<Term, (Option<Entry>, Option<Entry>)> = HashMap::default();
         for (term, entry) in before.parts.into_iter().flatten() {
             entries.entry(term).or_default().0 = Some(entry);
@@ -247,7 +248,6 @@ impl BuiltIndex {
             self.pending.core = true;
         }
 
-        let (was, now) = (format::doc_files(old), format::doc_files(new));
         if was != now {
             for g in now.groups.len()..was.groups.len() {
                 self.pending.removed_groups.insert((id, g));
@@ -265,7 +265,7 @@ impl BuiltIndex {
     /// [`write_changed`](Self::write_changed) then writes its files and what it changed.
     pub fn append_document(&mut self, new: &SearchDocument<'_>) -> io::Result<()> {
         let id = self.docs.len() as u32;
-        let counted = count_terms(new);
+        let (counted, files) = count_terms_with_files(new);
         self.docs.push(DocFacts {
             agency: 0,
             year: new.year,
@@ -281,7 +281,7 @@ impl BuiltIndex {
             self.set_agency(id, new.agency);
         }
         self.pending.core = true;
-        self.pending.docs.insert(id, format::doc_files(new));
+        self.pending.docs.insert(id, files);
         Ok(())
     }
 
@@ -661,7 +661,7 @@ fn replace_file(dir: &Path, rel: &str, bytes: &[u8]) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::SearchIndex;
+    use super::super::{SearchIndex, count_terms};
     use super::*;
 
     /// A document owning its strings.

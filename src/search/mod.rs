@@ -234,11 +234,24 @@ struct DocTerms {
     parts: Vec<Vec<(Term, Entry)>>,
 }
 
-fn count_terms(doc: &SearchDocument<'_>) -> DocTerms {
-    let parts = COUNTER.with_borrow_mut(|counter| counter.count(doc));
-    DocTerms {
-        parts: parts.into_iter().map(PartTerms::into_terms).collect(),
+impl DocTerms {
+    fn of(parts: Vec<PartTerms>) -> DocTerms {
+        DocTerms {
+            parts: parts.into_iter().map(PartTerms::into_terms).collect(),
+        }
     }
+}
+
+#[cfg(test)]
+fn count_terms(doc: &SearchDocument<'_>) -> DocTerms {
+    DocTerms::of(COUNTER.with_borrow_mut(|counter| counter.count(doc)))
+}
+
+/// A document's terms and its own files ([`format::doc_files`]), from one scan of its
+/// text, for `serve`'s changes.
+fn count_terms_with_files(doc: &SearchDocument<'_>) -> (DocTerms, format::DocFiles) {
+    let (parts, files) = COUNTER.with_borrow_mut(|counter| counter.count_with_files(doc));
+    (DocTerms::of(parts), files)
 }
 
 /// A document's terms as counted and what its fact file says of it: what
