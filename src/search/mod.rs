@@ -229,7 +229,7 @@ impl PartTerms {
 }
 
 /// One document's distinct terms with their entries, split by partition (as `serve`
-/// takes them: [`count_terms`]).
+/// takes them: [`count_terms_with_files`]).
 struct DocTerms {
     parts: Vec<Vec<(Term, Entry)>>,
 }
