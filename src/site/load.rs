@@ -212,7 +212,7 @@ fn read_source(
     {
         return Ok((doc, c.source, false));
     }
-    let bytes = std::fs::read(path).map_err(cannot)?;
+    let bytes = read_bytes(path)?;
     let hash = super::cache::hash(&bytes);
     let changed = cached.is_none_or(|c| c.source.hash != hash);
     let doc = parse_front_matter(path, rel, bytes)?;
